@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import { registerMasksCommands } from '@bgfill/masks/cli';
+
+/**
+ * Each package adds its own subcommands; this list is the only place that knows them all.
+ * A package's `cli.ts` only declares options: heavy modules (tfjs, sharp pipelines) load inside actions.
+ */
+export function registerCommands(program: Command): void {
+  registerMasksCommands(program);
+}

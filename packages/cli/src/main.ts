@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { BgfillError } from '@bgfill/masks';
+import { registerCommands } from './commands.js';
+
+/** Build the `bgfill` program with every package's subcommands. */
+export function createProgram(): Command {
+  const program = new Command('bgfill')
+    .description('Train and choose background-inpainting networks: masks → dataset → train → eval.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+/** Run the CLI; returns the exit code. User errors print their message only; bugs print a stack. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof BgfillError) {
+      process.stderr.write(`bgfill: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`bgfill: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs the ava suite with TAP output, passes it through, and ends with the line CI reads:
+// "N passed, N failed" (", N skipped" when any were skipped). Extra arguments go to ava.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const avaCli = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
+const child = spawn(process.execPath, [avaCli, '--tap', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const lines = createInterface({ input: child.stdout });
+lines.on('line', (line) => {
+  process.stdout.write(`${line}\n`);
+  if (/^not ok\b/.test(line)) {
+    if (/#\s*TODO\b/i.test(line)) skipped++;
+    else failed++;
+  } else if (/^ok\b/.test(line)) {
+    if (/#\s*(SKIP|TODO)\b/i.test(line)) skipped++;
+    else passed++;
+  }
+});
+
+child.on('close', (code, signal) => {
+  // A crash that TAP did not count as a failure still fails the run.
+  if ((code !== 0 || signal) && failed === 0) failed = 1;
+  process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  process.exitCode = code === 0 && failed === 0 ? 0 : 1;
+});
