@@ -1,0 +1,73 @@
+/**
+ * The bundle's record schema, declared once: the writer, the reader, `verify` and the README all read it from here.
+ * Every record is a `tf.train.Example`; each feature holds exactly one value of the listed kind.
+ */
+
+/** The three value lists a `tf.train.Feature` can hold (TensorFlow's feature.proto). */
+export type FeatureKind = 'bytes' | 'int64' | 'float';
+
+export interface FeatureSpec {
+  readonly name: string;
+  readonly kind: FeatureKind;
+  /** Present in every record (`true`) or only in records that carry a mask. */
+  readonly required: boolean;
+  /** One line for the README's feature table. */
+  readonly doc: string;
+}
+
+/** Feature names, as constants so that a typo is a compile error. */
+export const FEATURE = {
+  encoded: 'image/encoded',
+  format: 'image/format',
+  height: 'image/height',
+  width: 'image/width',
+  channels: 'image/channels',
+  filename: 'image/filename',
+  key: 'image/key/sha256',
+  label: 'image/class/label',
+  labelText: 'image/class/text',
+  maskEncoded: 'mask/encoded',
+  maskStrategy: 'mask/strategy',
+  maskHoleRatio: 'mask/hole_ratio',
+} as const;
+
+export type FeatureName = (typeof FEATURE)[keyof typeof FEATURE];
+
+/** The schema, in the order the README lists it. */
+export const FEATURES: readonly FeatureSpec[] = [
+  { name: FEATURE.encoded, kind: 'bytes', required: true, doc: 'The image, encoded as JPEG or PNG (8-bit sRGB, 3 channels).' },
+  { name: FEATURE.format, kind: 'bytes', required: true, doc: '`jpeg` or `png` (the codec of `image/encoded`).' },
+  { name: FEATURE.height, kind: 'int64', required: true, doc: 'Height in pixels of the encoded image.' },
+  { name: FEATURE.width, kind: 'int64', required: true, doc: 'Width in pixels of the encoded image.' },
+  { name: FEATURE.channels, kind: 'int64', required: true, doc: 'Always 3 (RGB).' },
+  {
+    name: FEATURE.filename,
+    kind: 'bytes',
+    required: true,
+    doc: 'Source path relative to the input root, with `/` separators (e.g. `a/abbey/00000000.jpg`).',
+  },
+  {
+    name: FEATURE.key,
+    kind: 'bytes',
+    required: true,
+    doc: 'The record key: hex SHA-256 of `image/filename` (UTF-8). Known before decoding; seeds hash splits and masks.',
+  },
+  { name: FEATURE.label, kind: 'int64', required: true, doc: 'Class index (Places365 category index), or -1 when unlabelled.' },
+  { name: FEATURE.labelText, kind: 'bytes', required: true, doc: 'Class name (e.g. `abbey`), or empty when unlabelled.' },
+  {
+    name: FEATURE.maskEncoded,
+    kind: 'bytes',
+    required: false,
+    doc: 'Hole mask as a 1-channel 8-bit PNG of the image size: 255 = hole (to fill), 0 = known pixel.',
+  },
+  { name: FEATURE.maskStrategy, kind: 'bytes', required: false, doc: 'The `@bgfill/masks` strategy label that drew the mask.' },
+  { name: FEATURE.maskHoleRatio, kind: 'float', required: false, doc: 'Fraction of mask pixels that are hole, in [0, 1].' },
+];
+
+/** The features that appear together whenever a record carries a mask. */
+export const MASK_FEATURES: readonly FeatureName[] = [FEATURE.maskEncoded, FEATURE.maskStrategy, FEATURE.maskHoleRatio];
+
+/** Look up a feature's spec by name. */
+export function featureSpec(name: string): FeatureSpec | undefined {
+  return FEATURES.find((f) => f.name === name);
+}
