@@ -29,7 +29,7 @@ export const LICENCES = {
   'CC-BY-4.0': {
     name: 'Creative Commons Attribution 4.0 International',
     url: 'https://creativecommons.org/licenses/by/4.0/',
-    texts: ['licenses/debian/lomiri-wallpapers-16.04.copyright'],
+    texts: ['licenses/debian/lomiri-wallpapers-16.04/usr/share/doc/lomiri-wallpapers-16.04/copyright'],
     shareAlike: false,
   },
   'CC-BY-SA-3.0': {
@@ -41,7 +41,7 @@ export const LICENCES = {
   'CC-BY-SA-4.0': {
     name: 'Creative Commons Attribution-ShareAlike 4.0 International',
     url: 'https://creativecommons.org/licenses/by-sa/4.0/',
-    texts: ['licenses/debian/lomiri-wallpapers-16.04.copyright'],
+    texts: ['licenses/debian/lomiri-wallpapers-16.04/usr/share/doc/lomiri-wallpapers-16.04/copyright'],
     shareAlike: true,
   },
   'GPL-2.0-or-later': {
@@ -63,40 +63,79 @@ export const LICENCES = {
  * another one, because a different upload may change the pictures.
  * @typedef {object} SourcePackage
  * @property {string} version
- * @property {string} copyright  Where the package states authors and licences.
+ * @property {'dep5'|'plasma-metadata'|'lxqt-license'|'skimage-docstring'} recordKind  How the licence record is read.
+ * @property {(entry: Entry) => string} recordFile  The file (inside the package) that states the entry's author and licence.
+ * @property {(entry: Entry) => string} recordKey   What to look up in it: DEP-5 `Files:` path, credited name, function.
+ * @property {boolean} copyRecord  Whether each recordFile is copied to samples/licenses/debian/<package>/ (not for
+ *   python3-skimage, whose record is a docstring inside library code: CREDITS.md quotes it instead).
+ * @property {string[]} copied  Other files copied verbatim to samples/licenses/debian/<package>/.
+ * @property {string} summary   One line on where the package states authors and licences.
  */
+
+/** @param {string} path */
+const baseName = (path) => path.split('/').pop();
 
 /** @type {Record<string, SourcePackage>} */
 export const PACKAGES = {
   'plasma-workspace-wallpapers': {
     version: '4:5.27.5-2',
-    copyright:
-      'usr/share/wallpapers/<Name>/metadata.json (KPlugin.Authors, KPlugin.License "LGPLv3"); ' +
-      'usr/share/doc/plasma-workspace-wallpapers/copyright says "Files: * / Copyright: 2014 KDE Visual Design Group / License: GPL-2+"',
+    recordKind: 'plasma-metadata',
+    copyRecord: true,
+    recordFile: (entry) => entry.path.replace(/contents\/images\/[^/]+$/, 'metadata.json'),
+    recordKey: (entry) => entry.path,
+    copied: ['usr/share/doc/plasma-workspace-wallpapers/copyright'],
+    summary:
+      'each wallpaper\'s metadata.json gives author and licence (KPlugin.Authors, KPlugin.License "LGPLv3"); the Debian ' +
+      'copyright file says "Files: * / Copyright: 2014 KDE Visual Design Group / License: GPL-2+"',
   },
   'lomiri-wallpapers-16.04': {
     version: '20.04.0-2',
-    copyright: 'usr/share/doc/lomiri-wallpapers-16.04/copyright, stanza "Files: 16.04/<file>"',
+    recordKind: 'dep5',
+    copyRecord: true,
+    recordFile: () => 'usr/share/doc/lomiri-wallpapers-16.04/copyright',
+    recordKey: (entry) => `16.04/${baseName(entry.path)}`,
+    copied: [],
+    summary: 'the Debian copyright file has one "Files: 16.04/<file>" stanza per photo (and the full CC BY 4.0 and CC BY-SA 4.0 texts)',
   },
   'lomiri-wallpapers-20.04': {
     version: '20.04.0-2',
-    copyright: 'usr/share/doc/lomiri-wallpapers-20.04/copyright, stanza "Files: 20.04/<file>"',
+    recordKind: 'dep5',
+    copyRecord: true,
+    recordFile: () => 'usr/share/doc/lomiri-wallpapers-20.04/copyright',
+    recordKey: (entry) => `20.04/${baseName(entry.path)}`,
+    copied: [],
+    summary: 'the Debian copyright file (same text as lomiri-wallpapers-16.04\'s) has one "Files: 20.04/<file>" stanza per photo',
   },
   'mate-backgrounds': {
     version: '1.26.0-1',
-    copyright: 'usr/share/doc/mate-backgrounds/copyright, stanza "Files: nature/<file>"',
+    recordKind: 'dep5',
+    copyRecord: true,
+    recordFile: () => 'usr/share/doc/mate-backgrounds/copyright',
+    recordKey: (entry) => `nature/${baseName(entry.path)}`,
+    copied: [],
+    summary: 'the Debian copyright file has one "Files: nature/<file>" stanza per photo',
   },
   'lxqt-themes': {
     version: '1.2.0-1',
-    copyright:
-      'usr/share/lxqt/wallpapers/License ("Licensed under https://creativecommons.org/licenses/by-sa/3.0/", credits stefonarch for ' +
-      'fog, not-windows, after-the-rain, flowers); usr/share/doc/lxqt-themes/copyright has no stanza for these files ("Files: *" is LGPL-2.1+)',
+    recordKind: 'lxqt-license',
+    copyRecord: true,
+    recordFile: () => 'usr/share/lxqt/wallpapers/License',
+    recordKey: (entry) => entry.creditedAs ?? baseName(entry.path).replace(/\.[a-z]+$/, ''),
+    copied: ['usr/share/doc/lxqt-themes/copyright'],
+    summary:
+      'the wallpapers\' own licence file puts them under CC BY-SA 3.0 and credits stefonarch for fog, not-windows, ' +
+      'after-the-rain, flowers (among others); the Debian copyright file has no stanza for them (its "Files: *" says LGPL-2.1+)',
   },
   'python3-skimage': {
     version: '0.19.3-8',
-    copyright:
-      'docstring of skimage.data.coffee in usr/lib/python3/dist-packages/skimage/data/_fetchers.py: ' +
-      '"No copyright restrictions. CC0 by the photographer (Rachel Michetti)." (courtesy of Pikolo Espresso Bar)',
+    recordKind: 'skimage-docstring',
+    copyRecord: false,
+    recordFile: () => 'usr/lib/python3/dist-packages/skimage/data/_fetchers.py',
+    recordKey: () => 'coffee',
+    copied: ['usr/share/doc/python3-skimage/copyright'],
+    summary:
+      'the docstring of skimage.data.coffee says "This photograph is courtesy of Pikolo Espresso Bar. [...] No copyright ' +
+      'restrictions. CC0 by the photographer (Rachel Michetti)."; the Debian copyright file covers the code (BSD-3-Clause)',
   },
 };
 
@@ -120,6 +159,7 @@ export const CENTRE = { x: 0.5, y: 0.5, zoom: 1 };
  * @property {string} author
  * @property {string} licence    Key of LICENCES.
  * @property {string} [licenceNote]  Anything more the licence record needs.
+ * @property {string} [creditedAs]   How the licence record names the file, where not its base name.
  * @property {Crop} crop
  */
 
@@ -164,7 +204,7 @@ export const ENTRIES = [
   { name: 'grass', scene: 'outdoor', description: 'close-up of green grass blades', package: MATE, path: mate('GreenMeadow.jpg'), author: 'Timothy Schellhase', licence: 'GPL-2.0-or-later', crop: CENTRE },
   { name: 'raindrops-leaf', scene: 'outdoor', description: 'raindrops on broad green leaves', package: MATE, path: mate('RainDrops.jpg'), author: '"blackcombwhistler07"', licence: 'GPL-2.0-or-later', crop: CENTRE },
   { name: 'foggy-fields', scene: 'outdoor', description: 'fog lifting over hills and a ploughed field', package: LXQT, path: lxqt('fog.jpg'), author: 'stefonarch', licence: 'CC-BY-SA-3.0', crop: CENTRE },
-  { name: 'green-hills', scene: 'outdoor', description: 'rolling green hills with a row of trees under blue sky', package: LXQT, path: lxqt('this-is-not-windows.jpg'), author: 'stefonarch', licence: 'CC-BY-SA-3.0', crop: CENTRE },
+  { name: 'green-hills', scene: 'outdoor', description: 'rolling green hills with a row of trees under blue sky', package: LXQT, path: lxqt('this-is-not-windows.jpg'), creditedAs: 'not-windows', author: 'stefonarch', licence: 'CC-BY-SA-3.0', crop: CENTRE },
   { name: 'sunset-clouds', scene: 'outdoor', description: 'storm clouds lit by the sunset above a dark ridge', package: LXQT, path: lxqt('after-the-rain.jpg'), author: 'stefonarch', licence: 'CC-BY-SA-3.0', crop: CENTRE },
   { name: 'wildflowers', scene: 'outdoor', description: 'meadow of purple and pink wildflowers', package: LXQT, path: lxqt('flowers.png'), author: 'stefonarch', licence: 'CC-BY-SA-3.0', crop: CENTRE },
 

@@ -18,15 +18,21 @@
 // half-written ones; running it again redoes the whole set (it takes well under a minute).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { register } from 'tsx/esm/api';
 import { ENTRIES, LICENCES, PACKAGES } from './catalogue.mjs';
 import { renderCredits } from './credits.mjs';
+import {
+  checkAgainstDebianCopyright,
+  checkAgainstLxqtLicense,
+  checkAgainstPlasmaMetadata,
+  checkAgainstSkimageDocstring,
+} from './licence-records.mjs';
 
 register();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -73,6 +79,23 @@ function indexDebs(dir) {
     found.set(pkg, { path, version });
   }
   return found;
+}
+
+/** Why an entry disagrees with its package's licence record (`text`), or null when it agrees. */
+function checkEntry(entry, pkg, text) {
+  const key = pkg.recordKey(entry);
+  switch (pkg.recordKind) {
+    case 'dep5':
+      return checkAgainstDebianCopyright(entry, text, key);
+    case 'plasma-metadata':
+      return checkAgainstPlasmaMetadata(entry, text);
+    case 'lxqt-license':
+      return checkAgainstLxqtLicense(entry, text, key);
+    case 'skimage-docstring':
+      return checkAgainstSkimageDocstring(entry, text, key);
+    default:
+      return `unknown record kind ${pkg.recordKind}`;
+  }
 }
 
 /** Unpack every package the catalogue needs; returns package name → unpacked root. */
@@ -170,20 +193,31 @@ async function main() {
   try {
     const roots = unpackPackages(resolve(values.debs), workDir);
 
-    // The licence records exactly as the packages ship them.
-    for (const pkg of Object.keys(PACKAGES)) {
-      const copyright = readFileSync(join(roots.get(pkg), 'usr/share/doc', pkg, 'copyright'));
-      await atomicWriteFile(join(out, 'licenses/debian', `${pkg}.copyright`), copyright);
+    // Check every entry against its package's own licence record, then keep those records beside the images.
+    const records = new Set();
+    for (const entry of ENTRIES) {
+      const pkg = PACKAGES[entry.package];
+      if (!pkg) throw invalidParameter(`package of ${entry.name}`, 'a key of PACKAGES', entry.package);
+      if (!LICENCES[entry.licence]) throw invalidParameter(`licence of ${entry.name}`, 'a key of LICENCES', entry.licence);
+      const recordFile = pkg.recordFile(entry);
+      const reason = checkEntry(entry, pkg, readFileSync(join(roots.get(entry.package), recordFile), 'utf8'));
+      if (reason) throw badFile(`${entry.package}:/${recordFile}`, `${reason} (catalogue entry ${entry.name})`);
+      if (pkg.copyRecord) records.add(`${entry.package}/${recordFile}`);
     }
-    await atomicWriteFile(
-      join(out, 'licenses/debian/lxqt-themes.wallpapers-License'),
-      readFileSync(join(roots.get('lxqt-themes'), 'usr/share/lxqt/wallpapers/License')),
-    );
+    for (const [name, pkg] of Object.entries(PACKAGES)) for (const file of pkg.copied) records.add(`${name}/${file}`);
+    const recordsDir = join(out, 'licenses/debian');
+    for (const record of records) {
+      const [name, ...rest] = record.split('/');
+      await atomicWriteFile(join(recordsDir, record), readFileSync(join(roots.get(name), ...rest)));
+    }
+    for (const file of readdirSync(recordsDir, { recursive: true })) {
+      const path = join(recordsDir, file);
+      if (statSync(path).isFile() && !records.has(String(file).split(sep).join('/'))) rmSync(path);
+    }
 
     const progress = createProgress({ label: 'samples', total: ENTRIES.length });
     const images = [];
     for (const [index, entry] of ENTRIES.entries()) {
-      if (!LICENCES[entry.licence]) throw invalidParameter(`licence of ${entry.name}`, 'a key of LICENCES', entry.licence);
       const file = sampleFileName(index, entry.name);
       const rendered = await renderEntry(entry, roots.get(entry.package), { quality, size, maxBytes });
       const { jpeg, source } = rendered;
@@ -200,6 +234,13 @@ async function main() {
         licence: entry.licence,
         licenceUrl: LICENCES[entry.licence].url,
         ...(entry.licenceNote ? { licenceNote: entry.licenceNote } : {}),
+        licenceRecord: {
+          file: `/${PACKAGES[entry.package].recordFile(entry)}`,
+          key: PACKAGES[entry.package].recordKey(entry),
+          ...(PACKAGES[entry.package].copyRecord
+            ? { copy: `licenses/debian/${entry.package}/${PACKAGES[entry.package].recordFile(entry)}` }
+            : {}),
+        },
         source: {
           package: entry.package,
           version: PACKAGES[entry.package].version,
