@@ -1,0 +1,63 @@
+// @bgfill/trainer public API. Each area appends its own block.
+
+// — Generator model (src/model) —
+export {
+  type GeneratorConfig,
+  type GateKind,
+  DEFAULT_GENERATOR_CONFIG,
+  MAX_CNUM,
+  resolveGeneratorConfig,
+  hasSpatialGate,
+  hasChannelGate,
+} from './model/config.js';
+export {
+  type GatedConvSpec,
+  type GeneratorArchitecture,
+  type ParamSpec,
+  type ParamRole,
+  type ParamInit,
+  REQUIRED_MULTIPLE,
+  generatorArchitecture,
+  generatorParamSpecs,
+} from './model/architecture.js';
+export {
+  InpaintGenerator,
+  type GeneratorOptions,
+  type ApplyOptions,
+  type GeneratorOutputs,
+  type LoadStateDictOptions,
+} from './model/generator.js';
+export { conv2dTorch, convOutputSize, type ConvGeometry } from './model/conv.js';
+export { upsampleNearest2x } from './model/upsample.js';
+export { selfAttention, coordinateMap, type SelfAttentionWeights } from './model/self-attention.js';
+export { channelGate, type ChannelGateWeights } from './model/channel-gate.js';
+export { batchNormInference, batchNormTraining, BATCH_NORM_EPS, BATCH_NORM_MOMENTUM } from './model/batch-norm.js';
+
+// — Weights: PyTorch / safetensors files, checkpoints (src/weights) —
+export {
+  type WeightTensor,
+  type WeightMap,
+  type WeightDType,
+  type WeightData,
+  type WeightLayout,
+  DTYPE_BYTES,
+  toLayout,
+  mapToLayout,
+  toFloat32,
+  elementCount,
+} from './weights/weight-tensor.js';
+export { readTorchStateDict, readTorchCheckpoint } from './weights/torch-reader.js';
+export { findStateDict, STATE_DICT_KEYS } from './weights/state-dict-unwrap.js';
+export { unpickle, PyDict, PyGlobal, PyObject, type PyValue } from './weights/pickle.js';
+export { readSafetensors, writeSafetensors, encodeSafetensors, parseSafetensors } from './weights/safetensors.js';
+export { matchWeights, describeProblems, type KeyProblems } from './weights/key-mapping.js';
+export {
+  saveGeneratorCheckpoint,
+  loadGenerator,
+  generatorWeights,
+  inferGeneratorConfig,
+  readWeightFile,
+  CHECKPOINT_FORMAT,
+  type LoadGeneratorOptions,
+  type WeightFile,
+} from './weights/checkpoint.js';

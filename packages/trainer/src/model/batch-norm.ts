@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** PyTorch nn.BatchNorm2d defaults. */
+export const BATCH_NORM_EPS = 1e-5;
+export const BATCH_NORM_MOMENTUM = 0.1;
+
+export interface BatchNormWeights {
+  weight: tf.Tensor1D;
+  bias: tf.Tensor1D;
+  runningMean: tf.Tensor1D;
+  runningVar: tf.Tensor1D;
+}
+
+/**
+ * Inference-mode batch normalisation over the channel (last) axis with the running statistics:
+ * y = (x − running_mean) / √(running_var + eps) · weight + bias.
+ * @example
+ * batchNormInference(x, { weight, bias, runningMean, runningVar })
+ */
+export function batchNormInference(x: tf.Tensor4D, p: BatchNormWeights, eps = BATCH_NORM_EPS): tf.Tensor4D {
+  return tf.tidy(() => {
+    const scale = tf.mul(p.weight, tf.rsqrt(tf.add(p.runningVar, eps)));
+    const shift = tf.sub(p.bias, tf.mul(p.runningMean, scale));
+    return tf.add(tf.mul(x, scale), shift) as tf.Tensor4D;
+  });
+}
+
+/** A training-mode result: the normalised output and the running statistics to store afterwards. */
+export interface BatchNormTrainingResult {
+  y: tf.Tensor4D;
+  /** (1 − momentum)·running_mean + momentum·batch_mean. */
+  runningMean: tf.Tensor1D;
+  /** (1 − momentum)·running_var + momentum·batch_var·n/(n − 1) (PyTorch keeps the unbiased estimate). */
+  runningVar: tf.Tensor1D;
+}
+
+/**
+ * Training-mode batch normalisation: normalise with the batch's mean and biased variance over N, H, W (gradients
+ * flow through both, as in PyTorch) and compute the updated running statistics, which the caller assigns.
+ * Throws when a channel has a single value (n = 1), like PyTorch.
+ * @example
+ * const { y, runningMean, runningVar } = batchNormTraining(x, weights);
+ */
+export function batchNormTraining(x: tf.Tensor4D, p: BatchNormWeights, eps = BATCH_NORM_EPS, momentum = BATCH_NORM_MOMENTUM): BatchNormTrainingResult {
+  const [n, h, w] = x.shape;
+  const count = n * h * w;
+  if (count < 2) throw new Error(`batch norm in training mode needs more than 1 value per channel, got input ${x.shape.join('×')}`);
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const scale = tf.mul(p.weight, tf.rsqrt(tf.add(variance, eps)));
+    const y = tf.add(tf.mul(tf.sub(x, mean), scale), p.bias) as tf.Tensor4D;
+    const runningMean = tf.add(tf.mul(p.runningMean, 1 - momentum), tf.mul(mean, momentum)) as tf.Tensor1D;
+    const runningVar = tf.add(tf.mul(p.runningVar, 1 - momentum), tf.mul(variance, (momentum * count) / (count - 1))) as tf.Tensor1D;
+    return { y, runningMean, runningVar };
+  });
+}

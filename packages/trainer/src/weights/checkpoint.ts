@@ -1,0 +1,152 @@
+import * as tf from '@tensorflow/tfjs';
+import { BgfillError, badFile, errorMessage, invalidParameter } from '@bgfill/masks';
+import { resolveGeneratorConfig, type GateKind, type GeneratorConfig } from '../model/config.js';
+import { InpaintGenerator } from '../model/generator.js';
+import { parseSafetensors, writeSafetensors } from './safetensors.js';
+import { readSource, readTorchStateDict } from './torch-reader.js';
+import type { WeightMap, WeightTensor } from './weight-tensor.js';
+
+/** `__metadata__.format` of a bgfill generator checkpoint. */
+export const CHECKPOINT_FORMAT = 'bgfill-generator';
+/** Metadata keys a checkpoint reserves for itself. */
+export const RESERVED_METADATA_KEYS = ['format', 'config'] as const;
+
+/**
+ * The generator's state_dict as a WeightMap in PyTorch layout (OIHW kernels, int64 num_batches_tracked), exactly
+ * what the PyTorch module's `state_dict()` holds, so it loads there with `load_state_dict`.
+ * @example
+ * const weights = await generatorWeights(g); await writeSafetensors('g.safetensors', weights);
+ */
+export async function generatorWeights(generator: InpaintGenerator): Promise<WeightMap> {
+  const weights: WeightMap = new Map();
+  for (const spec of generator.specs) {
+    const variable = generator.params.get(spec.name) ?? generator.buffers.get(spec.name);
+    if (!variable) throw new Error(`internal: generator lacks ${spec.name}`);
+    const pytorch = tf.tidy(() => (spec.shape.length === 4 ? tf.transpose(variable, [3, 2, 0, 1]) : tf.clone(variable)));
+    const values = await pytorch.data();
+    pytorch.dispose();
+    const tensor: WeightTensor =
+      spec.dtype === 'int32'
+        ? { shape: [...spec.shape], dtype: 'int64', data: BigInt64Array.from(values as Int32Array, (v) => BigInt(v)), layout: 'pytorch' }
+        : { shape: [...spec.shape], dtype: 'float32', data: Float32Array.from(values as Float32Array), layout: 'pytorch' };
+    weights.set(spec.name, tensor);
+  }
+  return weights;
+}
+
+/**
+ * Save a bgfill generator checkpoint: a `.safetensors` file (written atomically) with the weights in PyTorch
+ * layout and `__metadata__` holding `format: "bgfill-generator"`, `config: <GeneratorConfig JSON>` and the given
+ * string metadata (epoch, metrics, …). Any safetensors reader, and PyTorch through it, can load it.
+ * @example
+ * await saveGeneratorCheckpoint('runs/a/epoch-012.safetensors', g, { epoch: '12' });
+ */
+export async function saveGeneratorCheckpoint(path: string, generator: InpaintGenerator, metadata: Record<string, string> = {}): Promise<void> {
+  for (const key of RESERVED_METADATA_KEYS) {
+    if (key in metadata) throw invalidParameter(`metadata key "${key}"`, `a key other than ${RESERVED_METADATA_KEYS.join(', ')}`, key);
+  }
+  const weights = await generatorWeights(generator);
+  await writeSafetensors(path, weights, { ...metadata, format: CHECKPOINT_FORMAT, config: JSON.stringify(generator.config) });
+}
+
+/**
+ * What the weights' shapes and names say about the config: cnum and input channels from the first convolution,
+ * the gate from which gate parameters exist, coordinate attention from `refine_attn.coord_conv`. (Scaled attention
+ * leaves no trace in the weights.) Returns {} for fields it cannot tell.
+ * @example
+ * inferGeneratorConfig(await readTorchStateDict('netG.pth')) // → { cnum: 32, inChannels: 5, gate: 'spatial', coordAttention: false }
+ */
+export function inferGeneratorConfig(weights: WeightMap): Partial<GeneratorConfig> {
+  const inferred: Partial<GeneratorConfig> = {};
+  const first = weights.get('coarse_net.0.conv2d.weight');
+  if (first && first.shape.length === 4) {
+    const [outC, inC] = first.layout === 'pytorch' ? first.shape : [first.shape[3], first.shape[2]];
+    inferred.cnum = outC;
+    inferred.inChannels = inC as GeneratorConfig['inChannels']; // anything but 4 or 5 is reported by resolveGeneratorConfig
+  }
+  const spatial = weights.has('coarse_net.0.mask_conv2d.weight');
+  const channel = weights.has('coarse_net.0.gct.alpha');
+  const gate: GateKind | undefined = spatial && channel ? 'spatial*gct' : channel ? 'gct' : spatial ? 'spatial' : undefined;
+  if (gate) inferred.gate = gate;
+  if (first) inferred.coordAttention = weights.has('refine_attn.coord_conv.weight');
+  return inferred;
+}
+
+/** A weight file's contents, whatever its format. */
+export interface WeightFile {
+  weights: WeightMap;
+  /** safetensors `__metadata__`; {} for PyTorch checkpoints. */
+  metadata: Record<string, string>;
+  format: 'torch' | 'safetensors';
+  source: string;
+}
+
+function looksLikeSafetensors(bytes: Uint8Array): boolean {
+  if (bytes.length < 10) return false;
+  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  return n > 1n && n <= BigInt(bytes.length - 8) && bytes[8] === 0x7b; // '{'
+}
+
+/**
+ * Read weights from a `.pth`/`.pt`/`.tar` (zip or legacy) PyTorch checkpoint or a `.safetensors` file, telling
+ * them apart by content, not by extension.
+ * @example
+ * const { weights, format } = await readWeightFile('model.safetensors');
+ */
+export async function readWeightFile(input: string | Uint8Array): Promise<WeightFile> {
+  const { bytes, source } = await readSource(input, 'weights');
+  if (looksLikeSafetensors(bytes)) {
+    const { weights, metadata } = parseSafetensors(bytes, source);
+    return { weights, metadata, format: 'safetensors', source };
+  }
+  const weights = await readTorchStateDict(typeof input === 'string' ? input : bytes);
+  return { weights, metadata: {}, format: 'torch', source };
+}
+
+export interface LoadGeneratorOptions {
+  /** Overrides for the config; fields not given come from the checkpoint's metadata, then from the weights' shapes. */
+  config?: Partial<GeneratorConfig>;
+  /** Default true: unknown, missing or mismatched keys throw one BgfillError naming the file and the keys. */
+  strict?: boolean;
+  /** With strict false, receives the problems as a warning. */
+  onWarning?: (message: string) => void;
+}
+
+function checkpointConfig(file: WeightFile): Partial<GeneratorConfig> {
+  if (file.metadata.format !== CHECKPOINT_FORMAT || file.metadata.config === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(file.metadata.config);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Partial<GeneratorConfig>;
+  } catch (err) {
+    throw badFile(file.source, `bgfill checkpoint with an unreadable config (${errorMessage(err)})`, err);
+  }
+}
+
+/**
+ * Build a generator from a weight file: a PyTorch checkpoint (InpaintSANet state_dict, wrapped or not), a
+ * safetensors file, or a bgfill checkpoint (whose stored config is used). Without a stored config, cnum, input
+ * channels, gate and coordinate attention are inferred from the weights.
+ * @example
+ * const g = await loadGenerator('runs/a/epoch-012.safetensors');
+ * const g2 = await loadGenerator('deepfillv2_places2.pth', { config: { scaledAttention: false } });
+ */
+export async function loadGenerator(path: string, options: LoadGeneratorOptions = {}): Promise<InpaintGenerator> {
+  const file = await readWeightFile(path);
+  const merged = { ...inferGeneratorConfig(file.weights), ...checkpointConfig(file), ...(options.config ?? {}) };
+  let config: GeneratorConfig;
+  try {
+    config = resolveGeneratorConfig(merged);
+  } catch (err) {
+    if (err instanceof BgfillError) throw badFile(file.source, `cannot build a generator from these weights: ${err.message}`, err);
+    throw err;
+  }
+  const generator = new InpaintGenerator(config);
+  try {
+    generator.loadStateDict(file.weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
+  } catch (err) {
+    generator.dispose();
+    throw err;
+  }
+  return generator;
+}

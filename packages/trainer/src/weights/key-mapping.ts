@@ -1,0 +1,130 @@
+import { BgfillError } from '@bgfill/masks';
+import type { ParamSpec } from '../model/architecture.js';
+import { elementCount, shapeInLayout, toFloat32, toLayout, type WeightMap } from './weight-tensor.js';
+
+/** A weight ready to assign: values in tfjs layout, as float32 (or int32 for counters). */
+export interface MappedWeight {
+  spec: ParamSpec;
+  /** Shape in tfjs layout. */
+  shape: number[];
+  values: Float32Array | Int32Array;
+}
+
+export interface ShapeMismatch {
+  name: string;
+  /** Expected shape, in the layout the file's tensor is tagged with. */
+  expected: number[];
+  actual: number[];
+}
+
+/** What a weight map lacks or has too much of, against a model's state_dict. */
+export interface KeyProblems {
+  /** Keys the model does not have. */
+  unknown: string[];
+  /** Keys the model needs that the weights lack. */
+  missing: string[];
+  mismatched: ShapeMismatch[];
+  /** Tensors whose dtype cannot hold the parameter (e.g. a string-typed or boolean weight). */
+  badDtype: Array<{ name: string; dtype: string }>;
+}
+
+export interface MatchResult {
+  weights: MappedWeight[];
+  problems: KeyProblems;
+}
+
+/**
+ * Buffers a state_dict may lack without harm: PyTorch < 0.4.1 saved BatchNorm without `num_batches_tracked`,
+ * and PyTorch itself loads such files (the count is only used when momentum is None).
+ */
+function optionalWhenMissing(spec: ParamSpec): boolean {
+  return spec.role === 'bn-num-batches';
+}
+
+/**
+ * Match weights against a model's state_dict specs: convert each known key to tfjs layout and float32/int32,
+ * and list unknown, missing and shape-mismatched keys.
+ * @example
+ * const { weights, problems } = matchWeights(readWeights, generatorParamSpecs(config));
+ */
+export function matchWeights(weights: WeightMap, specs: readonly ParamSpec[]): MatchResult {
+  const bySpec = new Map(specs.map((s) => [s.name, s]));
+  const problems: KeyProblems = { unknown: [], missing: [], mismatched: [], badDtype: [] };
+  const mapped: MappedWeight[] = [];
+  for (const [name, tensor] of weights) {
+    const spec = bySpec.get(name);
+    if (!spec) {
+      problems.unknown.push(name);
+      continue;
+    }
+    const expected = shapeInLayout(spec.shape, tensor.layout);
+    const sameShape = expected.length === tensor.shape.length && expected.every((d, i) => d === tensor.shape[i]);
+    if (!sameShape) {
+      problems.mismatched.push({ name, expected, actual: [...tensor.shape] });
+      continue;
+    }
+    if (spec.dtype === 'float32' && tensor.dtype === 'bool') {
+      problems.badDtype.push({ name, dtype: tensor.dtype });
+      continue;
+    }
+    const tfjs = toLayout(tensor, 'tfjs');
+    const floats = toFloat32(tfjs);
+    const values = spec.dtype === 'int32' ? Int32Array.from(floats, (v) => Math.min(Math.max(Math.round(v), -(2 ** 31)), 2 ** 31 - 1)) : floats;
+    if (values.length !== elementCount(tfjs.shape)) {
+      problems.mismatched.push({ name, expected, actual: [...tensor.shape] });
+      continue;
+    }
+    mapped.push({ spec, shape: tfjs.shape, values });
+  }
+  for (const spec of specs) {
+    if (!weights.has(spec.name) && !optionalWhenMissing(spec)) problems.missing.push(spec.name);
+  }
+  return { weights: mapped, problems };
+}
+
+/** Whether a match found nothing to report. */
+export function hasProblems(problems: KeyProblems): boolean {
+  return problems.unknown.length + problems.missing.length + problems.mismatched.length + problems.badDtype.length > 0;
+}
+
+const LIST_LIMIT = 40;
+
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, LIST_LIMIT).join(', ');
+  return names.length > LIST_LIMIT ? `${shown}, … (${names.length - LIST_LIMIT} more)` : shown;
+}
+
+/**
+ * One message naming every problem, e.g.
+ * "weights.pth: does not match the generator (cnum 32, 4 input channels): 2 missing keys: a, b; 1 unknown key: c; …".
+ */
+export function describeProblems(problems: KeyProblems, source: string, modelDescription: string): string {
+  const parts: string[] = [];
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (problems.missing.length) parts.push(`${plural(problems.missing.length, 'missing key')}: ${listNames(problems.missing)}`);
+  if (problems.unknown.length) parts.push(`${plural(problems.unknown.length, 'unknown key')}: ${listNames(problems.unknown)}`);
+  if (problems.mismatched.length) {
+    const items = problems.mismatched.map((m) => `${m.name} (expected [${m.expected.join(', ')}], file has [${m.actual.join(', ')}])`);
+    parts.push(`${plural(problems.mismatched.length, 'shape mismatch')}: ${listNames(items)}`);
+  }
+  if (problems.badDtype.length) {
+    parts.push(`${plural(problems.badDtype.length, 'unusable dtype')}: ${listNames(problems.badDtype.map((b) => `${b.name} (${b.dtype})`))}`);
+  }
+  return `${source}: does not match ${modelDescription}: ${parts.join('; ')}`;
+}
+
+/**
+ * Report a match's problems: one BgfillError naming the source and every key when strict, or the same message as one
+ * warning through `onWarning` when not (the problem keys are then skipped; missing ones keep their values).
+ * @example
+ * reportProblems(problems, { strict: true, source: 'g.pth', model: 'the generator' }) // throws BgfillError
+ */
+export function reportProblems(
+  problems: KeyProblems,
+  options: { strict: boolean; source: string; model: string; onWarning?: (message: string) => void },
+): void {
+  if (!hasProblems(problems)) return;
+  const message = describeProblems(problems, options.source, options.model);
+  if (options.strict) throw new BgfillError(message, { subject: options.source });
+  options.onWarning?.(message);
+}
