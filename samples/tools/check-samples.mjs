@@ -18,7 +18,26 @@ const repo = resolve(samples, '..');
 const sharp = createRequire(join(repo, 'packages/masks/package.json'))('sharp');
 
 /** Limits from the brief for this set. */
-export const LIMITS = { side: 256, maxBytes: 25_000, maxTotalBytes: 1_500_000, minCount: 32, maxCount: 48, minIndoorUrbanShare: 1 / 3 };
+export const LIMITS = {
+  side: 256,
+  maxBytes: 25_000,
+  maxTotalBytes: 1_500_000,
+  minCount: 32,
+  maxCount: 48,
+  minIndoorUrbanShare: 1 / 3,
+  /** Two crops of one photo may share at most this fraction of the smaller crop's area. */
+  maxCropOverlap: 0.3,
+};
+
+/**
+ * Fraction of the smaller of two rectangles that lies inside the other.
+ * @example overlapFraction({ left: 0, top: 0, width: 10, height: 10 }, { left: 5, top: 0, width: 10, height: 10 }) // 0.5
+ */
+export function overlapFraction(a, b) {
+  const w = Math.max(0, Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left));
+  const h = Math.max(0, Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top));
+  return (w * h) / Math.min(a.width * a.height, b.width * b.height);
+}
 
 /**
  * Walk a JPEG's marker segments up to the start of scan. Returns the frame header (SOF) and the APPn markers
@@ -159,6 +178,18 @@ async function main() {
     for (const text of LICENCES[licence]?.texts ?? []) if (!existsSync(join(samples, text))) records.push(`${text} is missing`);
   }
   report('authors and licences agree with the copied licence records; licence texts present', records);
+
+  const overlaps = [];
+  const bySource = new Map();
+  for (const image of manifest.images) {
+    const key = `${image.source.package}:${image.source.path}`;
+    for (const other of bySource.get(key) ?? []) {
+      const fraction = overlapFraction(image.source.region, other.source.region);
+      if (fraction > LIMITS.maxCropOverlap) overlaps.push(`${other.file} and ${image.file} share ${(fraction * 100).toFixed(0)}%`);
+    }
+    bySource.set(key, [...(bySource.get(key) ?? []), image]);
+  }
+  report(`crops of the same photo share at most ${LIMITS.maxCropOverlap * 100}% of their area`, overlaps);
 
   const indoorUrban = manifest.images.filter((image) => image.scene === 'indoor' || image.scene === 'urban').length;
   const share = indoorUrban / manifest.images.length;
