@@ -68,9 +68,11 @@ export function encodeExample(features: ExampleFeatures): Uint8Array {
 
 function int64ToNumber(v: number | protobuf.Long): number {
   if (typeof v === 'number') return v;
-  const n = v.toNumber();
-  if (!Number.isSafeInteger(n)) throw new BgfillError(`int64 value ${v.toString()} does not fit a JavaScript number`);
-  return n;
+  const big = BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0));
+  if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new BgfillError(`int64 value ${big} does not fit a JavaScript number`);
+  }
+  return Number(big);
 }
 
 /**

@@ -1,0 +1,275 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BgfillError } from '@bgfill/masks';
+import { FEATURES } from './features.js';
+
+/** `dataset.json`'s format name and version; readers refuse other versions. */
+export const MANIFEST_FORMAT = 'bgfill-tfrecord-bundle';
+export const MANIFEST_VERSION = 1;
+export const MANIFEST_FILE = 'dataset.json';
+export const REJECTS_FILE = 'rejects.jsonl';
+/** Per-shard completion records live here (one JSON per finished shard). */
+export const PARTS_DIR = '.bgfill-parts';
+
+/** Why an input was skipped. */
+export const REJECT_CODES = [
+  'missing',
+  'not-a-file',
+  'empty',
+  'unreadable',
+  'too-large-file',
+  'not-an-image',
+  'decode-error',
+  'too-many-pixels',
+  'too-small',
+  'duplicate',
+  'mask-error',
+] as const;
+export type RejectCode = (typeof REJECT_CODES)[number];
+
+export const rejectSchema = z.object({
+  file: z.string(),
+  reason: z.string(),
+  code: z.enum(REJECT_CODES),
+  split: z.string().optional(),
+  shard: z.string().optional(),
+});
+/** One line of `rejects.jsonl`. */
+export type Reject = z.infer<typeof rejectSchema>;
+
+export const shardEntrySchema = z.object({
+  file: z.string(),
+  indexFile: z.string(),
+  split: z.string(),
+  shardIndex: z.number().int(),
+  /** Records planned for the shard, and written (planned minus rejected). */
+  planned: z.number().int(),
+  records: z.number().int(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  indexSha256: z.string(),
+  /** Records stored byte for byte from their input. */
+  passthrough: z.number().int(),
+  /** Records per category name ('' = unlabelled). */
+  categories: z.record(z.string(), z.number().int()),
+  holeRatioSum: z.number(),
+});
+/** A finished shard, as a part file and in the manifest. */
+export type ShardEntry = z.infer<typeof shardEntrySchema>;
+
+export const partSchema = shardEntrySchema.extend({
+  fingerprint: z.string(),
+  rejects: z.array(rejectSchema),
+});
+/** `.bgfill-parts/<shard>.json`: a finished shard with its rejects. */
+export type ShardPart = z.infer<typeof partSchema>;
+
+export const splitSummarySchema = z.object({
+  count: z.number().int(),
+  planned: z.number().int(),
+  rejected: z.number().int(),
+  shards: z.number().int(),
+  hasMasks: z.boolean(),
+  maskStrategy: z.string().nullable(),
+  meanHoleRatio: z.number().nullable(),
+  categories: z.record(z.string(), z.number().int()),
+});
+export type SplitSummary = z.infer<typeof splitSummarySchema>;
+
+/** The build settings that decide the bundle's bytes (concurrency and worker settings do not, so are not kept). */
+export const buildConfigSchema = z.object({
+  source: z.enum(['places365', 'folder']),
+  input: z.string(),
+  lists: z.string().nullable(),
+  list: z.string().nullable(),
+  patterns: z.array(z.string()),
+  labels: z.enum(['top-folder', 'none']),
+  splits: z.array(z.string()),
+  splitRatios: z.record(z.string(), z.number()).nullable(),
+  includeCategories: z.array(z.string()),
+  excludeCategories: z.array(z.string()),
+  size: z.number().int(),
+  crop: z.enum(['center', 'random']),
+  keepSize: z.boolean(),
+  format: z.enum(['jpeg', 'png']),
+  quality: z.number().int(),
+  minSize: z.number().int(),
+  upscale: z.boolean(),
+  maxPixels: z.number().int(),
+  flatten: z.string(),
+  failOn: z.enum(['none', 'truncated', 'error', 'warning']),
+  masks: z.string().nullable(),
+  maskSplits: z.array(z.string()),
+  recordsPerShard: z.number().int().nullable(),
+  shardMb: z.number().nullable(),
+  gzip: z.boolean(),
+  seed: z.union([z.string(), z.number()]),
+});
+/** The resolved build configuration recorded in `dataset.json`. */
+export type BuildConfig = z.infer<typeof buildConfigSchema>;
+
+/** What every worker of a build agrees on before writing anything: the plan's header. */
+export const buildHeaderSchema = z.object({
+  fingerprint: z.string(),
+  config: buildConfigSchema,
+  /** Records per shard actually used (decided from `--shard-mb` when given). */
+  recordsPerShard: z.number().int(),
+  compression: z.enum(['none', 'gzip']),
+  categories: z.array(z.string()),
+  /** Inputs listed by the source after category filters (duplicates included). */
+  inputs: z.number().int(),
+  maskStrategy: z.string().nullable(),
+  plannedShards: z.array(z.object({ file: z.string(), split: z.string(), planned: z.number().int() })),
+  planRejects: z.array(rejectSchema),
+});
+export type BuildHeader = z.infer<typeof buildHeaderSchema>;
+
+export const manifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  schemaVersion: z.literal(MANIFEST_VERSION),
+  fingerprint: z.string(),
+  seed: z.union([z.string(), z.number()]),
+  config: buildConfigSchema,
+  features: z.array(z.object({ name: z.string(), kind: z.enum(['bytes', 'int64', 'float']), required: z.boolean() })),
+  compression: z.enum(['none', 'gzip']),
+  recordsPerShard: z.number().int(),
+  categories: z.array(z.string()),
+  inputs: z.number().int(),
+  records: z.number().int(),
+  splits: z.record(z.string(), splitSummarySchema),
+  shards: z.array(shardEntrySchema),
+  rejected: z.object({ count: z.number().int(), byCode: z.record(z.string(), z.number().int()), file: z.string() }),
+});
+/** `dataset.json`. */
+export type DatasetManifest = z.infer<typeof manifestSchema>;
+
+export const workerManifestSchema = z.object({
+  format: z.literal(`${MANIFEST_FORMAT}-worker`),
+  schemaVersion: z.literal(MANIFEST_VERSION),
+  worker: z.number().int(),
+  workers: z.number().int(),
+  header: buildHeaderSchema,
+  parts: z.array(partSchema),
+});
+/** `worker-{i}-of-{n}.json`: one worker's share, joined by `bgfill dataset merge`. */
+export type WorkerManifest = z.infer<typeof workerManifestSchema>;
+
+/** File name of worker `i`'s manifest. */
+export function workerManifestFile(worker: number, workers: number): string {
+  return `worker-${String(worker).padStart(5, '0')}-of-${String(workers).padStart(5, '0')}.json`;
+}
+
+function sortedRecord(counts: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * The bundle manifest from the build header and every shard's part. A pure function of its inputs (no timestamps),
+ * so a single build, a resumed build and merged workers write identical bytes.
+ * @example assembleManifest(header, parts).splits.val.count
+ */
+export function assembleManifest(header: BuildHeader, parts: readonly ShardPart[]): { manifest: DatasetManifest; rejects: Reject[] } {
+  const byFile = new Map(parts.map((p) => [p.file, p]));
+  const shards: ShardEntry[] = [];
+  const rejects: Reject[] = [...header.planRejects];
+  for (const planned of header.plannedShards) {
+    const part = byFile.get(planned.file);
+    if (!part) throw new BgfillError(`shard ${planned.file} is not finished`);
+    const { fingerprint: _f, rejects: partRejects, ...entry } = part;
+    shards.push(entry);
+    rejects.push(...partRejects);
+  }
+  const splits: Record<string, SplitSummary> = {};
+  for (const split of header.config.splits) {
+    const mine = shards.filter((s) => s.split === split);
+    const categories = new Map<string, number>();
+    for (const s of mine) for (const [c, n] of Object.entries(s.categories)) categories.set(c, (categories.get(c) ?? 0) + n);
+    const count = mine.reduce((a, s) => a + s.records, 0);
+    const hasMasks = header.maskStrategy !== null && header.config.maskSplits.includes(split);
+    splits[split] = {
+      count,
+      planned: mine.reduce((a, s) => a + s.planned, 0),
+      rejected: mine.reduce((a, s) => a + s.planned - s.records, 0),
+      shards: mine.length,
+      hasMasks,
+      maskStrategy: hasMasks ? header.maskStrategy : null,
+      meanHoleRatio: hasMasks && count > 0 ? mine.reduce((a, s) => a + s.holeRatioSum, 0) / count : null,
+      categories: sortedRecord(categories),
+    };
+  }
+  const byCode = new Map<string, number>();
+  for (const r of rejects) byCode.set(r.code, (byCode.get(r.code) ?? 0) + 1);
+  const manifest: DatasetManifest = {
+    format: MANIFEST_FORMAT,
+    schemaVersion: MANIFEST_VERSION,
+    fingerprint: header.fingerprint,
+    seed: header.config.seed,
+    config: header.config,
+    features: FEATURES.map((f) => ({ name: f.name, kind: f.kind, required: f.required })),
+    compression: header.compression,
+    recordsPerShard: header.recordsPerShard,
+    categories: header.categories,
+    inputs: header.inputs,
+    records: shards.reduce((a, s) => a + s.records, 0),
+    splits,
+    shards,
+    rejected: { count: rejects.length, byCode: sortedRecord(byCode), file: REJECTS_FILE },
+  };
+  return { manifest, rejects };
+}
+
+/** `rejects.jsonl` text: one JSON object per line. */
+export function formatRejects(rejects: readonly Reject[]): string {
+  return rejects.map((r) => `${JSON.stringify(r)}\n`).join('');
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BgfillError(`${path}: ${code === 'ENOENT' ? `no ${what} here` : `cannot read (${code ?? String(err)})`}`, { subject: path });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BgfillError(`${path}: not valid JSON (${err instanceof Error ? err.message : String(err)})`, { subject: path });
+  }
+}
+
+function checked<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new BgfillError(`${path}: not a valid ${MANIFEST_FORMAT} manifest (${issue.path.join('.') || '(root)'}: ${issue.message})`, {
+      subject: path,
+    });
+  }
+  return result.data;
+}
+
+/**
+ * Read and validate a bundle's `dataset.json`.
+ * @example const m = await readManifest('bundles/places'); m.splits.val.count
+ */
+export async function readManifest(dir: string): Promise<DatasetManifest> {
+  const path = join(dir, MANIFEST_FILE);
+  return checked(manifestSchema, await readJson(path, 'dataset.json (is this a bundle folder? a worker build needs `bgfill dataset merge`)'), path);
+}
+
+/** Read and validate a worker manifest file. */
+export async function readWorkerManifest(path: string): Promise<WorkerManifest> {
+  return checked(workerManifestSchema, await readJson(path, 'worker manifest'), path);
+}
+
+/** Read and validate a shard part file; `null` when absent or unreadable (the shard is then rebuilt). */
+export async function readPart(path: string): Promise<ShardPart | null> {
+  try {
+    const result = partSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    return result.success ? result.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,60 @@
+import { invalidParameter, rngFor, type Seed } from '@bgfill/masks';
+
+/** Split names end up in shard file names: lower-case letters, digits and `_`, starting with a letter. */
+export const SPLIT_NAME = /^[a-z][a-z0-9_]*$/;
+
+export interface SplitRatio {
+  readonly split: string;
+  readonly ratio: number;
+}
+
+/** Check a split name for use in file names; throws a BgfillError naming the option. */
+export function checkSplitName(name: string, option = '--split'): string {
+  if (!SPLIT_NAME.test(name)) throw invalidParameter(option, 'a split name of a-z, 0-9 and _ starting with a letter', name);
+  return name;
+}
+
+/**
+ * Parse `train=0.9,val=0.1` (or an object) into ratios that sum to 1. Ratios must be positive; they are normalised,
+ * so `train=9,val=1` means the same.
+ * @example parseSplitRatios('train=0.9,val=0.1') // [{ split: 'train', ratio: 0.9 }, { split: 'val', ratio: 0.1 }]
+ */
+export function parseSplitRatios(value: string | Readonly<Record<string, number>>): SplitRatio[] {
+  const pairs: Array<[string, number]> =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '')
+          .map((p) => {
+            const m = /^([^=\s]+)\s*=\s*([0-9.eE+-]+)$/.exec(p);
+            if (!m) throw invalidParameter('--split-ratios', 'name=ratio pairs such as train=0.9,val=0.1', value);
+            return [m[1], Number(m[2])];
+          })
+      : Object.entries(value);
+  if (pairs.length === 0) throw invalidParameter('--split-ratios', 'at least one name=ratio pair', value);
+  const seen = new Set<string>();
+  for (const [name, ratio] of pairs) {
+    checkSplitName(name, '--split-ratios');
+    if (seen.has(name)) throw invalidParameter('--split-ratios', 'each split once', name);
+    seen.add(name);
+    if (!Number.isFinite(ratio) || ratio <= 0) throw invalidParameter(`--split-ratios ${name}`, 'a positive number', ratio);
+  }
+  const total = pairs.reduce((s, [, r]) => s + r, 0);
+  return pairs.map(([split, ratio]) => ({ split, ratio: ratio / total }));
+}
+
+/**
+ * The split of a record, from a seeded hash of its key alone: stable when other inputs come or go, the same in every
+ * worker, and independent of listing order.
+ * @example hashSplit(key, 0, parseSplitRatios('train=0.9,val=0.1')) // 'train' for about 90% of keys
+ */
+export function hashSplit(key: string, seed: Seed, ratios: readonly SplitRatio[]): string {
+  const u = rngFor(seed, 'split', key).random();
+  let cumulative = 0;
+  for (const { split, ratio } of ratios) {
+    cumulative += ratio;
+    if (u < cumulative) return split;
+  }
+  return ratios[ratios.length - 1].split;
+}
