@@ -4,3 +4,64 @@ export { createProgress, type Progress, type ProgressOptions } from './progress.
 export { type Mask, type Size, MAX_MASK_SIDE, checkSize, createMask, holeRatio, fillRect } from './mask.js';
 export { type Rng, type Seed, rngFor, seedKey } from './rng.js';
 export type { MaskStrategy } from './strategy.js';
+export { parseMaskConfig, formatConfigPath, type MaskConfig, type WithPost } from './config.js';
+export { formatMaskConfig, parseShortForm, canonicalJson } from './short-form.js';
+export {
+  createMaskGenerator,
+  createProceduralGenerator,
+  generateMask,
+  checkIndex,
+  type MaskGenerator,
+} from './generate.js';
+export { mixNode, unionNode, type MixConfig, type MixComponent, type UnionConfig, type MaskNode } from './mix.js';
+export { applyPost, POST_OPS, type PostStep } from './post.js';
+export {
+  MASK_STRATEGIES,
+  STRATEGY_NAMES,
+  SHORT_ARGUMENTS,
+  proceduralStrategy,
+  type ProceduralConfig,
+  type ProceduralStrategyName,
+  type StrategyName,
+} from './registry.js';
+export { maskToPng, maskFromImage, checkThreshold, type MaskFromImageOptions } from './png.js';
+export { resizeNearest } from './resize.js';
+export {
+  erode,
+  dilate,
+  union,
+  intersection,
+  invert,
+  orInto,
+  MAX_MORPHOLOGY_ITERATIONS,
+  type MorphKernel,
+  type MorphologyOptions,
+} from './morphology.js';
+export {
+  fromFilesSchema,
+  loadMaskFiles,
+  resolveMaskPaths,
+  MASK_IMAGE_EXTENSIONS,
+  type FromFilesConfig,
+  type MaskFileSet,
+  type SkippedFile,
+} from './from-files.js';
+export {
+  HOLE_RATIO_BINS,
+  ALL_HOLE_RATIO_BINS,
+  HOLE_RATIO_BELOW,
+  HOLE_RATIO_ABOVE,
+  DEFAULT_BALANCE_ATTEMPTS,
+  holeRatioBin,
+  holeRatioHistogram,
+  summarizeHoleRatios,
+  generateBalancedMask,
+  type HoleRatioBin,
+  type HoleRatioSummary,
+  type BalancedMask,
+} from './stats.js';
+export { personBoxStrategy, personBoxBounds, type PersonBoxConfig } from './strategies/person-box.js';
+export { scribbleStrategy, type ScribbleConfig } from './strategies/scribble.js';
+export { boxStrategy, type BoxConfig } from './strategies/box.js';
+export { irregularStrategy, IRREGULAR_PRESETS, type IrregularConfig } from './strategies/irregular.js';
+export { outpaintStrategy, type OutpaintConfig } from './strategies/outpaint.js';

@@ -60,7 +60,7 @@ export async function maskFromImage(input: string | Buffer, options: MaskFromIma
     if (input.length === 0) throw badFile(name, 'empty buffer (0 bytes)');
     bytes = input;
   }
-  let decoded: { data: Buffer; info: sharp.OutputInfo };
+  let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     // grey16 scales 8-bit samples by 257 exactly, so value / 65535 is the same fraction for every bit depth.
     decoded = await sharp(bytes, { failOn: 'error' })

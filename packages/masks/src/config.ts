@@ -1,0 +1,140 @@
+import type { z } from 'zod';
+import { BgfillError, describeValue } from './errors.js';
+import { fromFilesSchema, type FromFilesConfig } from './from-files.js';
+import { mixShallowSchema, unionShallowSchema, type MixConfig, type UnionConfig } from './mix.js';
+import { postSchema, type PostStep } from './post.js';
+import { proceduralStrategy, STRATEGY_NAMES, type ProceduralConfig } from './registry.js';
+import { parseShortForm } from './short-form.js';
+
+/** Any config node may end with post-processing steps (dilate / erode / invert), applied in order. */
+export type WithPost<C> = C & { post?: PostStep[] };
+
+/**
+ * A mask recipe: one of the procedural strategies, masks read from files, a weighted `mix` of recipes, or a `union`
+ * of recipes whose holes are OR-ed; each optionally post-processed. Discriminated on `strategy`.
+ */
+export type MaskConfig = WithPost<ProceduralConfig> | WithPost<FromFilesConfig> | MixConfig | UnionConfig;
+
+type PathSegment = string | number;
+
+/** `components[0].config.count` */
+export function formatConfigPath(path: ReadonlyArray<PathSegment>): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  return out;
+}
+
+function configError(path: ReadonlyArray<PathSegment>, message: string): BgfillError {
+  const where = path.length ? ` at ${formatConfigPath(path)}` : '';
+  return new BgfillError(`Invalid mask config${where}: ${message}`, { subject: formatConfigPath(path) || 'mask config' });
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = root;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+function brief(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined && json.length <= 60) return json;
+  } catch {
+    // fall through
+  }
+  return describeValue(value);
+}
+
+/** Validate `value` against `schema`; every issue becomes part of one BgfillError naming its field path. */
+function check<T>(schema: z.ZodType<T>, value: unknown, path: ReadonlyArray<PathSegment>, strategy?: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  const messages = result.error.issues.map((issue) => {
+    const where = [...path, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    const received = valueAt(value, issue.path);
+    let text = issue.message;
+    if (issue.code === 'unrecognized_keys' && shape) {
+      text += `; ${strategy ?? 'this node'} accepts: ${Object.keys(shape).join(', ')}`;
+    } else if (issue.code !== 'invalid_type' && !/received/.test(text)) {
+      text += ` (received ${brief(received)})`;
+    }
+    return `${formatConfigPath(where) || '(root)'}${strategy ? ` (${strategy})` : ''}: ${text}`;
+  });
+  const first = result.error.issues[0];
+  const subject = formatConfigPath([...path, ...first.path.map((p) => (typeof p === 'symbol' ? String(p) : p))]);
+  throw new BgfillError(`Invalid mask config: ${messages.join('; ')}`, { subject: subject || 'mask config' });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Validate one node (recursively for mix / union), filling defaults. */
+function validateNode(value: unknown, path: PathSegment[]): MaskConfig {
+  if (!isPlainObject(value)) {
+    throw configError(path, `expected an object with a "strategy" field, received ${describeValue(value)}`);
+  }
+  const { post, ...rest } = value;
+  const name = rest.strategy;
+  if (typeof name !== 'string' || !(STRATEGY_NAMES as ReadonlyArray<string>).includes(name)) {
+    throw configError(
+      [...path, 'strategy'],
+      `${name === undefined ? 'missing strategy' : `unknown strategy ${describeValue(name)}`}; allowed: ${STRATEGY_NAMES.join(', ')}`,
+    );
+  }
+  let node: MaskConfig;
+  if (name === 'mix') {
+    const shallow = check(mixShallowSchema, rest, path, 'mix');
+    node = {
+      strategy: 'mix',
+      components: shallow.components.map((c, i) => ({
+        weight: c.weight,
+        config: validateNode(c.config, [...path, 'components', i, 'config']),
+      })),
+    };
+  } else if (name === 'union') {
+    const shallow = check(unionShallowSchema, rest, path, 'union');
+    node = { strategy: 'union', parts: shallow.parts.map((p, i) => validateNode(p, [...path, 'parts', i])) };
+  } else if (name === 'from-files') {
+    node = check(fromFilesSchema, rest, path, name);
+  } else {
+    const strategy = proceduralStrategy(name);
+    if (!strategy) throw configError([...path, 'strategy'], `unknown strategy ${describeValue(name)}`);
+    node = check(strategy.schema, rest, path, name);
+  }
+  if (post !== undefined) {
+    const steps = check(postSchema, post, [...path, 'post'], 'post');
+    if (steps.length > 0) node.post = steps;
+  }
+  return node;
+}
+
+/**
+ * Read a mask config from a short form (`'person-box+scribble:0-3'`, `'person-box*0.7|irregular:thick*0.3'`; see
+ * `short-form.ts` and the README), a JSON string, or an object, filling every default. Bad input throws a BgfillError
+ * whose message names the field path and the allowed values.
+ * @example parseMaskConfig('person-box+scribble:0-3')
+ * // { strategy: 'union', parts: [{ strategy: 'person-box', mode: 'compatible' }, { strategy: 'scribble', count: [0, 3], … }] }
+ */
+export function parseMaskConfig(input: string | unknown): MaskConfig {
+  if (typeof input === 'string') {
+    const text = input.trim();
+    if (text === '') throw configError([], `empty; give a strategy (${STRATEGY_NAMES.join(', ')}), a short form or JSON`);
+    if (text.startsWith('{')) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed !== undefined) return validateNode(parsed, []);
+    }
+    return validateNode(parseShortForm(text), []);
+  }
+  return validateNode(input, []);
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { MaskConfig } from './config.js';
+import { createMask, type Mask, type Size } from './mask.js';
+import { orInto } from './morphology.js';
+import type { PostStep } from './post.js';
+import type { Rng } from './rng.js';
+
+/** `mix`: each mask comes from one component, chosen with probability weight / Σ weights. */
+export interface MixConfig {
+  strategy: 'mix';
+  components: MixComponent[];
+  post?: PostStep[];
+}
+
+export interface MixComponent {
+  /** Relative weight, > 0 (default 1). */
+  weight: number;
+  config: MaskConfig;
+}
+
+/** `union`: every part is drawn and the holes are OR-ed. */
+export interface UnionConfig {
+  strategy: 'union';
+  parts: MaskConfig[];
+  post?: PostStep[];
+}
+
+/** Shape of a `mix` node; the nested configs are validated recursively by `parseMaskConfig`. */
+export const mixShallowSchema = z.strictObject({
+  strategy: z.literal('mix'),
+  components: z
+    .array(
+      z.strictObject({
+        weight: z.number().positive().max(1e9).default(1).describe('relative weight (default 1)'),
+        config: z.unknown().describe('a mask config'),
+      }),
+    )
+    .min(1)
+    .max(1000)
+    .describe('the alternatives, each `{ weight, config }`'),
+});
+
+/** Shape of a `union` node; the nested configs are validated recursively by `parseMaskConfig`. */
+export const unionShallowSchema = z.strictObject({
+  strategy: z.literal('union'),
+  parts: z.array(z.unknown()).min(1).max(1000).describe('mask configs whose holes are OR-ed'),
+});
+
+/** A compiled config node: a pure function of (size, rng, index). */
+export type MaskNode = (size: Size, rng: Rng, index: number | string) => Mask;
+
+/**
+ * Weighted choice: the component is picked by `rng.derive('choice')`, and component k draws from
+ * `rng.derive('component', k)`, so the choice and the component's own randomness never share a stream.
+ * @example mixNode([1, 3], [a, b]) // b three times as often as a
+ */
+export function mixNode(weights: ReadonlyArray<number>, nodes: ReadonlyArray<MaskNode>): MaskNode {
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const w of weights) cumulative.push((total += w));
+  return (size, rng, index) => {
+    const u = rng.derive('choice').random() * total;
+    let k = 0;
+    while (k < cumulative.length - 1 && u >= cumulative[k]) k++;
+    return nodes[k](size, rng.derive('component', k), index);
+  };
+}
+
+/**
+ * All parts drawn and OR-ed; part k draws from `rng.derive('part', k)`, so adding a part never changes the others.
+ * @example unionNode([personBox, scribbles])
+ */
+export function unionNode(nodes: ReadonlyArray<MaskNode>): MaskNode {
+  return (size, rng, index) => {
+    if (nodes.length === 1) return nodes[0](size, rng.derive('part', 0), index);
+    const out = createMask(size);
+    nodes.forEach((node, k) => orInto(out, node(size, rng.derive('part', k), index)));
+    return out;
+  };
+}

@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+import { boxStrategy, type BoxConfig } from './strategies/box.js';
+import { irregularStrategy, type IrregularConfig } from './strategies/irregular.js';
+import { outpaintStrategy, type OutpaintConfig } from './strategies/outpaint.js';
+import { personBoxStrategy, type PersonBoxConfig } from './strategies/person-box.js';
+import { scribbleStrategy, type ScribbleConfig } from './strategies/scribble.js';
+// PENDING import { silhouetteStrategy, type SilhouetteConfig } from './strategies/silhouette.js';
+import type { MaskStrategy } from './strategy.js';
+
+/** Configs of the procedural (seeded, file-free) strategies. */
+export type ProceduralConfig =
+  | PersonBoxConfig
+  | ScribbleConfig
+  | BoxConfig
+  | IrregularConfig
+  | OutpaintConfig
+  ;// PENDING | SilhouetteConfig;
+
+/** The procedural strategies by name, for lookup, help text and docs. */
+export const MASK_STRATEGIES = {
+  'person-box': personBoxStrategy,
+  scribble: scribbleStrategy,
+  box: boxStrategy,
+  irregular: irregularStrategy,
+  outpaint: outpaintStrategy,
+  // PENDING silhouette: silhouetteStrategy,
+} as const satisfies { [K in ProceduralConfig['strategy']]: MaskStrategy<Extract<ProceduralConfig, { strategy: K }>> };
+
+export type ProceduralStrategyName = keyof typeof MASK_STRATEGIES;
+
+/** Every `strategy` value a config may name: the procedural ones, then the combinators and file masks. */
+export const STRATEGY_NAMES = [...(Object.keys(MASK_STRATEGIES) as ProceduralStrategyName[]), 'mix', 'union', 'from-files'] as const;
+
+export type StrategyName = ProceduralStrategyName | 'mix' | 'union' | 'from-files';
+
+/** A procedural strategy by name, or undefined. */
+export function proceduralStrategy(name: string): MaskStrategy<ProceduralConfig> | undefined {
+  return Object.hasOwn(MASK_STRATEGIES, name)
+    ? (MASK_STRATEGIES[name as ProceduralStrategyName] as unknown as MaskStrategy<ProceduralConfig>)
+    : undefined;
+}
+
+/** The option a short form's `name:arg` sets, per strategy (`scribble:0-3` sets `count` to [0, 3]). */
+export const SHORT_ARGUMENTS: Readonly<Record<string, { option: string; range?: boolean }>> = {
+  'person-box': { option: 'mode' },
+  scribble: { option: 'count', range: true },
+  box: { option: 'count', range: true },
+  irregular: { option: 'preset' },
+  outpaint: { option: 'margin', range: true },
+  silhouette: { option: 'pose' },
+  'from-files': { option: 'paths' },
+  dilate: { option: 'iterations' },
+  erode: { option: 'iterations' },
+};
+
+/** Documentation of a strategy for `bgfill masks strategies` and the README. */
+export interface StrategyDoc {
+  readonly name: StrategyName;
+  readonly description: string;
+  readonly schema: z.ZodType;
+}

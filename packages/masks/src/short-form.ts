@@ -1,0 +1,389 @@
+/**
+ * The short form of a mask config: a one-line recipe for the command line and for dataset labels.
+ *
+ *   recipe     := mixture
+ *   mixture    := component ('|' component)*          one component is drawn per mask, by weight
+ *   component  := union ['*' weight] ('>' op)*        weight: a positive number, default 1
+ *   union      := postfixed ('+' postfixed)*          every part drawn, holes OR-ed
+ *   postfixed  := primary ('>' op)*                   post-processing, applied left to right
+ *   primary    := name [':' value] ['(' options ')'] | '(' mixture ')' | {JSON config}
+ *   op         := ('dilate' | 'erode') [':' iterations] ['(' options ')'] | 'invert'
+ *   options    := key '=' value (',' key '=' value)*
+ *   value      := number | min-max | word | 'text' | "json string" | [json array] | {json object} | true | false
+ *
+ * `name:value` sets the strategy's main option (SHORT_ARGUMENTS): `scribble:0-3` is count [0, 3],
+ * `irregular:thick` the preset, `person-box:general` the mode, `from-files:'masks/*.png'` the paths.
+ * A single number where a [min, max] range is expected means [n, n]. Whitespace around operators is ignored.
+ * Precedence, loosest first: `|`, `*weight`, `+`, `>`. So `person-box+scribble:0-3*0.7|irregular:thick*0.3` mixes the
+ * union (person-box + scribble) at 0.7 with irregular at 0.3, and `(a+b)>dilate:2` grows the union's hole.
+ */
+import { BgfillError } from './errors.js';
+import { fromFilesSchema } from './from-files.js';
+import type { MaskConfig } from './config.js';
+import type { PostStep } from './post.js';
+import { POST_OPS } from './post.js';
+import { proceduralStrategy, SHORT_ARGUMENTS, STRATEGY_NAMES } from './registry.js';
+
+/** Characters that end a bare word. */
+const BARE = /[^\s+|*()>,:=[\]{}"']+/y;
+const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:e-?\d+)?$/i;
+const RANGE = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/;
+const NAME = /[a-z][a-z0-9-]*/iy;
+const KEY = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+/** Names a short-form term may use (mix and union are written with `|` and `+`). */
+const TERM_NAMES = STRATEGY_NAMES.filter((n) => n !== 'mix' && n !== 'union');
+
+type RawNode = Record<string, unknown>;
+
+const defaultsCache = new Map<string, Record<string, unknown>>();
+
+/** The config a strategy has with every option left out (from its schema); `{}` when it needs more. */
+function defaultsOf(name: string): Record<string, unknown> {
+  let d = defaultsCache.get(name);
+  if (d) return d;
+  d = {};
+  if (name === 'from-files') {
+    const { paths: _paths, ...rest } = fromFilesSchema.parse({ strategy: 'from-files', paths: '.' });
+    d = rest;
+  } else if (name === 'dilate' || name === 'erode') {
+    d = { iterations: 1, kernel: 'square' };
+  } else {
+    const s = proceduralStrategy(name);
+    const parsed = s?.schema.safeParse({ strategy: name });
+    if (parsed?.success) d = parsed.data as Record<string, unknown>;
+  }
+  defaultsCache.set(name, d);
+  return d;
+}
+
+interface SchemaDef {
+  type?: string;
+  innerType?: { _zod?: { def?: SchemaDef } };
+  items?: unknown[];
+}
+
+/** True when a zod schema is (an optional / default / readonly wrapper of) a 2-tuple. */
+function isPairSchema(schema: unknown): boolean {
+  let def = (schema as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
+  for (let depth = 0; def && depth < 8; depth++) {
+    if (def.type === 'tuple') return def.items?.length === 2;
+    def = def.innerType?._zod?.def;
+  }
+  return false;
+}
+
+/** True when `option` of `name` is a [min, max] range, so that a single number n reads as [n, n]. */
+function isRangeOption(name: string, option: string): boolean {
+  const short = SHORT_ARGUMENTS[name];
+  if (short?.option === option && short.range) return true;
+  const d = defaultsOf(name)[option];
+  if (Array.isArray(d) && d.length === 2 && d.every((v) => typeof v === 'number')) return true;
+  const shape = (proceduralStrategy(name)?.schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape !== undefined && Object.hasOwn(shape, option) && isPairSchema(shape[option]);
+}
+
+class Parser {
+  pos = 0;
+  constructor(readonly text: string) {}
+
+  fail(message: string, at = this.pos): never {
+    const shown = this.text.length > 120 ? `${this.text.slice(0, 117)}...` : this.text;
+    throw new BgfillError(`Bad mask short form ${JSON.stringify(shown)} at character ${at + 1}: ${message}`, {
+      subject: 'mask config',
+    });
+  }
+
+  skipWs(): void {
+    while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
+  }
+
+  peek(): string {
+    this.skipWs();
+    return this.text[this.pos] ?? '';
+  }
+
+  eat(ch: string): boolean {
+    if (this.peek() !== ch) return false;
+    this.pos++;
+    return true;
+  }
+
+  match(re: RegExp): string | undefined {
+    this.skipWs();
+    re.lastIndex = this.pos;
+    const m = re.exec(this.text);
+    if (!m) return undefined;
+    this.pos += m[0].length;
+    return m[0];
+  }
+
+  describeHere(): string {
+    return this.pos >= this.text.length ? 'the end' : JSON.stringify(this.text[this.pos]);
+  }
+
+  mixture(): RawNode {
+    const components: Array<{ config: RawNode; weight: number | undefined }> = [this.component()];
+    while (this.eat('|')) components.push(this.component());
+    if (components.length === 1 && components[0].weight === undefined) return components[0].config;
+    return {
+      strategy: 'mix',
+      components: components.map((c) => ({ weight: c.weight ?? 1, config: c.config })),
+    };
+  }
+
+  component(): { config: RawNode; weight: number | undefined } {
+    const config = this.union();
+    let weight: number | undefined;
+    if (this.eat('*')) {
+      const at = this.pos;
+      const word = this.match(BARE);
+      if (word === undefined || !NUMBER.test(word)) this.fail('expected a weight (a positive number) after "*"', at);
+      weight = Number(word);
+      if (!(weight > 0)) this.fail(`weight must be positive, got ${word}`, at);
+    }
+    while (this.eat('>')) appendPost(config, this.op());
+    return { config, weight };
+  }
+
+  union(): RawNode {
+    const parts = [this.postfixed()];
+    while (this.eat('+')) parts.push(this.postfixed());
+    return parts.length === 1 ? parts[0] : { strategy: 'union', parts };
+  }
+
+  postfixed(): RawNode {
+    const node = this.primary();
+    while (this.eat('>')) appendPost(node, this.op());
+    return node;
+  }
+
+  primary(): RawNode {
+    const c = this.peek();
+    if (c === '(') {
+      this.pos++;
+      const node = this.mixture();
+      if (!this.eat(')')) this.fail(`expected ")" but found ${this.describeHere()}`);
+      return node;
+    }
+    if (c === '{') {
+      const value = this.json();
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail('expected a JSON object');
+      return { ...(value as RawNode) };
+    }
+    const at = this.pos;
+    const name = this.match(NAME);
+    if (name === undefined) {
+      this.fail(`expected a strategy name (${TERM_NAMES.join(', ')}) but found ${this.describeHere()}`);
+    }
+    if (!(TERM_NAMES as ReadonlyArray<string>).includes(name)) {
+      const hint = name === 'mix' || name === 'union' ? ' (write mixtures with "|" and unions with "+")' : '';
+      this.fail(`unknown strategy ${JSON.stringify(name)}${hint}; allowed: ${TERM_NAMES.join(', ')}`, at);
+    }
+    const node: RawNode = { strategy: name };
+    this.argAndOptions(name, node);
+    return node;
+  }
+
+  /** `:value` then `(key=value, …)`, both optional, into `node`. */
+  argAndOptions(name: string, node: RawNode): void {
+    if (this.eat(':')) {
+      const short = SHORT_ARGUMENTS[name];
+      if (!short) this.fail(`${name} takes no ":" argument; use ${name}(option=value)`);
+      node[short.option] = this.coerce(name, short.option, this.value());
+    }
+    if (this.eat('(')) {
+      if (this.eat(')')) return;
+      do {
+        const at = this.pos;
+        const key = this.match(KEY);
+        if (key === undefined) this.fail(`expected an option name but found ${this.describeHere()}`);
+        if (key === 'strategy' || Object.hasOwn(node, key)) this.fail(`option ${key} given twice`, at);
+        if (!this.eat('=')) this.fail(`expected "=" after ${key}`);
+        node[key] = this.coerce(name, key, this.value());
+      } while (this.eat(','));
+      if (!this.eat(')')) this.fail(`expected "," or ")" but found ${this.describeHere()}`);
+    }
+  }
+
+  coerce(name: string, option: string, value: unknown): unknown {
+    return typeof value === 'number' && isRangeOption(name, option) ? [value, value] : value;
+  }
+
+  op(): RawNode {
+    const at = this.pos;
+    const name = this.match(NAME);
+    if (name === undefined || !(POST_OPS as ReadonlyArray<string>).includes(name)) {
+      this.fail(`expected a post-processing step (${POST_OPS.join(', ')}) after ">"`, at);
+    }
+    const node: RawNode = { op: name };
+    if (name !== 'invert') this.argAndOptions(name, node);
+    return node;
+  }
+
+  value(): unknown {
+    const c = this.peek();
+    if (c === '[' || c === '{' || c === '"') return this.json();
+    if (c === "'") {
+      const end = this.text.indexOf("'", this.pos + 1);
+      if (end < 0) this.fail('unterminated quote');
+      const s = this.text.slice(this.pos + 1, end);
+      this.pos = end + 1;
+      return s;
+    }
+    const word = this.match(BARE);
+    if (word === undefined) this.fail(`expected a value but found ${this.describeHere()}`);
+    return interpretWord(word);
+  }
+
+  /** A JSON value starting here: find its end by bracket depth (outside strings), then JSON.parse. */
+  json(): unknown {
+    this.skipWs();
+    const start = this.pos;
+    let depth = 0;
+    let i = start;
+    for (; i < this.text.length; i++) {
+      const ch = this.text[i];
+      if (ch === '"') {
+        i++;
+        while (i < this.text.length && this.text[i] !== '"') i += this.text[i] === '\\' ? 2 : 1;
+        if (i >= this.text.length) this.fail('unterminated JSON string', start);
+        if (depth === 0) break;
+      } else if (ch === '[' || ch === '{') depth++;
+      else if (ch === ']' || ch === '}') {
+        depth--;
+        if (depth === 0) break;
+      }
+    }
+    if (i >= this.text.length) this.fail('unterminated JSON value', start);
+    const slice = this.text.slice(start, i + 1);
+    try {
+      this.pos = i + 1;
+      return JSON.parse(slice);
+    } catch (err) {
+      return this.fail(`bad JSON ${slice.length > 40 ? `${slice.slice(0, 37)}...` : slice} (${(err as Error).message})`, start);
+    }
+  }
+}
+
+function appendPost(node: RawNode, step: RawNode): void {
+  node.post = [...(Array.isArray(node.post) ? node.post : []), step];
+}
+
+/** A bare word's value: number, `min-max` range, boolean, or the word itself. */
+function interpretWord(word: string): unknown {
+  if (NUMBER.test(word)) return Number(word);
+  const range = RANGE.exec(word);
+  if (range) return [Number(range[1]), Number(range[2])];
+  if (word === 'true') return true;
+  if (word === 'false') return false;
+  return word;
+}
+
+/**
+ * Parse a short form into a raw (not yet validated, defaults not filled) config object; `parseMaskConfig` validates.
+ * Syntax errors throw a BgfillError with the character position.
+ * @example parseShortForm('irregular:thick*0.3|person-box') // { strategy: 'mix', components: [...] }
+ */
+export function parseShortForm(text: string): Record<string, unknown> {
+  const p = new Parser(text);
+  const node = p.mixture();
+  if (p.peek() !== '') p.fail(`unexpected ${p.describeHere()}`);
+  return node;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Formatting
+
+/** JSON with object keys sorted (`strategy` first), so equal configs give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort((a, b) => (a === 'strategy' ? -1 : b === 'strategy' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function formatNumber(n: number): string {
+  return String(n).replace('e+', 'e');
+}
+
+function isBareWord(s: string): boolean {
+  BARE.lastIndex = 0;
+  const m = BARE.exec(s);
+  return m !== null && m[0] === s && interpretWord(s) === s;
+}
+
+function formatValue(value: unknown, range: boolean): string {
+  if (typeof value === 'number') return formatNumber(value);
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return isBareWord(value) ? value : JSON.stringify(value);
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) {
+    const [a, b] = value as [number, number];
+    if (range && a === b) return formatNumber(a);
+    const plain = /^\d+(?:\.\d+)?$/;
+    if (plain.test(String(a)) && plain.test(String(b))) return `${a}-${b}`;
+  }
+  return canonicalJson(value);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** `name:arg(key=value,…)` with only the options that differ from the defaults, keys sorted. */
+function formatTerm(name: string, node: Record<string, unknown>, skip: ReadonlyArray<string>): string {
+  const defaults = defaultsOf(name);
+  const keys = Object.keys(node)
+    .filter((k) => !skip.includes(k) && node[k] !== undefined && !sameValue(node[k], defaults[k]))
+    .sort();
+  let out = name;
+  const short = SHORT_ARGUMENTS[name];
+  if (short && keys.includes(short.option)) {
+    out += `:${formatValue(node[short.option], isRangeOption(name, short.option))}`;
+    keys.splice(keys.indexOf(short.option), 1);
+  }
+  if (keys.length > 0) out += `(${keys.map((k) => `${k}=${formatValue(node[k], isRangeOption(name, k))}`).join(',')})`;
+  return out;
+}
+
+function formatPost(steps: ReadonlyArray<PostStep> | undefined): string {
+  if (!steps) return '';
+  return steps
+    .map((s) => (s.op === 'invert' ? '>invert' : `>${formatTerm(s.op, s as unknown as Record<string, unknown>, ['op'])}`))
+    .join('');
+}
+
+type Context = 'top' | 'component' | 'part';
+
+function formatNode(config: MaskConfig, ctx: Context): string {
+  const post = formatPost(config.post);
+  if (config.strategy === 'mix') {
+    const single = config.components.length === 1;
+    const body = config.components
+      .map((c) => {
+        const inner = formatNode(c.config, 'component');
+        return single || c.weight !== 1 ? `${inner}*${formatNumber(c.weight)}` : inner;
+      })
+      .join('|');
+    return ctx === 'top' && !post ? body : `(${body})${post}`;
+  }
+  if (config.strategy === 'union') {
+    if (config.parts.length < 2) return `${canonicalJson(config)}`;
+    const body = config.parts.map((p) => formatNode(p, 'part')).join('+');
+    return ctx === 'part' || post ? `(${body})${post}` : body;
+  }
+  return formatTerm(config.strategy, config as unknown as Record<string, unknown>, ['strategy', 'post']) + post;
+}
+
+/**
+ * A short, stable label for a (validated) config: the short form with only non-default options, keys sorted.
+ * `parseMaskConfig(formatMaskConfig(c))` deep-equals `c`. Recorded as `mask/strategy` in datasets.
+ * @example formatMaskConfig(parseMaskConfig({ strategy: 'scribble', count: [0, 3] })) // 'scribble:0-3'
+ */
+export function formatMaskConfig(config: MaskConfig): string {
+  return formatNode(config, 'top');
+}
