@@ -53,17 +53,22 @@ const lossSchema = z.strictObject({
   adv: finiteNonNegative.default(1),
   /** Weight of (1 − MS-SSIM) on the refined output; 0 disables it. */
   msssim: finiteNonNegative.default(0),
-  /** MS-SSIM scales and Gaussian window (small crops need fewer scales / a smaller window). */
-  msssimScales: z.number().int().min(1).max(5).default(3),
-  msssimWindow: z.number().int().min(3).refine((w) => w % 2 === 1, 'must be odd').default(7),
+  /** MS-SSIM scales; null = as many as the crop allows, up to the standard 5 (small crops need fewer). */
+  msssimScales: z.number().int().min(1).max(5).nullable().default(null),
+  /** MS-SSIM Gaussian window side (odd; 11 is the standard). */
+  msssimWindow: z.number().int().min(3).refine((w) => w % 2 === 1, 'must be odd').default(11),
 });
 
+/**
+ * Generator options; a field left out comes from the `init` checkpoint when there is one, else the model's default
+ * (cnum 32, spatial gate, no attention variants). The run's config.json holds the generator's full resolved config.
+ */
 const generatorSchema = z.strictObject({
-  cnum: positiveInt.default(32),
-  inChannels: z.literal(4).default(4),
-  gate: z.enum(['spatial', 'gct', 'spatial*gct']).default('spatial'),
-  scaledAttention: z.boolean().default(false),
-  coordAttention: z.boolean().default(false),
+  cnum: positiveInt.optional(),
+  inChannels: z.literal(4).optional(),
+  gate: z.enum(['spatial', 'gct', 'spatial*gct']).optional(),
+  scaledAttention: z.boolean().optional(),
+  coordAttention: z.boolean().optional(),
 });
 
 const discriminatorSchema = z.strictObject({
@@ -102,7 +107,7 @@ export const trainConfigSchema = z.strictObject({
   sampleCount: z.number().int().min(1).max(16).default(4),
   seed: z.number().int().nonnegative().default(0),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
-  generator: generatorSchema.default(() => generatorSchema.parse({})),
+  generator: generatorSchema.default({}),
   discriminator: discriminatorSchema.default(() => discriminatorSchema.parse({})),
   optimizer: optimizerSchema.default(() => optimizerSchema.parse({})),
   loss: lossSchema.default(() => lossSchema.parse({})),
