@@ -210,9 +210,10 @@ async function main() {
       const [name, ...rest] = record.split('/');
       await atomicWriteFile(join(recordsDir, record), readFileSync(join(roots.get(name), ...rest)));
     }
-    for (const file of readdirSync(recordsDir, { recursive: true })) {
+    // Records no longer referenced (an entry removed from the catalogue) go too.
+    for (const file of readdirSync(recordsDir, { recursive: true, encoding: 'utf8' })) {
       const path = join(recordsDir, file);
-      if (statSync(path).isFile() && !records.has(String(file).split(sep).join('/'))) rmSync(path);
+      if (statSync(path).isFile() && !records.has(file.split(sep).join('/'))) rmSync(path);
     }
 
     const progress = createProgress({ label: 'samples', total: ENTRIES.length });
