@@ -1,0 +1,59 @@
+// @bgfill/dataset: Places365 / image folders → sharded, verified TFRecord bundles, and the reader the trainer streams.
+export { FEATURE, FEATURES, MASK_FEATURES, featureSpec, type FeatureKind, type FeatureName, type FeatureSpec } from './features.js';
+export { crc32c, maskCrc, unmaskCrc, maskedCrc32c, CRC_MASK_DELTA } from './crc32c.js';
+export { encodeExample, decodeExample, EXAMPLE_DESCRIPTOR, type ExampleFeatures, type FeatureValue } from './example.js';
+export { encodeRecord, decodeRecord, recordToFeatures, featuresToRecord, type BundleRecord, type ImageFormat } from './record.js';
+export {
+  frameRecord,
+  frameHeader,
+  frameFooter,
+  formatIndex,
+  TfRecordWriter,
+  FRAME_OVERHEAD,
+  type Compression,
+  type IndexEntry,
+  type WrittenShard,
+} from './tfrecord-writer.js';
+export {
+  scanTfRecords,
+  readTfRecords,
+  parseIndex,
+  compressionFor,
+  TfRecordError,
+  type RawRecord,
+  type ScanItem,
+  type FramingFault,
+  type FramingProblem,
+} from './tfrecord-reader.js';
+export {
+  processImage,
+  readInput,
+  planGeometry,
+  InputRejected,
+  DEFAULT_PROCESS_OPTIONS,
+  type ProcessOptions,
+  type ProcessedImage,
+  type Geometry,
+} from './process-image.js';
+export { listPlaces365, placesCategoryName, PLACES365_FILES, type Places365Options } from './sources/places365.js';
+export { listFolder, DEFAULT_PATTERN, IMAGE_EXTENSIONS, type FolderOptions } from './sources/folder.js';
+export { parseCategoryList } from './sources/categories.js';
+export type { SourceItem, SourceListing, CategoryFilter } from './sources/source.js';
+export { parseSplitRatios, hashSplit, type SplitRatio } from './split.js';
+export { planShards, shardsForWorker, recordKey, type ShardPlan, type PlannedShard, type PlannedRecord } from './shard-plan.js';
+export {
+  readManifest,
+  assembleManifest,
+  MANIFEST_FILE,
+  REJECTS_FILE,
+  type DatasetManifest,
+  type BuildConfig,
+  type ShardEntry,
+  type SplitSummary,
+  type Reject,
+  type RejectCode,
+} from './manifest.js';
+export { buildDataset, resolveBuildConfig, readRejects, type BuildOptions, type BuildResult } from './build.js';
+export { readBundle, splitShards, type DecodedExample, type ReadOptions } from './reader.js';
+export { decodeMaskPng } from './mask-feature.js';
+export { toTfDataset, type TfExample, type TfDatasetOptions } from './tf-dataset.js';
