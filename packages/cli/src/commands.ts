@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerMasksCommands } from '@bgfill/masks/cli';
+import { registerDatasetCommands } from '@bgfill/dataset/cli';
 
 /**
  * Each package adds its own subcommands; this list is the only place that knows them all.
@@ -7,4 +8,5 @@ import { registerMasksCommands } from '@bgfill/masks/cli';
  */
 export function registerCommands(program: Command): void {
   registerMasksCommands(program);
+  registerDatasetCommands(program);
 }

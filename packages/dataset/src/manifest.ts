@@ -169,7 +169,10 @@ function sortedRecord(counts: Map<string, number>): Record<string, number> {
  * so a single build, a resumed build and merged workers write identical bytes.
  * @example assembleManifest(header, parts).splits.val.count
  */
-export function assembleManifest(header: BuildHeader, parts: readonly ShardPart[]): { manifest: DatasetManifest; rejects: Reject[] } {
+export function assembleManifest(headerIn: BuildHeader, partsIn: readonly ShardPart[]): { manifest: DatasetManifest; rejects: Reject[] } {
+  // Through the schemas: the same key order whether the inputs were just built or read back from JSON.
+  const header = buildHeaderSchema.parse(headerIn);
+  const parts = partsIn.map((p) => partSchema.parse(p));
   const byFile = new Map(parts.map((p) => [p.file, p]));
   const shards: ShardEntry[] = [];
   const rejects: Reject[] = [...header.planRejects];

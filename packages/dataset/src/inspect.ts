@@ -1,0 +1,228 @@
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { atomicWriteFile, invalidParameter, type Mask } from '@bgfill/masks';
+import { readManifest, type DatasetManifest } from './manifest.js';
+import { readBundle, splitShards, type DecodedExample } from './reader.js';
+import { decodeRecord } from './record.js';
+import { readTfRecords } from './tfrecord-reader.js';
+
+export interface InspectOptions {
+  /** Only this split (default: all). The preview uses it too (default: the first split with masks, else the first). */
+  split?: string;
+  /** Write a preview grid PNG here. */
+  preview?: string;
+  /** Records in the preview (default 16). */
+  count?: number;
+  /** Records read per split for the per-record statistics (default 1000; 0 = all). */
+  scan?: number;
+  /** Preview tile side in pixels (default 128). */
+  tile?: number;
+}
+
+export interface Summary {
+  readonly mean: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface SplitStats {
+  readonly split: string;
+  readonly count: number;
+  readonly shards: number;
+  readonly bytes: number;
+  readonly rejected: number;
+  readonly hasMasks: boolean;
+  readonly maskStrategy: string | null;
+  /** Largest categories first (name '' = unlabelled). */
+  readonly categories: ReadonlyArray<{ name: string; count: number }>;
+  /** Records the per-record statistics below come from. */
+  readonly scanned: number;
+  /** `WxH` → records. */
+  readonly sizes: Readonly<Record<string, number>>;
+  readonly formats: Readonly<Record<string, number>>;
+  readonly encodedBytes: Summary | null;
+  readonly holeRatio: (Summary & { histogram: number[] }) | null;
+}
+
+export interface InspectReport {
+  readonly dir: string;
+  readonly records: number;
+  readonly inputs: number;
+  readonly rejected: { count: number; byCode: Record<string, number> };
+  readonly compression: string;
+  readonly recordsPerShard: number;
+  readonly splits: readonly SplitStats[];
+  readonly preview: string | null;
+}
+
+function summarise(values: readonly number[]): Summary | null {
+  if (values.length === 0) return null;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const v of values) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+  }
+  return { mean: sum / values.length, min, max };
+}
+
+/** Counts of hole ratios in 10 equal bins over [0, 1] (1.0 falls in the last). */
+export function holeHistogram(ratios: readonly number[], bins = 10): number[] {
+  const h = new Array<number>(bins).fill(0);
+  for (const r of ratios) h[Math.min(bins - 1, Math.max(0, Math.floor(r * bins)))]++;
+  return h;
+}
+
+async function splitStats(dir: string, manifest: DatasetManifest, split: string, scan: number): Promise<SplitStats> {
+  const summary = manifest.splits[split];
+  const shards = splitShards(manifest, split, dir);
+  const sizes: Record<string, number> = {};
+  const formats: Record<string, number> = {};
+  const bytes: number[] = [];
+  const ratios: number[] = [];
+  let scanned = 0;
+  outer: for (const shard of shards) {
+    for await (const raw of readTfRecords(join(dir, shard.file))) {
+      if (scan > 0 && scanned >= scan) break outer;
+      const r = decodeRecord(raw.data);
+      scanned++;
+      const size = `${r.width}x${r.height}`;
+      sizes[size] = (sizes[size] ?? 0) + 1;
+      formats[r.format] = (formats[r.format] ?? 0) + 1;
+      bytes.push(r.encoded.length);
+      if (r.mask) ratios.push(r.mask.holeRatio);
+    }
+  }
+  const hole = summarise(ratios);
+  return {
+    split,
+    count: summary.count,
+    shards: shards.length,
+    bytes: shards.reduce((a, s) => a + s.bytes, 0),
+    rejected: summary.rejected,
+    hasMasks: summary.hasMasks,
+    maskStrategy: summary.maskStrategy,
+    categories: Object.entries(summary.categories)
+      .map(([name, count]) => ({ name, count }))
+      .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1)),
+    scanned,
+    sizes,
+    formats,
+    encodedBytes: summarise(bytes),
+    holeRatio: hole ? { ...hole, histogram: holeHistogram(ratios) } : null,
+  };
+}
+
+/** An RGB tile of `side`×`side`: the image (letterboxed) with its mask's holes tinted red at 50%. */
+async function tileOf(example: DecodedExample, side: number): Promise<Buffer> {
+  const { width, height, data } = example.image;
+  const rgb = Buffer.from(data);
+  const mask: Mask | undefined = example.mask;
+  if (mask) {
+    for (let i = 0; i < mask.data.length; i++) {
+      if (mask.data[i] === 0) continue;
+      rgb[i * 3] = (rgb[i * 3] + 255) >> 1;
+      rgb[i * 3 + 1] >>= 1;
+      rgb[i * 3 + 2] >>= 1;
+    }
+  }
+  return sharp(rgb, { raw: { width, height, channels: 3 } })
+    .resize({ width: side, height: side, fit: 'contain', background: '#202020' })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+}
+
+/**
+ * A preview grid PNG (near-square) of examples with their masks' holes tinted red, tiles `side` pixels, 2-pixel gaps.
+ * @example await previewGrid(examples, 128)
+ */
+export async function previewGrid(examples: readonly DecodedExample[], side = 128): Promise<Buffer> {
+  if (examples.length === 0) throw invalidParameter('count', 'at least one record to preview', 0);
+  const columns = Math.ceil(Math.sqrt(examples.length));
+  const rows = Math.ceil(examples.length / columns);
+  const gap = 2;
+  const width = columns * side + (columns + 1) * gap;
+  const height = rows * side + (rows + 1) * gap;
+  const canvas = Buffer.alloc(width * height * 3, 0x40);
+  const tiles = await Promise.all(examples.map((e) => tileOf(e, side)));
+  tiles.forEach((tile, k) => {
+    const x0 = gap + (k % columns) * (side + gap);
+    const y0 = gap + Math.floor(k / columns) * (side + gap);
+    for (let y = 0; y < side; y++) tile.copy(canvas, ((y0 + y) * width + x0) * 3, y * side * 3, (y + 1) * side * 3);
+  });
+  return sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+/**
+ * Statistics of a bundle (from dataset.json, plus image sizes, formats, encoded sizes and hole ratios from scanning
+ * records) and, with `preview`, a grid PNG of the first `count` records of a split with their masks over them.
+ * @example const report = await inspectBundle('bundle', { split: 'val', preview: 'val.png' }); console.log(formatInspectReport(report))
+ */
+export async function inspectBundle(dir: string, options: InspectOptions = {}): Promise<InspectReport> {
+  const manifest = await readManifest(dir);
+  const names = Object.keys(manifest.splits);
+  if (options.split !== undefined && !names.includes(options.split)) {
+    throw invalidParameter('--split', `one of ${names.join(', ')}`, options.split);
+  }
+  const scan = options.scan ?? 1000;
+  const splits: SplitStats[] = [];
+  for (const split of options.split ? [options.split] : names) splits.push(await splitStats(dir, manifest, split, scan));
+  let preview: string | null = null;
+  if (options.preview) {
+    const split = options.split ?? names.find((n) => manifest.splits[n].hasMasks && manifest.splits[n].count > 0) ?? names.find((n) => manifest.splits[n].count > 0);
+    if (split === undefined) throw invalidParameter('--preview', 'a bundle with at least one record', 0);
+    const count = options.count ?? 16;
+    if (!Number.isInteger(count) || count < 1) throw invalidParameter('--count', 'a positive integer', count);
+    const examples: DecodedExample[] = [];
+    for await (const ex of readBundle(dir, { split, limit: count })) examples.push(ex);
+    await atomicWriteFile(options.preview, await previewGrid(examples, options.tile ?? 128));
+    preview = options.preview;
+  }
+  return {
+    dir,
+    records: manifest.records,
+    inputs: manifest.inputs,
+    rejected: { count: manifest.rejected.count, byCode: manifest.rejected.byCode },
+    compression: manifest.compression,
+    recordsPerShard: manifest.recordsPerShard,
+    splits,
+    preview,
+  };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+/** The report as text for the terminal. */
+export function formatInspectReport(report: InspectReport, topCategories = 10): string {
+  const lines: string[] = [];
+  lines.push(`${report.dir}: ${report.records} records from ${report.inputs} inputs, ${report.rejected.count} rejected`);
+  if (report.rejected.count > 0) {
+    lines.push(`  rejected by reason: ${Object.entries(report.rejected.byCode).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  }
+  lines.push(`  compression ${report.compression}, ${report.recordsPerShard} records per shard`);
+  for (const s of report.splits) {
+    lines.push('');
+    lines.push(`split ${s.split}: ${s.count} records in ${s.shards} shards (${mib(s.bytes)}), ${s.rejected} rejected`);
+    lines.push(`  masks: ${s.hasMasks ? `yes (${s.maskStrategy})` : 'no'}`);
+    const top = s.categories.slice(0, topCategories).map((c) => `${c.name || '(unlabelled)'} ${c.count}`);
+    if (top.length > 0) lines.push(`  categories (${s.categories.length}): ${top.join(', ')}${s.categories.length > topCategories ? ', …' : ''}`);
+    lines.push(`  scanned ${s.scanned} records:`);
+    lines.push(`    sizes: ${Object.entries(s.sizes).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`);
+    lines.push(`    formats: ${Object.entries(s.formats).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`);
+    if (s.encodedBytes) {
+      lines.push(`    encoded bytes: mean ${Math.round(s.encodedBytes.mean)}, min ${s.encodedBytes.min}, max ${s.encodedBytes.max}`);
+    }
+    if (s.holeRatio) {
+      const h = s.holeRatio;
+      lines.push(`    hole ratio: mean ${h.mean.toFixed(3)}, min ${h.min.toFixed(3)}, max ${h.max.toFixed(3)}`);
+      lines.push(`    hole ratio histogram (0.1 bins): ${h.histogram.join(' ')}`);
+    }
+  }
+  if (report.preview) lines.push('', `preview: ${report.preview}`);
+  return `${lines.join('\n')}\n`;
+}
