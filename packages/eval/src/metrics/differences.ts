@@ -1,0 +1,60 @@
+import { invalidParameter, type Mask } from '@bgfill/masks';
+import { checkMaskFor, checkPair, type MetricImage } from './image.js';
+
+/** Sums of absolute and squared differences over the pixels considered, all channels. */
+export interface DifferenceSums {
+  abs: number;
+  squared: number;
+  /** Values summed: pixels × channels. 0 when a mask has no hole pixel. */
+  count: number;
+}
+
+/**
+ * Sum |pred − target| and (pred − target)² over every value, or over the hole pixels (mask ≠ 0) only.
+ * For 8-bit images the sums are exact integers.
+ */
+export function differenceSums(pred: MetricImage, target: MetricImage, mask?: Mask): DifferenceSums {
+  checkPair(pred, target);
+  const a = pred.data;
+  const b = target.data;
+  const ch = pred.channels;
+  let abs = 0;
+  let squared = 0;
+  let count = 0;
+  if (mask === undefined) {
+    for (let i = 0; i < a.length; i++) {
+      const d = a[i] - b[i];
+      abs += d < 0 ? -d : d;
+      squared += d * d;
+    }
+    count = a.length;
+  } else {
+    checkMaskFor(mask, pred);
+    const m = mask.data;
+    for (let px = 0; px < m.length; px++) {
+      if (m[px] === 0) continue;
+      const o = px * ch;
+      for (let c = 0; c < ch; c++) {
+        const d = a[o + c] - b[o + c];
+        abs += d < 0 ? -d : d;
+        squared += d * d;
+      }
+      count += ch;
+    }
+  }
+  return { abs, squared, count };
+}
+
+/** Check a data range option (the width of the value scale). */
+export function checkDataRange(dataRange: number): number {
+  if (typeof dataRange !== 'number' || !Number.isFinite(dataRange) || dataRange <= 0) {
+    throw invalidParameter('dataRange', 'positive finite number', dataRange);
+  }
+  return dataRange;
+}
+
+/** PSNR in dB from a mean squared error: 10·log10(range² / mse); Infinity when mse is 0. */
+export function psnrFromMse(mse: number, dataRange: number): number {
+  if (mse === 0) return Infinity;
+  return 10 * Math.log10((dataRange * dataRange) / mse);
+}

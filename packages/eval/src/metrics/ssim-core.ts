@@ -1,0 +1,162 @@
+import type { ResolvedSsimOptions } from './options.js';
+import type { Plane } from './planes.js';
+import { filterColumns, filterRow, reflectIndex } from './symmetric-filter.js';
+
+/**
+ * What `ssimSums` adds up: `ssim`, the SSIM map over every pixel; `cs`, the contrast-sensitivity map over the pixels
+ * at least `pad` from each border (what MS-SSIM uses at every scale but the last).
+ */
+export type SsimTerm = 'ssim' | 'cs';
+
+/** A sum over one channel and how many pixels went into it; the mean is sum / count. */
+export interface SsimSum {
+  sum: number;
+  count: number;
+}
+
+/** The four local moments SSIM needs: E[x], E[y], E[x² + y²], E[xy]. */
+const MOMENTS = 4;
+
+/**
+ * Reusable work buffers for `ssimSums`, grown to the largest plane seen; one per call of `ssim`/`msssim`, so a
+ * multi-channel or multi-scale computation allocates once.
+ */
+export class SsimScratch {
+  private size = 0;
+  private rowSize = 0;
+  /** Horizontally filtered moments, one value per pixel each. */
+  h: Float64Array[] = [];
+  /** One reflect-padded source row of each moment. */
+  row: Float64Array[] = [];
+  /** One output row of each moment after the vertical pass. */
+  v: Float64Array[] = [];
+  rows = new Int32Array(0);
+
+  ensure(width: number, height: number, pad: number): void {
+    const size = width * height;
+    const rowSize = width + 2 * pad;
+    if (size > this.size) {
+      this.size = size;
+      this.h = Array.from({ length: MOMENTS }, () => new Float64Array(size));
+    }
+    if (rowSize > this.rowSize) {
+      this.rowSize = rowSize;
+      this.row = Array.from({ length: MOMENTS }, () => new Float64Array(rowSize));
+      this.v = Array.from({ length: MOMENTS }, () => new Float64Array(rowSize));
+    }
+    if (this.rows.length !== 2 * pad + 1) this.rows = new Int32Array(2 * pad + 1);
+  }
+}
+
+/**
+ * The SSIM (or contrast-sensitivity) sum of one channel pair, following torchmetrics 1.9.0 (`functional/image/ssim.py`, `_ssim_update`):
+ * both planes reflect-padded by `pad`; local means of x, y, x², y², xy taken with the normalised Gaussian window
+ * (a valid correlation over the padded planes, so one value per original pixel);
+ * SSIM = (2μxμy + c1)(2σxy + c2) / ((μx² + μy² + c1)(σx² + σy² + c2)) summed over every pixel; and the
+ * contrast-sensitivity term (2σxy + c2) / (σx² + σy² + c2) summed over the pixels at least `pad` from each border
+ * (torchmetrics crops the contrast map, not the SSIM map, before averaging).
+ *
+ * Only σx² + σy² enters the formula, so E[x²] and E[y²] are filtered together as E[x² + y²] (four filtered maps
+ * instead of five); the sum is clamped at 0 where torchmetrics clamps each variance — the two differ only where a
+ * variance is rounding noise (|σ²| ~ 1e-12), far below any tolerance. Filtering is separable (the 2-D window is an
+ * outer product) and everything is float64.
+ * Requires width, height ≥ pad + 1 (and > 2·pad for `cs`); callers check sizes first.
+ */
+export function ssimSums(
+  x: Plane,
+  y: Plane,
+  options: ResolvedSsimOptions,
+  window: Float64Array,
+  term: SsimTerm,
+  scratch: SsimScratch = new SsimScratch(),
+): SsimSum {
+  const { width: W, height: H } = x;
+  const { pad: p, c1, c2 } = options;
+  scratch.ensure(W, H, p);
+  const [hx, hy, hs, hxy] = scratch.h;
+  const [px, py, ps, pxy] = scratch.row;
+  const [vx, vy, vs, vxy] = scratch.v;
+  const rows = scratch.rows;
+  const xd = x.data;
+  const yd = y.data;
+  const padded = W + 2 * p;
+
+  // Horizontal pass: build each reflect-padded row of the moments, filter it into h*.
+  for (let r = 0; r < H; r++) {
+    const o = r * W;
+    for (let i = 0; i < padded; i++) {
+      // Interior pixels map straight through; only the 2·pad border values are reflected.
+      const k = o + (i >= p && i < W + p ? i - p : reflectIndex(i - p, W));
+      const a = xd[k];
+      const b = yd[k];
+      px[i] = a;
+      py[i] = b;
+      ps[i] = a * a + b * b;
+      pxy[i] = a * b;
+    }
+    filterRow(px, hx, o, W, window, p);
+    filterRow(py, hy, o, W, window, p);
+    filterRow(ps, hs, o, W, window, p);
+    filterRow(pxy, hxy, o, W, window, p);
+  }
+
+  // Vertical pass, one output row at a time, then that row's terms.
+  const cs = term === 'cs';
+  const j0 = cs ? p : 0;
+  const j1 = cs ? W - p : W;
+  let total = 0;
+  for (let r = cs ? p : 0; r < (cs ? H - p : H); r++) {
+    for (let k = 0; k <= 2 * p; k++) rows[k] = reflectIndex(r - p + k, H) * W;
+    filterColumns(hx, vx, W, rows, window, p);
+    filterColumns(hy, vy, W, rows, window, p);
+    filterColumns(hs, vs, W, rows, window, p);
+    filterColumns(hxy, vxy, W, rows, window, p);
+    total += cs ? csRowSum(vx, vy, vs, vxy, j0, j1, c2) : ssimRowSum(vx, vy, vs, vxy, W, c1, c2);
+  }
+  return { sum: total, count: (j1 - j0) * (cs ? H - 2 * p : H) };
+}
+
+/** Σ over a row of (2μxμy + c1)(2σxy + c2) / ((μx² + μy² + c1)(σx² + σy² + c2)), from the filtered moments. */
+function ssimRowSum(
+  vx: Float64Array,
+  vy: Float64Array,
+  vs: Float64Array,
+  vxy: Float64Array,
+  n: number,
+  c1: number,
+  c2: number,
+): number {
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    const mx = vx[j];
+    const my = vy[j];
+    const mxx = mx * mx;
+    const myy = my * my;
+    const mxy = mx * my;
+    let variances = vs[j] - mxx - myy;
+    if (variances < 0) variances = 0;
+    sum += ((2 * mxy + c1) * (2 * (vxy[j] - mxy) + c2)) / ((mxx + myy + c1) * (variances + c2));
+  }
+  return sum;
+}
+
+/** Σ over columns [j0, j1) of a row of (2σxy + c2) / (σx² + σy² + c2), from the filtered moments. */
+function csRowSum(
+  vx: Float64Array,
+  vy: Float64Array,
+  vs: Float64Array,
+  vxy: Float64Array,
+  j0: number,
+  j1: number,
+  c2: number,
+): number {
+  let sum = 0;
+  for (let j = j0; j < j1; j++) {
+    const mx = vx[j];
+    const my = vy[j];
+    let variances = vs[j] - mx * mx - my * my;
+    if (variances < 0) variances = 0;
+    sum += (2 * (vxy[j] - mx * my) + c2) / (variances + c2);
+  }
+  return sum;
+}
