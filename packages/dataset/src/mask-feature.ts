@@ -1,12 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { BgfillError, holeRatio, type Mask, type Seed, type Size } from '@bgfill/masks';
-
-/** The part of `@bgfill/masks` that draws masks from a strategy config. */
-interface MasksApi {
-  parseMaskConfig(input: string | unknown): unknown;
-  createMaskGenerator(config: unknown): Promise<{ label: string; generate(size: Size, seed: Seed, index: number | string): Mask }>;
-  maskToPng(mask: Mask): Promise<Buffer>;
-}
+import { BgfillError, createMaskGenerator, holeRatio, maskToPng, parseMaskConfig, type Mask, type Seed, type Size } from '@bgfill/masks';
 
 /** A record's mask features. */
 export interface MaskFeature {
@@ -17,31 +11,35 @@ export interface MaskFeature {
 
 /** Draws each record's mask from a `@bgfill/masks` strategy, seeded by (build seed, record key). */
 export interface MaskMaker {
-  /** The strategy label stored in `mask/strategy`. */
+  /** The strategy label stored in `mask/strategy` (the masks package's canonical short form). */
   readonly label: string;
   make(size: Size, key: string): Promise<MaskFeature>;
 }
 
-async function loadMasksApi(): Promise<MasksApi> {
-  const mod = (await import('@bgfill/masks')) as unknown as Partial<MasksApi>;
-  const missing = (['parseMaskConfig', 'createMaskGenerator', 'maskToPng'] as const).filter((n) => typeof mod[n] !== 'function');
-  if (missing.length > 0) throw new BgfillError(`@bgfill/masks does not provide ${missing.join(', ')}: mask features are unavailable`);
-  return mod as MasksApi;
+/** Read `@file` specs; anything else is a strategy short form or JSON for `parseMaskConfig`. */
+async function specText(spec: string): Promise<string> {
+  if (!spec.startsWith('@')) return spec;
+  const file = spec.slice(1);
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new BgfillError(`${file}: cannot read mask config (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { subject: file });
+  }
 }
 
 /**
- * A mask maker for `spec` (a strategy name, a JSON config, or `@file.json`, as `@bgfill/masks` parses it).
- * The mask of a record is `generate(size, seed, key)`: the same for a key in every build, worker and epoch.
+ * A mask maker for `spec`: a strategy short form (`person-box`, `person-box+scribble:0-3`), a JSON config, or
+ * `@config.json`. The mask of a record is `generate(size, seed, key)`: the same for a key in every build, worker and
+ * epoch, so validation holes never change.
  * @example const maker = await createMaskMaker('person-box', 0); const m = await maker.make({ width: 256, height: 256 }, key);
  */
 export async function createMaskMaker(spec: string, seed: Seed): Promise<MaskMaker> {
-  const api = await loadMasksApi();
-  const generator = await api.createMaskGenerator(api.parseMaskConfig(spec));
+  const generator = await createMaskGenerator(parseMaskConfig(await specText(spec)));
   return {
     label: generator.label,
     async make(size, key) {
       const mask = generator.generate(size, seed, key);
-      return { encoded: await api.maskToPng(mask), strategy: generator.label, holeRatio: holeRatio(mask) };
+      return { encoded: await maskToPng(mask), strategy: generator.label, holeRatio: holeRatio(mask) };
     },
   };
 }
