@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerMasksCommands } from '@bgfill/masks/cli';
 import { registerDatasetCommands } from '@bgfill/dataset/cli';
+import { registerEvalCommands } from '@bgfill/eval/cli';
 
 /**
  * Each package adds its own subcommands; this list is the only place that knows them all.
@@ -9,4 +10,5 @@ import { registerDatasetCommands } from '@bgfill/dataset/cli';
 export function registerCommands(program: Command): void {
   registerMasksCommands(program);
   registerDatasetCommands(program);
+  registerEvalCommands(program);
 }
