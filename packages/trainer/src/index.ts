@@ -61,3 +61,39 @@ export {
   type LoadGeneratorOptions,
   type WeightFile,
 } from './weights/checkpoint.js';
+
+// — Training (src/train) —
+export { train, type TrainOptions, type TrainResult } from './train/train.js';
+export {
+  parseTrainConfig,
+  resolveTrainConfig,
+  readConfigFile,
+  trainConfigSchema,
+  LOSS_NAMES,
+  LR_SCHEDULES,
+  type TrainConfig,
+  type TrainConfigInput,
+  type LossName,
+} from './train/config.js';
+export { learningRate } from './train/schedule.js';
+export { planFreeze, compileFreezePattern, describeFreezePlan, type FreezePlan } from './train/freeze.js';
+export { snapshotTensors, changedTensors, verifyFrozen, type FrozenSnapshot } from './train/freeze-guard.js';
+export { Adam, type AdamOptions } from './train/adam.js';
+export { SnPatchDiscriminator, DEFAULT_DISCRIMINATOR_CONFIG, type DiscriminatorConfig } from './train/discriminator.js';
+export { maskedL1, hingeDiscriminatorLoss, hingeGeneratorLoss, dissimilarityLoss, type SimilarityFn } from './train/losses.js';
+export { trainStep, type StepLosses, type StepNets, type StepOptions, type Batch, type TrainableGenerator } from './train/step.js';
+export { NonFiniteLossError } from './train/nan-guard.js';
+export {
+  saveTrainingCheckpoint,
+  loadTrainingCheckpoint,
+  readTrainState,
+  GENERATOR_FILE,
+  DISCRIMINATOR_FILE,
+  OPTIMIZER_FILE,
+  STATE_FILE,
+  SAMPLES_FILE,
+  type TrainState,
+  type CheckpointParts,
+} from './train/checkpoint.js';
+export { epochDirName, listEpochs } from './train/epoch-dir.js';
+export { parseLog, LOG_FILE, type LogEntry } from './train/run-log.js';
