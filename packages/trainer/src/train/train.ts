@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import { BgfillError, createProgress, createMaskGenerator, type Mask, type Size } from '@bgfill/masks';
 import { readBundle, readManifest } from '@bgfill/dataset';
 import { msssimTensor } from '@bgfill/eval';
-import { initBackend } from '../backend/index.js';
 import { InpaintGenerator } from '../model/generator.js';
 import { loadGenerator } from '../weights/checkpoint.js';
 import { Adam } from './adam.js';
@@ -94,6 +93,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
     throw new BgfillError(`--init ${config.init}: no such file`, { subject: config.init });
   }
 
+  const { initBackend } = await import('../backend/index.js');
   const backend = await initBackend(config.backend, { log });
   log(`backend: ${backend.name} (${backend.reason})${backend.deterministic ? '' : ' — not bit-deterministic: a resumed run may differ slightly'}`);
 
