@@ -205,6 +205,10 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): { value: 
     const result = options.callGlobal?.(fn, args);
     if (result !== undefined) return result;
     if (fn.path === 'collections.OrderedDict' || fn.path === 'builtins.dict') return dictFrom(fn.path, args);
+    if (fn.path === '_codecs.encode' && typeof args[0] === 'string') {
+      // Protocol-2 pickles from Python 3 store bytes as _codecs.encode(text, 'latin1').
+      return Uint8Array.from(args[0], (c) => c.charCodeAt(0) & 0xff);
+    }
     if (fn.path === 'builtins.set' || fn.path === 'builtins.frozenset' || fn.path === 'builtins.list') {
       const o = new PyObject(fn, []);
       if (Array.isArray(args[0])) o.listItems.push(...(args[0] as PyValue[]));

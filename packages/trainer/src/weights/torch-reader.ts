@@ -52,9 +52,6 @@ function callTorchGlobal(global: PyGlobal, args: readonly PyValue[]): PyValue | 
       if (fn instanceof PyGlobal && Array.isArray(inner)) return callTorchGlobal(fn, inner as PyValue[]) ?? null;
       return undefined;
     }
-    case '_codecs.encode':
-      // Protocol-2 pickles from Python 3 store bytes as _codecs.encode(text, 'latin1').
-      return typeof args[0] === 'string' ? Uint8Array.from(args[0], (c) => c.charCodeAt(0) & 0xff) : undefined;
     default:
       return undefined;
   }
