@@ -1,6 +1,158 @@
 import type { Command } from 'commander';
 
-/** Adds `bgfill masks …`. */
+interface GenerateOptions {
+  strategy: string;
+  count: string;
+  size: string;
+  seed: string;
+  out: string;
+  balanced?: boolean;
+  maxAttempts: string;
+  preview?: string;
+  overwrite?: boolean;
+  concurrency?: string;
+}
+
+interface StatsOptions {
+  json?: boolean;
+  threshold: string;
+}
+
+interface PreviewOptions {
+  out: string;
+  strategy?: string;
+  count: string;
+  size: string;
+  seed: string;
+  images?: string;
+  columns?: string;
+  threshold: string;
+}
+
+const RECIPE_HELP =
+  'mask recipe: a short form (person-box, "person-box+scribble:0-3", "person-box*0.7|irregular:thick*0.3", ' +
+  '"irregular:thick>dilate:2"), a JSON object, or @file.json';
+
+/** Adds `bgfill masks generate | stats | preview | strategies`. */
 export function registerMasksCommands(program: Command): void {
-  program.command('masks').description('Generate and analyse inpainting masks');
+  const masks = program.command('masks').description('Generate and analyse inpainting masks');
+
+  masks
+    .command('generate')
+    .description('Write COUNT masks (mask-000000.png …, 8-bit grey 0/255) and stats.json to a folder; resumable')
+    .requiredOption('--strategy <recipe>', RECIPE_HELP)
+    .requiredOption('--count <n>', 'number of masks (1 … 10,000,000)')
+    .requiredOption('--out <dir>', 'output folder (created; must be empty or hold the same run)')
+    .option('--size <size>', 'mask size: one side or WIDTHxHEIGHT (1 … 16384)', '256')
+    .option('--seed <seed>', 'seed: mask i is a pure function of (recipe, seed, size, i)', '0')
+    .option('--balanced', 'aim mask i at hole-ratio bin i mod 6 ((0.01,0.1] … (0.5,0.6]), redrawing until it lands')
+    .option('--max-attempts <n>', 'draws per mask with --balanced before keeping the nearest', '200')
+    .option('--preview <sheet.png>', 'also write a contact sheet of the first 64 masks')
+    .option('--overwrite', "write into a folder holding other files or another run's masks (replaces masks only)")
+    .option('--concurrency <k>', 'masks in flight at once (default: min(4, CPU cores))')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ bgfill masks generate --strategy "person-box+scribble:0-3" --count 10000 --size 256 --seed 1 --out masks/train',
+    )
+    .action(async (opts: GenerateOptions) => {
+      const { parseIntegerOption, parseSizeOption, readStrategyOption, MAX_MASK_COUNT } = await import('./cli-options.js');
+      const { generateMaskFolder } = await import('./generate-folder.js');
+      const { formatHistogramTable } = await import('./folder-stats.js');
+      const count = parseIntegerOption(opts.count, '--count', 1, MAX_MASK_COUNT);
+      const size = parseSizeOption(opts.size);
+      const concurrency = opts.concurrency === undefined ? undefined : parseIntegerOption(opts.concurrency, '--concurrency', 1, 256);
+      const maxAttempts = parseIntegerOption(opts.maxAttempts, '--max-attempts', 1, 100_000);
+      const result = await generateMaskFolder({
+        config: await readStrategyOption(opts.strategy),
+        out: opts.out,
+        count,
+        size,
+        seed: opts.seed,
+        balanced: opts.balanced === true,
+        maxAttempts,
+        overwrite: opts.overwrite === true,
+        concurrency,
+        preview: opts.preview,
+      });
+      const s = result.stats;
+      process.stdout.write(
+        `${s.label}: ${s.count} masks ${s.size.width}x${s.size.height} in ${result.out} ` +
+          `(${result.written} written, ${result.kept} kept, ${result.rewritten} rewritten${result.removed ? `, ${result.removed} removed` : ''})\n`,
+      );
+      if (s.summary) process.stdout.write(`${formatHistogramTable(s.summary)}\n`);
+      if (s.balanceMisses?.length) {
+        process.stderr.write(`bgfill: ${s.balanceMisses.length} masks missed their bin after ${maxAttempts} draws (listed in stats.json)\n`);
+      }
+      if (s.skippedFiles?.length) {
+        process.stderr.write(`bgfill: skipped ${s.skippedFiles.length} unreadable mask files (listed in stats.json)\n`);
+      }
+    });
+
+  masks
+    .command('stats')
+    .description('Hole-ratio histogram of a folder of masks (any image format or bit depth)')
+    .argument('<paths...>', 'folders, files or globs of mask images')
+    .option('--json', 'print JSON (summary, per-file ratios, skipped files) instead of a table')
+    .option('--threshold <t>', 'hole where value / max > t', '0.5')
+    .addHelpText('after', '\nExample:\n  $ bgfill masks stats masks/train --json > train-masks.json')
+    .action(async (paths: string[], opts: StatsOptions) => {
+      const { parseNumberOption } = await import('./cli-options.js');
+      const { maskFolderStats, formatHistogramTable } = await import('./folder-stats.js');
+      const threshold = parseNumberOption(opts.threshold, '--threshold', 0, 0.999999);
+      const stats = await maskFolderStats(paths, { threshold });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatHistogramTable(stats.summary)}\n`);
+      }
+      for (const s of stats.skipped) process.stderr.write(`bgfill: skipped ${s.file}: ${s.reason}\n`);
+    });
+
+  masks
+    .command('preview')
+    .description('Contact sheet of masks: from a folder, or generated from a recipe; optionally over photos')
+    .argument('[dir]', 'folder (or glob) of mask images; omit to generate from --strategy')
+    .requiredOption('--out <sheet.png>', 'PNG to write')
+    .option('--strategy <recipe>', RECIPE_HELP)
+    .option('--count <n>', 'masks on the sheet (1 … 1024)', '16')
+    .option('--size <size>', 'mask size when generating: one side or WIDTHxHEIGHT', '256')
+    .option('--seed <seed>', 'seed when generating', '0')
+    .option('--images <paths>', 'folder or glob of photos to draw the masks over (photo i under mask i, cover-cropped)')
+    .option('--columns <n>', 'cells per row (default: ceil(sqrt(count)))')
+    .option('--threshold <t>', 'hole where value / max > t, for masks read from files', '0.5')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ bgfill masks preview --strategy "irregular:thick" --count 16 --out thick.png\n  $ bgfill masks preview masks/train --images "photos/*.jpg" --out sheet.png',
+    )
+    .action(async (dir: string | undefined, opts: PreviewOptions) => {
+      const { BgfillError } = await import('./errors.js');
+      const { parseIntegerOption, parseNumberOption, parseSizeOption, readStrategyOption } = await import('./cli-options.js');
+      const { writePreview } = await import('./preview-command.js');
+      if ((dir === undefined) === (opts.strategy === undefined)) {
+        throw new BgfillError('bgfill masks preview: give either a folder of masks or --strategy (not both)');
+      }
+      await writePreview({
+        dir,
+        strategy: opts.strategy === undefined ? undefined : await readStrategyOption(opts.strategy),
+        out: opts.out,
+        count: parseIntegerOption(opts.count, '--count', 1, 1024),
+        size: parseSizeOption(opts.size),
+        seed: opts.seed,
+        images: opts.images,
+        columns: opts.columns === undefined ? undefined : parseIntegerOption(opts.columns, '--columns', 1, 1024),
+        threshold: parseNumberOption(opts.threshold, '--threshold', 0, 0.999999),
+      });
+      process.stdout.write(`wrote ${opts.out}\n`);
+    });
+
+  masks
+    .command('strategies')
+    .description('List the mask strategies with their options and defaults')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  $ bgfill masks strategies')
+    .action(async (opts: { json?: boolean }) => {
+      const { describeStrategies, formatStrategyDocs } = await import('./strategy-docs.js');
+      const docs = describeStrategies();
+      process.stdout.write(opts.json ? `${JSON.stringify(docs, null, 2)}\n` : formatStrategyDocs(docs));
+    });
 }

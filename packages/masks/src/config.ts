@@ -15,6 +15,15 @@ export type WithPost<C> = C & { post?: PostStep[] };
  */
 export type MaskConfig = WithPost<ProceduralConfig> | WithPost<FromFilesConfig> | MixConfig | UnionConfig;
 
+/**
+ * A config as written by hand (JSON, an object literal): options may be left out, to be filled by `parseMaskConfig`.
+ * @example const input: MaskConfigInput = { strategy: 'scribble', count: [0, 3] };
+ */
+export interface MaskConfigInput {
+  strategy: string;
+  [option: string]: unknown;
+}
+
 type PathSegment = string | number;
 
 /** `components[0].config.count` */

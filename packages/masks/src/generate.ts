@@ -1,4 +1,4 @@
-import { parseMaskConfig, type MaskConfig } from './config.js';
+import { parseMaskConfig, type MaskConfig, type MaskConfigInput } from './config.js';
 import { BgfillError, invalidParameter } from './errors.js';
 import { loadMaskFiles, type FromFilesConfig, type MaskFileSet, type SkippedFile } from './from-files.js';
 import { checkSize, type Mask, type Size } from './mask.js';
@@ -93,7 +93,7 @@ function makeGenerator(config: MaskConfig, root: MaskNode, skipped: ReadonlyArra
  * const mask = gen.generate({ width: 256, height: 256 }, 42, 0);
  */
 export async function createMaskGenerator(
-  config: MaskConfig | string,
+  config: MaskConfig | MaskConfigInput | string,
   options: { concurrency?: number } = {},
 ): Promise<MaskGenerator> {
   const parsed = parseMaskConfig(config);
@@ -111,7 +111,7 @@ export async function createMaskGenerator(
  * A procedural generator, synchronously (no `from-files` anywhere in the config, else a BgfillError).
  * @example const gen = createProceduralGenerator('irregular:thick');
  */
-export function createProceduralGenerator(config: MaskConfig | string): MaskGenerator {
+export function createProceduralGenerator(config: MaskConfig | MaskConfigInput | string): MaskGenerator {
   const parsed = parseMaskConfig(config);
   return makeGenerator(parsed, compile(parsed, undefined), []);
 }
@@ -124,7 +124,7 @@ const objectCache = new WeakMap<object, MaskGenerator>();
  * Throws a BgfillError for `from-files` (use `createMaskGenerator`, which reads the files first).
  * @example const mask = generateMask('person-box', { width: 256, height: 256 }, 'seed', 7);
  */
-export function generateMask(config: MaskConfig | string, size: Size, seed: Seed, index: number | string): Mask {
+export function generateMask(config: MaskConfig | MaskConfigInput | string, size: Size, seed: Seed, index: number | string): Mask {
   let gen = typeof config === 'string' ? cache.get(config) : objectCache.get(config);
   if (!gen) {
     gen = createProceduralGenerator(config);

@@ -4,7 +4,7 @@ export { createProgress, type Progress, type ProgressOptions } from './progress.
 export { type Mask, type Size, MAX_MASK_SIDE, checkSize, createMask, holeRatio, fillRect } from './mask.js';
 export { type Rng, type Seed, rngFor, seedKey } from './rng.js';
 export type { MaskStrategy } from './strategy.js';
-export { parseMaskConfig, formatConfigPath, type MaskConfig, type WithPost } from './config.js';
+export { parseMaskConfig, formatConfigPath, type MaskConfig, type MaskConfigInput, type WithPost } from './config.js';
 export { formatMaskConfig, parseShortForm, canonicalJson } from './short-form.js';
 export {
   createMaskGenerator,

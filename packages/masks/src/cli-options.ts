@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+import { BgfillError, errorMessage, invalidParameter } from './errors.js';
+import { MAX_MASK_SIDE, type Size } from './mask.js';
+
+/** The most masks one `bgfill masks generate` run may write. */
+export const MAX_MASK_COUNT = 10_000_000;
+
+/**
+ * `256` → 256×256, `320x240` (or `320×240`) → width 320, height 240; each side 1…16384.
+ * @example parseSizeOption('320x240', '--size') // { width: 320, height: 240 }
+ */
+export function parseSizeOption(text: string, name = '--size'): Size {
+  const m = /^\s*(\d+)\s*(?:[x×]\s*(\d+))?\s*$/i.exec(text);
+  const expected = `WIDTHxHEIGHT or one side, integers between 1 and ${MAX_MASK_SIDE}`;
+  if (!m) throw invalidParameter(name, expected, text);
+  const width = Number(m[1]);
+  const height = m[2] === undefined ? width : Number(m[2]);
+  for (const v of [width, height]) if (v < 1 || v > MAX_MASK_SIDE) throw invalidParameter(name, expected, text);
+  return { width, height };
+}
+
+/**
+ * A whole number in [min, max], from a command-line string.
+ * @example parseIntegerOption('1000', '--count', 1, MAX_MASK_COUNT) // 1000
+ */
+export function parseIntegerOption(text: string, name: string, min: number, max: number): number {
+  const trimmed = text.trim();
+  const value = /^[+-]?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalidParameter(name, `integer between ${min} and ${max}`, text);
+  }
+  return value;
+}
+
+/**
+ * A number in [min, max] (e.g. a threshold), from a command-line string.
+ * @example parseNumberOption('0.1', '--threshold', 0, 0.999) // 0.1
+ */
+export function parseNumberOption(text: string, name: string, min: number, max: number): number {
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  if (!Number.isFinite(value) || value < min || value > max) throw invalidParameter(name, `number between ${min} and ${max}`, text);
+  return value;
+}
+
+/**
+ * The text of a `--strategy` option: itself, or the content of the file after `@` (`@config.json`).
+ * @example await readStrategyOption('@recipes/thick.json')
+ */
+export async function readStrategyOption(text: string): Promise<string> {
+  if (!text.startsWith('@')) return text;
+  const file = text.slice(1);
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new BgfillError(`${file}: cannot read the mask config file (${errorMessage(err)})`, { subject: file, cause: err });
+  }
+}

@@ -1,0 +1,264 @@
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { atomicWriteFile, atomicWriteJson } from './atomic-write.js';
+import { MAX_MASK_COUNT } from './cli-options.js';
+import type { MaskConfig, MaskConfigInput } from './config.js';
+import { BgfillError, errorMessage, invalidParameter } from './errors.js';
+import type { SkippedFile } from './from-files.js';
+import { createMaskGenerator } from './generate.js';
+import { checkSize, holeRatio, type Mask, type Size } from './mask.js';
+import { maskToPng } from './png.js';
+import { contactSheetPng } from './preview.js';
+import { createProgress } from './progress.js';
+import type { Seed } from './rng.js';
+import { canonicalJson } from './short-form.js';
+import { DEFAULT_BALANCE_ATTEMPTS, generateBalancedMask, summarizeHoleRatios, type HoleRatioSummary } from './stats.js';
+
+/** Version tag of `stats.json`. */
+export const MASK_SET_FORMAT = 'bgfill-masks/1';
+export const MASK_SET_STATS_FILE = 'stats.json';
+
+/** What a generated folder's `stats.json` holds. */
+export interface MaskSetStats {
+  format: typeof MASK_SET_FORMAT;
+  /** False while a run is in progress or was interrupted; re-running the same command resumes it. */
+  complete: boolean;
+  label: string;
+  config: MaskConfig;
+  seed: string;
+  size: Size;
+  count: number;
+  balanced: boolean;
+  /** Draws per mask when balanced. */
+  maxAttempts?: number;
+  /** File name of mask i: `mask-` + i zero-padded to this many digits + `.png`. */
+  digits: number;
+  summary?: HoleRatioSummary;
+  /** Balanced runs: indices whose mask missed its bin (kept the nearest draw). */
+  balanceMisses?: number[];
+  /** from-files: files that could not be used. */
+  skippedFiles?: SkippedFile[];
+  /** Hole ratio of mask i, in index order. */
+  ratios?: number[];
+}
+
+export interface GenerateFolderOptions {
+  config: MaskConfig | MaskConfigInput | string;
+  out: string;
+  count: number;
+  size: Size;
+  seed: Seed;
+  /** Aim mask i at hole-ratio bin i mod 6 (see generateBalancedMask). */
+  balanced?: boolean;
+  maxAttempts?: number;
+  /** Write into a folder that holds other files or another run's masks (its masks are replaced, others kept). */
+  overwrite?: boolean;
+  /** Masks in flight at once (PNG encoding runs on libuv threads); default min(4, cores). */
+  concurrency?: number;
+  /** Also write a contact sheet of the first masks here. */
+  preview?: string;
+  /** Masks on the contact sheet (default 64). */
+  previewCount?: number;
+  /** Force the progress bar on or off (default: on a terminal). */
+  progress?: boolean;
+}
+
+export interface GenerateFolderResult {
+  out: string;
+  statsFile: string;
+  /** Newly written, already present and identical (kept), present but different (rewritten). */
+  written: number;
+  kept: number;
+  rewritten: number;
+  /** Masks of an earlier, larger run removed under --overwrite. */
+  removed: number;
+  stats: MaskSetStats;
+}
+
+/** Digits in mask file names: 6, or more when the count needs them. */
+export function maskFileDigits(count: number): number {
+  return Math.max(6, String(Math.max(0, count - 1)).length);
+}
+
+/** `mask-000042.png` */
+export function maskFileName(index: number, digits: number): string {
+  return `mask-${String(index).padStart(digits, '0')}.png`;
+}
+
+const MASK_FILE = /^mask-(\d+)\.png$/;
+/** Temporary files of atomicWriteFile for our own names (left behind when a run is killed). */
+const OUR_TEMP = /^\.(mask-\d+\.png|stats\.json)\.\d+\.[0-9a-f]+\.tmp$/;
+
+function identity(s: Pick<MaskSetStats, 'config' | 'seed' | 'size' | 'balanced' | 'maxAttempts'>): string {
+  return canonicalJson({ config: s.config, seed: s.seed, size: s.size, balanced: s.balanced, maxAttempts: s.maxAttempts });
+}
+
+async function readPreviousStats(path: string): Promise<MaskSetStats | 'unreadable' | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as MaskSetStats;
+    return parsed && parsed.format === MASK_SET_FORMAT ? parsed : 'unreadable';
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function listBrief(names: string[]): string {
+  const shown = names.slice(0, 4).join(', ');
+  return names.length > 4 ? `${shown}, … (${names.length} entries)` : shown;
+}
+
+/** Write the record with the (possibly millions of) ratios on one line, the rest pretty-printed. */
+async function writeStats(path: string, stats: MaskSetStats, ratios?: Float64Array): Promise<void> {
+  if (!ratios) return atomicWriteJson(path, stats);
+  const marker = '"__RATIOS__"';
+  const text = JSON.stringify({ ...stats, ratios: '__RATIOS__' }, null, 2);
+  await atomicWriteFile(path, `${text.replace(marker, `[${Array.from(ratios).join(',')}]`)}\n`);
+}
+
+/**
+ * Generate `count` masks into `out` as `mask-000000.png` … (8-bit grey, 0/255), each written atomically, plus
+ * `stats.json` (config, seed, size, histogram, per-mask hole ratios). Resumable: `stats.json` is written first with
+ * `complete: false`; running the same job again keeps every mask file already present and byte-identical and
+ * writes the rest. A folder holding other files, or another run's masks, is refused unless `overwrite`.
+ * Output bytes do not depend on `concurrency` or on what was already there.
+ * @example await generateMaskFolder({ config: 'person-box+scribble:0-3', out: 'masks', count: 1000, size: { width: 256, height: 256 }, seed: 1 });
+ */
+export async function generateMaskFolder(options: GenerateFolderOptions): Promise<GenerateFolderResult> {
+  const { out, count, size, seed } = options;
+  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_MASK_COUNT) {
+    throw invalidParameter('count', `integer between 1 and ${MAX_MASK_COUNT}`, count);
+  }
+  checkSize(size);
+  const concurrency = options.concurrency ?? Math.min(4, availableParallelism());
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw invalidParameter('concurrency', 'integer between 1 and 256', concurrency);
+  }
+  const balanced = options.balanced ?? false;
+  const maxAttempts = balanced ? (options.maxAttempts ?? DEFAULT_BALANCE_ATTEMPTS) : undefined;
+  const generator = await createMaskGenerator(options.config);
+  const digits = maskFileDigits(count);
+  const base: MaskSetStats = {
+    format: MASK_SET_FORMAT,
+    complete: false,
+    label: generator.label,
+    config: generator.config,
+    seed: String(seed),
+    size: { width: size.width, height: size.height },
+    count,
+    balanced,
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    digits,
+    ...(generator.skipped.length ? { skippedFiles: [...generator.skipped] } : {}),
+  };
+
+  // Look at what is there already.
+  let entries: string[] = [];
+  try {
+    const info = await stat(out);
+    if (!info.isDirectory()) throw new BgfillError(`${out}: exists and is not a folder`, { subject: out });
+    entries = await readdir(out);
+  } catch (err) {
+    if (err instanceof BgfillError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new BgfillError(`${out}: cannot read the output folder (${errorMessage(err)})`, { subject: out, cause: err });
+    }
+  }
+  const present = new Set<string>();
+  const stale: string[] = [];
+  const temps: string[] = [];
+  const others: string[] = [];
+  for (const name of entries) {
+    const m = MASK_FILE.exec(name);
+    if (m && m[1].length === digits && Number(m[1]) < count) present.add(name);
+    else if (m) stale.push(name);
+    else if (OUR_TEMP.test(name)) temps.push(name);
+    else if (name !== MASK_SET_STATS_FILE) others.push(name);
+  }
+  const statsFile = join(out, MASK_SET_STATS_FILE);
+  const previous = entries.includes(MASK_SET_STATS_FILE) ? await readPreviousStats(statsFile) : undefined;
+  const problems: string[] = [];
+  if (previous === 'unreadable') problems.push(`${MASK_SET_STATS_FILE} is not a bgfill mask-set record`);
+  else if (previous && identity(previous) !== identity(base)) {
+    problems.push(
+      `it holds masks of another run (${previous.label}, seed ${previous.seed}, ${previous.size.width}x${previous.size.height}${previous.balanced ? ', balanced' : ''})`,
+    );
+  } else if (!previous && present.size > 0) problems.push('it holds mask files without a stats.json');
+  if (stale.length) problems.push(`mask files beyond this run: ${listBrief(stale.sort())}`);
+  if (others.length) problems.push(`other content: ${listBrief(others.sort())}`);
+  if (problems.length && !options.overwrite) {
+    throw new BgfillError(`${out}: refusing to write there: ${problems.join('; ')}. Use --overwrite or another folder.`, {
+      subject: out,
+    });
+  }
+  await mkdir(out, { recursive: true });
+  for (const name of temps) await rm(join(out, name), { force: true });
+  for (const name of stale) await rm(join(out, name), { force: true });
+  await writeStats(statsFile, base);
+
+  // Generate, compare, write.
+  const ratios = new Float64Array(count);
+  const misses: number[] = [];
+  let written = 0;
+  let kept = 0;
+  let rewritten = 0;
+  const progress = createProgress({ label: 'masks', total: count, enabled: options.progress });
+  const produce = (i: number): { mask: Mask; ratio: number; hit: boolean } => {
+    if (!balanced) {
+      const mask = generator.generate(size, seed, i);
+      return { mask, ratio: holeRatio(mask), hit: true };
+    }
+    return generateBalancedMask(generator, size, seed, i, { maxAttempts });
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const { mask, ratio, hit } = produce(i);
+      const png = await maskToPng(mask);
+      const name = maskFileName(i, digits);
+      const path = join(out, name);
+      if (present.has(name)) {
+        const old = await readFile(path).catch(() => undefined);
+        if (old && old.equals(png)) kept++;
+        else {
+          await atomicWriteFile(path, png);
+          rewritten++;
+        }
+      } else {
+        await atomicWriteFile(path, png);
+        written++;
+      }
+      ratios[i] = ratio;
+      if (!hit) misses.push(i);
+      progress.tick();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  } finally {
+    progress.stop();
+  }
+
+  if (options.preview) {
+    const n = Math.min(count, options.previewCount ?? 64);
+    const masks = Array.from({ length: n }, (_, i) => produce(i).mask);
+    await atomicWriteFile(options.preview, await contactSheetPng(masks));
+  }
+
+  const ratioList = Array.from(ratios);
+  const stats: MaskSetStats = {
+    ...base,
+    complete: true,
+    summary: summarizeHoleRatios(ratioList),
+    ...(balanced ? { balanceMisses: misses.sort((a, b) => a - b) } : {}),
+  };
+  await writeStats(statsFile, stats, ratios);
+  return { out, statsFile, written, kept, rewritten, removed: stale.length, stats: { ...stats, ratios: ratioList } };
+}
