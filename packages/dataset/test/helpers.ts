@@ -129,3 +129,19 @@ export async function makeBadInputs(dir: string): Promise<Record<string, string>
   await writeFile(join(dir, bad.tiny), await sharp(patternPixels(16, 12, 3), { raw: { width: 16, height: 12, channels: 3 } }).png().toBuffer());
   return bad;
 }
+
+/** Every file under `dir` (relative path → bytes), for byte-for-byte comparisons of whole outputs. */
+export async function snapshot(dir: string, options: { skipParts?: boolean } = {}): Promise<Map<string, Buffer>> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const out = new Map<string, Buffer>();
+  const walk = async (sub: string): Promise<void> => {
+    for (const e of await readdir(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!(options.skipParts && e.name === '.bgfill-parts')) await walk(rel);
+      } else out.set(rel, await readFile(join(dir, rel)));
+    }
+  };
+  await walk('');
+  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
