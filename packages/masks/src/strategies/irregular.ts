@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { fillCapsule } from '../draw.js';
-import { createMask, fillRect, holeRatio, type Mask, type Size } from '../mask.js';
+import { createMask, fillRect, type Mask, type Size } from '../mask.js';
 import type { Rng } from '../rng.js';
 import type { MaskStrategy } from '../strategy.js';
 import { boxRects, type Rect } from './box.js';
@@ -241,6 +241,17 @@ export function irregularPlan(size: Size, p: IrregularParams, rng: Rng): Irregul
   return { segments, boxes: [] };
 }
 
+/** Fraction of hole pixels, reading four 0/1 bytes per step (their sum is the top byte of word × 0x01010101). */
+function fastHoleRatio(mask: Mask): number {
+  const { data } = mask;
+  const words = data.byteOffset % 4 === 0 ? data.length >> 2 : 0;
+  const view = new Uint32Array(data.buffer, data.byteOffset, words);
+  let n = 0;
+  for (let i = 0; i < words; i++) n += Math.imul(view[i], 0x01010101) >>> 24;
+  for (let i = words << 2; i < data.length; i++) n += data[i];
+  return data.length === 0 ? 0 : n / data.length;
+}
+
 /** Rasterise a plan into a fresh mask. */
 export function drawIrregularPlan(size: Size, plan: IrregularPlan): Mask {
   const mask = createMask(size);
@@ -261,7 +272,7 @@ export function irregularMask(size: Size, config: IrregularConfig, rng: Rng): { 
   for (let k = 0; k < p.maxTries; k++) {
     const plan = irregularPlan(size, p, rng.derive('try', k));
     const mask = drawIrregularPlan(size, plan);
-    const ratio = holeRatio(mask);
+    const ratio = fastHoleRatio(mask);
     if (ratio > 0 && ratio <= p.maxHoleRatio) return { mask, plan };
     const score = ratio === 0 ? 2 : ratio;
     if (score < bestScore) {
