@@ -8,10 +8,11 @@ import { listEpochs, removeStaleTemporaries } from './epoch-dir.js';
 export const CONFIG_FILE = 'config.json';
 
 /**
- * Make sure a fresh run may start in `dir`: it must not exist, or be empty. An existing run is never overwritten.
- * @example await prepareFreshRun('runs/a')
+ * Check that a fresh run may start in `dir`: it must not exist, or be empty. An existing run is never overwritten.
+ * Creates nothing (the trainer creates the folder once every other check has passed).
+ * @example await checkFreshRun('runs/a')
  */
-export async function prepareFreshRun(dir: string): Promise<void> {
+export async function checkFreshRun(dir: string): Promise<void> {
   const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     if (err.code === 'ENOTDIR') throw badFile(dir, 'exists and is not a folder');
@@ -24,7 +25,6 @@ export async function prepareFreshRun(dir: string): Promise<void> {
       { subject: dir },
     );
   }
-  await mkdir(dir, { recursive: true });
 }
 
 /** Read a run's saved configuration. */
@@ -48,7 +48,9 @@ export async function readRunConfig(dir: string): Promise<TrainConfig> {
   }
 }
 
+/** Write `RUN/config.json` (creating the run folder). */
 export async function writeRunConfig(dir: string, config: TrainConfig): Promise<void> {
+  await mkdir(dir, { recursive: true });
   await atomicWriteJson(join(dir, CONFIG_FILE), config);
 }
 

@@ -9,18 +9,18 @@ import { loadGenerator } from '../weights/checkpoint.js';
 import { Adam } from './adam.js';
 import { SAMPLES_FILE, loadTrainingCheckpoint, saveTrainingCheckpoint, type CheckpointParts } from './checkpoint.js';
 import { LOSS_NAMES, type TrainConfig } from './config.js';
-import { batches, epochSeed, prepareItem, toBatchTensors, type SourceExample } from './data.js';
+import { batches, epochSeed, prepareItem, toBatchTensors, type SourceExample, type TrainItem } from './data.js';
 import { SnPatchDiscriminator } from './discriminator.js';
 import { epochDirName } from './epoch-dir.js';
 import { planFreeze, describeFreezePlan } from './freeze.js';
-import { snapshotTensors, verifyFrozen } from './freeze-guard.js';
-import { NonFiniteLossError } from './nan-guard.js';
-import { RunLog } from './run-log.js';
-import { absolutePaths, newestEpoch, prepareFreshRun, writeRunConfig } from './run-folder.js';
-import { learningRate } from './schedule.js';
-import { trainStep, type StepLosses } from './step.js';
+import { snapshotTensors, verifyFrozen, type FrozenSnapshot } from './freeze-guard.js';
 import type { SimilarityFn } from './losses.js';
 import { chooseMsssimScales } from './msssim-loss.js';
+import { NonFiniteLossError } from './nan-guard.js';
+import { RunLog } from './run-log.js';
+import { absolutePaths, checkFreshRun, newestEpoch, writeRunConfig } from './run-folder.js';
+import { learningRate } from './schedule.js';
+import { trainStep, type StepLosses } from './step.js';
 import { renderValidation, validationItem } from './validation.js';
 
 export interface TrainOptions {
@@ -38,12 +38,28 @@ export interface TrainResult {
   checkpoints: string[];
   lastEpoch: number;
   globalStep: number;
+  /** The resolved configuration, as saved in config.json. */
   config: TrainConfig;
 }
 
-const fmt = (v: number): string => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
+/** Everything a run holds in memory, freed together. */
+interface Session {
+  config: TrainConfig;
+  parts: CheckpointParts;
+  frozen: FrozenSnapshot;
+  maskFor?: (size: Size, index: string) => Mask;
+  similarity?: SimilarityFn;
+  valItems: TrainItem[];
+  splitCount: number;
+  log: (line: string) => void;
+  progress?: boolean;
+}
 
-async function collect(stream: AsyncIterable<SourceExample>, n: number): Promise<SourceExample[]> {
+const fmt = (v: number): string => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
+const isDir = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);
+const isFile = (p: string) => stat(p).then((s) => s.isFile(), () => false);
+
+async function firstExamples(stream: AsyncIterable<SourceExample>, n: number): Promise<SourceExample[]> {
   const out: SourceExample[] = [];
   for await (const ex of stream) {
     out.push(ex);
@@ -53,10 +69,11 @@ async function collect(stream: AsyncIterable<SourceExample>, n: number): Promise
 }
 
 /**
- * Fine-tune the generator: see the package README and config.ts for every option. Writes `RUN/config.json`,
- * `RUN/log.jsonl` and one `RUN/epoch-NNNN/` per epoch. On a deterministic backend (wasm, cpu) a run that was
- * killed and resumed ends with byte-identical checkpoints to one that never stopped.
- * Throws a BgfillError for bad input, and NonFiniteLossError-derived BgfillError when a loss goes NaN/∞.
+ * Fine-tune the generator (see config.ts for every option). Writes `RUN/config.json`, `RUN/log.jsonl` and one
+ * `RUN/epoch-NNNN/` per epoch. Every input is checked before anything is written. On a deterministic backend
+ * (wasm, cpu) a run that was killed at any point and resumed ends with byte-identical checkpoints to one that
+ * never stopped. A NaN or infinite loss stops the run with a BgfillError naming the loss, the step and the last
+ * good checkpoint.
  * @example
  * const config = parseTrainConfig({ data: 'bundle', out: 'runs/a', epochs: 2, batchSize: 2, crop: 64 });
  * await train(config, { log: console.log });
@@ -66,18 +83,9 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
   let config = absolutePaths(input);
   const runDir = config.out;
 
-  // ---- run folder, data and masks: checked before anything heavy
-  let startEpoch = 0;
-  if (options.resume) {
-    const found = await newestEpoch(runDir);
-    startEpoch = found.epoch;
-    for (const r of found.removed) log(`removed ${r} (an epoch interrupted while being written)`);
-  } else {
-    await prepareFreshRun(runDir);
-  }
-  if (!(await stat(config.data).then((s) => s.isDirectory(), () => false))) {
-    throw new BgfillError(`--data ${config.data}: no such dataset bundle folder`, { subject: config.data });
-  }
+  // ---- cheap checks first: run folder, bundle, split, masks, init file
+  if (!options.resume) await checkFreshRun(runDir);
+  if (!(await isDir(config.data))) throw new BgfillError(`--data ${config.data}: no such dataset bundle folder`, { subject: config.data });
   const manifest = await readManifest(config.data);
   const split = manifest.splits[config.split];
   if (!split || split.count === 0) {
@@ -86,76 +94,96 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
     });
   }
   const useBundleMasks = config.masks === 'bundle';
-  if (useBundleMasks && !split.hasMasks) throw new BgfillError(`--masks bundle: the "${config.split}" split of ${config.data} has no stored masks`);
+  if (useBundleMasks && !split.hasMasks) throw new BgfillError(`--masks bundle: the "${config.split}" split of ${config.data} has no stored masks`, { subject: 'masks' });
   const maskGenerator = useBundleMasks ? undefined : await createMaskGenerator(config.masks);
   const maskFor = maskGenerator ? (size: Size, index: string): Mask => maskGenerator.generate(size, config.seed, index) : undefined;
-  if (config.init !== null && !(await stat(config.init).then((s) => s.isFile(), () => false))) {
-    throw new BgfillError(`--init ${config.init}: no such file`, { subject: config.init });
-  }
+  if (config.init !== null && !(await isFile(config.init))) throw new BgfillError(`--init ${config.init}: no such file`, { subject: config.init });
+  const valName = manifest.splits[config.valSplit]?.count ? config.valSplit : config.split;
+  if (valName !== config.valSplit) log(`no "${config.valSplit}" split: samples.png shows the first ${config.split} images`);
+  const valExamples = await firstExamples(readBundle(config.data, { split: valName, repeat: true }), config.sampleCount);
+  const valItems = valExamples.map((ex, i) => validationItem(ex, i, config.crop, maskFor));
+  const side = valItems[0].image.width;
+  let msssim: { scales: number; windowSize: number } | undefined;
+  if (config.loss.msssim > 0) msssim = chooseMsssimScales(side, config.loss.msssimScales, config.loss.msssimWindow);
 
   const { initBackend } = await import('../backend/index.js');
   const backend = await initBackend(config.backend, { log });
   log(`backend: ${backend.name} (${backend.reason})${backend.deterministic ? '' : ' — not bit-deterministic: a resumed run may differ slightly'}`);
 
-  // ---- networks
+  // ---- networks and optimizers
   const generator =
     config.init !== null ? await loadGenerator(config.init, { config: config.generator }) : new InpaintGenerator(config.generator, { seed: config.seed });
-  if (generator.config.inChannels !== 4) {
-    generator.dispose();
-    throw new BgfillError('training supports 4-channel generators (image + mask) only', { subject: 'generator.inChannels' });
+  const disposables: Array<{ dispose(): void }> = [generator];
+  try {
+    if (generator.config.inChannels !== 4) throw new BgfillError('training supports 4-channel generators (image + mask) only', { subject: 'generator.inChannels' });
+    if (side % generator.requiredMultiple !== 0) {
+      throw new BgfillError(`image side ${side} is not a multiple of ${generator.requiredMultiple}: pass --crop with a multiple of ${generator.requiredMultiple}`, {
+        subject: 'crop',
+      });
+    }
+    config = { ...config, generator: { ...generator.config, inChannels: 4 } };
+    const plan = planFreeze(generator.params, config.freeze);
+    const discriminator = new SnPatchDiscriminator(
+      { cnum: config.discriminator.cnum, powerIterations: config.discriminator.powerIterations },
+      { seed: config.seed },
+    );
+    disposables.push(discriminator);
+    const { betas, eps } = config.optimizer;
+    const gOptimizer = new Adam(generator.params, plan.trainable, { betas, eps });
+    disposables.push(gOptimizer);
+    const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps });
+    disposables.push(dOptimizer);
+    for (const line of describeFreezePlan(plan, generator.params)) log(line);
+    if (msssim) log(`MS-SSIM loss: ${msssim.scales} scales, window ${msssim.windowSize}`);
+    const { scales, windowSize } = msssim ?? { scales: 0, windowSize: 0 };
+    const session: Session = {
+      config,
+      parts: { generator, discriminator, gOptimizer, dOptimizer },
+      frozen: snapshotTensors(generator.params, plan.frozen),
+      maskFor,
+      similarity: msssim ? (pred, target) => msssimTensor(pred, target, { dataRange: 2, scales, windowSize }) : undefined,
+      valItems,
+      splitCount: split.count,
+      log,
+      progress: options.progress,
+    };
+    return await runEpochs(session, options.resume === true);
+  } finally {
+    for (const d of disposables) d.dispose();
   }
-  config = { ...config, generator: { ...generator.config, inChannels: 4 } };
-  const discriminator = new SnPatchDiscriminator(
-    { cnum: config.discriminator.cnum, powerIterations: config.discriminator.powerIterations },
-    { seed: config.seed },
-  );
-  const plan = planFreeze(generator.params, config.freeze);
-  for (const line of describeFreezePlan(plan, generator.params)) log(line);
-  const frozen = snapshotTensors(generator.params, plan.frozen);
-  const betas = config.optimizer.betas;
-  const gOptimizer = new Adam(generator.params, plan.trainable, { betas, eps: config.optimizer.eps });
-  const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: config.optimizer.eps });
-  const parts: CheckpointParts = { generator, discriminator, gOptimizer, dOptimizer };
+}
 
+/** Resume state (if any), then the epochs, each ending in a checkpoint. */
+async function runEpochs(session: Session, resume: boolean): Promise<TrainResult> {
+  const { config, parts, log } = session;
+  const { generator, gOptimizer, dOptimizer } = parts;
+  const runDir = config.out;
+  let startEpoch = 0;
   let globalStep = 0;
   let examplesSeen = 0;
-  if (startEpoch > 0) {
-    const dir = join(runDir, epochDirName(startEpoch));
-    const state = await loadTrainingCheckpoint(dir, parts);
-    globalStep = state.globalStep;
-    examplesSeen = state.dataPosition.examplesSeen;
-    verifyFrozen(frozen, generator.params, `between the initial weights and ${dir}`);
-    log(`resuming after epoch ${startEpoch} (step ${globalStep}) from ${dir}`);
-  } else if (options.resume) {
-    log(`no finished epoch in ${runDir}: starting from the beginning`);
+  if (resume) {
+    const found = await newestEpoch(runDir);
+    for (const r of found.removed) log(`removed ${r} (an epoch interrupted while being written)`);
+    startEpoch = found.epoch;
+    if (startEpoch > 0) {
+      const dir = join(runDir, epochDirName(startEpoch));
+      const state = await loadTrainingCheckpoint(dir, parts);
+      globalStep = state.globalStep;
+      examplesSeen = state.dataPosition.examplesSeen;
+      verifyFrozen(session.frozen, generator.params, `between the initial weights and ${dir}`);
+      log(`resuming after epoch ${startEpoch} (step ${globalStep}) from ${dir}`);
+    } else {
+      log(`no finished epoch in ${runDir}: starting from the beginning`);
+    }
   }
   await writeRunConfig(runDir, config);
-  if (startEpoch >= config.epochs) log(`the run already has ${startEpoch} of ${config.epochs} epochs: nothing to do`);
-  const runLog = await RunLog.open(runDir, { truncateAfterStep: options.resume ? globalStep : undefined });
+  const runLog = await RunLog.open(runDir, { truncateAfterStep: resume ? globalStep : undefined });
 
-  // ---- schedule, sizes, losses
-  const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.floor(split.count / config.batchSize));
+  const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.floor(session.splitCount / config.batchSize));
   const totalSteps = stepsPerEpoch * config.epochs;
   const dLrBase = config.optimizer.dLr ?? config.optimizer.lr;
-  const trainStream = (epoch: number) =>
-    readBundle(config.data, { split: config.split, shuffleBuffer: config.shuffleBuffer, seed: epochSeed(config.seed, epoch), repeat: true });
-  const valName = manifest.splits[config.valSplit]?.count ? config.valSplit : config.split;
-  if (valName !== config.valSplit) log(`no "${config.valSplit}" split: samples.png shows the first ${config.split} images`);
-  const valExamples = await collect(readBundle(config.data, { split: valName, repeat: true }), config.sampleCount);
-  const valItems = valExamples.map((ex, i) => validationItem(ex, i, config.crop, maskFor));
-  const side = valItems[0].image.width;
-  if (side % generator.requiredMultiple !== 0) {
-    throw new BgfillError(`image side ${side} is not a multiple of ${generator.requiredMultiple}: pass --crop with a multiple of ${generator.requiredMultiple}`, {
-      subject: 'crop',
-    });
-  }
-  let similarity: SimilarityFn | undefined;
-  if (config.loss.msssim > 0) {
-    const { scales, windowSize } = chooseMsssimScales(side, config.loss.msssimScales, config.loss.msssimWindow);
-    log(`MS-SSIM loss: ${scales} scales, window ${windowSize}`);
-    similarity = (pred, target) => msssimTensor(pred, target, { dataRange: 2, scales, windowSize });
-  }
-  log(`data: ${split.count} ${config.split} images, ${stepsPerEpoch} steps × ${config.batchSize} per epoch, ${config.epochs} epochs`);
+  log(`data: ${session.splitCount} ${config.split} images, ${stepsPerEpoch} steps × ${config.batchSize} per epoch, ${config.epochs} epochs`);
+  if (startEpoch >= config.epochs) log(`the run already has ${startEpoch} of ${config.epochs} epochs: nothing to do`);
 
   const checkpoints: string[] = [];
   let lastGood = startEpoch > 0 ? join(runDir, epochDirName(startEpoch)) : null;
@@ -164,56 +192,53 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
       const progress = createProgress({
         label: `epoch ${epoch}/${config.epochs}`,
         total: stepsPerEpoch,
-        enabled: options.progress,
+        enabled: session.progress,
         extraFormat: ' | {ips} img/s | L1 {l1} | adv {adv} | D {d}',
       });
       const sums = Object.fromEntries([...LOSS_NAMES, 'gTotal', 'dTotal'].map((k) => [k, 0])) as Record<keyof StepLosses, number>;
       let gLr = 0;
       let dLr = 0;
       const started = performance.now();
-      const stream = batches(trainStream(epoch), {
-        batchSize: config.batchSize,
-        steps: stepsPerEpoch,
-        source: `${config.data} (${config.split})`,
-        prepare: (ex, index) => prepareItem(ex, { seed: config.seed, epoch, index, crop: config.crop, maskFor }),
-      });
+      const stream = batches(
+        readBundle(config.data, { split: config.split, shuffleBuffer: config.shuffleBuffer, seed: epochSeed(config.seed, epoch), repeat: true }),
+        {
+          batchSize: config.batchSize,
+          steps: stepsPerEpoch,
+          source: `${config.data} (${config.split})`,
+          prepare: (ex, index) => prepareItem(ex, { seed: config.seed, epoch, index, crop: config.crop, maskFor: session.maskFor }),
+        },
+      );
       try {
         for await (const items of stream) {
           const at = { step: globalStep, stepsPerEpoch, totalSteps };
           gLr = learningRate(config.optimizer.schedule, config.optimizer.lr, at);
           dLr = learningRate(config.optimizer.schedule, dLrBase, at);
+          const step = globalStep + 1;
           const batch = toBatchTensors(items);
           let losses: StepLosses;
           try {
-            const step = globalStep + 1;
-            const inject = config.debug.injectNan?.step === step ? config.debug.injectNan.loss : undefined;
-            losses = trainStep({ generator, discriminator, gOptimizer, dOptimizer, similarity }, batch, {
+            losses = trainStep({ ...parts, similarity: session.similarity }, batch, {
               loss: config.loss,
               gLr,
               dLr,
               step,
-              injectNan: inject,
+              injectNan: config.debug.injectNan?.step === step ? config.debug.injectNan.loss : undefined,
             });
           } finally {
             tf.dispose([batch.images, batch.masks]);
           }
-          globalStep += 1;
+          globalStep = step;
           examplesSeen += items.length;
           for (const k of Object.keys(sums) as Array<keyof StepLosses>) sums[k] += losses[k];
-          const seconds = (performance.now() - started) / 1000;
           const done = globalStep - (epoch - 1) * stepsPerEpoch;
-          await runLog.append({ type: 'step', epoch, step: globalStep, lr: gLr, dLr, ...losses, imagesPerSecond: (done * config.batchSize) / seconds });
-          progress.tick(1, {
-            ips: ((done * config.batchSize) / seconds).toFixed(2),
-            l1: fmt(losses.l1Refined),
-            adv: fmt(losses.adv),
-            d: fmt(losses.dTotal),
-          });
+          const imagesPerSecond = (done * config.batchSize) / ((performance.now() - started) / 1000);
+          await runLog.append({ type: 'step', epoch, step: globalStep, lr: gLr, dLr, ...losses, imagesPerSecond });
+          progress.tick(1, { ips: imagesPerSecond.toFixed(2), l1: fmt(losses.l1Refined), adv: fmt(losses.adv), d: fmt(losses.dTotal) });
         }
       } finally {
         progress.stop();
       }
-      verifyFrozen(frozen, generator.params, `during epoch ${epoch}`);
+      verifyFrozen(session.frozen, generator.params, `during epoch ${epoch}`);
       const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / stepsPerEpoch]));
       let validation = { l1: NaN, l1Hole: NaN };
       const dir = await saveTrainingCheckpoint(
@@ -229,7 +254,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
           losses: means,
         },
         async (tmp) => {
-          validation = await renderValidation(generator, valItems, tmp, SAMPLES_FILE);
+          validation = await renderValidation(generator, session.valItems, tmp, SAMPLES_FILE);
         },
       );
       checkpoints.push(dir);
@@ -237,8 +262,8 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
       await runLog.append({ type: 'epoch', epoch, step: globalStep, ...means, valL1: validation.l1, valL1Hole: validation.l1Hole, checkpoint: dir });
       log(
         `epoch ${epoch}/${config.epochs} step ${globalStep}: ` +
-          ['l1Coarse', 'l1Refined', 'adv', 'msssim', 'dReal', 'dFake'].map((k) => `${k} ${fmt(means[k])}`).join(' ') +
-          ` val L1 ${fmt(validation.l1)} (hole ${fmt(validation.l1Hole)}) → ${dir}`,
+          LOSS_NAMES.map((k) => `${k} ${fmt(means[k])}`).join(' ') +
+          ` | val L1 ${fmt(validation.l1)} (hole ${fmt(validation.l1Hole)}) → ${dir}`,
       );
     }
   } catch (err) {
@@ -249,10 +274,6 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
     throw err;
   } finally {
     await runLog.close();
-    generator.dispose();
-    discriminator.dispose();
-    gOptimizer.dispose();
-    dOptimizer.dispose();
   }
   return { runDir, checkpoints, lastEpoch: Math.max(startEpoch, config.epochs), globalStep, config };
 }
