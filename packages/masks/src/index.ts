@@ -65,3 +65,9 @@ export { scribbleStrategy, type ScribbleConfig } from './strategies/scribble.js'
 export { boxStrategy, type BoxConfig } from './strategies/box.js';
 export { irregularStrategy, IRREGULAR_PRESETS, type IrregularConfig } from './strategies/irregular.js';
 export { outpaintStrategy, type OutpaintConfig } from './strategies/outpaint.js';
+export { silhouetteStrategy, type SilhouetteConfig } from './strategies/silhouette.js';
+export { generateMaskFolder, maskFileName, maskFileDigits, MASK_SET_FORMAT, MASK_SET_STATS_FILE, type MaskSetStats, type GenerateFolderOptions, type GenerateFolderResult } from './generate-folder.js';
+export { maskFolderStats, formatHistogramTable, type FolderStats } from './folder-stats.js';
+export { contactSheet, contactSheetPng, readRgbCover, MAX_SHEET_PIXELS, type RgbImage, type ContactSheetOptions } from './preview.js';
+export { describeStrategies, formatStrategyDocs, type StrategyDoc, type OptionDoc } from './strategy-docs.js';
+export { parseSizeOption, parseIntegerOption, parseNumberOption, readStrategyOption, MAX_MASK_COUNT } from './cli-options.js';

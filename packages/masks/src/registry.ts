@@ -1,10 +1,9 @@
-import type { z } from 'zod';
 import { boxStrategy, type BoxConfig } from './strategies/box.js';
 import { irregularStrategy, type IrregularConfig } from './strategies/irregular.js';
 import { outpaintStrategy, type OutpaintConfig } from './strategies/outpaint.js';
 import { personBoxStrategy, type PersonBoxConfig } from './strategies/person-box.js';
 import { scribbleStrategy, type ScribbleConfig } from './strategies/scribble.js';
-// PENDING import { silhouetteStrategy, type SilhouetteConfig } from './strategies/silhouette.js';
+import { silhouetteStrategy, type SilhouetteConfig } from './strategies/silhouette.js';
 import type { MaskStrategy } from './strategy.js';
 
 /** Configs of the procedural (seeded, file-free) strategies. */
@@ -14,7 +13,7 @@ export type ProceduralConfig =
   | BoxConfig
   | IrregularConfig
   | OutpaintConfig
-  ;// PENDING | SilhouetteConfig;
+  | SilhouetteConfig;
 
 /** The procedural strategies by name, for lookup, help text and docs. */
 export const MASK_STRATEGIES = {
@@ -23,7 +22,7 @@ export const MASK_STRATEGIES = {
   box: boxStrategy,
   irregular: irregularStrategy,
   outpaint: outpaintStrategy,
-  // PENDING silhouette: silhouetteStrategy,
+  silhouette: silhouetteStrategy,
 } as const satisfies { [K in ProceduralConfig['strategy']]: MaskStrategy<Extract<ProceduralConfig, { strategy: K }>> };
 
 export type ProceduralStrategyName = keyof typeof MASK_STRATEGIES;
@@ -52,10 +51,3 @@ export const SHORT_ARGUMENTS: Readonly<Record<string, { option: string; range?: 
   dilate: { option: 'iterations' },
   erode: { option: 'iterations' },
 };
-
-/** Documentation of a strategy for `bgfill masks strategies` and the README. */
-export interface StrategyDoc {
-  readonly name: StrategyName;
-  readonly description: string;
-  readonly schema: z.ZodType;
-}

@@ -106,6 +106,15 @@ function randomTerm(rng: Rng): Record<string, unknown> {
     node.mode = 'general';
     if (rng.chance(0.5)) node.jitter = rng.uniform(0, 0.3);
     if (rng.chance(0.5)) node.aspect = randomRange(rng, false, 4);
+  } else if (name === 'irregular') {
+    if (rng.chance(0.7)) node.preset = ['thick', 'medium', 'thin'][rng.int(0, 2)];
+    if (rng.chance(0.4)) node.strokes = randomRange(rng, true, 8).map((v) => v + 1);
+    if (rng.chance(0.3)) node.width = randomRange(rng, false, 0.3);
+  } else if (name === 'outpaint') {
+    if (rng.chance(0.5)) node.margin = randomRange(rng, false, 0.4);
+    if (rng.chance(0.4)) node.sides = ['top', 'left'];
+  } else if (name === 'silhouette') {
+    if (rng.chance(0.6)) node.pose = ['standing', 'walking', 'any'][rng.int(0, 2)];
   } else if (name === 'from-files') {
     const choices = ['masks/', 'a b/*.png', ['x.png', 'y.png'], ['one.png'], "it's.png", '12', 'true'];
     node.paths = choices[rng.int(0, choices.length - 1)];
