@@ -180,7 +180,7 @@ test('every bad input is rejected with a code and a reason naming the file', asy
       { instanceOf: InputRejected },
       kind,
     );
-    t.is<string>(err?.code ?? '', expected[kind][0], kind);
+    t.is(String(err?.code), expected[kind][0], kind);
     t.regex(err?.message ?? '', expected[kind][1], kind);
     t.true(err?.message.startsWith(`${rel}: `), `${kind} message names the file`);
   }
