@@ -133,7 +133,7 @@ function ssimRowSum(
     const mxx = mx * mx;
     const myy = my * my;
     const mxy = mx * my;
-    let variances = vs[j] - mxx - myy;
+    let variances = vs[j] - (mxx + myy);
     if (variances < 0) variances = 0;
     sum += ((2 * mxy + c1) * (2 * (vxy[j] - mxy) + c2)) / ((mxx + myy + c1) * (variances + c2));
   }
@@ -154,7 +154,7 @@ function csRowSum(
   for (let j = j0; j < j1; j++) {
     const mx = vx[j];
     const my = vy[j];
-    let variances = vs[j] - mx * mx - my * my;
+    let variances = vs[j] - (mx * mx + my * my);
     if (variances < 0) variances = 0;
     sum += (2 * (vxy[j] - mx * my) + c2) / (variances + c2);
   }
