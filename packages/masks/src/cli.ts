@@ -52,7 +52,7 @@ export function registerMasksCommands(program: Command): void {
     .option('--concurrency <k>', 'masks in flight at once (default: min(4, CPU cores))')
     .addHelpText(
       'after',
-      '\nExample:\n  $ bgfill masks generate --strategy "person-box+scribble:0-3" --count 10000 --size 256 --seed 1 --out masks/train',
+      '\nExample:\n  $ bgfill masks generate --strategy "person-box+scribble:0-3" --count 10000 --size 256 --seed 1 --out masks/train\n',
     )
     .action(async (opts: GenerateOptions) => {
       const { parseIntegerOption, parseSizeOption, readStrategyOption, MAX_MASK_COUNT } = await import('./cli-options.js');
@@ -94,7 +94,7 @@ export function registerMasksCommands(program: Command): void {
     .argument('<paths...>', 'folders, files or globs of mask images')
     .option('--json', 'print JSON (summary, per-file ratios, skipped files) instead of a table')
     .option('--threshold <t>', 'hole where value / max > t', '0.5')
-    .addHelpText('after', '\nExample:\n  $ bgfill masks stats masks/train --json > train-masks.json')
+    .addHelpText('after', '\nExample:\n  $ bgfill masks stats masks/train --json > train-masks.json\n')
     .action(async (paths: string[], opts: StatsOptions) => {
       const { parseNumberOption } = await import('./cli-options.js');
       const { maskFolderStats, formatHistogramTable } = await import('./folder-stats.js');
@@ -122,7 +122,7 @@ export function registerMasksCommands(program: Command): void {
     .option('--threshold <t>', 'hole where value / max > t, for masks read from files', '0.5')
     .addHelpText(
       'after',
-      '\nExample:\n  $ bgfill masks preview --strategy "irregular:thick" --count 16 --out thick.png\n  $ bgfill masks preview masks/train --images "photos/*.jpg" --out sheet.png',
+      '\nExample:\n  $ bgfill masks preview --strategy "irregular:thick" --count 16 --out thick.png\n  $ bgfill masks preview masks/train --images "photos/*.jpg" --out sheet.png\n',
     )
     .action(async (dir: string | undefined, opts: PreviewOptions) => {
       const { BgfillError } = await import('./errors.js');
@@ -149,7 +149,7 @@ export function registerMasksCommands(program: Command): void {
     .command('strategies')
     .description('List the mask strategies with their options and defaults')
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExample:\n  $ bgfill masks strategies')
+    .addHelpText('after', '\nExample:\n  $ bgfill masks strategies\n')
     .action(async (opts: { json?: boolean }) => {
       const { describeStrategies, formatStrategyDocs } = await import('./strategy-docs.js');
       const docs = describeStrategies();
