@@ -51,11 +51,11 @@ export { findStateDict, STATE_DICT_KEYS } from './weights/state-dict-unwrap.js';
 export { unpickle, PyDict, PyGlobal, PyObject, type PyValue } from './weights/pickle.js';
 export { readSafetensors, writeSafetensors, encodeSafetensors, parseSafetensors } from './weights/safetensors.js';
 export { matchWeights, describeProblems, type KeyProblems } from './weights/key-mapping.js';
+export { inferGeneratorConfig, describeWeights } from './weights/infer-config.js';
 export {
   saveGeneratorCheckpoint,
   loadGenerator,
   generatorWeights,
-  inferGeneratorConfig,
   readWeightFile,
   CHECKPOINT_FORMAT,
   type LoadGeneratorOptions,

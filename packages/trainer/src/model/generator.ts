@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { invalidParameter, type Seed } from '@bgfill/masks';
+import { describeWeights } from '../weights/infer-config.js';
 import { matchWeights, reportProblems } from '../weights/key-mapping.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
 import {
@@ -263,10 +264,12 @@ export class InpaintGenerator {
   loadStateDict(weights: WeightMap, options: LoadStateDictOptions = {}): void {
     if (this.disposed) throw new Error('InpaintGenerator: used after dispose()');
     const { weights: mapped, problems } = matchWeights(weights, this.specs);
+    const looksLike = problems.mismatched.length > 0 ? describeWeights(weights) : undefined;
     reportProblems(problems, {
       strict: options.strict ?? true,
       source: options.source ?? 'state dict',
       model: this.describe(),
+      hint: looksLike,
       onWarning: options.onWarning,
     });
     tf.tidy(() => {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { BgfillError, badFile, errorMessage, invalidParameter } from '@bgfill/masks';
-import { resolveGeneratorConfig, type GateKind, type GeneratorConfig } from '../model/config.js';
+import { resolveGeneratorConfig, type GeneratorConfig } from '../model/config.js';
 import { InpaintGenerator } from '../model/generator.js';
 import { parseSafetensors, writeSafetensors } from './safetensors.js';
 import { readSource, readTorchStateDict } from './torch-reader.js';
+import { inferGeneratorConfig } from './infer-config.js';
 import type { WeightMap, WeightTensor } from './weight-tensor.js';
 
 /** `__metadata__.format` of a bgfill generator checkpoint. */
@@ -47,29 +48,6 @@ export async function saveGeneratorCheckpoint(path: string, generator: InpaintGe
   }
   const weights = await generatorWeights(generator);
   await writeSafetensors(path, weights, { ...metadata, format: CHECKPOINT_FORMAT, config: JSON.stringify(generator.config) });
-}
-
-/**
- * What the weights' shapes and names say about the config: cnum and input channels from the first convolution,
- * the gate from which gate parameters exist, coordinate attention from `refine_attn.coord_conv`. (Scaled attention
- * leaves no trace in the weights.) Returns {} for fields it cannot tell.
- * @example
- * inferGeneratorConfig(await readTorchStateDict('netG.pth')) // → { cnum: 32, inChannels: 5, gate: 'spatial', coordAttention: false }
- */
-export function inferGeneratorConfig(weights: WeightMap): Partial<GeneratorConfig> {
-  const inferred: Partial<GeneratorConfig> = {};
-  const first = weights.get('coarse_net.0.conv2d.weight');
-  if (first && first.shape.length === 4) {
-    const [outC, inC] = first.layout === 'pytorch' ? first.shape : [first.shape[3], first.shape[2]];
-    inferred.cnum = outC;
-    inferred.inChannels = inC as GeneratorConfig['inChannels']; // anything but 4 or 5 is reported by resolveGeneratorConfig
-  }
-  const spatial = weights.has('coarse_net.0.mask_conv2d.weight');
-  const channel = weights.has('coarse_net.0.gct.alpha');
-  const gate: GateKind | undefined = spatial && channel ? 'spatial*gct' : channel ? 'gct' : spatial ? 'spatial' : undefined;
-  if (gate) inferred.gate = gate;
-  if (first) inferred.coordAttention = weights.has('refine_attn.coord_conv.weight');
-  return inferred;
 }
 
 /** A weight file's contents, whatever its format. */

@@ -87,30 +87,37 @@ export function hasProblems(problems: KeyProblems): boolean {
   return problems.unknown.length + problems.missing.length + problems.mismatched.length + problems.badDtype.length > 0;
 }
 
-const LIST_LIMIT = 40;
+/** Shapes are spelled out for this many mismatches; the rest are listed by name only. */
+const SHAPES_SHOWN = 12;
 
 function listNames(names: readonly string[]): string {
-  const shown = names.slice(0, LIST_LIMIT).join(', ');
-  return names.length > LIST_LIMIT ? `${shown}, … (${names.length - LIST_LIMIT} more)` : shown;
+  return names.join(', ');
+}
+
+function count(n: number, singular: string, plural: string): string {
+  return `${n} ${n === 1 ? singular : plural}`;
 }
 
 /**
- * One message naming every problem, e.g.
- * "weights.pth: does not match the generator (cnum 32, 4 input channels): 2 missing keys: a, b; 1 unknown key: c; …".
+ * One message naming every problem key, e.g. "weights.pth: does not match the generator (cnum 32, 4 input
+ * channels, gate spatial): 2 missing keys: a, b; 1 unknown key: c; …". `hint` (what the weights look like) goes
+ * before the lists, so the likely cause reads first.
  */
-export function describeProblems(problems: KeyProblems, source: string, modelDescription: string): string {
+export function describeProblems(problems: KeyProblems, source: string, modelDescription: string, hint?: string): string {
   const parts: string[] = [];
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  if (problems.missing.length) parts.push(`${plural(problems.missing.length, 'missing key')}: ${listNames(problems.missing)}`);
-  if (problems.unknown.length) parts.push(`${plural(problems.unknown.length, 'unknown key')}: ${listNames(problems.unknown)}`);
+  if (problems.missing.length) parts.push(`${count(problems.missing.length, 'missing key', 'missing keys')}: ${listNames(problems.missing)}`);
+  if (problems.unknown.length) parts.push(`${count(problems.unknown.length, 'unknown key', 'unknown keys')}: ${listNames(problems.unknown)}`);
   if (problems.mismatched.length) {
-    const items = problems.mismatched.map((m) => `${m.name} (expected [${m.expected.join(', ')}], file has [${m.actual.join(', ')}])`);
-    parts.push(`${plural(problems.mismatched.length, 'shape mismatch')}: ${listNames(items)}`);
+    const items = problems.mismatched.map((m, i) =>
+      i < SHAPES_SHOWN ? `${m.name} (expected [${m.expected.join(', ')}], file has [${m.actual.join(', ')}])` : m.name,
+    );
+    parts.push(`${count(problems.mismatched.length, 'shape mismatch', 'shape mismatches')}: ${listNames(items)}`);
   }
   if (problems.badDtype.length) {
-    parts.push(`${plural(problems.badDtype.length, 'unusable dtype')}: ${listNames(problems.badDtype.map((b) => `${b.name} (${b.dtype})`))}`);
+    const items = problems.badDtype.map((b) => `${b.name} (${b.dtype})`);
+    parts.push(`${count(problems.badDtype.length, 'unusable dtype', 'unusable dtypes')}: ${listNames(items)}`);
   }
-  return `${source}: does not match ${modelDescription}: ${parts.join('; ')}`;
+  return `${source}: does not match ${modelDescription}${hint ? ` (the weights look like ${hint})` : ''}: ${parts.join('; ')}`;
 }
 
 /**
@@ -121,10 +128,10 @@ export function describeProblems(problems: KeyProblems, source: string, modelDes
  */
 export function reportProblems(
   problems: KeyProblems,
-  options: { strict: boolean; source: string; model: string; onWarning?: (message: string) => void },
+  options: { strict: boolean; source: string; model: string; hint?: string; onWarning?: (message: string) => void },
 ): void {
   if (!hasProblems(problems)) return;
-  const message = describeProblems(problems, options.source, options.model);
+  const message = describeProblems(problems, options.source, options.model, options.hint);
   if (options.strict) throw new BgfillError(message, { subject: options.source });
   options.onWarning?.(message);
 }

@@ -1,0 +1,211 @@
+// bgfill generator checkpoints, loading any weight file into a generator, and key-mapping errors.
+import test from 'ava';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { BgfillError } from '@bgfill/masks';
+import { InpaintGenerator } from '../src/model/generator.js';
+import { generatorWeights, loadGenerator, saveGeneratorCheckpoint } from '../src/weights/checkpoint.js';
+import { inferGeneratorConfig } from '../src/weights/infer-config.js';
+import { readSafetensors, writeSafetensors } from '../src/weights/safetensors.js';
+import { readTorchStateDict } from '../src/weights/torch-reader.js';
+import { weightBytes, type WeightMap } from '../src/weights/weight-tensor.js';
+import { fixturePath } from './fixtures/parity/load-fixture.js';
+
+test.before(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'bgfill-ckpt-'));
+}
+
+function inputs(n: number, size: number, seed: number) {
+  const x = tf.randomUniform([n, size, size, 3], -1, 1, 'float32', seed) as tf.Tensor4D;
+  const mask = tf.cast(tf.greater(tf.randomUniform([n, size, size, 1], 0, 1, 'float32', seed + 1), 0.6), 'float32') as tf.Tensor4D;
+  return { x, mask };
+}
+
+async function values(t: tf.Tensor): Promise<Float32Array | Int32Array> {
+  return (await t.data()) as Float32Array | Int32Array;
+}
+
+test.serial('checkpoint round trip: save → load gives the config, bit-identical weights and bit-identical outputs', async (t) => {
+  const dir = await tempDir();
+  const file = join(dir, 'epoch-007.safetensors');
+  const config = { cnum: 4, inChannels: 5, gate: 'spatial*gct', scaledAttention: true, coordAttention: true } as const;
+  const g = new InpaintGenerator(config, { seed: 3 });
+  const { x, mask } = inputs(2, 16, 1);
+  const guidance = tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+  tf.dispose(g.apply(x, mask, { training: true, guidance })); // moves the BN buffers off their initial values
+  await saveGeneratorCheckpoint(file, g, { epoch: '7', l1: '0.0412' });
+  t.deepEqual(await readdir(dir), ['epoch-007.safetensors']);
+
+  const { metadata } = await readSafetensors(file);
+  t.deepEqual(metadata, { epoch: '7', l1: '0.0412', format: 'bgfill-generator', config: JSON.stringify(g.config) });
+
+  const loaded = await loadGenerator(file);
+  t.deepEqual(loaded.config, g.config, 'scaledAttention comes from the stored config');
+  for (const [name, v] of [...g.params, ...g.buffers]) {
+    const other = loaded.params.get(name) ?? loaded.buffers.get(name);
+    t.deepEqual(await values(other!), await values(v), name);
+  }
+  const a = g.apply(x, mask, { guidance });
+  const b = loaded.apply(x, mask, { guidance });
+  t.deepEqual(await values(b.composite), await values(a.composite));
+  t.deepEqual(await values(b.coarse), await values(a.coarse));
+  tf.dispose([a, b, x, mask, guidance]);
+  g.dispose();
+  loaded.dispose();
+});
+
+test.serial('a checkpoint holds exactly the PyTorch module’s state_dict names, shapes and dtypes', async (t) => {
+  for (const [fixture, config] of [
+    ['main.pth', { cnum: 8 }],
+    ['variant-gct.pth', { cnum: 4, gate: 'gct', scaledAttention: true }],
+  ] as const) {
+    const torch = await readTorchStateDict(fixturePath(fixture));
+    const g = new InpaintGenerator(config);
+    const ours = await generatorWeights(g);
+    t.deepEqual([...ours.keys()], [...torch.keys()], `${fixture}: same keys in the same order`);
+    for (const [name, w] of torch) {
+      t.deepEqual(ours.get(name)!.shape, w.shape, name);
+      t.is(ours.get(name)!.dtype, w.dtype === 'float16' ? 'float32' : w.dtype, name);
+    }
+    g.dispose();
+  }
+});
+
+test.serial('weights exported from a generator load into a fresh one (PyTorch layout and tfjs layout alike)', async (t) => {
+  const g = new InpaintGenerator({ cnum: 2 }, { seed: 5 });
+  const pytorch = await generatorWeights(g);
+  const tfjs: WeightMap = new Map();
+  for (const [name, tensor] of g.stateDict()) {
+    const data = (await tensor.data()) as Float32Array | Int32Array;
+    tfjs.set(name, { shape: tensor.shape, dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', data: data.slice(), layout: 'tfjs' });
+    tensor.dispose();
+  }
+  for (const weights of [pytorch, tfjs]) {
+    const fresh = new InpaintGenerator({ cnum: 2 }, { seed: 6 });
+    fresh.loadStateDict(weights);
+    const mine = await generatorWeights(fresh);
+    for (const [name, w] of pytorch) t.deepEqual(weightBytes(mine.get(name)!), weightBytes(w), name);
+    fresh.dispose();
+  }
+  g.dispose();
+});
+
+test.serial('loadGenerator infers cnum, channels, gate and coordinate attention from the weights', async (t) => {
+  t.deepEqual(inferGeneratorConfig(await readTorchStateDict(fixturePath('main.pth'))), {
+    cnum: 8,
+    inChannels: 4,
+    gate: 'spatial',
+    coordAttention: false,
+  });
+  t.deepEqual(inferGeneratorConfig((await readSafetensors(fixturePath('variant-coord.safetensors'))).weights), {
+    cnum: 2,
+    inChannels: 5,
+    gate: 'spatial*gct',
+    coordAttention: true,
+  });
+  t.like(inferGeneratorConfig(await readTorchStateDict(fixturePath('variant-gct.pth'))), { cnum: 4, gate: 'gct' });
+});
+
+test.serial('a mismatched config lists every shape mismatch in one error naming the file and what the file holds', async (t) => {
+  const file = fixturePath('main.pth');
+  const err = await t.throwsAsync(loadGenerator(file, { config: { cnum: 4 } }), { instanceOf: BgfillError });
+  t.true(
+    err.message.startsWith(
+      `${file}: does not match the generator (cnum 4, 4 input channels, gate spatial) ` +
+        '(the weights look like cnum 8, 4 input channels, gate spatial): 274 shape mismatches: ' +
+        'coarse_net.0.conv2d.weight (expected [4, 4, 5, 5], file has [8, 4, 5, 5]), ',
+    ),
+    err.message,
+  );
+  // Every key whose shape differs between the file and a cnum-4 generator is named, and no other.
+  const torch = await readTorchStateDict(file);
+  const small = new InpaintGenerator({ cnum: 4 });
+  const expected = await generatorWeights(small);
+  small.dispose();
+  const differing = [...torch].filter(([k, w]) => expected.get(k)!.shape.join() !== w.shape.join()).map(([k]) => k);
+  const listed = err.message.slice(err.message.indexOf('shape mismatches: ')).split(/, (?=[a-z_]+\.)/).map((item) => item.replace(/^.*: /, '').split(' ')[0]);
+  t.deepEqual(listed, differing);
+  t.is(err.subject, file);
+});
+
+test.serial('unknown and missing keys are listed by name; strict: false warns, loads the rest, and keeps the others', async (t) => {
+  const dir = await tempDir();
+  const file = join(dir, 'edited.safetensors');
+  const source = new InpaintGenerator({ cnum: 2 }, { seed: 11 });
+  const weights = await generatorWeights(source);
+  weights.set('refine_attn.extra_conv.weight', weights.get('refine_attn.query_conv.weight')!);
+  weights.delete('coarse_net.3.mask_conv2d.bias');
+  weights.delete('refine_attn.gamma');
+  await writeSafetensors(file, weights);
+
+  const err = await t.throwsAsync(loadGenerator(file), { instanceOf: BgfillError });
+  t.is(
+    err.message,
+    `${file}: does not match the generator (cnum 2, 4 input channels, gate spatial): ` +
+      '2 missing keys: coarse_net.3.mask_conv2d.bias, refine_attn.gamma; 1 unknown key: refine_attn.extra_conv.weight',
+  );
+
+  const target = new InpaintGenerator({ cnum: 2 }, { seed: 12 });
+  const gammaBefore = await values(target.params.get('refine_attn.gamma')!);
+  const unchanged = await values(target.params.get('coarse_net.3.mask_conv2d.bias')!);
+  const warnings: string[] = [];
+  target.loadStateDict(weights, { strict: false, onWarning: (m) => warnings.push(m), source: 'edited' });
+  t.is(warnings.length, 1);
+  t.regex(warnings[0], /^edited: does not match .*2 missing keys/);
+  t.deepEqual(await values(target.params.get('refine_attn.gamma')!), gammaBefore);
+  t.deepEqual(await values(target.params.get('coarse_net.3.mask_conv2d.bias')!), unchanged);
+  t.deepEqual(
+    await values(target.params.get('coarse_net.0.conv2d.bias')!),
+    await values(source.params.get('coarse_net.0.conv2d.bias')!),
+    'the good keys were loaded',
+  );
+  source.dispose();
+  target.dispose();
+});
+
+test.serial('a strict failure changes nothing (all keys are checked before any is assigned)', async (t) => {
+  const source = new InpaintGenerator({ cnum: 2 }, { seed: 1 });
+  const weights = await generatorWeights(source);
+  weights.set('bogus', weights.get('refine_attn.gamma')!);
+  const target = new InpaintGenerator({ cnum: 2 }, { seed: 2 });
+  const before = await generatorWeights(target);
+  t.throws(() => target.loadStateDict(weights), { instanceOf: BgfillError, message: /^state dict: .*1 unknown key: bogus$/ });
+  const after = await generatorWeights(target);
+  for (const [name, w] of before) t.deepEqual(weightBytes(after.get(name)!), weightBytes(w), name);
+  source.dispose();
+  target.dispose();
+});
+
+test.serial('a missing num_batches_tracked (PyTorch < 0.4.1 files) is accepted', async (t) => {
+  const g = new InpaintGenerator({ cnum: 2 });
+  const weights = await generatorWeights(g);
+  for (const name of [...weights.keys()]) if (name.endsWith('num_batches_tracked')) weights.delete(name);
+  t.notThrows(() => g.loadStateDict(weights));
+  g.dispose();
+});
+
+test.serial('weights whose first layer is neither 4 nor 5 channels, reserved metadata and non-weight files are refused', async (t) => {
+  const dir = await tempDir();
+  const g = new InpaintGenerator({ cnum: 2 });
+  const weights = await generatorWeights(g);
+  weights.set('coarse_net.0.conv2d.weight', { shape: [2, 3, 5, 5], dtype: 'float32', data: new Float32Array(150), layout: 'pytorch' });
+  const file = join(dir, 'rgb.safetensors');
+  await writeSafetensors(file, weights);
+  await t.throwsAsync(loadGenerator(file), {
+    instanceOf: BgfillError,
+    message: `${file}: cannot build a generator from these weights: Expected 4 or 5 for inChannels but received 3`,
+  });
+  await t.throwsAsync(saveGeneratorCheckpoint(join(dir, 'x.safetensors'), g, { config: 'mine' }), { instanceOf: BgfillError, message: /metadata key "config"/ });
+  const text = join(dir, 'notes.safetensors');
+  await writeSafetensors(text, new Map()); // a valid but empty file
+  await t.throwsAsync(loadGenerator(text), { instanceOf: BgfillError, message: new RegExp(`^${text}: does not match .*missing keys`) });
+  g.dispose();
+});
