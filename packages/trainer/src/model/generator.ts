@@ -33,15 +33,15 @@ export interface ApplyOptions {
   guidance?: tf.Tensor4D;
 }
 
-/** The generator's three outputs, NHWC with 3 channels, all in −1…1. */
-export interface GeneratorOutputs {
+/** The generator's three outputs, NHWC with 3 channels, all in −1…1 (a type alias, so `tf.dispose(outputs)` accepts it). */
+export type GeneratorOutputs = {
   /** The coarse stage's result, clamped to −1…1. */
   coarse: tf.Tensor4D;
   /** The refine stage's result, clamped to −1…1. */
   refined: tf.Tensor4D;
   /** The refined result inside the hole, the input outside: refined·mask + x·(1 − mask). */
   composite: tf.Tensor4D;
-}
+};
 
 export interface LoadStateDictOptions {
   /** Default true: any unknown, missing or shape-mismatched key throws one BgfillError listing them all. */
