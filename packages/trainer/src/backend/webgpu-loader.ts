@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs';
+import { firstLine, type LoadResult } from './load-result.js';
+
+/** The part of the WebGPU API the loader touches (the full types come with the `webgpu` package). */
+interface MinimalGpu {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<{
+    info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  } | null>;
+}
+
+/**
+ * Bring up tfjs-backend-webgpu on Dawn. The `webgpu` package's globals (GPUBufferUsage, …) and a
+ * `navigator.gpu` must exist before tfjs-backend-webgpu is imported, so both are installed first; an adapter is
+ * requested up front so that a machine without a usable GPU driver is reported in one line (Dawn returns null),
+ * rather than through tfjs's multi-line initialisation warnings.
+ * @example const r = await loadWebGpu(); if (!r.ok) console.log(r.reason) // e.g. "no WebGPU adapter …"
+ */
+export async function loadWebGpu(): Promise<LoadResult> {
+  let gpu: MinimalGpu;
+  try {
+    const webgpu = await import('webgpu');
+    Object.assign(globalThis, webgpu.globals);
+    gpu = webgpu.create([]) as unknown as MinimalGpu;
+  } catch (err) {
+    return { ok: false, reason: `Dawn does not load: ${firstLine(err)}` };
+  }
+  let adapter: Awaited<ReturnType<MinimalGpu['requestAdapter']>>;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    return { ok: false, reason: `requesting a WebGPU adapter failed: ${firstLine(err)}` };
+  }
+  if (!adapter) return { ok: false, reason: 'no WebGPU adapter (Dawn found no usable Vulkan/Metal/D3D12 GPU)' };
+  const existing = (globalThis as { navigator?: object }).navigator;
+  if (!existing || !('gpu' in existing)) {
+    Object.defineProperty(globalThis, 'navigator', { value: { ...(existing ?? {}), gpu }, configurable: true, writable: true });
+  }
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'tfjs-backend-webgpu did not initialise on this adapter' };
+  } catch (err) {
+    return { ok: false, reason: `tfjs-backend-webgpu failed: ${firstLine(err)}` };
+  }
+  const info = adapter.info;
+  const name = [info?.vendor, info?.architecture, info?.device || info?.description].filter(Boolean).join(' ');
+  return { ok: true, detail: `WebGPU via Dawn${name ? ` on ${name}` : ''}` };
+}
