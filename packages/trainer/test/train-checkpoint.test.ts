@@ -76,7 +76,9 @@ test('an epoch checkpoint restores generator, BN buffers, discriminator (u, v to
   const a = makeParts(1);
   perturb(a, 3);
   // a training-mode forward moves the BN running statistics, so buffers are non-trivial too
-  tf.tidy(() => a.generator.apply(tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 9) as tf.Tensor4D, tf.zeros([2, 16, 16, 1]) as tf.Tensor4D, { training: true }));
+  tf.tidy(() => {
+    a.generator.apply(tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', 9) as tf.Tensor4D, tf.zeros([2, 16, 16, 1]) as tf.Tensor4D, { training: true });
+  });
   const state = {
     epoch: 2,
     globalStep: 6,
