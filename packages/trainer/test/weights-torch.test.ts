@@ -98,7 +98,7 @@ for (const file of ['dtypes.pth', 'dtypes-legacy.pth']) {
     for (const [name, expected] of Object.entries(manifest.dtypes)) {
       const tensor = weights.get(name)!;
       expectValues(t, name, tensor, expected);
-      if (dtypes[expected.dtype]) t.is<string>(tensor.dtype, dtypes[expected.dtype], `${name} dtype`);
+      if (dtypes[expected.dtype]) t.is(tensor.dtype as string, dtypes[expected.dtype], `${name} dtype`);
       t.is(tensor.layout, 'pytorch');
     }
     t.is(weights.get('f16')!.dtype, 'float16');
