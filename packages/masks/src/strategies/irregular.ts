@@ -191,6 +191,7 @@ function clamp(v: number, lo: number, hi: number): number {
  * One draw of the generator from `rng`: with probability boxProbability a set of boxes (from rng.derive('boxes')),
  * otherwise strokes, stroke j from rng.derive('stroke', j): a uniform start, then segments each with its own
  * direction, length and brush width, ends clamped to the image (the next segment starts there).
+ * @example irregularPlan({ width: 256, height: 256 }, IRREGULAR_PRESETS.thin, rngFor(1, 0)).segments.length
  */
 export function irregularPlan(size: Size, p: IrregularParams, rng: Rng): IrregularPlan {
   const side = shorterSide(size);
@@ -252,7 +253,10 @@ function fastHoleRatio(mask: Mask): number {
   return data.length === 0 ? 0 : n / data.length;
 }
 
-/** Rasterise a plan into a fresh mask. */
+/**
+ * Rasterise a plan into a fresh mask: a capsule of radius width/2 per segment, then the boxes.
+ * @example drawIrregularPlan(size, irregularPlan(size, IRREGULAR_PRESETS.medium, rngFor(1, 0)))
+ */
 export function drawIrregularPlan(size: Size, plan: IrregularPlan): Mask {
   const mask = createMask(size);
   for (const s of plan.segments) fillCapsule(mask, s.x0, s.y0, s.x1, s.y1, s.width / 2);
@@ -264,6 +268,7 @@ export function drawIrregularPlan(size: Size, plan: IrregularPlan): Mask {
  * Draw k = 0, 1, … from rng.derive('try', k) until the mask is non-empty and covers at most maxHoleRatio; after
  * maxTries, the non-empty try covering least (earliest on ties; an empty one only if every try was empty).
  * @returns the mask and the plan it came from
+ * @example irregularMask({ width: 256, height: 256 }, irregularSchema.parse({ strategy: 'irregular', preset: 'thick' }), rngFor(1, 0)).mask
  */
 export function irregularMask(size: Size, config: IrregularConfig, rng: Rng): { mask: Mask; plan: IrregularPlan } {
   const p = irregularParams(config);

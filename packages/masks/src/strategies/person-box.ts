@@ -95,7 +95,10 @@ export function foldedNormalMargin(z: number, sigma: number, half: number): numb
   return Math.trunc(Math.min(Math.abs(z) * sigma * half, half));
 }
 
-/** Number of pixels in inclusive bounds (0 when empty). */
+/**
+ * Number of pixels in inclusive bounds (0 when empty).
+ * @example boundsArea({ top: 10, bottom: 19, left: 0, right: 4 }) // 50
+ */
 export function boundsArea(b: BoxBounds): number {
   return b.top > b.bottom || b.left > b.right ? 0 : (b.bottom - b.top + 1) * (b.right - b.left + 1);
 }
@@ -197,7 +200,10 @@ export function personBoxBounds(size: Size, config: PersonBoxConfig, rng: Rng): 
   return best as BoxBounds;
 }
 
-/** Draw inclusive bounds into a fresh mask. */
+/**
+ * Draw inclusive bounds into a fresh mask.
+ * @example boundsMask({ width: 8, height: 8 }, { top: 2, bottom: 5, left: 3, right: 4 }) // 8 hole pixels
+ */
 export function boundsMask(size: Size, b: BoxBounds): Mask {
   const mask = createMask(size);
   fillRect(mask, b.left, b.top, b.right + 1, b.bottom + 1);

@@ -22,17 +22,26 @@ export function rangeSchema(opts: { lo?: number; hi?: number; int?: boolean } = 
     .readonly();
 }
 
-/** Uniform real in [min, max) (exactly min when the range is a single value). */
+/**
+ * Uniform real in [min, max) (exactly min, drawing nothing, when the range is a single value).
+ * @example uniformIn(rngFor(1), [0.1, 0.4]) // e.g. 0.27
+ */
 export function uniformIn(rng: Rng, range: Range): number {
   return range[0] === range[1] ? range[0] : rng.uniform(range[0], range[1]);
 }
 
-/** Uniform integer in [min, max], both inclusive (the range's ends must be integers). */
+/**
+ * Uniform integer in [min, max], both inclusive (the range's ends must be integers).
+ * @example intIn(rngFor(1), [1, 3]) // 1, 2 or 3
+ */
 export function intIn(rng: Rng, range: Range): number {
   return range[0] === range[1] ? range[0] : rng.int(range[0], range[1]);
 }
 
-/** The shorter side of an image: the unit of the fraction-valued length options. */
+/**
+ * The shorter side of an image: the unit of the fraction-valued length options.
+ * @example shorterSide({ width: 320, height: 180 }) // 180
+ */
 export function shorterSide(size: { width: number; height: number }): number {
   return Math.min(size.width, size.height);
 }

@@ -59,6 +59,7 @@ function clamp(v: number, lo: number, hi: number): number {
  * Stroke k of a scribble mask, drawn from `rng` (the stroke's own source). DeepFill v2's walk: the stroke's angle
  * band is [mean − U(0, range), mean + U(0, range)]; step i takes an angle a from the band, heading −a on even steps
  * and +a on odd ones (so the walk zig-zags), and a length from `length`; vertices are clamped to the image.
+ * @example scribbleStroke({ width: 256, height: 256 }, scribbleSchema.parse({ strategy: 'scribble' }), rngFor(1, 0).derive('stroke', 0))
  */
 export function scribbleStroke(size: Size, config: ScribbleConfig, rng: Rng): Stroke {
   const side = shorterSide(size);

@@ -235,7 +235,11 @@ export function silhouetteLayout(size: Size, config: SilhouetteConfig, rng: Rng)
   return { pose: pose.drawn, stature, top, centreX, shapes };
 }
 
-/** Draw a layout's primitives into a fresh mask; a dilated polygon also gets capsules of radius `dilate` along its edges. */
+/**
+ * Draw a layout's primitives into a fresh mask; with `dilate` > 0 the torso polygon also gets capsules of that
+ * radius along its edges (the other parts were already thickened by the layout).
+ * @example drawSilhouette(size, silhouetteLayout(size, config, rngFor(1, 0)), config.dilate)
+ */
 export function drawSilhouette(size: Size, layout: SilhouetteLayout, dilate = 0): Mask {
   const mask = createMask(size);
   for (const s of layout.shapes) {
