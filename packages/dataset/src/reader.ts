@@ -86,7 +86,7 @@ function checkOptions(options: ReadOptions): void {
 /** The shards of a split, in manifest order, with the split-wide number of each shard's first record. */
 export function splitShards(manifest: DatasetManifest, split: string, dir = ''): Array<ShardEntry & { first: number }> {
   if (!manifest.splits[split]) {
-    throw invalidParameter('split', `one of ${Object.keys(manifest.splits).join(', ') || '(none)'}${dir ? ` in ${dir}` : ''}`, split);
+    throw invalidParameter('split', `a split of ${dir || 'the bundle'} (${Object.keys(manifest.splits).join(', ') || 'none'})`, split);
   }
   let first = 0;
   return manifest.shards
