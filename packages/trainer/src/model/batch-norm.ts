@@ -59,7 +59,8 @@ export function batchNormTraining(x: tf.Tensor4D, p: BatchNormWeights, eps = BAT
   if (count < 2) throw new Error(`batch norm in training mode needs more than 1 value per channel, got input ${x.shape.join('×')}`);
   return tf.tidy(() => {
     const mean = channelMean(x);
-    const variance = channelMean(tf.squaredDifference(x, mean) as tf.Tensor4D);
+    // square(sub) rather than squaredDifference: tfjs 4.22's SquaredDifference gradient does not reduce over broadcast axes.
+    const variance = channelMean(tf.square(tf.sub(x, mean)) as tf.Tensor4D);
     const scale = tf.mul(p.weight, tf.rsqrt(tf.add(variance, eps)));
     const y = tf.add(tf.mul(tf.sub(x, mean), scale), p.bias) as tf.Tensor4D;
     const runningMean = tf.add(tf.mul(p.runningMean, 1 - momentum), tf.mul(tf.reshape(mean, [-1]), momentum)) as tf.Tensor1D;
