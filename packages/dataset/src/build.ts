@@ -44,15 +44,15 @@ export interface BuildOptions {
   /** Folder: a list file of paths (one per line, optional integer label). */
   list?: string;
   /** Folder: fast-glob patterns relative to `input`. */
-  patterns?: string[];
+  patterns?: readonly string[];
   /** Folder: `top-folder` (default) or `none`. */
   labels?: 'top-folder' | 'none';
   /** Places365: which file lists (default train,val). Folder: split names in order (default: those of `splitRatios`). */
-  splits?: string[];
+  splits?: readonly string[];
   /** Hash split ratios, `train=0.9,val=0.1` (folder default: train=1). */
   splitRatios?: string | Record<string, number>;
-  includeCategories?: string[];
-  excludeCategories?: string[];
+  includeCategories?: readonly string[];
+  excludeCategories?: readonly string[];
   size?: number;
   crop?: 'center' | 'random';
   keepSize?: boolean;
@@ -66,7 +66,7 @@ export interface BuildOptions {
   /** A `@bgfill/masks` strategy (name, JSON or @file) drawing fixed masks for `maskSplits`. */
   masks?: string;
   /** Splits that carry masks (default val,test). */
-  maskSplits?: string[];
+  maskSplits?: readonly string[];
   /** Records per shard (default 1000); or give `shardMb`. */
   recordsPerShard?: number;
   /** Target shard size in MiB: records per shard are decided from a seeded sample of 64 processed inputs. */
@@ -120,11 +120,11 @@ export function resolveBuildConfig(options: BuildOptions): BuildConfig {
   let splitRatios: Record<string, number> | null = null;
   if (options.source === 'places365') {
     if (options.splitRatios !== undefined) throw invalidParameter('--split-ratios', 'no ratios for places365 (its file lists fix the splits)', options.splitRatios);
-    splits = options.splits ?? ['train', 'val'];
+    splits = [...(options.splits ?? ['train', 'val'])];
   } else {
     const ratios = parseSplitRatios(options.splitRatios ?? 'train=1');
     splitRatios = Object.fromEntries(ratios.map((r) => [r.split, r.ratio]));
-    splits = options.splits ?? ratios.map((r) => r.split);
+    splits = options.splits ? [...options.splits] : ratios.map((r) => r.split);
     const missing = ratios.map((r) => r.split).filter((s) => !splits.includes(s));
     if (missing.length > 0) throw invalidParameter('--split', `a list including every split of --split-ratios (${missing.join(', ')})`, splits.join(','));
   }
@@ -142,12 +142,12 @@ export function resolveBuildConfig(options: BuildOptions): BuildConfig {
     input: options.input ? resolve(options.input) : '',
     lists: options.lists ? resolve(options.lists) : null,
     list: options.list ? resolve(options.list) : null,
-    patterns: options.patterns ?? [],
+    patterns: [...(options.patterns ?? [])],
     labels: options.labels ?? 'top-folder',
     splits,
     splitRatios,
-    includeCategories: options.includeCategories ?? [],
-    excludeCategories: options.excludeCategories ?? [],
+    includeCategories: [...(options.includeCategories ?? [])],
+    excludeCategories: [...(options.excludeCategories ?? [])],
     size,
     crop: options.crop ?? 'center',
     keepSize: options.keepSize ?? false,
@@ -159,7 +159,7 @@ export function resolveBuildConfig(options: BuildOptions): BuildConfig {
     flatten: options.flatten ?? '#ffffff',
     failOn: options.failOn ?? 'warning',
     masks: options.masks ?? null,
-    maskSplits: options.maskSplits ?? ['val', 'test'],
+    maskSplits: [...(options.maskSplits ?? ['val', 'test'])],
     recordsPerShard: shardMb === null ? positiveInt('--records-per-shard', options.recordsPerShard ?? DEFAULT_RECORDS_PER_SHARD) : null,
     shardMb,
     gzip: options.gzip ?? false,

@@ -78,12 +78,12 @@ test('seeded shuffle: same records, another order; same seed same order; another
 
 test('worker partitions are disjoint, cover the split, and each is every count-th record', async (t) => {
   const plain = keys(await collect(bundle, { split: 'train' }));
-  const parts = [];
+  const parts: string[][] = [];
   for (let index = 0; index < 3; index++) parts.push(keys(await collect(bundle, { split: 'train', worker: { index, count: 3 } })));
   parts.forEach((p, i) => t.deepEqual(p, plain.filter((_, r) => r % 3 === i)));
   t.deepEqual(parts.flat().sort(), [...plain].sort());
   // Shuffled workers still split the same records between them.
-  const shuffled = [];
+  const shuffled: string[][] = [];
   for (let index = 0; index < 3; index++) shuffled.push(keys(await collect(bundle, { split: 'train', worker: { index, count: 3 }, shuffleBuffer: 4, seed: 9 })));
   shuffled.forEach((p, i) => t.deepEqual([...p].sort(), [...parts[i]].sort()));
 });
@@ -164,6 +164,7 @@ test('toTfDataset yields image [h,w,3] in [0,1], mask [h,w,1] and an int32 label
     t.is((await item.label.data())[0], reference[i].label);
   }
   const batched = await (await toTfDataset(bundle, { split: 'train', tf, limit: 8 })).batch(4).toArray();
-  t.deepEqual(batched[0].image.shape, [4, 64, 64, 3]);
-  t.false('mask' in batched[0]);
+  const first = batched[0] as unknown as Record<string, { shape: number[] }>;
+  t.deepEqual(first.image.shape, [4, 64, 64, 3]);
+  t.false('mask' in first);
 });
