@@ -1,0 +1,276 @@
+// bgfill's custom kernels and gradient overrides against TensorFlow.js's own reference implementations:
+// the wasm Conv2DBackpropFilter against the cpu backend's kernel (stock tfjs) on random geometries, and the
+// Mean/Sum gradient overrides against the stock gradient functions (bit for bit) and against values computed in JS.
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import { rngFor } from '@bgfill/masks';
+import { initBackend } from '../src/backend/init-backend.js';
+import { registerBgfillKernels } from '../src/backend/register-kernels.js';
+import { filterGradientGeometry } from '../src/backend/conv-filter-gradient.js';
+import { InpaintGenerator } from '../src/model/generator.js';
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+/** The stock gradients, captured before bgfill replaces them. */
+const stock: Record<'Mean' | 'Sum', GradConfig> = {
+  Mean: tf.getGradient('Mean')!,
+  Sum: tf.getGradient('Sum')!,
+};
+
+test.before(async () => {
+  await initBackend('wasm', { threads: 1 });
+});
+
+function randomTensor(shape: number[], seed: string): tf.Tensor {
+  const rng = rngFor('kernels-test', seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = rng.normal();
+  return tf.tensor(values, shape, 'float32');
+}
+
+function maxAbs(a: Float32Array | Int32Array | Uint8Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+interface ConvCase {
+  x: number[];
+  k: number;
+  cin: number;
+  cout: number;
+  stride: number;
+  pad: Pad;
+}
+
+/** Random geometries: odd and even sizes, strides 1 and 2, every padding form the Conv2D op accepts. */
+function randomCases(n: number): ConvCase[] {
+  const rng = rngFor('kernels-test', 'cases');
+  const cases: ConvCase[] = [];
+  while (cases.length < n) {
+    const k = [1, 3, 5][rng.int(0, 2)];
+    const stride = rng.int(1, 2);
+    const h = rng.int(k, 15);
+    const w = rng.int(k, 15);
+    const cin = rng.int(1, 5);
+    const cout = rng.int(1, 6);
+    const form = cases.length % 4;
+    const pad: Pad =
+      form === 0 ? 'same' : form === 1 ? 'valid' : form === 2 ? rng.int(0, 2) : [[0, 0], [rng.int(0, 2), rng.int(0, 2)], [rng.int(0, 2), rng.int(0, 2)], [0, 0]];
+    cases.push({ x: [rng.int(1, 3), h, w, cin], k, cin, cout, stride, pad });
+  }
+  return cases;
+}
+
+/** d(Σ dy·conv2d(x, f))/df on the current backend, through tf.grad (so through the registered kernel). */
+function filterGradViaTape(x: tf.Tensor, dy: tf.Tensor, f: tf.Tensor, stride: number, pad: Pad): Float32Array {
+  return tf.tidy(() => {
+    const grad = tf.grad((filter: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, filter, stride, pad), dy)));
+    return grad(f as tf.Tensor4D).dataSync() as Float32Array;
+  });
+}
+
+test.serial('wasm Conv2DBackpropFilter matches the cpu kernel on random shapes, strides 1/2 and every padding form', async (t) => {
+  t.truthy(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'registered for wasm');
+  for (const [i, c] of randomCases(24).entries()) {
+    const x = randomTensor(c.x, `x${i}`);
+    const f = randomTensor([c.k, c.k, c.cin, c.cout], `f${i}`);
+    const yShape = tf.tidy(() => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad).shape);
+    const dy = randomTensor(yShape, `dy${i}`);
+    await tf.setBackend('cpu');
+    const reference = filterGradViaTape(x, dy, f, c.stride, c.pad);
+    await tf.setBackend('wasm');
+    const got = filterGradViaTape(x, dy, f, c.stride, c.pad);
+    const tolerance = 1e-5 * Math.max(1, maxAbs(reference));
+    const diff = maxAbsDiff(got, reference);
+    t.true(diff <= tolerance, `case ${i} ${JSON.stringify(c)}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
+    tf.dispose([x, f, dy]);
+  }
+});
+
+/**
+ * Reference for a dilated filter gradient that does not use dilation at all: a dilated 3×3 kernel is a
+ * (2d+1)×(2d+1) kernel with zeros between the taps, so its gradient is the stock gradient of the expanded
+ * kernel, read at the tap positions.
+ */
+function dilatedReference(x: tf.Tensor, dy: tf.Tensor, k: number, cin: number, cout: number, stride: number, dilation: number, pad: Pad): Float32Array {
+  const e = (k - 1) * dilation + 1;
+  const full = filterGradViaTape(x, dy, tf.zeros([e, e, cin, cout]), stride, pad);
+  const out = new Float32Array(k * k * cin * cout);
+  let q = 0;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      for (let c = 0; c < cin; c++) for (let o = 0; o < cout; o++) out[q++] = full[(((i * dilation) * e + j * dilation) * cin + c) * cout + o];
+    }
+  }
+  return out;
+}
+
+test.serial('the kernel also handles dilations (and dilation with stride), against an expanded-kernel reference', async (t) => {
+  const cases = [
+    { x: [2, 13, 11, 3], k: 3, cout: 4, stride: 1, dilation: 2, pad: 'same' as Pad },
+    { x: [1, 17, 16, 2], k: 3, cout: 3, stride: 1, dilation: 4, pad: 4 as Pad },
+    { x: [2, 15, 14, 3], k: 3, cout: 2, stride: 2, dilation: 2, pad: 'valid' as Pad },
+    { x: [1, 12, 12, 2], k: 5, cout: 2, stride: 1, dilation: 2, pad: [[0, 0], [3, 1], [0, 2], [0, 0]] as Pad },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const cin = c.x[3];
+    const x = randomTensor(c.x, `dx${i}`);
+    const e = (c.k - 1) * c.dilation + 1;
+    const yShape = tf.tidy(() => tf.conv2d(x as tf.Tensor4D, tf.zeros([e, e, cin, c.cout]) as tf.Tensor4D, c.stride, c.pad).shape);
+    const dy = randomTensor(yShape, `ddy${i}`);
+    await tf.setBackend('cpu');
+    const reference = dilatedReference(x, dy, c.k, cin, c.cout, c.stride, c.dilation, c.pad);
+    await tf.setBackend('wasm');
+    const got = tf.tidy(() =>
+      (
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+          strides: c.stride,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          filterShape: [c.k, c.k, cin, c.cout],
+          dilations: c.dilation,
+        } as unknown as NamedAttrMap) as Tensor
+      ).dataSync(),
+    ) as Float32Array;
+    const tolerance = 1e-5 * Math.max(1, maxAbs(reference));
+    const diff = maxAbsDiff(got, reference);
+    t.true(diff <= tolerance, `dilated case ${i}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
+    tf.dispose([x, dy]);
+  }
+});
+
+test('filterGradientGeometry: strides and dilations swap, padding reaches exactly the rows the gradient reads', (t) => {
+  const g = filterGradientGeometry([2, 9, 9, 3], [3, 3, 3, 4], 2, 'same', 1);
+  t.deepEqual(g.strides, [1, 1]);
+  t.deepEqual(g.dilations, [2, 2]);
+  t.deepEqual(g.pad, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  t.is(g.outHeight, 5);
+  // 'valid' with a remainder: the last input row is never read, so no bottom padding and an output larger than k.
+  const v = filterGradientGeometry([1, 8, 8, 1], [3, 3, 1, 1], 2, 'valid', 1);
+  t.deepEqual(v.pad, [[0, 0], [0, 0], [0, 0], [0, 0]]);
+  t.is(v.outHeight, 3);
+});
+
+test.serial('a full generator gradient runs on wasm (no kernel missing) and matches the cpu backend', async (t) => {
+  const image = randomTensor([2, 32, 32, 3], 'gen-image');
+  const maskValues = new Float32Array(2 * 32 * 32);
+  for (let y = 8; y < 24; y++) for (let x = 10; x < 20; x++) maskValues[y * 32 + x] = maskValues[1024 + y * 32 + x + 2] = 1;
+  const mask = tf.tensor4d(maskValues, [2, 32, 32, 1]);
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const generator = new InpaintGenerator({ cnum: 4 }, { seed: 3 });
+    const { value, grads } = tf.variableGrads(() => {
+      const out = generator.apply(tf.clipByValue(image, -1, 1) as tf.Tensor4D, mask, { training: true });
+      return tf.add(tf.mean(tf.abs(tf.sub(out.coarse, image))), tf.mean(tf.abs(tf.sub(out.refined, image)))) as tf.Scalar;
+    });
+    const result = { loss: value.dataSync()[0], grads: new Map(Object.entries(grads).map(([k, g]) => [k.slice(k.indexOf('/') + 1), g.dataSync() as Float32Array])) };
+    tf.dispose([value, grads]);
+    generator.dispose();
+    return result;
+  };
+  const cpu = await run('cpu');
+  const wasm = await run('wasm');
+  t.true(Math.abs(cpu.loss - wasm.loss) < 1e-5, `loss ${cpu.loss} vs ${wasm.loss}`);
+  t.is(wasm.grads.size, cpu.grads.size);
+  let worst = 0;
+  for (const [name, g] of cpu.grads) {
+    const w = wasm.grads.get(name)!;
+    worst = Math.max(worst, maxAbsDiff(g, w) / Math.max(1e-3, maxAbs(g)));
+  }
+  t.log(`${cpu.grads.size} gradients, worst relative difference ${worst.toExponential(2)}`);
+  t.true(worst < 1e-3, `worst relative gradient difference ${worst}`);
+  tf.dispose([image, mask]);
+});
+
+/** Sizes uploaded through backend.write while `fn` runs (a host-filled `ones(x.shape)` shows up here). */
+function uploadsDuring(fn: () => void): number[] {
+  const backend = tf.backend() as unknown as { write: (...args: unknown[]) => unknown };
+  const original = backend.write;
+  const sizes: number[] = [];
+  backend.write = function (this: unknown, values: unknown, ...rest: unknown[]) {
+    if (values && typeof values === 'object' && 'length' in values) sizes.push((values as ArrayLike<number>).length);
+    return original.call(this, values, ...rest);
+  };
+  try {
+    fn();
+  } finally {
+    backend.write = original;
+  }
+  return sizes;
+}
+
+const reductionCases: Array<{ shape: number[]; axis: number | number[] | null; keepDims: boolean }> = [
+  { shape: [4, 6, 5, 3], axis: [0, 1, 2], keepDims: false },
+  { shape: [4, 6, 5, 3], axis: [1, 2], keepDims: true },
+  { shape: [7, 9], axis: -1, keepDims: false },
+  { shape: [3, 4, 5], axis: null, keepDims: false },
+  { shape: [2, 3], axis: [], keepDims: false },
+];
+
+for (const backend of ['cpu', 'wasm']) {
+  for (const op of ['Mean', 'Sum'] as const) {
+    test.serial(`${op} gradient on ${backend}: bit-identical to the stock gradient, right values${backend === 'cpu' ? '' : ', no host-side ones'}`, async (t) => {
+      await tf.setBackend(backend);
+      registerBgfillKernels();
+      const mine = tf.getGradient(op)!;
+      t.not(mine, stock[op], 'the override is registered');
+      for (const [i, c] of reductionCases.entries()) {
+        const x = randomTensor(c.shape, `${op}-x${i}`);
+        const y = tf.tidy(() => (op === 'Mean' ? tf.mean(x, c.axis ?? undefined, c.keepDims) : tf.sum(x, c.axis ?? undefined, c.keepDims)));
+        const dy = randomTensor(y.shape, `${op}-dy${i}`);
+        const attrs = { axis: c.axis ?? c.shape.map((_, d) => d), keepDims: c.keepDims } as unknown as NamedAttrMap;
+        let ours: Float32Array | undefined;
+        const uploads = uploadsDuring(() => {
+          ours = tf.tidy(() => (mine.gradFunc(dy, [x], attrs) as Record<string, () => Tensor>).x().dataSync() as Float32Array);
+        });
+        let theirs: Float32Array | undefined;
+        const stockUploads = uploadsDuring(() => {
+          theirs = tf.tidy(() => (stock[op].gradFunc(dy, [x], attrs) as Record<string, () => Tensor>).x().dataSync() as Float32Array);
+        });
+        // Only wasm (and GPU backends) keep kernel outputs off the JS heap; on cpu every result goes through write().
+        if (backend !== 'cpu' && x.size > y.size) t.true(stockUploads.includes(x.size), `${op} case ${i}: the stock gradient uploads ones(x.shape) (the probe works)`);
+        t.deepEqual(Array.from(ours!), Array.from(theirs!), `${op} case ${i}: same bits as tfjs-core's gradient`);
+        if (backend !== 'cpu') t.false(uploads.some((n) => n === x.size && x.size > y.size), `${op} case ${i}: no x-sized upload (${uploads.join(',')})`);
+        // Independent values: dx[i] = dy[reduced index of i] (÷ n for Mean), computed in plain JS.
+        const axes = c.axis === null ? c.shape.map((_, d) => d) : tf.util.parseAxisParam(c.axis, c.shape);
+        const n = axes.reduce((a, ax) => a * c.shape[ax], 1);
+        const dyValues = dy.dataSync();
+        const strides = c.shape.map((_, d) => c.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+        const keptShape = c.shape.map((s, d) => (axes.includes(d) ? 1 : s));
+        const keptStrides = keptShape.map((_, d) => keptShape.slice(d + 1).reduce((a, b) => a * b, 1));
+        for (let flat = 0; flat < x.size; flat++) {
+          let j = 0;
+          for (let d = 0; d < c.shape.length; d++) {
+            const coord = Math.floor(flat / strides[d]) % c.shape[d];
+            if (!axes.includes(d)) j += coord * keptStrides[d];
+          }
+          const expected = op === 'Mean' ? dyValues[j] / n : dyValues[j];
+          if (Math.abs(ours![flat] - expected) > 1e-7 * Math.max(1, Math.abs(expected))) {
+            t.fail(`${op} case ${i}: dx[${flat}] = ${ours![flat]}, expected ${expected}`);
+            break;
+          }
+        }
+        tf.dispose([x, y, dy]);
+      }
+      t.pass();
+    });
+  }
+}
+
+test('registerBgfillKernels is idempotent', (t) => {
+  registerBgfillKernels();
+  const kernel = tf.getKernel('Conv2DBackpropFilter', 'wasm');
+  const mean = tf.getGradient('Mean');
+  t.notThrows(() => registerBgfillKernels());
+  t.is(tf.getKernel('Conv2DBackpropFilter', 'wasm'), kernel);
+  t.is(tf.getGradient('Mean'), mean);
+});
