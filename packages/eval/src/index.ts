@@ -33,3 +33,28 @@ export { ssimTensor, msssimTensor, type TensorSsimOptions, type TensorMsssimOpti
 
 // Reading images.
 export { readRgbImage, readMaskImage } from './image-io.js';
+
+// Scoring every checkpoint of a training run, choosing the best epoch, and the report (tables, plot, grid, HTML).
+export type { Predictor, PredictorBatch, PredictorFactory } from './predictor.js';
+export { scoreRun, SCORE_RUN_DEFAULTS, SCORE_RUN_FILES, type ScoreRunOptions, type ScoreRunResult } from './score-run.js';
+export { listRunCheckpoints, epochFromDirName, fileDigest, GENERATOR_FILE, type RunCheckpoint } from './run-layout.js';
+export {
+  openEvalSet,
+  evalBatches,
+  readEvalItems,
+  spreadIndices,
+  missingMasksError,
+  type EvalSet,
+  type EvalItem,
+  type EvalBatch,
+} from './score-data.js';
+export { scoreCheckpoint, scoreImage, checkPredictions, type ImageScore, type CheckpointScores, type ScoreCheckpointOptions } from './score-checkpoint.js';
+export { summarizeEpoch, summarizeGroup, summarizeByBin, SCORE_METRICS, METRIC_LABELS, type EpochScores, type GroupSummary, type ScoreMetric } from './score-summary.js';
+export { scoreCacheKey, readScoreCache, writeScoreCache, SCORE_CACHE_VERSION, type ScoreCacheIdentity, type CachedScores } from './cache.js';
+export { chooseBestEpoch, parseBestRule, BEST_RULES, RULE_DIRECTION, type BestRule, type BestChoice, type EpochMeans } from './best.js';
+export { formatScoresCsv, formatImagesCsv, formatScoresMarkdown, formatMeanStd, type SkippedCheckpoint } from './table.js';
+export { metricPlotSpec, plotPoints, renderSvg, svgToPng, type PlotPoint } from './plot.js';
+export { renderComparisonGrid, maskedInput, gridGeometry, cellOrigin, type GridColumn, type GridLayout, type GridGeometry } from './grid.js';
+export { parseGridEpochs, resolveGridEpochs, gridEpochLabel, type GridEpochToken, type GridEpoch } from './grid-epochs.js';
+export { renderReportHtml, escapeHtml, type ReportContent } from './report.js';
+export { encodeNonFinite, nonFiniteReplacer } from './score-json.js';

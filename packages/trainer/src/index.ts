@@ -97,3 +97,6 @@ export {
 } from './train/checkpoint.js';
 export { epochDirName, listEpochs } from './train/epoch-dir.js';
 export { parseLog, LOG_FILE, type LogEntry } from './train/run-log.js';
+
+// — Predictor for `bgfill eval --run` (src/predictor.ts) —
+export { createPredictor, inpaintBatch, type CreatePredictorOptions } from './predictor.js';
