@@ -289,11 +289,13 @@ test('mismatched sizes and bad options are BgfillErrors that say what is wrong',
   t.throws(() => ssim({ ...a, data: a.data.subarray(1) }, a), { instanceOf: BgfillError, message: /pred\.data\.length/ });
 });
 
-test('scales: n uses the first n standard weights, normalised to sum 1', (t) => {
+test('scales: n uses the first n standard weights, normalised to sum 1 (all five unchanged)', (t) => {
   const w = resolveMsssimOptions({ scales: 3 }).weights;
   const sum = STANDARD_MSSSIM_WEIGHTS[0] + STANDARD_MSSSIM_WEIGHTS[1] + STANDARD_MSSSIM_WEIGHTS[2];
   t.deepEqual(w, [0.0448 / sum, 0.2856 / sum, 0.3001 / sum]);
   t.deepEqual(resolveMsssimOptions({}).weights, [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]);
+  // All five: the published weights unchanged (they sum to 1.0001), so { scales: 5 } is torchmetrics' default.
+  t.deepEqual(resolveMsssimOptions({ scales: 5 }).weights, [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]);
 });
 
 test('a mask without hole pixels: L1/PSNR in the hole are NaN, pairMetrics leaves them out', (t) => {

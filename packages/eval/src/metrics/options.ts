@@ -33,8 +33,8 @@ export interface MsssimOptions extends SsimOptions {
    */
   weights?: readonly number[];
   /**
-   * Shorthand for fewer scales (1–5): the first `scales` standard weights, divided by their sum. Ignored when
-   * `weights` is given. Small training crops (64²) need `scales: 3` or a smaller window; see `msssimMinimumSide`.
+   * Shorthand for fewer scales (1–5): the first `scales` standard weights divided by their sum (`scales: 5` is the
+   * standard set unchanged; its weights sum to 1.0001, as published). Ignored when `weights` is given. Small training crops (64²) need `scales: 3` or a smaller window; see `msssimMinimumSide`.
    */
   scales?: number;
   /** Default `relu`, as torchmetrics. */
@@ -118,9 +118,13 @@ export function resolveMsssimOptions(options: MsssimOptions = {}, defaultDataRan
     if (!Number.isInteger(n) || n < 1 || n > STANDARD_MSSSIM_WEIGHTS.length) {
       throw invalidParameter('scales', `integer between 1 and ${STANDARD_MSSSIM_WEIGHTS.length}`, n);
     }
-    const first = STANDARD_MSSSIM_WEIGHTS.slice(0, n);
-    const sum = first.reduce((a, b) => a + b, 0);
-    weights = Object.freeze(first.map((v) => v / sum));
+    if (n === STANDARD_MSSSIM_WEIGHTS.length) {
+      weights = STANDARD_MSSSIM_WEIGHTS;
+    } else {
+      const first = STANDARD_MSSSIM_WEIGHTS.slice(0, n);
+      const sum = first.reduce((a, b) => a + b, 0);
+      weights = Object.freeze(first.map((v) => v / sum));
+    }
   } else {
     weights = STANDARD_MSSSIM_WEIGHTS;
   }
