@@ -10,5 +10,5 @@ import { registerEvalCommands } from '@bgfill/eval/cli';
 export function registerCommands(program: Command): void {
   registerMasksCommands(program);
   registerDatasetCommands(program);
-  registerEvalCommands(program);
+  registerEvalCommands(program, { loadPredictor: async (p, o) => (await import('@bgfill/trainer')).createPredictor(p, o) });
 }

@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { PredictorFactory } from './predictor.js';
+import { addRunScoring } from './score-cli.js';
 
 /** Where `bgfill eval` writes; tests pass their own to capture output in-process. */
 export interface EvalCliDeps {
@@ -6,6 +8,8 @@ export interface EvalCliDeps {
   stdout?: (text: string) => void;
   /** Skipped-file reports and notes. Default: process.stderr. */
   stderr?: (text: string) => void;
+  /** Loads a checkpoint for `bgfill eval --run` (the CLI package passes the trainer's `createPredictor`). */
+  loadPredictor?: PredictorFactory;
 }
 
 function positiveInt(name: string) {
@@ -24,6 +28,7 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
   const out = deps.stdout ?? ((text: string) => void process.stdout.write(text));
   const err = deps.stderr ?? ((text: string) => void process.stderr.write(text));
   const evalCommand = program.command('eval').description('Score inpainting results: image metrics (L1, PSNR, SSIM, MS-SSIM)');
+  addRunScoring(evalCommand, { loadPredictor: deps.loadPredictor, stderr: err });
 
   evalCommand
     .command('pair')
