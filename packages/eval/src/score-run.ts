@@ -78,7 +78,7 @@ export interface ScoreRunResult {
   skipped: SkippedCheckpoint[];
   /** Epochs scored by this call (their predictors were loaded). */
   scored: number[];
-  /** Epochs whose scores came from the cache. */
+  /** Epochs whose scores came from the cache (or from an identical checkpoint scored in this call). */
   cached: number[];
   /** Things worth knowing (also in the report). */
   notes: string[];
@@ -183,6 +183,15 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   const progress = createProgress({ label: 'eval', total: toScore.length * set.count, enabled: options.progress, extraFormat: ' | {epoch}' });
   try {
     for (const { checkpoint, digest } of toScore) {
+      const twin = [...results.values()].find((r) => r.digest === digest);
+      if (twin) {
+        // Byte-identical weights (a copied checkpoint): same scores, no second load.
+        results.set(checkpoint.epoch, { ...twin, checkpoint });
+        cached.push(checkpoint.epoch);
+        progress.tick(set.count, { epoch: `epoch ${checkpoint.epoch}` });
+        log(`epoch ${checkpoint.epoch}: same weights as epoch ${twin.checkpoint.epoch}`);
+        continue;
+      }
       const label = checkpointLabel(checkpoint);
       let predictor: Predictor;
       try {
