@@ -8,6 +8,8 @@ export function createProgram(): Command {
     .description('Train and choose background-inpainting networks: masks → dataset → train → eval.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // Options belong to the command they follow: `bgfill eval pair --out x` must not hand --out to `bgfill eval`.
+    .enablePositionalOptions()
     .exitOverride();
   registerCommands(program);
   return program;
