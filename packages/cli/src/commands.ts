@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerMasksCommands } from '@bgfill/masks/cli';
 import { registerDatasetCommands } from '@bgfill/dataset/cli';
 import { registerEvalCommands } from '@bgfill/eval/cli';
+import { registerTrainerCommands } from '@bgfill/trainer/cli';
 
 /**
  * Each package adds its own subcommands; this list is the only place that knows them all.
@@ -10,5 +11,6 @@ import { registerEvalCommands } from '@bgfill/eval/cli';
 export function registerCommands(program: Command): void {
   registerMasksCommands(program);
   registerDatasetCommands(program);
+  registerTrainerCommands(program);
   registerEvalCommands(program, { loadPredictor: async (p, o) => (await import('@bgfill/trainer')).createPredictor(p, o) });
 }

@@ -100,3 +100,38 @@ export { parseLog, LOG_FILE, type LogEntry } from './train/run-log.js';
 
 // — Predictor for `bgfill eval --run` (src/predictor.ts) —
 export { createPredictor, inpaintBatch, type CreatePredictorOptions } from './predictor.js';
+
+// — Backends, custom kernels, gradient overrides (src/backend) —
+export {
+  type BackendName,
+  type BackendRequest,
+  type BackendInfo,
+  type InitBackendOptions,
+  BACKEND_PREFERENCE,
+  BACKEND_DESCRIPTIONS,
+  initBackend,
+  parseBackendRequest,
+  registerBgfillKernels,
+  conv2DBackpropFilterKernel,
+  filterGradientGeometry,
+  defaultWasmThreads,
+} from './backend/index.js';
+
+// — Inference: `bgfill inpaint` and its strategies (src/inference) —
+export {
+  inpaint,
+  refineOnce,
+  type InpaintNetwork,
+  type InpaintOptions,
+  type InpaintResult,
+  type RgbImageLike,
+} from './inference/inpaint.js';
+export { passMasks, MAX_PASSES } from './inference/passes.js';
+export { planTiles, tileWeights, axisWeights, parseTileGrid, TileBlender, MAX_TILES_PER_SIDE, type Tile, type TileGrid } from './inference/tiling.js';
+export { paddingToMultiple, reflectPad, reflectIndex, crop, type Padding, type Planar } from './inference/reflect-pad.js';
+export { toNetRange, fromNetRange } from './inference/pixel-range.js';
+export { encodeNpy } from './inference/npy.js';
+export { readHoleMask, type HoleMaskOptions } from './inference/mask-source.js';
+export { writeRgbImage } from './inference/image-file.js';
+export { planJobs, type InpaintJob, type JobProblem } from './inference/jobs.js';
+export { runInpaintCommand, type InpaintCommandOptions, type InpaintSummary } from './inference/run-inpaint.js';

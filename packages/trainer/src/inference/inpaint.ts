@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs';
+import { invalidParameter, type Mask } from '@bgfill/masks';
+import type { InpaintGenerator } from '../model/generator.js';
+import { passMasks } from './passes.js';
+import { fromNetRange, toNetRange } from './pixel-range.js';
+import { crop, paddingToMultiple, reflectPad } from './reflect-pad.js';
+import { TileBlender, planTiles, tileWeights, type TileGrid } from './tiling.js';
+
+/** What inference needs from a generator (InpaintGenerator has it; tests may pass a stand-in network). */
+export type InpaintNetwork = Pick<InpaintGenerator, 'apply' | 'requiredMultiple'>;
+
+/** An 8-bit RGB image, row-major HWC (what sharp's `.raw()` gives for 3 channels). */
+export interface RgbImageLike {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface InpaintOptions {
+  /** Refill passes (default 1). Pass k fills the hole eroded by k·erode iterations, see passMasks. */
+  passes?: number;
+  /** Erosion iterations between passes (default 0). */
+  erode?: number;
+  /** Inpaint a cols × rows grid of overlapping tiles separately and blend them (default: the whole image at once). */
+  tiles?: TileGrid;
+  /** Also return the last pass's refined output, full frame, in −1…1 (default false). */
+  raw?: boolean;
+}
+
+export interface InpaintResult {
+  /** The inpainted image, 8-bit RGB HWC: the input's pixels outside the hole, the network's fill inside. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** The refined output of the last pass (not composited), HWC float32 in −1…1, when `raw` was asked for. */
+  raw?: Float32Array;
+}
+
+/**
+ * Run the network once on an image of any size: reflect-pad image and mask to multiples of the network's
+ * `requiredMultiple`, take the refined output, crop back. `image` is HWC float32 in −1…1, `hole` one byte per pixel.
+ */
+export async function refineOnce(net: InpaintNetwork, image: Float32Array, hole: Uint8Array, width: number, height: number): Promise<Float32Array> {
+  const pad = paddingToMultiple(width, height, net.requiredMultiple);
+  const x = reflectPad({ data: image, width, height, channels: 3 }, pad);
+  const m = reflectPad({ data: hole, width, height, channels: 1 }, pad);
+  const maskValues = new Float32Array(m.data.length);
+  for (let i = 0; i < maskValues.length; i++) maskValues[i] = m.data[i] === 0 ? 0 : 1;
+  const refined = tf.tidy(() => {
+    const input = tf.tensor4d(x.data, [1, x.height, x.width, 3]);
+    const mask = tf.tensor4d(maskValues, [1, x.height, x.width, 1]);
+    return net.apply(input, mask, { training: false }).refined;
+  });
+  let values: Float32Array;
+  try {
+    values = (await refined.data()) as Float32Array;
+  } finally {
+    refined.dispose();
+  }
+  return crop({ data: values, width: x.width, height: x.height, channels: 3 }, { x: pad.left, y: pad.top, width, height }).data;
+}
+
+/** Run the network tile by tile and blend (see tiling.ts). Tiles whose crop has no hole keep their input. */
+async function refineTiled(net: InpaintNetwork, image: Float32Array, hole: Uint8Array, width: number, height: number, grid: TileGrid): Promise<Float32Array> {
+  const tiles = planTiles(width, height, grid);
+  const weights = tileWeights(tiles, grid);
+  const blender = new TileBlender(width, height, 3);
+  for (const [i, tile] of tiles.entries()) {
+    const tileImage = crop({ data: image, width, height, channels: 3 }, tile).data;
+    const tileHole = crop({ data: hole, width, height, channels: 1 }, tile).data;
+    const values = tileHole.includes(1) ? await refineOnce(net, tileImage, tileHole, tile.width, tile.height) : tileImage;
+    blender.add(tile, values, weights[i]);
+  }
+  return blender.result();
+}
+
+function checkInputs(image: RgbImageLike, mask: Mask): void {
+  const { width, height } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw invalidParameter('image size', 'positive integer width and height', `${width}×${height}`);
+  }
+  if (image.data.length !== width * height * 3) {
+    throw invalidParameter('image data', `${width * height * 3} bytes (${width}×${height} RGB)`, `${image.data.length} bytes`);
+  }
+  if (mask.width !== width || mask.height !== height) {
+    throw invalidParameter('mask', `a ${width}×${height} mask (the image's size)`, `${mask.width}×${mask.height}`);
+  }
+}
+
+/**
+ * Inpaint one image: the hole (mask value 1) is filled by the generator's refined output, every other pixel is
+ * returned unchanged. Any size works (reflect padding to the network's multiple, cropped back). Strategies from
+ * the study: `passes`/`erode` refill a shrinking hole several times; `tiles` inpaints overlapping tiles separately
+ * and feathers them together. The TensorFlow.js backend must be initialised (initBackend).
+ * @example
+ * const g = await loadGenerator('model.safetensors');
+ * const out = await inpaint(g, image, mask, { passes: 2, erode: 8, tiles: { cols: 2, rows: 2 } });
+ * // out.data: Uint8Array HWC RGB, out.width === image.width
+ */
+export async function inpaint(net: InpaintNetwork, image: RgbImageLike, mask: Mask, options: InpaintOptions = {}): Promise<InpaintResult> {
+  checkInputs(image, mask);
+  const { width, height } = image;
+  const hole = new Uint8Array(mask.data.length);
+  for (let i = 0; i < hole.length; i++) hole[i] = mask.data[i] === 0 ? 0 : 1;
+  const holeMask: Mask = { width, height, data: hole };
+  const masks = passMasks(holeMask, options.passes ?? 1, options.erode ?? 0);
+  const current = toNetRange(image.data);
+  let refined: Float32Array | undefined;
+  for (const passMask of masks) {
+    refined = options.tiles
+      ? await refineTiled(net, current, passMask.data, width, height, options.tiles)
+      : await refineOnce(net, current, passMask.data, width, height);
+    for (let p = 0; p < passMask.data.length; p++) {
+      if (passMask.data[p] === 0) continue;
+      current[3 * p] = refined[3 * p];
+      current[3 * p + 1] = refined[3 * p + 1];
+      current[3 * p + 2] = refined[3 * p + 2];
+    }
+  }
+  const data = fromNetRange(current);
+  // Known pixels are returned as they came (the −1…1 round trip is exact, but say so in code, not in arithmetic).
+  for (let p = 0; p < hole.length; p++) {
+    if (hole[p] !== 0) continue;
+    data[3 * p] = image.data[3 * p];
+    data[3 * p + 1] = image.data[3 * p + 1];
+    data[3 * p + 2] = image.data[3 * p + 2];
+  }
+  return options.raw ? { data, width, height, raw: refined } : { data, width, height };
+}

@@ -1,0 +1,123 @@
+import { stat } from 'node:fs/promises';
+import { basename, extname, join, sep } from 'node:path';
+import fg from 'fast-glob';
+import { BgfillError } from '@bgfill/masks';
+import { INPUT_IMAGE_EXTENSIONS, OUTPUT_IMAGE_EXTENSIONS } from './image-file.js';
+
+/** One image to inpaint: its files, and where its results go. */
+export interface InpaintJob {
+  /** The image's file name without extension: what images, masks and outputs are matched by. */
+  name: string;
+  image: string;
+  /** The hole mask or segmentation map for this image. */
+  mask: string;
+  out: string;
+  /** The NPY file for the raw refined output, when asked for. */
+  raw?: string;
+}
+
+/** An input that could not become a job (reported, the others still run). */
+export interface JobProblem {
+  file: string;
+  reason: string;
+}
+
+export interface PlanJobsOptions {
+  /** An image file or a folder of images. */
+  image: string;
+  /** A mask file (used for every image) or a folder of masks matched to images by name. */
+  mask: string;
+  /** An output file (single image) or folder. */
+  out: string;
+  /** An NPY file (single image) or folder for the raw outputs. */
+  saveRaw?: string;
+}
+
+async function kind(path: string): Promise<'file' | 'dir' | 'missing'> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+function stem(path: string): string {
+  return basename(path, extname(path));
+}
+
+/** Image files directly inside a folder, sorted by name (so job order, and thus output, never depends on the OS). */
+async function listImages(dir: string): Promise<string[]> {
+  const pattern = `${fg.convertPathToPattern(dir)}/*.{${INPUT_IMAGE_EXTENSIONS.join(',')}}`;
+  const files = await fg(pattern, { onlyFiles: true, dot: false, caseSensitiveMatch: false });
+  return files.sort();
+}
+
+/** Group files by stem; stems with several files (a.png and a.jpg) are ambiguous. */
+function byStem(files: readonly string[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const f of files) map.set(stem(f), [...(map.get(stem(f)) ?? []), f]);
+  return map;
+}
+
+/**
+ * Turn `--image`, `--mask`/`--mask-from`, `--out` and `--save-raw` into jobs. A folder of images is matched to a
+ * folder of masks by file name without extension (`a.jpg` ↔ `a.png`), and writes `OUT/<name>.png` (and
+ * `RAW/<name>.npy`); a single image writes to `--out` itself unless it names an existing folder or ends in a
+ * separator. Images without a mask, and names shared by two images or two masks, become problems.
+ * @example const { jobs, problems } = await planJobs({ image: 'photos/', mask: 'masks/', out: 'filled/' });
+ */
+export async function planJobs(options: PlanJobsOptions): Promise<{ jobs: InpaintJob[]; problems: JobProblem[] }> {
+  const imageKind = await kind(options.image);
+  if (imageKind === 'missing') throw new BgfillError(`${options.image}: no such file or folder`, { subject: options.image });
+  const maskKind = await kind(options.mask);
+  if (maskKind === 'missing') throw new BgfillError(`${options.mask}: no such file or folder`, { subject: options.mask });
+  const problems: JobProblem[] = [];
+  const jobs: InpaintJob[] = [];
+
+  if (imageKind === 'file') {
+    if (maskKind === 'dir') throw new BgfillError(`${options.mask}: a mask folder needs an image folder (--image is a file)`, { subject: options.mask });
+    const outIsDir = options.out.endsWith(sep) || options.out.endsWith('/') || (await kind(options.out)) === 'dir';
+    const out = outIsDir ? join(options.out, `${stem(options.image)}.png`) : options.out;
+    const ext = extname(out).slice(1).toLowerCase();
+    if (!(OUTPUT_IMAGE_EXTENSIONS as readonly string[]).includes(ext)) {
+      throw new BgfillError(`--out ${out}: the file name must end in .${OUTPUT_IMAGE_EXTENSIONS.join(', .')}`, { subject: options.out });
+    }
+    let raw: string | undefined;
+    if (options.saveRaw !== undefined) {
+      const rawIsDir = !options.saveRaw.toLowerCase().endsWith('.npy') || (await kind(options.saveRaw)) === 'dir';
+      raw = rawIsDir ? join(options.saveRaw, `${stem(options.image)}.npy`) : options.saveRaw;
+    }
+    jobs.push({ name: stem(options.image), image: options.image, mask: options.mask, out, ...(raw ? { raw } : {}) });
+    return { jobs, problems };
+  }
+
+  if ((await kind(options.out)) === 'file') throw new BgfillError(`--out ${options.out}: must be a folder when --image is a folder`, { subject: options.out });
+  if (options.saveRaw !== undefined && (await kind(options.saveRaw)) === 'file') {
+    throw new BgfillError(`--save-raw ${options.saveRaw}: must be a folder when --image is a folder`, { subject: options.saveRaw });
+  }
+  const images = byStem(await listImages(options.image));
+  if (images.size === 0) throw new BgfillError(`${options.image}: no ${INPUT_IMAGE_EXTENSIONS.join('/')} images in this folder`, { subject: options.image });
+  const masks = maskKind === 'dir' ? byStem(await listImages(options.mask)) : null;
+  for (const [name, files] of images) {
+    if (files.length > 1) {
+      for (const f of files) problems.push({ file: f, reason: `${files.length} images are named "${name}" (${files.map((x) => basename(x)).join(', ')}); their outputs would collide` });
+      continue;
+    }
+    let mask = options.mask;
+    if (masks) {
+      const found = masks.get(name) ?? [];
+      if (found.length !== 1) {
+        problems.push({
+          file: files[0],
+          reason: found.length === 0 ? `no mask named "${name}.*" in ${options.mask}` : `several masks are named "${name}" (${found.map((x) => basename(x)).join(', ')})`,
+        });
+        continue;
+      }
+      mask = found[0];
+    }
+    const raw = options.saveRaw !== undefined ? join(options.saveRaw, `${name}.npy`) : undefined;
+    jobs.push({ name, image: files[0], mask, out: join(options.out, `${name}.png`), ...(raw ? { raw } : {}) });
+  }
+  return { jobs, problems };
+}

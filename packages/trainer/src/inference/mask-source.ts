@@ -1,0 +1,33 @@
+import { badFile, dilate, maskFromImage, resizeNearest, type Mask, type Size } from '@bgfill/masks';
+
+export interface HoleMaskOptions {
+  /** Hole where value / max > threshold (see maskFromImage). */
+  threshold: number;
+  /** Dilation iterations (3×3 square kernel) applied last; 0 keeps the mask as read. */
+  dilate: number;
+  /** The image's size: the mask must have it, or is resized to it (nearest neighbour) when `resize` is true. */
+  size: Size;
+  /**
+   * Resize a mask of another size to `size` (after thresholding, before dilating). True for segmentation maps
+   * (`--mask-from`, often computed at a lower resolution); false for hole masks (`--mask`), where a size mismatch
+   * means the wrong file and is reported.
+   */
+  resize: boolean;
+}
+
+/**
+ * Read the hole for one image: a hole mask (`--mask`: white = hole) or a person segmentation map
+ * (`--mask-from`: probability or label image, thresholded), then dilated by `dilate` iterations so the fill
+ * covers the soft edge of the segmentation. Uses @bgfill/masks' maskFromImage, resizeNearest and dilate.
+ * @example const hole = await readHoleMask('seg/0001.png', { threshold: 0.1, dilate: 10, size: { width, height }, resize: true });
+ */
+export async function readHoleMask(path: string, options: HoleMaskOptions): Promise<Mask> {
+  let mask = await maskFromImage(path, { threshold: options.threshold });
+  if (mask.width !== options.size.width || mask.height !== options.size.height) {
+    if (!options.resize) {
+      throw badFile(path, `mask is ${mask.width}×${mask.height} but the image is ${options.size.width}×${options.size.height}`);
+    }
+    mask = resizeNearest(mask, options.size);
+  }
+  return options.dilate > 0 ? dilate(mask, { iterations: options.dilate, kernel: 'square' }) : mask;
+}

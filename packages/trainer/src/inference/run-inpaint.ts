@@ -1,0 +1,168 @@
+import { access } from 'node:fs/promises';
+import { BgfillError, atomicWriteFile, checkThreshold, createProgress, errorMessage, invalidParameter } from '@bgfill/masks';
+import { readRgbImage } from '@bgfill/eval';
+import { initBackend } from '../backend/init-backend.js';
+import { parseBackendRequest, type BackendRequest } from '../backend/backend-name.js';
+import { loadGenerator } from '../weights/checkpoint.js';
+import { writeRgbImage } from './image-file.js';
+import { inpaint, type InpaintOptions } from './inpaint.js';
+import { planJobs, type InpaintJob, type JobProblem } from './jobs.js';
+import { readHoleMask } from './mask-source.js';
+import { encodeNpy } from './npy.js';
+import { MAX_PASSES } from './passes.js';
+import { parseTileGrid, type TileGrid } from './tiling.js';
+
+/** `bgfill inpaint` options as commander hands them over (strings for numbers, as typed). */
+export interface InpaintCommandOptions {
+  checkpoint: string;
+  image: string;
+  mask?: string;
+  maskFrom?: string;
+  out: string;
+  threshold?: string;
+  dilate?: string;
+  passes?: string;
+  erode?: string;
+  tiles?: string;
+  overlap?: string;
+  saveRaw?: string;
+  backend?: string;
+  threads?: string;
+  nonStrict?: boolean;
+  overwrite?: boolean;
+  /** Progress bar on or off (default: on for a terminal). */
+  progress?: boolean;
+}
+
+export interface InpaintSummary {
+  backend: string;
+  total: number;
+  written: string[];
+  /** Jobs whose outputs already existed (an earlier, interrupted run): left as they are. */
+  existing: string[];
+  failed: JobProblem[];
+}
+
+interface Settings {
+  threshold: number;
+  dilate: number;
+  maskIsSegmentation: boolean;
+  strategy: InpaintOptions;
+  backend: BackendRequest;
+  threads?: number;
+}
+
+function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw invalidParameter(name, `integer from ${min} to ${max}`, text);
+  return n;
+}
+
+/** Validate every option before anything heavy loads. */
+function settingsFrom(options: InpaintCommandOptions): Settings {
+  if ((options.mask === undefined) === (options.maskFrom === undefined)) {
+    throw new BgfillError('give exactly one of --mask (hole mask: white = hole) and --mask-from (person segmentation map)', { subject: 'mask' });
+  }
+  const thresholdText = options.threshold ?? '0.5';
+  if (thresholdText.trim() === '') throw invalidParameter('--threshold', 'number in [0, 1)', thresholdText);
+  const threshold = checkThreshold(Number(thresholdText), '--threshold');
+  let tiles: TileGrid | undefined;
+  if (options.tiles !== undefined) {
+    tiles = parseTileGrid(options.tiles);
+    if (options.overlap !== undefined) tiles = { ...tiles, overlap: integer('--overlap', options.overlap, 0, 1, 4096) };
+  } else if (options.overlap !== undefined) {
+    throw new BgfillError('--overlap only applies with --tiles', { subject: 'overlap' });
+  }
+  const passes = integer('--passes', options.passes, 1, 1, MAX_PASSES);
+  const erode = integer('--erode', options.erode, 0, 0, 1024);
+  const threads = options.threads === undefined ? undefined : integer('--threads', options.threads, 1, 1, 64);
+  return {
+    threshold,
+    dilate: integer('--dilate', options.dilate, 0, 0, 1024),
+    maskIsSegmentation: options.maskFrom !== undefined,
+    strategy: { passes, erode, ...(tiles ? { tiles } : {}) },
+    backend: parseBackendRequest(options.backend ?? 'auto', '--backend'),
+    ...(threads !== undefined ? { threads } : {}),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * `bgfill inpaint`: validate the options, pair images with masks, load the checkpoint, inpaint each image and
+ * write the results atomically. A bad image or mask is reported (file and reason) and skipped; outputs that exist
+ * already are kept (so an interrupted run resumes), unless `overwrite`. Ends with a summary and throws a
+ * BgfillError (exit code 2) when any image failed.
+ * @example await runInpaintCommand({ checkpoint: 'g.safetensors', image: 'photos', mask: 'masks', out: 'filled' });
+ */
+export async function runInpaintCommand(options: InpaintCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<InpaintSummary> {
+  const settings = settingsFrom(options);
+  const maskSource = (options.mask ?? options.maskFrom) as string;
+  const { jobs, problems } = await planJobs({ image: options.image, mask: maskSource, out: options.out, saveRaw: options.saveRaw });
+  for (const p of problems) log(`skipped ${p.file}: ${p.reason}`);
+
+  const todo: InpaintJob[] = [];
+  const existing: string[] = [];
+  for (const job of jobs) {
+    const done = !options.overwrite && (await exists(job.out)) && (job.raw === undefined || (await exists(job.raw)));
+    if (done) existing.push(job.out);
+    else todo.push(job);
+  }
+  if (existing.length > 0) log(`${existing.length} output${existing.length === 1 ? '' : 's'} already exist${existing.length === 1 ? 's' : ''}: kept (--overwrite to redo)`);
+
+  const summary: InpaintSummary = { backend: '', total: jobs.length + problems.length, written: [], existing, failed: [...problems] };
+  if (todo.length > 0) {
+    const backend = await initBackend(settings.backend, { log, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) });
+    summary.backend = backend.name;
+    log(`backend: ${backend.name} (${backend.reason})`);
+    const generator = await loadGenerator(options.checkpoint, {
+      strict: options.nonStrict !== true,
+      onWarning: (message) => log(`warning: ${message}`),
+    });
+    const progress = createProgress({ label: 'inpaint', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
+    try {
+      for (const job of todo) {
+        try {
+          const image = await readRgbImage(job.image);
+          const mask = await readHoleMask(job.mask, {
+            threshold: settings.threshold,
+            dilate: settings.dilate,
+            size: { width: image.width, height: image.height },
+            resize: settings.maskIsSegmentation,
+          });
+          const result = await inpaint(generator, image, mask, { ...settings.strategy, raw: job.raw !== undefined });
+          if (job.raw !== undefined && result.raw) await atomicWriteFile(job.raw, encodeNpy(result.raw, [1, result.height, result.width, 3]));
+          await writeRgbImage(job.out, result);
+          summary.written.push(job.out);
+        } catch (err) {
+          // A BgfillError names the bad file (image or mask); anything else is reported against the image.
+          const subject = err instanceof BgfillError ? err.subject : undefined;
+          const file = subject === job.mask || subject === job.image ? subject : job.image;
+          const message = err instanceof BgfillError ? err.message : `failed: ${errorMessage(err)}`;
+          const reason = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+          summary.failed.push({ file, reason });
+          log(`skipped ${file}: ${reason}`);
+        }
+        progress.tick();
+      }
+    } finally {
+      progress.stop();
+      generator.dispose();
+    }
+  }
+  const parts = [`inpainted ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'}`];
+  if (existing.length > 0) parts.push(`${existing.length} already done`);
+  if (summary.failed.length > 0) parts.push(`${summary.failed.length} failed`);
+  log(parts.join(', '));
+  if (summary.failed.length > 0) {
+    for (const f of summary.failed) log(`  failed: ${f.file}: ${f.reason}`);
+    throw new BgfillError(`${summary.failed.length} of ${summary.total} images failed (listed above)`);
+  }
+  return summary;
+}
