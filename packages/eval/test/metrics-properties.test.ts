@@ -231,11 +231,14 @@ test('gaussianWindow matches torchmetrics’ documented examples and is normalis
 });
 
 test('downsample2x averages 2×2 blocks and drops an odd last row and column', (t) => {
-  const plane = { data: Float64Array.from({ length: 5 * 3 }, (_, i) => i), width: 5, height: 3 };
+  const plane = { data: Float64Array.from({ length: 5 * 3 }, (_, i) => i), width: 5, height: 3, stride: 1, offset: 0 };
   const d = downsample2x(plane);
   t.is(d.width, 2);
   t.is(d.height, 1);
   t.deepEqual([...d.data], [(0 + 1 + 5 + 6) / 4, (2 + 3 + 7 + 8) / 4]);
+  // A channel of an interleaved image: channel 1 of a 4×2 two-channel image holds 10·i + 1 at pixel i.
+  const two = { data: Float64Array.from({ length: 16 }, (_, k) => 10 * (k >> 1) + (k & 1)), width: 4, height: 2, stride: 2, offset: 1 };
+  t.deepEqual([...downsample2x(two).data], [(1 + 11 + 41 + 51) / 4, (21 + 31 + 61 + 71) / 4]);
 });
 
 test('msssimMinimumSide is exactly the smallest side MS-SSIM accepts', (t) => {

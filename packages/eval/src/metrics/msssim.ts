@@ -1,7 +1,7 @@
 import { gaussianWindow } from './gaussian.js';
 import { checkPair, type MetricImage } from './image.js';
 import { checkMsssimSize, resolveMsssimOptions, type MsssimOptions, type MsssimNormalize } from './options.js';
-import { downsample2x, toPlanes, type Plane } from './planes.js';
+import { channelViews, downsample2x, type Plane } from './planes.js';
 import { SsimScratch, ssimSums } from './ssim-core.js';
 
 /** Apply MS-SSIM's per-scale normalisation (see `MsssimOptions.normalize`). */
@@ -21,8 +21,8 @@ export function msssimScaleValues(pred: MetricImage, target: MetricImage, option
   checkMsssimSize(pred.width, pred.height, o);
   const window = gaussianWindow(o.windowSize, o.sigma);
   const scratch = new SsimScratch();
-  let xs: Plane[] = toPlanes(pred);
-  let ys: Plane[] = toPlanes(target);
+  let xs: Plane[] = channelViews(pred);
+  let ys: Plane[] = channelViews(target);
   const n = o.weights.length;
   const values: number[] = [];
   for (let s = 0; s < n; s++) {

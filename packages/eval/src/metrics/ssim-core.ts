@@ -80,15 +80,18 @@ export function ssimSums(
   const xd = x.data;
   const yd = y.data;
   const padded = W + 2 * p;
+  const stride = x.stride;
+  const xo = x.offset;
+  const yo = y.offset;
 
   // Horizontal pass: build each reflect-padded row of the moments, filter it into h*.
   for (let r = 0; r < H; r++) {
     const o = r * W;
     for (let i = 0; i < padded; i++) {
       // Interior pixels map straight through; only the 2·pad border values are reflected.
-      const k = o + (i >= p && i < W + p ? i - p : reflectIndex(i - p, W));
-      const a = xd[k];
-      const b = yd[k];
+      const k = (o + (i >= p && i < W + p ? i - p : reflectIndex(i - p, W))) * stride;
+      const a = xd[k + xo];
+      const b = yd[k + yo];
       px[i] = a;
       py[i] = b;
       ps[i] = a * a + b * b;

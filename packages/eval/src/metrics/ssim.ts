@@ -1,7 +1,7 @@
 import { gaussianWindow } from './gaussian.js';
 import { checkPair, type MetricImage } from './image.js';
 import { checkSsimSize, resolveSsimOptions, type SsimOptions } from './options.js';
-import { toPlanes } from './planes.js';
+import { channelViews } from './planes.js';
 import { SsimScratch, ssimSums } from './ssim-core.js';
 
 /**
@@ -21,8 +21,8 @@ export function ssim(pred: MetricImage, target: MetricImage, options: SsimOption
   const o = resolveSsimOptions(options);
   checkSsimSize(pred.width, pred.height, o);
   const window = gaussianWindow(o.windowSize, o.sigma);
-  const xs = toPlanes(pred);
-  const ys = toPlanes(target);
+  const xs = channelViews(pred);
+  const ys = channelViews(target);
   const scratch = new SsimScratch();
   let sum = 0;
   let count = 0;
