@@ -221,11 +221,14 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
     progress.stop();
   }
   if (results.size === 0) {
+    skipped.sort((a, b) => a.epoch - b.epoch);
     throw new BgfillError(
       `${options.run}: no checkpoint could be scored:\n${skipped.map((s) => `  epoch ${s.epoch} (${s.checkpoint}): ${s.reason}`).join('\n')}`,
       { subject: options.run },
     );
   }
+
+  skipped.sort((a, b) => a.epoch - b.epoch);
 
   // ---- summaries and the choice
   const ordered = [...results.values()].sort((a, b) => a.checkpoint.epoch - b.checkpoint.epoch);
