@@ -430,8 +430,8 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
 
   const parts = new Map<string, ShardPart>();
   const todo: PlannedShard[] = [];
-  for (const shard of mine) {
-    const kept = await keptPart(out, shard, fingerprint);
+  // Re-hash finished shards a few at a time (I/O bound), in plan order.
+  for await (const { shard, kept } of orderedMap(mine, 4, async (shard) => ({ shard, kept: await keptPart(out, shard, fingerprint) }))) {
     if (kept) parts.set(shard.file, kept);
     else todo.push(shard);
   }

@@ -44,13 +44,13 @@ export const FEATURES: readonly FeatureSpec[] = [
     name: FEATURE.filename,
     kind: 'bytes',
     required: true,
-    doc: 'Source path relative to the input root, with `/` separators (e.g. `a/abbey/00000000.jpg`).',
+    doc: 'Source path relative to the input root, with `/` separators (e.g. `data_256/a/abbey/00000000.jpg`).',
   },
   {
     name: FEATURE.key,
     kind: 'bytes',
     required: true,
-    doc: 'The record key: hex SHA-256 of `image/filename` (UTF-8). Known before decoding; seeds hash splits and masks.',
+    doc: 'The record key: hex SHA-256 of `image/filename` (UTF-8). Known before decoding; seeds hash splits, random crops and masks.',
   },
   { name: FEATURE.label, kind: 'int64', required: true, doc: 'Class index (Places365 category index), or -1 when unlabelled.' },
   { name: FEATURE.labelText, kind: 'bytes', required: true, doc: 'Class name (e.g. `abbey`), or empty when unlabelled.' },
@@ -66,6 +66,12 @@ export const FEATURES: readonly FeatureSpec[] = [
 
 /** The features that appear together whenever a record carries a mask. */
 export const MASK_FEATURES: readonly FeatureName[] = [FEATURE.maskEncoded, FEATURE.maskStrategy, FEATURE.maskHoleRatio];
+
+/** The README's feature table, from this schema (test/readme.test.ts keeps the README in step). */
+export function featuresMarkdownTable(): string {
+  const rows = FEATURES.map((f) => `| \`${f.name}\` | ${f.kind} | ${f.required ? 'all' : 'masked splits'} | ${f.doc} |`);
+  return ['| feature | type | in | description |', '|---|---|---|---|', ...rows].join('\n');
+}
 
 /** Look up a feature's spec by name. */
 export function featureSpec(name: string): FeatureSpec | undefined {

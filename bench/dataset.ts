@@ -1,0 +1,139 @@
+/**
+ * Bundle build throughput against a bare sharp loop, in the same process and at the same concurrency.
+ *
+ *   node --import tsx bench/dataset.ts [concurrency=4] [passCount=400] [largeCount=60]
+ *
+ * (a) pass-through: 256×256 sRGB JPEGs (Places365-256 style) built with `buildDataset` at --size 256: they are stored
+ *     byte for byte after a decode check.
+ * (b) resize: large JPEGs (2048×1536, photo-like noise) built with `buildDataset` at --size 256 (shorter side to 256,
+ *     centre crop, JPEG q95).
+ * Bare loop, for each image set: read the file, `sharp(buf).resize(256, 256, { fit: 'cover' }).jpeg({ quality: 95 })`,
+ * nothing else (no Example encoding, no framing, no CRC, no file writes), in a worker pool of the same concurrency.
+ * Also: CRC-32C throughput of @node-rs/crc32 (hardware) against a plain JS table loop.
+ * Prints images/s and the ratios: goals (b) / bare ≥ 0.85 and (a) / (b) ≥ 5.
+ */
+import { mkdtemp, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { buildDataset } from '../packages/dataset/src/build.js';
+import { crc32c } from '../packages/dataset/src/crc32c.js';
+
+const concurrency = Number(process.argv[2] ?? 4);
+const passCount = Number(process.argv[3] ?? 400);
+const largeCount = Number(process.argv[4] ?? 60);
+
+/** Photo-like content: smooth gradients plus noise, so JPEG decode and encode do real work. */
+async function photo(width: number, height: number, seed: number): Promise<Buffer> {
+  const small = Buffer.alloc((width >> 3) * (height >> 3) * 3);
+  let s = seed * 2654435761;
+  for (let i = 0; i < small.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    small[i] = s >>> 24;
+  }
+  const base = await sharp(small, { raw: { width: width >> 3, height: height >> 3, channels: 3 } })
+    .resize(width, height, { kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  for (let i = 0; i < base.length; i += 7) base[i] = (base[i] + ((i * 31 + seed) & 31)) & 255;
+  return sharp(base, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+}
+
+/** Run `fn` over `items` with `width` calls in flight (a plain worker pool, as a bare loop would). */
+async function pool<T>(items: readonly T[], width: number, fn: (item: T, i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
+}
+
+async function makeSet(dir: string, count: number, width: number, height: number): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files = Array.from({ length: count }, (_, i) => join(dir, `img-${String(i).padStart(5, '0')}.jpg`));
+  const distinct = await Promise.all(Array.from({ length: 16 }, (_, k) => photo(width, height, k)));
+  // 16 distinct images, copied: generation time is not what we measure.
+  await pool(files, 4, (file, i) => writeFile(file, distinct[i % 16]));
+  return files;
+}
+
+async function bare(files: readonly string[]): Promise<number> {
+  const start = performance.now();
+  await pool(files, concurrency, async (f) => sharp(await readFile(f)).resize(256, 256, { fit: 'cover' }).jpeg({ quality: 95 }).toBuffer());
+  return files.length / ((performance.now() - start) / 1000);
+}
+
+async function build(input: string, out: string, count: number): Promise<number> {
+  await rm(out, { recursive: true, force: true });
+  const start = performance.now();
+  const result = await buildDataset({ source: 'folder', input, out, size: 256, concurrency, recordsPerShard: 1000, progress: false, labels: 'none' });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.records !== count) throw new Error(`built ${result.records} of ${count}`);
+  return count / seconds;
+}
+
+function best(xs: number[]): number {
+  return Math.max(...xs);
+}
+
+function crcTable(): Uint32Array {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+}
+
+function crcJs(table: Uint32Array, data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const root = await mkdtemp(join(tmpdir(), 'bgfill-bench-dataset-'));
+try {
+  process.stdout.write(`dataset bench: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), concurrency ${concurrency}, sharp threads ${sharp.concurrency()}\n`);
+  const passDir = join(root, 'pass');
+  const largeDir = join(root, 'large');
+  const passFiles = await makeSet(passDir, passCount, 256, 256);
+  const largeFiles = await makeSet(largeDir, largeCount, 2048, 1536);
+  const rounds = 3;
+  const results = { passBare: [] as number[], passBuild: [] as number[], largeBare: [] as number[], largeBuild: [] as number[] };
+  // Warm-up (libvips, JIT, page cache), then alternate so drift on a shared machine hits both sides alike.
+  await bare(passFiles.slice(0, 50));
+  await bare(largeFiles.slice(0, 5));
+  for (let r = 0; r < rounds; r++) {
+    results.passBare.push(await bare(passFiles));
+    results.passBuild.push(await build(passDir, join(root, 'out-pass'), passCount));
+    results.largeBare.push(await bare(largeFiles));
+    results.largeBuild.push(await build(largeDir, join(root, 'out-large'), largeCount));
+  }
+  const a = best(results.passBuild);
+  const aBare = best(results.passBare);
+  const b = best(results.largeBuild);
+  const bBare = best(results.largeBare);
+  const fmt = (x: number): string => x.toFixed(1).padStart(8);
+  process.stdout.write(`best of ${rounds} rounds, images/s:\n`);
+  process.stdout.write(`  (a) 256² JPEG pass-through: build ${fmt(a)}   bare sharp loop ${fmt(aBare)}   build/bare ${(a / aBare).toFixed(2)}\n`);
+  process.stdout.write(`  (b) 2048×1536 JPEG → 256²:   build ${fmt(b)}   bare sharp loop ${fmt(bBare)}   build/bare ${(b / bBare).toFixed(2)} (goal ≥ 0.85)\n`);
+  process.stdout.write(`  (a)/(b) = ${(a / b).toFixed(1)}× (goal ≥ 5×)\n`);
+
+  const data = Buffer.alloc(32 << 20, 7);
+  const table = crcTable();
+  let start = performance.now();
+  let check = 0;
+  for (let i = 0; i < 8; i++) check ^= crc32c(data);
+  const native = (8 * data.length) / ((performance.now() - start) / 1000) / 2 ** 30;
+  start = performance.now();
+  for (let i = 0; i < 2; i++) check ^= crcJs(table, data);
+  const js = (2 * data.length) / ((performance.now() - start) / 1000) / 2 ** 30;
+  process.stdout.write(`  CRC-32C: @node-rs/crc32 ${native.toFixed(2)} GiB/s, JS table loop ${js.toFixed(3)} GiB/s (${(native / js).toFixed(0)}×) [${check}]\n`);
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
