@@ -14,17 +14,27 @@ const SCENES = join(REPO, 'samples/scenes');
 export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), `bgfill-${prefix}-`));
 
 /**
- * A bundle of the first `count` sample scene photos (real 256² JPEGs), resized to `size`, all in the train split.
+ * A bundle of the first `count` sample scene photos (real 256² JPEGs), resized to `size`, all in the train split
+ * (with fixed stored masks of strategy `masks` when given).
  * @example const bundle = await makeBundle({ count: 4, size: 32 });
  */
-export async function makeBundle(options: { count: number; size: number; splitRatios?: string }): Promise<string> {
+export async function makeBundle(options: { count: number; size: number; splitRatios?: string; masks?: string }): Promise<string> {
   const root = await tempDir('train-bundle');
   const photos = join(root, 'photos');
   await mkdir(photos);
   const names = (await readdir(SCENES)).filter((n) => n.endsWith('.jpg')).sort().slice(0, options.count);
   for (const n of names) await copyFile(join(SCENES, n), join(photos, n));
   const out = join(root, 'bundle');
-  await buildDataset({ source: 'folder', input: photos, out, size: options.size, labels: 'none', splitRatios: options.splitRatios ?? 'train=1', seed: 0 });
+  await buildDataset({
+    source: 'folder',
+    input: photos,
+    out,
+    size: options.size,
+    labels: 'none',
+    splitRatios: options.splitRatios ?? 'train=1',
+    seed: 0,
+    ...(options.masks ? { masks: options.masks, maskSplits: ['train'] } : {}),
+  });
   return out;
 }
 

@@ -68,7 +68,7 @@ export function planFreeze(params: ReadonlyMap<string, NamedShape>, patterns: re
   if (unmatched.length > 0) {
     const examples = names.slice(0, 3).join(', ');
     throw new BgfillError(
-      `Freeze pattern${unmatched.length > 1 ? 's' : ''} ${unmatched.map((p) => JSON.stringify(p)).join(', ')} matched no parameter ` +
+      `Freeze pattern${unmatched.length > 1 ? 's' : ''} ${unmatched.map((p) => `"${p}"`).join(', ')} matched no parameter ` +
         `(${names.length} parameters, e.g. ${examples}; globs match the whole name, "*" spans dots, /…/ is a regex)`,
       { subject: 'freeze' },
     );
@@ -76,7 +76,7 @@ export function planFreeze(params: ReadonlyMap<string, NamedShape>, patterns: re
   const trainable = names.filter((n) => !frozenSet.has(n));
   const frozen = names.filter((n) => frozenSet.has(n));
   if (trainable.length === 0) {
-    throw new BgfillError(`Freeze patterns ${patterns.map((p) => JSON.stringify(p)).join(', ')} freeze every parameter: nothing left to train`, {
+    throw new BgfillError(`Freeze patterns ${patterns.map((p) => `"${p}"`).join(', ')} freeze every parameter: nothing left to train`, {
       subject: 'freeze',
     });
   }
@@ -95,7 +95,7 @@ export function describeFreezePlan(plan: FreezePlan, params: ReadonlyMap<string,
     `trainable: ${plan.trainable.length} tensors, ${plan.trainableElements.toLocaleString('en-US')} parameters; ` +
       `frozen: ${plan.frozen.length} tensors, ${plan.frozenElements.toLocaleString('en-US')} parameters`,
   ];
-  for (const [pattern, hit] of plan.matches) lines.push(`  freeze ${JSON.stringify(pattern)}: ${hit.length} tensors`);
+  for (const [pattern, hit] of plan.matches) lines.push(`  freeze "${pattern}": ${hit.length} tensors`);
   lines.push('trainable tensors:');
   for (const n of plan.trainable) lines.push(`  ${n} [${params.get(n)!.shape.join('×')}]`);
   return lines;
