@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerTrainCommand } from './train/cli-train.js';
 
 /**
  * `bgfill inpaint`: options only. The work happens in ./inference/run-inpaint.js, imported inside the action so
@@ -37,4 +38,5 @@ export function registerInpaintCommand(program: Command): void {
 /** Adds the trainer's commands: `bgfill inpaint` (and `bgfill train`, from ./train/cli-train.js). */
 export function registerTrainerCommands(program: Command): void {
   registerInpaintCommand(program);
+  registerTrainCommand(program);
 }

@@ -25,7 +25,7 @@ export const TRAIN_FLAGS = [
   { flag: '--masks <strategy>', key: 'masks', path: 'masks', help: 'online mask strategy (short form or JSON), or "bundle" for the stored masks', default: 'person-box+scribble:0-3' },
   { flag: '--l1-hole-weight <w>', key: 'l1HoleWeight', path: 'loss.hole', help: 'L1 weight inside the hole', default: 1, num: true },
   { flag: '--l1-valid-weight <w>', key: 'l1ValidWeight', path: 'loss.valid', help: 'L1 weight outside the hole', default: 1, num: true },
-  { flag: '--adv-weight <w>', key: 'advWeight', path: 'loss.adv', help: 'hinge adversarial loss weight (0: no discriminator)', default: 1, num: true },
+  { flag: '--adv-weight <w>', key: 'advWeight', path: 'loss.adv', help: 'hinge adversarial loss weight (0: the discriminator is not trained)', default: 1, num: true },
   { flag: '--msssim-weight <w>', key: 'msssimWeight', path: 'loss.msssim', help: 'weight of 1 − MS-SSIM on the refined output', default: 0, num: true },
   { flag: '--cnum <n>', key: 'cnum', path: 'generator.cnum', help: 'generator width (default: from --init, else 32)', num: true },
   { flag: '--d-cnum <n>', key: 'dCnum', path: 'discriminator.cnum', help: 'discriminator width', default: 64, num: true },
