@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { BgfillError, badFile, errorMessage, type Mask } from '@bgfill/masks';
+import { BgfillError, badFile, errorMessage, maskFromImage, type Mask } from '@bgfill/masks';
 import type { RgbImage } from './metrics/image.js';
 
 /** Largest image side read (guards against decompression bombs): 16384, as @bgfill/masks' MAX_MASK_SIDE. */
@@ -46,28 +46,12 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
 }
 
 /**
- * Read a hole mask from any image: reduced to luminance (alpha ignored), hole (1) where value / max > `threshold`
- * (default 0.5; max 255 or 65535 by bit depth), else 0 — the same rule as @bgfill/masks' `maskFromImage`, so the
- * 0/255 PNGs `bgfill masks` writes read back exactly. Throws a BgfillError naming the file when unreadable.
+ * Read a hole mask from any image: @bgfill/masks' `maskFromImage` (luminance, alpha ignored, 8 or 16 bits; hole (1)
+ * where value / max > `threshold`, default 0.5), so the 0/255 PNGs `bgfill masks` writes read back exactly. Unlike
+ * `readRgbImage` it does not apply EXIF orientation (mask files are written without it). Throws a BgfillError naming
+ * the file when unreadable.
  * @example const mask = await readMaskImage('masks/mask-000001.png');
  */
 export async function readMaskImage(path: string, threshold = 0.5): Promise<Mask> {
-  const bytes = await readBytes(path);
-  let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
-  try {
-    decoded = await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_PIXELS })
-      .rotate()
-      .removeAlpha()
-      .toColourspace('grey16')
-      .raw({ depth: 'ushort' })
-      .toBuffer({ resolveWithObject: true });
-  } catch (err) {
-    throw badFile(path, `not a readable image (${errorMessage(err)})`, err);
-  }
-  const { width, height, channels } = decoded.info;
-  const values = new Uint16Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.length >> 1);
-  const limit = threshold * 65535;
-  const data = new Uint8Array(width * height);
-  for (let i = 0; i < data.length; i++) data[i] = values[i * channels] > limit ? 1 : 0;
-  return { width, height, data };
+  return maskFromImage(path, { threshold });
 }

@@ -20,7 +20,8 @@ interface JsonReport {
 async function run(args: string[]): Promise<{ out: string; err: string }> {
   let out = '';
   let err = '';
-  const program = new Command('bgfill').exitOverride();
+  // As packages/cli/src/main.ts builds it: positional options, so `eval pair --out` reaches pair, not `eval --out`.
+  const program = new Command('bgfill').enablePositionalOptions().exitOverride();
   registerEvalCommands(program, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
   await program.parseAsync(['node', 'bgfill', ...args]);
   return { out, err };
