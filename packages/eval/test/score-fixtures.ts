@@ -122,3 +122,25 @@ export function fakePredictorFactory(log: FactoryLog = { loads: [], batches: [],
   };
   return { factory, log };
 }
+
+/** Parse the CSV the scorer writes (RFC 4180 quoting) into records keyed by the header. */
+export function parseCsv(text: string): Array<Record<string, string>> {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
+    else field += c;
+  }
+  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
+  const [names, ...body] = rows;
+  return body.map((r) => Object.fromEntries(r.map((v, i) => [names[i], v])));
+}

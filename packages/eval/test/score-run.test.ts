@@ -13,8 +13,7 @@ import { cellOrigin, gridGeometry } from '../src/grid.js';
 import type { RgbImage } from '../src/metrics/image.js';
 import { pairMetrics } from '../src/metrics/pair-metrics.js';
 import { scoreRun, SCORE_RUN_FILES } from '../src/score-run.js';
-import { SCORE_METRICS } from '../src/score-summary.js';
-import { blurComposite, buildTinyBundle, fakePredictorFactory, tempDir, writeCheckpoint } from './score-fixtures.js';
+import { blurComposite, buildTinyBundle, fakePredictorFactory, parseCsv, tempDir, writeCheckpoint } from './score-fixtures.js';
 
 const BLUR: Record<number, number> = { 1: 3, 2: 0.6, 3: 1.5 };
 
@@ -35,14 +34,6 @@ async function records(bundle: string) {
 
 function mean(values: number[]): number {
   return values.reduce((a, v) => a + v, 0) / values.length;
-}
-
-/** Parse simple CSV (fields quoted only when they hold commas). */
-function parseCsv(text: string): Array<Record<string, string>> {
-  const [head, ...rows] = text.trim().split('\n');
-  const split = (line: string) => line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.slice(0, -1).map((f) => f.replace(/,$/, '').replace(/^"(.*)"$/, '$1'));
-  const names = split(head);
-  return rows.map((r) => Object.fromEntries(split(r).map((v, i) => [names[i], v])));
 }
 
 async function rawPixels(png: Buffer | string): Promise<{ data: Buffer; width: number; height: number }> {
@@ -145,7 +136,7 @@ test('scores every checkpoint; the least-blurred epoch wins; numbers match metri
 test('outputs are byte-identical whatever the batch size', async (t) => {
   const { root, bundle, run } = await setup(t);
   const names = ['scores.json', 'scores.csv', 'images.csv', 'scores.md', 'best.json', 'plot.svg', 'plot.png', 'grid.png', 'report.html'];
-  const outputs = [];
+  const outputs: Buffer[][] = [];
   for (const batchSize of [1, 5]) {
     const out = join(root, `out-${batchSize}`);
     await scoreRun({ run, data: bundle, out, loadPredictor: fakePredictorFactory().factory, batchSize, gridSamples: 2, limit: 7 });
