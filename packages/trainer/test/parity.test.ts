@@ -8,7 +8,7 @@ import { InpaintGenerator } from '../src/model/generator.js';
 import { loadGenerator } from '../src/weights/checkpoint.js';
 import { readSafetensors } from '../src/weights/safetensors.js';
 import { readTorchStateDict } from '../src/weights/torch-reader.js';
-import { toFloat32 } from '../src/weights/weight-tensor.js';
+import { toFloat32, toLayout } from '../src/weights/weight-tensor.js';
 import { fixturePath, maxAbsDiff, readArrays, readManifest } from './fixtures/parity/load-fixture.js';
 
 const TOLERANCE = 1e-4;
@@ -110,3 +110,39 @@ for (const backend of ['wasm', 'cpu'] as const) {
     }
   });
 }
+
+test.serial('training-mode gradients match PyTorch autograd (float64) for every bias, BN affine and attention parameter', async (t) => {
+  const g = await loadGenerator(fixturePath('main.pth'));
+  const a = await readArrays('main-train.f32');
+  const { weights: expected, metadata } = await readSafetensors(fixturePath('main-train-grads.safetensors'));
+  t.regex(metadata.loss, /sin\(0\.37 i\).*cos\(0\.23 i\)/);
+  // Conv kernels need Conv2DBackpropFilter, which the wasm backend lacks unless src/backend registers it.
+  const kernels = tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined;
+  const names = [...expected.keys()].filter((k) => kernels || expected.get(k)!.shape.length === 1 || k.startsWith('refine_attn.'));
+  if (!kernels) t.log(`no Conv2DBackpropFilter on ${tf.getBackend()}: convolution kernel gradients not compared`);
+  const index = Float32Array.from({ length: a.coarse.size }, (_, i) => i);
+  const wc = tf.tensor4d(index.map((i) => Math.sin(0.37 * i)), a.coarse.shape);
+  const wr = tf.tensor4d(index.map((i) => Math.cos(0.23 * i)), a.coarse.shape);
+  const variables = names.map((k) => g.params.get(k)!);
+  const { value, grads } = tf.variableGrads(() => {
+    const out = g.apply(a.image, a.mask, { training: true });
+    return tf.add(tf.sum(tf.mul(out.coarse, wc)), tf.sum(tf.mul(out.refined, wr))) as tf.Scalar;
+  }, variables);
+  let worst = 0;
+  let worstName = '';
+  for (const name of names) {
+    const want = toFloat32(toLayout(expected.get(name)!, 'tfjs'));
+    const got = await grads[g.params.get(name)!.name].data();
+    const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    for (let i = 0; i < want.length; i++) {
+      // relative to the parameter's largest gradient; refine_attn.key_conv.bias has an exactly zero gradient
+      const error = Math.abs(got[i] - want[i]) / Math.max(scale, 1);
+      if (error > worst) [worst, worstName] = [error, name];
+    }
+  }
+  t.log(`${names.length} parameters, worst relative difference ${worst.toExponential(2)} (${worstName})`);
+  t.true(worst < 1e-3, `${worstName}: ${worst}`);
+  t.true(names.length >= 146, 'every 1-D parameter (35 layers × 4 + attention) and the attention kernels');
+  tf.dispose([value, ...Object.values(grads), wc, wr, a]);
+  g.dispose();
+});

@@ -14,6 +14,20 @@ export function convOutputSize(n: number, kernel: number, { stride, padding, dil
 }
 
 /**
+ * conv2d plus bias. Outside gradient recording, one fused op (the bias add fused into the kernel). While a gradient
+ * tape records, separate conv2d and add: tfjs's fused conv2d has one custom gradient that always computes the
+ * kernel gradient, even when only the input's or the bias's is wanted (tfjs checks `gradientDepth` the same way to
+ * decide fusing); the separate ops let the tape skip Conv2DBackpropFilter for kernels nobody asked about.
+ */
+function convolve(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D | null, stride: number, pad: number | 'valid'): tf.Tensor4D {
+  if (tf.engine().state.gradientDepth === 0) {
+    return tf.fused.conv2d({ x, filter: kernel, strides: stride, pad, bias: bias ?? undefined }) as tf.Tensor4D;
+  }
+  const y = tf.conv2d(x, kernel, stride, pad);
+  return bias ? tf.add(y, bias) : y;
+}
+
+/**
  * PyTorch-equivalent convolution in NHWC with an HWIO kernel and an optional bias.
  *
  * Dilated (atrous) convolutions are built as spaceToBatchND → 'valid' convolution → batchToSpaceND, the
@@ -34,9 +48,7 @@ export function conv2dTorch(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor
   const outH = convOutputSize(h, kh, geometry);
   const outW = convOutputSize(w, kw, geometry);
   if (outH < 1 || outW < 1) throw new Error(`conv2dTorch: input ${h}×${w} too small for kernel ${kh}, dilation ${dilation}`);
-  if (dilation === 1) {
-    return tf.fused.conv2d({ x, filter: kernel, strides: stride, pad: padding, bias: bias ?? undefined }) as tf.Tensor4D;
-  }
+  if (dilation === 1) return convolve(x, kernel, bias, stride, padding);
   if (stride !== 1) throw new Error('conv2dTorch: a dilated convolution must have stride 1');
   return tf.tidy(() => {
     const r = dilation;
@@ -46,7 +58,7 @@ export function conv2dTorch(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor
       [padding, padding + extraH],
       [padding, padding + extraW],
     ]);
-    const conv = tf.fused.conv2d({ x: blocks, filter: kernel, strides: 1, pad: 'valid', bias: bias ?? undefined }) as tf.Tensor4D;
+    const conv = convolve(blocks as tf.Tensor4D, kernel, bias, 1, 'valid');
     const full = tf.batchToSpaceND(conv, [r, r], [
       [0, 0],
       [0, 0],
