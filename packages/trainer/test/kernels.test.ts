@@ -73,7 +73,7 @@ function randomCases(n: number): ConvCase[] {
 /** d(Σ dy·conv2d(x, f))/df on the current backend, through tf.grad (so through the registered kernel). */
 function filterGradViaTape(x: tf.Tensor, dy: tf.Tensor, f: tf.Tensor, stride: number, pad: Pad): Float32Array {
   return tf.tidy(() => {
-    const grad = tf.grad((filter: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, filter, stride, pad), dy)));
+    const grad = tf.grad((filter: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad), dy)));
     return grad(f as tf.Tensor4D).dataSync() as Float32Array;
   });
 }
