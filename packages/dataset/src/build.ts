@@ -267,10 +267,17 @@ export async function recordsPerShardFor(config: BuildConfig, listing: SourceLis
 }
 
 /** Identity of a build: everything that decides the bytes, except the input's location on disk. */
-export function buildFingerprint(config: BuildConfig, recordsPerShard: number, categories: readonly string[], plan: ShardPlan): string {
+export function buildFingerprint(
+  config: BuildConfig,
+  recordsPerShard: number,
+  categories: readonly string[],
+  plan: ShardPlan,
+  maskStrategy: string | null,
+): string {
   const { input: _i, lists: _l, list: _f, ...settings } = config;
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ settings, recordsPerShard, categories }));
+  // The mask label is the canonical recipe, so an edited @config.json also changes the fingerprint.
+  hash.update(JSON.stringify({ settings, recordsPerShard, categories, maskStrategy }));
   for (const shard of plan.shards) {
     hash.update(`\n#${shard.file}`);
     for (const r of shard.records) hash.update(`\n${r.filename}\t${r.label}\t${r.labelText}`);
@@ -408,7 +415,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     recordsPerShard,
     compression: config.gzip ? 'gzip' : 'none',
   });
-  const fingerprint = buildFingerprint(config, recordsPerShard, listing.categories, plan);
+  const fingerprint = buildFingerprint(config, recordsPerShard, listing.categories, plan, masks?.label ?? null);
   const header: BuildHeader = buildHeaderSchema.parse({
     fingerprint,
     config,
