@@ -97,8 +97,8 @@ test('initialisation: deterministic per seed, gamma 0, BN identity, kaiming-norm
   t.deepEqual(Array.from(await a.params.get('refine_attn.gamma')!.data()), [0]);
   t.deepEqual(Array.from(new Set(await a.params.get('coarse_net.3.batch_norm2d.weight')!.data())), [1]);
   t.deepEqual(Array.from(new Set(await a.buffers.get('coarse_net.3.batch_norm2d.running_var')!.data())), [1]);
-  const values = await a.params.get(w)!.data(); // 3×3×32×32, fan_in 288
-  const std = Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
+  const values = (await a.params.get(w)!.data()) as Float32Array; // 3×3×32×32, fan_in 288
+  const std = Math.sqrt(values.reduce((s: number, v: number) => s + v * v, 0) / values.length);
   t.true(Math.abs(std / Math.sqrt(2 / 288) - 1) < 0.05, `std ${std}`);
   for (const g of [a, b, c]) g.dispose();
 });
