@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MaskConfig } from './config.js';
-import { createMask, type Mask, type Size } from './mask.js';
+import type { Mask, Size } from './mask.js';
 import { orInto } from './morphology.js';
 import type { PostStep } from './post.js';
 import type { Rng } from './rng.js';
@@ -46,7 +46,7 @@ export const unionShallowSchema = z.strictObject({
   parts: z.array(z.unknown()).min(1).max(1000).describe('mask configs whose holes are OR-ed'),
 });
 
-/** A compiled config node: a pure function of (size, rng, index). */
+/** A compiled config node: a pure function of (size, rng, index), returning a fresh mask the caller owns. */
 export type MaskNode = (size: Size, rng: Rng, index: number | string) => Mask;
 
 /**
@@ -72,9 +72,9 @@ export function mixNode(weights: ReadonlyArray<number>, nodes: ReadonlyArray<Mas
  */
 export function unionNode(nodes: ReadonlyArray<MaskNode>): MaskNode {
   return (size, rng, index) => {
-    if (nodes.length === 1) return nodes[0](size, rng.derive('part', 0), index);
-    const out = createMask(size);
-    nodes.forEach((node, k) => orInto(out, node(size, rng.derive('part', k), index)));
+    // Nodes return fresh masks their caller owns, so the first part's mask can collect the others.
+    const out = nodes[0](size, rng.derive('part', 0), index);
+    for (let k = 1; k < nodes.length; k++) orInto(out, nodes[k](size, rng.derive('part', k), index));
     return out;
   };
 }

@@ -72,11 +72,12 @@ function bruteDilate(m: Mask, n: number, kernel: MorphKernel): Uint8Array {
   return out;
 }
 
-test('dilation equals the clipped ball of radius n (brute force), erosion is its dual', (t) => {
+test('dilation equals the clipped ball of radius n (brute force, byte and 4-pixel lanes), erosion is its dual', (t) => {
   for (const [w, h, p] of [
     [19, 23, 0.05],
     [40, 7, 0.3],
     [1, 12, 0.2],
+    [64, 9, 0.08],
   ] as const) {
     const m = randomMask(w, h, p, w * h);
     for (const kernel of ['cross', 'square'] as const) {
@@ -119,4 +120,19 @@ test('bad options and mismatched sizes throw BgfillError naming the parameter', 
   t.throws(() => erode(m, { iterations: 1.5 }), { instanceOf: BgfillError, message: /iterations/ });
   t.throws(() => erode(m, { kernel: 'disk' as MorphKernel }), { instanceOf: BgfillError, message: /kernel.*"disk"/ });
   t.throws(() => union(m, randomMask(5, 4, 0.5, 3)), { instanceOf: BgfillError, message: /5×4/ });
+});
+
+test('any non-zero byte counts as hole (255-valued masks, odd lengths)', (t) => {
+  for (const [w, h] of [
+    [16, 4],
+    [7, 3],
+  ] as const) {
+    const m = randomMask(w, h, 0.3, w + h);
+    const loud: Mask = { width: w, height: h, data: Uint8Array.from(m.data, (v, i) => v * [255, 1, 128, 2, 64][i % 5]) };
+    for (const kernel of ['cross', 'square'] as const) {
+      t.deepEqual(dilate(loud, { kernel, iterations: 2 }).data, dilate(m, { kernel, iterations: 2 }).data);
+      t.deepEqual(erode(loud, { kernel }).data, erode(m, { kernel }).data);
+    }
+    t.deepEqual(invert(loud).data, invert(m).data);
+  }
 });
