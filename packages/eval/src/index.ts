@@ -34,6 +34,21 @@ export { ssimTensor, msssimTensor, type TensorSsimOptions, type TensorMsssimOpti
 // Reading images.
 export { readRgbImage, readMaskImage } from './image-io.js';
 
+// `bgfill eval pair`: one pair or folders of pairs matched by name.
+export {
+  evaluatePairs,
+  matchPairs,
+  scorePair,
+  formatPairTable,
+  pairReportJson,
+  IMAGE_EXTENSIONS,
+  type EvaluatePairsOptions,
+  type PairFiles,
+  type PairRow,
+  type PairReport,
+  type SkippedFile,
+} from './pair.js';
+
 // Scoring every checkpoint of a training run, choosing the best epoch, and the report (tables, plot, grid, HTML).
 export type { Predictor, PredictorBatch, PredictorFactory } from './predictor.js';
 export { scoreRun, SCORE_RUN_DEFAULTS, SCORE_RUN_FILES, type ScoreRunOptions, type ScoreRunResult } from './score-run.js';
