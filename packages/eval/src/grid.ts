@@ -124,8 +124,13 @@ export async function renderComparisonGrid(layout: GridLayout): Promise<Buffer> 
     });
   });
   composites.push({ input: Buffer.from(labelsSvg(layout, g)), left: 0, top: 0 });
-  return sharp({ create: { width: g.width, height: g.height, channels: 3, background: '#ffffff' } })
+  // Compositing the (RGBA) text layer makes the result RGBA; a second pass drops the alpha for a plain RGB PNG.
+  const { data, info } = await sharp({ create: { width: g.width, height: g.height, channels: 3, background: '#ffffff' } })
     .composite(composites)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+    .removeAlpha()
     .png()
     .toBuffer();
 }
