@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDemoCommand } from './demo-cli.js';
 import { registerMasksCommands } from '@bgfill/masks/cli';
 import { registerDatasetCommands } from '@bgfill/dataset/cli';
 import { registerEvalCommands } from '@bgfill/eval/cli';
@@ -13,4 +14,5 @@ export function registerCommands(program: Command): void {
   registerDatasetCommands(program);
   registerTrainerCommands(program);
   registerEvalCommands(program, { loadPredictor: async (p, o) => (await import('@bgfill/trainer')).createPredictor(p, o) });
+  registerDemoCommand(program);
 }

@@ -1,0 +1,154 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BgfillError, atomicWriteJson, generateMaskFolder, invalidParameter } from '@bgfill/masks';
+import { buildDataset } from '@bgfill/dataset';
+import { createPredictor, resolveTrainConfig, train } from '@bgfill/trainer';
+import { scoreRun } from '@bgfill/eval';
+export { DEMO_DEFAULTS } from './demo-defaults.js';
+
+/** The embedded sample scenes (`samples/scenes/*.jpg`, 256×256 JPEG; credits in samples/CREDITS.md). */
+export const SAMPLE_SCENES = fileURLToPath(new URL('../../../samples/scenes/', import.meta.url));
+
+/** Marks a folder as a demo's output, so that a second `bgfill demo` may replace it. */
+const DEMO_MARKER = 'demo.json';
+
+export interface DemoOptions {
+  out: string;
+  /** Side of the square training images (the bundle is built at this size). */
+  size: number;
+  cnum: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  backend: string;
+  seed: number;
+  /** Mask strategy for online training masks and the validation split's fixed masks. */
+  masks: string;
+  /** Folder of scene images (default: the embedded samples). */
+  images: string;
+  overwrite: boolean;
+  log: (line: string) => void;
+  progress?: boolean;
+}
+
+
+export interface DemoResult {
+  out: string;
+  masks: string;
+  maskPreview: string;
+  bundle: string;
+  run: string;
+  eval: string;
+  report: string;
+  bestEpoch: number;
+}
+
+async function prepareOutput(out: string, overwrite: boolean): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(out);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw new BgfillError(`${out}: exists and is not a folder`);
+    throw err;
+  }
+  if (entries.length === 0) return;
+  if (!overwrite && !entries.includes(DEMO_MARKER)) {
+    throw new BgfillError(
+      `${out}: the folder exists and holds other files; choose another --out or pass --overwrite to replace it`,
+      { subject: out },
+    );
+  }
+  await rm(out, { recursive: true, force: true });
+}
+
+/**
+ * The whole pipeline on the embedded sample photos: masks → dataset bundle (train, and val with fixed masks) →
+ * fine-tune a small generator for a few epochs → score every epoch → HTML report.
+ * @example await runDemo({ ...DEMO_DEFAULTS, images: SAMPLE_SCENES, overwrite: false, log: console.log })
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const out = resolve(options.out);
+  const images = resolve(options.images);
+  if (!(await stat(images).then((s) => s.isDirectory(), () => false))) {
+    throw invalidParameter('images', 'a folder of scene photos', options.images);
+  }
+  await prepareOutput(out, options.overwrite);
+  const { log } = options;
+  const paths = {
+    masks: join(out, 'masks'),
+    maskPreview: join(out, 'masks', 'preview.png'),
+    bundle: join(out, 'bundle'),
+    run: join(out, 'run'),
+    eval: join(out, 'run', 'eval'),
+  };
+  const started = Date.now();
+  const step = (n: number, what: string) => log(`\n[${n}/4] ${what}`);
+
+  step(1, `masks: 64 × ${options.size}² "${options.masks}"`);
+  await generateMaskFolder({
+    config: options.masks,
+    out: paths.masks,
+    count: 64,
+    size: { width: options.size, height: options.size },
+    seed: options.seed,
+    preview: paths.maskPreview,
+    progress: options.progress,
+  });
+
+  step(2, `dataset: ${relative(process.cwd(), images) || '.'} → train / val bundle at ${options.size}², fixed masks on val`);
+  const built = await buildDataset({
+    source: 'folder',
+    input: images,
+    out: paths.bundle,
+    splitRatios: 'train=0.75,val=0.25',
+    size: options.size,
+    masks: options.masks,
+    maskSplits: ['val'],
+    recordsPerShard: 16,
+    seed: options.seed,
+    progress: options.progress,
+  });
+  log(`  ${built.records} records, ${built.rejected} rejected, ${built.shardsWritten} shards`);
+
+  step(3, `train: cnum ${options.cnum}, ${options.epochs} epochs × ${options.stepsPerEpoch} steps, batch ${options.batchSize}`);
+  const config = resolveTrainConfig(
+    {},
+    {
+      data: paths.bundle,
+      out: paths.run,
+      epochs: options.epochs,
+      stepsPerEpoch: options.stepsPerEpoch,
+      batchSize: options.batchSize,
+      masks: options.masks,
+      seed: options.seed,
+      backend: options.backend,
+      'generator.cnum': options.cnum,
+      shuffleBuffer: 64,
+    },
+    'bgfill demo',
+  );
+  await train(config, { log: (line) => log(`  ${line}`), progress: options.progress });
+
+  step(4, 'eval: score every epoch on the val split, choose the best, write the report');
+  const scored = await scoreRun({
+    run: paths.run,
+    data: paths.bundle,
+    split: 'val',
+    out: paths.eval,
+    backend: options.backend,
+    loadPredictor: (path, o) => createPredictor(path, o),
+    progress: options.progress,
+    log: (line) => log(`  ${line}`),
+  });
+
+  const result: DemoResult = {
+    out,
+    ...paths,
+    report: scored.files.report ?? join(paths.eval, 'report.html'),
+    bestEpoch: scored.best.epoch,
+  };
+  await atomicWriteJson(join(out, DEMO_MARKER), { ...result, options: { ...options, log: undefined }, seconds: (Date.now() - started) / 1000 });
+  return result;
+}
