@@ -1,0 +1,177 @@
+// `bgfill inpaint` end to end on real files: folders matched by name with bad inputs skipped and reported,
+// resuming, byte-identical reruns, --mask-from, single files with strategies and --save-raw, --non-strict.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { BgfillError, dilate, maskFromImage, rngFor } from '@bgfill/masks';
+import { readRgbImage } from '@bgfill/eval';
+import { initBackend } from '../src/backend/init-backend.js';
+import { generatorWeights, loadGenerator, saveGeneratorCheckpoint } from '../src/weights/checkpoint.js';
+import { writeSafetensors } from '../src/weights/safetensors.js';
+import { inpaint } from '../src/inference/inpaint.js';
+import { runInpaintCommand, type InpaintCommandOptions } from '../src/inference/run-inpaint.js';
+import { calibratedGenerator } from './fixtures/inference-generator.js';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../../cli/bin/bgfill.js', import.meta.url));
+let dir: string;
+let checkpoint: string;
+
+async function writeRgb(path: string, width: number, height: number, seed: string): Promise<Uint8Array> {
+  const rng = rngFor('inpaint-cli-test', seed);
+  const data = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    const x = p % width;
+    data.set([Math.round((255 * x) / width), rng.int(0, 255), 128], p * 3);
+  }
+  const img = sharp(data, { raw: { width, height, channels: 3 } });
+  await (path.endsWith('.jpg') ? img.jpeg({ quality: 90 }) : img.png()).toFile(path);
+  return data;
+}
+
+/** A grey mask image: 255 inside [x0, x1) × [y0, y1), else 0. */
+async function writeRectMask(path: string, width: number, height: number, x0: number, y0: number, x1: number, y1: number): Promise<void> {
+  const data = new Uint8Array(width * height);
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) data[y * width + x] = 255;
+  await sharp(data, { raw: { width, height, channels: 1 } }).png().toFile(path);
+}
+
+test.before(async () => {
+  await initBackend('wasm');
+  dir = await mkdtemp(join(tmpdir(), 'bgfill-inpaint-cli-'));
+  checkpoint = join(dir, 'g.safetensors');
+  const generator = calibratedGenerator({ cnum: 4 }, 2);
+  await saveGeneratorCheckpoint(checkpoint, generator);
+  generator.dispose();
+  await mkdir(join(dir, 'images'));
+  await mkdir(join(dir, 'masks'));
+  await writeRgb(join(dir, 'images', 'a.png'), 40, 32, 'a');
+  await writeRgb(join(dir, 'images', 'b.jpg'), 36, 28, 'b');
+  await writeFile(join(dir, 'images', 'c.png'), 'this is not a PNG');
+  await writeRgb(join(dir, 'images', 'd.png'), 24, 24, 'd');
+  await writeRgb(join(dir, 'images', 'e.png'), 30, 30, 'e');
+  await writeRectMask(join(dir, 'masks', 'a.png'), 40, 32, 8, 6, 30, 24);
+  await writeRectMask(join(dir, 'masks', 'b.png'), 36, 28, 4, 4, 20, 20);
+  await writeRectMask(join(dir, 'masks', 'c.png'), 40, 32, 8, 6, 30, 24);
+  await writeRectMask(join(dir, 'masks', 'e.png'), 20, 20, 2, 2, 10, 10);
+});
+
+test.after.always(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test.serial('folders: good images inpainted, a corrupt image, a missing mask and a wrong-size mask reported; exit code 2', async (t) => {
+  const out = join(dir, 'out');
+  const result = await run(process.execPath, [bin, 'inpaint', '--checkpoint', checkpoint, '--image', join(dir, 'images'), '--mask', join(dir, 'masks'), '--out', out, '--backend', 'wasm'], {
+    env: { ...process.env, CI: '1' },
+  }).then(
+    () => ({ code: 0, stderr: '' }),
+    (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+  );
+  t.log(result.stderr);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /skipped .*images\/c\.png: not a readable image/);
+  t.regex(result.stderr, /skipped .*images\/d\.png: no mask named "d\.\*"/);
+  t.regex(result.stderr, /skipped .*masks\/e\.png: mask is 20×20 but the image is 30×30/);
+  t.regex(result.stderr, /inpainted 2 of 5 images, 3 failed/);
+  t.regex(result.stderr, /bgfill: 3 of 5 images failed/);
+  for (const name of ['a', 'b']) t.true((await stat(join(out, `${name}.png`))).isFile());
+  for (const name of ['c', 'd', 'e']) await t.throwsAsync(stat(join(out, `${name}.png`)));
+  // Outside the hole the output is the input, pixel for pixel (the output is PNG, so lossless).
+  const input = await readRgbImage(join(dir, 'images', 'a.png'));
+  const output = await readRgbImage(join(out, 'a.png'));
+  const mask = await maskFromImage(join(dir, 'masks', 'a.png'));
+  t.is(output.width, 40);
+  t.is(output.height, 32);
+  let changed = 0;
+  for (let p = 0; p < 40 * 32; p++) {
+    for (let c = 0; c < 3; c++) {
+      if (mask.data[p] === 0) t.is(output.data[3 * p + c], input.data[3 * p + c]);
+      else if (output.data[3 * p + c] !== input.data[3 * p + c]) changed++;
+    }
+  }
+  t.true(changed > 0);
+});
+
+test.serial('a rerun keeps finished outputs (resume); --overwrite redoes them byte for byte', async (t) => {
+  const out = join(dir, 'out');
+  const before = await stat(join(out, 'a.png'));
+  const bytesBefore = await readFile(join(out, 'a.png'));
+  const lines: string[] = [];
+  const options: InpaintCommandOptions = { checkpoint, image: join(dir, 'images'), mask: join(dir, 'masks'), out, backend: 'wasm', progress: false };
+  await t.throwsAsync(runInpaintCommand(options, (l) => lines.push(l)), { instanceOf: BgfillError, message: '3 of 5 images failed (listed above)' });
+  t.true(lines.includes('2 outputs already exist: kept (--overwrite to redo)'), lines.join('\n'));
+  t.is((await stat(join(out, 'a.png'))).mtimeMs, before.mtimeMs);
+  await t.throwsAsync(runInpaintCommand({ ...options, overwrite: true }, () => {}), { instanceOf: BgfillError });
+  t.deepEqual(await readFile(join(out, 'a.png')), bytesBefore, 'same inputs, same bytes');
+});
+
+test.serial('--mask-from: the hole is the segmentation map thresholded, resized and dilated by @bgfill/masks', async (t) => {
+  // A soft 20×16 "person probability" map for a 40×32 image: a blob with graded edges.
+  const seg = new Uint8Array(20 * 16);
+  for (let y = 0; y < 16; y++) for (let x = 0; x < 20; x++) seg[y * 20 + x] = Math.max(0, Math.round(255 - 40 * Math.hypot(x - 9, y - 8)));
+  const segPath = join(dir, 'seg.png');
+  await sharp(seg, { raw: { width: 20, height: 16, channels: 1 } }).png().toFile(segPath);
+  const out = join(dir, 'from-seg.png');
+  await runInpaintCommand(
+    { checkpoint, image: join(dir, 'images', 'a.png'), maskFrom: segPath, threshold: '0.1', dilate: '3', out, backend: 'wasm', progress: false },
+    () => {},
+  );
+  const image = await readRgbImage(join(dir, 'images', 'a.png'));
+  const hole = dilate(await maskFromImage(segPath, { threshold: 0.1, size: { width: 40, height: 32 } }), { iterations: 3 });
+  const generator = await loadGenerator(checkpoint);
+  const expected = await inpaint(generator, image, hole);
+  generator.dispose();
+  const got = await readRgbImage(out);
+  t.deepEqual(got.data, expected.data);
+  let inside = 0;
+  for (let p = 0; p < hole.data.length; p++) inside += hole.data[p];
+  t.true(inside > 100 && inside < 40 * 32, `a real hole (${inside} px)`);
+});
+
+test.serial('a single image with passes, erosion, tiles and --save-raw writes both files', async (t) => {
+  const out = join(dir, 'single', 'a-filled.jpg');
+  const raw = join(dir, 'single', 'a.npy');
+  const summary = await runInpaintCommand(
+    { checkpoint, image: join(dir, 'images', 'a.png'), mask: join(dir, 'masks', 'a.png'), out, saveRaw: raw, passes: '2', erode: '3', tiles: '2x2', backend: 'wasm', progress: false },
+    () => {},
+  );
+  t.deepEqual(summary.written, [out]);
+  const meta = await sharp(out).metadata();
+  t.is(meta.format, 'jpeg');
+  t.is(meta.width, 40);
+  const npy = await readFile(raw);
+  const headerLength = npy.readUInt16LE(8);
+  t.regex(npy.subarray(10, 10 + headerLength).toString('latin1'), /'shape': \(1, 32, 40, 3\)/);
+  t.is(npy.length, 10 + headerLength + 32 * 40 * 3 * 4);
+});
+
+test.serial('--non-strict loads a checkpoint with an unexpected key and prints the warning; strict refuses it', async (t) => {
+  const generator = await loadGenerator(checkpoint);
+  const weights = await generatorWeights(generator);
+  generator.dispose();
+  weights.set('extra_head.weight', { shape: [2], dtype: 'float32', data: new Float32Array([1, 2]), layout: 'pytorch' });
+  const odd = join(dir, 'extra.safetensors');
+  await writeSafetensors(odd, weights);
+  const base = { checkpoint: odd, image: join(dir, 'images', 'a.png'), mask: join(dir, 'masks', 'a.png'), backend: 'wasm', progress: false };
+  await t.throwsAsync(runInpaintCommand({ ...base, out: join(dir, 'strict.png') }, () => {}), { instanceOf: BgfillError, message: /extra_head\.weight/ });
+  const lines: string[] = [];
+  await runInpaintCommand({ ...base, out: join(dir, 'lenient.png'), nonStrict: true }, (l) => lines.push(l));
+  t.true(lines.some((l) => l.startsWith('warning: ') && l.includes('extra_head.weight')), lines.join('\n'));
+  t.true((await stat(join(dir, 'lenient.png'))).isFile());
+});
+
+test('options are checked before anything loads', async (t) => {
+  const base = { checkpoint: 'nowhere.safetensors', image: 'nowhere.png', out: 'o.png' };
+  await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png', maskFrom: 's.png' }), { instanceOf: BgfillError, message: /exactly one of --mask/ });
+  await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png', tiles: '0x2' }), { instanceOf: BgfillError, message: /for tiles/ });
+  await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png', threshold: '1.5' }), { instanceOf: BgfillError, message: /--threshold/ });
+  await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png', passes: '0' }), { instanceOf: BgfillError, message: /--passes/ });
+  await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png', backend: 'gpu' }), { instanceOf: BgfillError, message: /--backend/ });
+  await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png' }), { instanceOf: BgfillError, message: /nowhere\.png: no such file or folder/ });
+});
