@@ -26,7 +26,10 @@ export interface MaskConfigInput {
 
 type PathSegment = string | number;
 
-/** `components[0].config.count` */
+/**
+ * A field path as written in error messages.
+ * @example formatConfigPath(['components', 0, 'config', 'count']) // 'components[0].config.count'
+ */
 export function formatConfigPath(path: ReadonlyArray<PathSegment>): string {
   let out = '';
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`;

@@ -76,12 +76,18 @@ export interface GenerateFolderResult {
   stats: MaskSetStats;
 }
 
-/** Digits in mask file names: 6, or more when the count needs them. */
+/**
+ * Digits in mask file names: 6, or more when the count needs them.
+ * @example maskFileDigits(1000) // 6; maskFileDigits(10_000_000) // 7
+ */
 export function maskFileDigits(count: number): number {
   return Math.max(6, String(Math.max(0, count - 1)).length);
 }
 
-/** `mask-000042.png` */
+/**
+ * The file name of mask `index`.
+ * @example maskFileName(42, 6) // 'mask-000042.png'
+ */
 export function maskFileName(index: number, digits: number): string {
   return `mask-${String(index).padStart(digits, '0')}.png`;
 }

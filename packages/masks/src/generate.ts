@@ -24,7 +24,10 @@ export interface MaskGenerator {
   readonly skipped: ReadonlyArray<SkippedFile>;
 }
 
-/** Check a mask index: a non-negative safe integer or a string key. */
+/**
+ * Check a mask index: a non-negative safe integer or a string key (throws a BgfillError otherwise).
+ * @example checkIndex(7); checkIndex('img/0001');
+ */
 export function checkIndex(index: number | string): number | string {
   if (typeof index === 'string') return index;
   if (!Number.isSafeInteger(index) || index < 0) throw invalidParameter('index', 'non-negative integer or string key', index);

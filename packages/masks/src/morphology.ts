@@ -240,7 +240,10 @@ export function invert(mask: Mask): Mask {
   return { width: mask.width, height: mask.height, data: complement(mask.data) };
 }
 
-/** OR `src` into `dst` in place (same size, 0/1 data); used to build unions without allocating. */
+/**
+ * OR `src` into `dst` in place (same size, 0/1 data); used to build unions without allocating.
+ * @example orInto(accumulator, strokes);
+ */
 export function orInto(dst: Mask, src: Mask): void {
   checkSameSize(dst, src);
   const n = dst.data.length;

@@ -26,7 +26,10 @@ export interface MaskFromImageOptions {
   size?: Size;
 }
 
-/** Check a threshold in [0, 1). */
+/**
+ * Check a threshold in [0, 1) (throws a BgfillError naming `name` otherwise).
+ * @example checkThreshold(0.1, '--threshold')
+ */
 export function checkThreshold(threshold: number, name = 'threshold'): number {
   if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0 || threshold >= 1) {
     throw invalidParameter(name, 'number in [0, 1)', threshold);

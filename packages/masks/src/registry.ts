@@ -32,7 +32,10 @@ export const STRATEGY_NAMES = [...(Object.keys(MASK_STRATEGIES) as ProceduralStr
 
 export type StrategyName = ProceduralStrategyName | 'mix' | 'union' | 'from-files';
 
-/** A procedural strategy by name, or undefined. */
+/**
+ * A procedural strategy by name, or undefined.
+ * @example proceduralStrategy('scribble')?.description
+ */
 export function proceduralStrategy(name: string): MaskStrategy<ProceduralConfig> | undefined {
   return Object.hasOwn(MASK_STRATEGIES, name)
     ? (MASK_STRATEGIES[name as ProceduralStrategyName] as unknown as MaskStrategy<ProceduralConfig>)

@@ -295,7 +295,10 @@ export function parseShortForm(text: string): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------------------------
 // Formatting
 
-/** JSON with object keys sorted (`strategy` first), so equal configs give equal text. */
+/**
+ * JSON with object keys sorted (`strategy` first), so equal configs give equal text.
+ * @example canonicalJson({ count: [0, 3], strategy: 'scribble' }) // '{"strategy":"scribble","count":[0,3]}'
+ */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
