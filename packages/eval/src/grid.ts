@@ -27,7 +27,11 @@ export interface GridGeometry {
 }
 
 const GAP = 4;
+/** Header height for one line of column label, and each further line. */
 const HEADER = 30;
+const LINE = 16;
+/** Most lines a column label wraps to. */
+const MAX_HEADER_LINES = 3;
 const LABEL_WIDTH = 116;
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
@@ -55,14 +59,16 @@ export function gridGeometry(layout: GridLayout): GridGeometry {
   const cellHeight = Math.max(1, ...all.map((i) => i.height));
   const cols = layout.columns.length;
   const rows = layout.rowLabels.length;
+  const headerLines = Math.max(1, ...layout.columns.map((c) => wrapLabel(c.label, headerChars(cellWidth)).length));
+  const headerHeight = HEADER + (headerLines - 1) * LINE;
   return {
     cellWidth,
     cellHeight,
     labelWidth: LABEL_WIDTH,
-    headerHeight: HEADER,
+    headerHeight,
     gap: GAP,
     width: LABEL_WIDTH + cols * (cellWidth + GAP) + GAP,
-    height: HEADER + rows * (cellHeight + GAP) + GAP,
+    height: headerHeight + rows * (cellHeight + GAP) + GAP,
   };
 }
 
@@ -80,14 +86,41 @@ function fit(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
+/** Characters of 13 px bold text that fit over a cell (about 8 px each). */
+function headerChars(cellWidth: number): number {
+  return Math.max(6, Math.floor(cellWidth / 8));
+}
+
+/**
+ * Break a label into lines of at most `max` characters at spaces (at most three lines; the last is cut with …).
+ * @example wrapLabel('epoch 3 (best, last)', 12) // ['epoch 3', '(best, last)']
+ */
+export function wrapLabel(label: string, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of label.split(/\s+/).filter(Boolean)) {
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= max) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line !== '') lines.push(line);
+  if (lines.length > MAX_HEADER_LINES) lines.splice(MAX_HEADER_LINES - 1, lines.length, lines.slice(MAX_HEADER_LINES - 1).join(' '));
+  return lines.map((l) => fit(l, max));
+}
+
 function labelsSvg(layout: GridLayout, g: GridGeometry): string {
   const parts: string[] = [];
-  const maxChars = Math.max(6, Math.floor(g.cellWidth / 7.5));
+  const maxChars = headerChars(g.cellWidth);
   layout.columns.forEach((column, c) => {
     const { left } = cellOrigin(g, 0, c);
-    parts.push(
-      `<text x="${left + g.cellWidth / 2}" y="${g.headerHeight - 10}" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(fit(column.label, maxChars))}</text>`,
-    );
+    const lines = wrapLabel(column.label, maxChars);
+    lines.forEach((line, k) => {
+      const y = g.headerHeight - 10 - (lines.length - 1 - k) * LINE;
+      parts.push(`<text x="${left + g.cellWidth / 2}" y="${y}" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(line)}</text>`);
+    });
   });
   layout.rowLabels.forEach((label, r) => {
     const { top } = cellOrigin(g, r, 0);

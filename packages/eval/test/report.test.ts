@@ -6,7 +6,7 @@ import * as vl from 'vega-lite';
 import { BgfillError, holeRatioBin, rngFor } from '@bgfill/masks';
 import { chooseBestEpoch } from '../src/best.js';
 import { scoreCacheKey, type ScoreCacheIdentity } from '../src/cache.js';
-import { cellOrigin, gridGeometry, maskedInput, renderComparisonGrid } from '../src/grid.js';
+import { cellOrigin, gridGeometry, maskedInput, renderComparisonGrid, wrapLabel } from '../src/grid.js';
 import { gridEpochLabel, parseGridEpochs, resolveGridEpochs } from '../src/grid-epochs.js';
 import type { RgbImage } from '../src/metrics/image.js';
 import { metricPlotSpec, plotPoints, renderSvg, svgToPng } from '../src/plot.js';
@@ -139,6 +139,16 @@ test('grid: each image lands pixel-exact in its cell; smaller images sit top-lef
   for (let y = 0; y < g.headerHeight; y++) for (let x = 0; x < g.width; x++) if (at(x, y)[0] < 128) inked++;
   t.true(inked > 20, 'header text drawn');
   await t.throwsAsync(renderComparisonGrid({ rowLabels: ['x'], columns: [{ label: 'a', images: a }] }), { instanceOf: BgfillError, message: /one per row/ });
+});
+
+test('column labels wrap at spaces to the cell width (three lines at most), taller header for them', (t) => {
+  t.deepEqual(wrapLabel('epoch 3 (best, last)', 12), ['epoch 3', '(best, last)']);
+  t.deepEqual(wrapLabel('ground truth', 12), ['ground truth']);
+  t.deepEqual(wrapLabel('a b c d e f g', 3), ['a b', 'c d', 'e …']);
+  const image = solid(96, 96, [0, 0, 0]);
+  const one = gridGeometry({ rowLabels: ['r'], columns: [{ label: 'truth', images: [image] }] });
+  const two = gridGeometry({ rowLabels: ['r'], columns: [{ label: 'epoch 12 (best, last)', images: [image] }] });
+  t.is(two.headerHeight - one.headerHeight, 16);
 });
 
 test('maskedInput paints the hole white and leaves known pixels', (t) => {

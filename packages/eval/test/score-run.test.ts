@@ -108,7 +108,8 @@ test('scores every checkpoint; the least-blurred epoch wins; numbers match metri
 
   // The grid: samples 0, 3, 6 (spread over 9); columns masked input, epoch 2 (best), 3 (last), 1, truth — pixel exact.
   const grid = await rawPixels(join(result.out, 'grid.png'));
-  const layout = { rowLabels: ['', '', ''], columns: Array.from({ length: 5 }, () => ({ label: '', images: recs.slice(0, 3).map((r) => r.image) })) };
+  const labels = ['masked input', 'epoch 2 (best)', 'epoch 3 (last)', 'epoch 1', 'ground truth'];
+  const layout = { rowLabels: ['', '', ''], columns: labels.map((label) => ({ label, images: recs.slice(0, 3).map((r) => r.image) })) };
   const g = gridGeometry(layout);
   t.is(grid.width, g.width);
   t.is(grid.height, g.height);
@@ -157,7 +158,9 @@ test('bgfill eval --run through the CLI declaration; eval pair keeps its own --o
   t.is(best.rule, 'l1');
   t.is(best.data.records, 4);
   const grid = await sharp(join(out, 'grid.png')).metadata();
-  t.is(grid.width, gridGeometry({ rowLabels: ['', ''], columns: Array.from({ length: 4 }, () => ({ label: '', images: [{ data: new Uint8Array(96 * 96 * 3), width: 96, height: 96, channels: 3 as const }] })) }).width);
+  const cell = { data: new Uint8Array(96 * 96 * 3), width: 96, height: 96, channels: 3 as const };
+  const expected = gridGeometry({ rowLabels: ['', ''], columns: ['masked input', 'epoch 2 (best)', 'epoch 1', 'ground truth'].map((label) => ({ label, images: [cell, cell] })) });
+  t.deepEqual([grid.width, grid.height], [expected.width, expected.height]);
 
   const fixtures = new URL('./fixtures/metrics-pairs/', import.meta.url).pathname;
   const pairOut = join(root, 'pair.json');

@@ -1,0 +1,99 @@
+// Issue 7: the HTML report opened from disk in headless Chromium (Debian's /usr/bin/chromium through playwright-core):
+// every image loads, the best epoch is marked in the table, the plot renders with a point per epoch, the console
+// stays clean (a fetch blocked by the report's Content-Security-Policy would show there), and a screenshot is kept
+// as a test artefact (test-artifacts/report.png). Without Chromium the test fails, saying how to install it.
+import test from 'ava';
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { scoreRun } from '../src/score-run.js';
+import { buildTinyBundle, fakePredictorFactory, tempDir, writeCheckpoint } from './score-fixtures.js';
+
+const CHROMIUM = process.env.BGFILL_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
+
+test('report.html in headless Chromium: images load, best epoch marked, plot drawn per epoch, no console errors', async (t) => {
+  try {
+    await access(CHROMIUM);
+  } catch {
+    t.fail(`Chromium is needed for the report browser test but ${CHROMIUM} does not exist: install it (apt-get install chromium) or set BGFILL_CHROMIUM to its path`);
+    return;
+  }
+  const root = await tempDir(t);
+  const bundle = await buildTinyBundle(join(root, 'bundle'), { pattern: '00[1-6]-*.jpg' });
+  const run = join(root, 'run');
+  const blur: Record<number, number> = { 1: 3, 2: 1.2, 3: 0.8, 4: 2 }; // σ ≤ 0.5 leaves 8-bit pixels unchanged in libvips
+  for (const [epoch, sigma] of Object.entries(blur)) await writeCheckpoint(run, Number(epoch), { blur: sigma });
+  await writeCheckpoint(run, 5, 'damaged');
+  const result = await scoreRun({ run, data: bundle, loadPredictor: fakePredictorFactory().factory, gridSamples: 3 });
+  t.is(result.best.epoch, 3);
+
+  const context = await chromium.launchPersistentContext(join(root, 'chromium-profile'), { executablePath: CHROMIUM, headless: true, args: ARGS });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+  page.on('request', (request) => requests.push(request.url()));
+  const url = pathToFileURL(result.files.report!).href;
+  const response = await page.goto(url, { waitUntil: 'load' });
+  t.truthy(response);
+
+  // Every image has decoded (naturalWidth > 0); the grid is the size of the PNG written beside the report.
+  const images = await page.$$eval('img', (els) => els.map((el) => ({ id: el.id, complete: el.complete, width: el.naturalWidth, height: el.naturalHeight })));
+  t.true(images.length >= 1);
+  for (const image of images) t.true(image.complete && image.width > 0 && image.height > 0, `image ${image.id} loaded`);
+  const { default: sharp } = await import('sharp');
+  const grid = await sharp(result.files.grid!).metadata();
+  t.deepEqual(
+    images.filter((i) => i.id === 'grid-image').map((i) => [i.width, i.height]),
+    [[grid.width, grid.height]],
+  );
+
+  // The best epoch is marked in the table, and only it.
+  const best = await page.$$eval('#scores-table tbody tr.best', (rows) => rows.map((r) => ({ epoch: r.getAttribute('data-epoch'), text: r.textContent ?? '' })));
+  t.deepEqual(best.map((b) => b.epoch), ['3']);
+  t.true(best[0].text.includes('★ best'));
+  t.is(await page.textContent('#best-epoch'), '3');
+  const rows = await page.$$eval('#scores-table tbody tr', (trs) => trs.map((r) => r.getAttribute('data-epoch')));
+  t.deepEqual(rows, ['1', '2', '3', '4']);
+  const highlighted = await page.$eval('#scores-table tbody tr.best td', (td) => getComputedStyle(td).backgroundColor);
+  const plain = await page.$eval('#scores-table tbody tr:not(.best) td', (td) => getComputedStyle(td).backgroundColor);
+  t.not(highlighted, plain);
+
+  // The plot: an inline SVG laid out on the page, with a point per epoch for each metric and a line per metric.
+  const plot = await page.$eval('#plot-figure svg', (svg) => {
+    const box = svg.getBoundingClientRect();
+    const points = Array.from(svg.querySelectorAll('path[aria-label^="epoch: "]')).map((p) => p.getAttribute('aria-label') ?? '');
+    const lines = Array.from(svg.querySelectorAll('.mark-line path')).filter((p) => (p.getAttribute('d') ?? '').length > 10).length;
+    return { width: box.width, height: box.height, points, lines };
+  });
+  t.true(plot.width > 300 && plot.height > 200);
+  for (const epoch of [1, 2, 3, 4]) {
+    t.is(plot.points.filter((p) => new RegExp(`^epoch: ${epoch}; mean: [^;]+; metric: `).test(p)).length, 6, `epoch ${epoch} points`);
+  }
+  t.is(plot.lines, 6);
+
+  // The damaged checkpoint is listed; nothing was fetched but the page itself; the console is clean.
+  t.regex((await page.textContent('#skipped + ul')) ?? '', /epoch 5/);
+  t.deepEqual(requests.filter((r) => !r.startsWith('data:')), [url]);
+  t.deepEqual(consoleErrors, []);
+
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+  await access(join(ARTIFACTS, 'report.png'));
+});
