@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { relative } from 'node:path';
-import { parseIntegerOption } from '@bgfill/masks';
+import { parseIntegerOption, parseNumberOption } from '@bgfill/masks';
 
 import { DEMO_DEFAULTS as D } from './demo-defaults.js';
 
@@ -17,6 +17,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--epochs <n>', 'training epochs (one checkpoint each)', String(D.epochs))
     .option('--steps-per-epoch <n>', 'training steps per epoch', String(D.stepsPerEpoch))
     .option('--batch-size <n>', 'images per training step', String(D.batchSize))
+    .option('--lr <rate>', 'generator learning rate', String(D.lr))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']).default(D.backend))
     .option('--masks <strategy>', 'mask strategy for training and for the fixed validation masks', D.masks)
     .option('--images <dir>', 'folder of scene photos to use instead of the embedded samples')
@@ -43,6 +44,7 @@ Example:
         epochs: int('--epochs', 'epochs', 1, 1000),
         stepsPerEpoch: int('--steps-per-epoch', 'stepsPerEpoch', 1, 1_000_000),
         batchSize: int('--batch-size', 'batchSize', 1, 1024),
+        lr: parseNumberOption(String(opts.lr), '--lr', 1e-8, 1),
         backend: String(opts.backend),
         seed: int('--seed', 'seed', 0, 2 ** 31 - 1),
         masks: String(opts.masks),

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { BgfillError, atomicWriteJson, generateMaskFolder, invalidParameter } from '@bgfill/masks';
 import { buildDataset } from '@bgfill/dataset';
 import { createPredictor, resolveTrainConfig, train } from '@bgfill/trainer';
-import { scoreRun } from '@bgfill/eval';
+import { msssimMinimumSide, scoreRun } from '@bgfill/eval';
 export { DEMO_DEFAULTS } from './demo-defaults.js';
 
 /** The embedded sample scenes (`samples/scenes/*.jpg`, 256×256 JPEG; credits in samples/CREDITS.md). */
@@ -21,6 +21,7 @@ export interface DemoOptions {
   epochs: number;
   stepsPerEpoch: number;
   batchSize: number;
+  lr: number;
   backend: string;
   seed: number;
   /** Mask strategy for online training masks and the validation split's fixed masks. */
@@ -125,13 +126,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       seed: options.seed,
       backend: options.backend,
       'generator.cnum': options.cnum,
+      'optimizer.lr': options.lr,
       shuffleBuffer: 64,
     },
     'bgfill demo',
   );
-  await train(config, { log: (line) => log(`  ${line}`), progress: options.progress });
+  // The full list of trainable tensors goes to the run's log; the demo shows the summary lines only.
+  await train(config, { log: (line) => (line.startsWith('    ') ? undefined : log(`  ${line}`)), progress: options.progress });
 
   step(4, 'eval: score every epoch on the val split, choose the best, write the report');
+  // MS-SSIM's standard 5 scales need images of 96² or more; smaller demo images use as many scales as fit.
+  let scales = 5;
+  while (scales > 1 && msssimMinimumSide(scales, 11) > options.size) scales--;
+  if (scales < 5) log(`  MS-SSIM over ${scales} scales: ${options.size}² is too small for the standard 5 (needs 96²)`);
   const scored = await scoreRun({
     run: paths.run,
     data: paths.bundle,
@@ -139,6 +146,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out: paths.eval,
     backend: options.backend,
     loadPredictor: (path, o) => createPredictor(path, o),
+    metrics: scales < 5 ? { msssim: { scales } } : undefined,
     progress: options.progress,
     log: (line) => log(`  ${line}`),
   });
