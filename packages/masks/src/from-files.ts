@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import { BgfillError, errorMessage } from './errors.js';
@@ -50,6 +49,8 @@ export interface SkippedFile {
 export async function resolveMaskPaths(
   paths: string | ReadonlyArray<string>,
 ): Promise<{ files: string[]; skipped: SkippedFile[] }> {
+  // fast-glob is loaded on first use, so importing this package stays light.
+  const fg = (await import('fast-glob')).default;
   const list = typeof paths === 'string' ? [paths] : paths;
   const files = new Set<string>();
   const skipped: SkippedFile[] = [];

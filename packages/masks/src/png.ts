@@ -1,8 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
-import sharp from 'sharp';
 import { BgfillError, badFile, errorMessage, invalidParameter } from './errors.js';
 import { checkSize, type Mask, type Size } from './mask.js';
 import { resizeNearest } from './resize.js';
+
+/** sharp (libvips) is loaded on first use, so importing this package (e.g. for `bgfill --help`) stays fast. */
+async function loadSharp() {
+  return (await import('sharp')).default;
+}
 
 /**
  * Encode a mask as an 8-bit, one-channel (greyscale) PNG: 255 = hole, 0 = known. Deterministic: the same mask gives
@@ -11,6 +15,7 @@ import { resizeNearest } from './resize.js';
  */
 export async function maskToPng(mask: Mask): Promise<Buffer> {
   checkSize(mask, 'mask');
+  const sharp = await loadSharp();
   const pixels = new Uint8Array(mask.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = mask.data[i] === 0 ? 0 : 255;
   return sharp(pixels, { raw: { width: mask.width, height: mask.height, channels: 1 } })
@@ -63,6 +68,7 @@ export async function maskFromImage(input: string | Buffer, options: MaskFromIma
     if (input.length === 0) throw badFile(name, 'empty buffer (0 bytes)');
     bytes = input;
   }
+  const sharp = await loadSharp();
   let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     // grey16 scales 8-bit samples by 257 exactly, so value / 65535 is the same fraction for every bit depth.

@@ -1,6 +1,10 @@
-import sharp from 'sharp';
 import { BgfillError, invalidParameter } from './errors.js';
 import type { Mask } from './mask.js';
+
+/** sharp (libvips) is loaded on first use, so importing this package (e.g. for `bgfill --help`) stays fast. */
+async function loadSharp() {
+  return (await import('sharp')).default;
+}
 
 /** An 8-bit RGB image, row-major, 3 bytes per pixel. */
 export interface RgbImage {
@@ -87,6 +91,7 @@ export function contactSheet(masks: ReadonlyArray<Mask>, options: ContactSheetOp
  */
 export async function contactSheetPng(masks: ReadonlyArray<Mask>, options: ContactSheetOptions = {}): Promise<Buffer> {
   const sheet = contactSheet(masks, options);
+  const sharp = await loadSharp();
   return sharp(sheet.data, { raw: { width: sheet.width, height: sheet.height, channels: 3 } })
     .png({ compressionLevel: 6, adaptiveFiltering: false })
     .toBuffer();
@@ -97,6 +102,7 @@ export async function contactSheetPng(masks: ReadonlyArray<Mask>, options: Conta
  * @example const img = await readRgbCover('places/0001.jpg', { width: 256, height: 256 });
  */
 export async function readRgbCover(file: string, size: { width: number; height: number }): Promise<RgbImage> {
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(file)
       .removeAlpha()
