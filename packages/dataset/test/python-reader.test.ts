@@ -31,7 +31,7 @@ interface PyRecord {
       const py = JSON.parse(execFileSync(python, [script, join(out, shard.file), join(out, shard.indexFile)], { encoding: 'utf8' })) as {
         records: PyRecord[];
       };
-      const ours = [];
+      const ours: Array<{ offset: number; length: number; record: ReturnType<typeof decodeRecord> }> = [];
       for await (const r of readTfRecords(join(out, shard.file))) ours.push({ offset: r.offset, length: r.length, record: decodeRecord(r.data) });
       t.is(py.records.length, ours.length, shard.file);
       py.records.forEach((p, i) => {
