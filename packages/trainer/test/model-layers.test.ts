@@ -37,7 +37,7 @@ function zeroInsertedKernel(kernel: tf.Tensor4D, r: number): tf.Tensor4D {
   return tf.slice(cols, [0, 0, 0, 0], [h, h, ci, co]) as tf.Tensor4D;
 }
 
-test('dilated convolutions equal tfjs’s native dilated conv2d, for sizes that are not multiples of the rate too', async (t) => {
+test('space-to-batch dilated convolutions equal tfjs’s native dilated conv2d, for sizes that are not multiples of the rate too', async (t) => {
   const cases: Array<[number, number, number, number]> = [
     // [height, width, rate, padding]
     [16, 16, 2, 2],
@@ -52,12 +52,15 @@ test('dilated convolutions equal tfjs’s native dilated conv2d, for sizes that 
     const x = random([2, h, w, 3], `x${h}${w}${r}`) as tf.Tensor4D;
     const kernel = random([3, 3, 3, 4], `k${h}${w}${r}`) as tf.Tensor4D;
     const bias = random([4], `b${h}`) as tf.Tensor1D;
-    const ours = conv2dTorch(x, kernel, bias, { stride: 1, padding: p, dilation: r });
+    const geometry = { stride: 1, padding: p, dilation: r };
+    const ours = conv2dTorch(x, kernel, bias, geometry, 'space-to-batch');
+    const auto = conv2dTorch(x, kernel, bias, geometry); // no tape: the native kernel
     const native = tf.add(tf.conv2d(x, kernel, 1, [[0, 0], [p, p], [p, p], [0, 0]], 'NHWC', [r, r]), bias);
     t.deepEqual(ours.shape, native.shape, `${h}×${w} rate ${r} pad ${p}`);
-    t.deepEqual(ours.shape.slice(1, 3), [convOutputSize(h, 3, { stride: 1, padding: p, dilation: r }), convOutputSize(w, 3, { stride: 1, padding: p, dilation: r })]);
+    t.deepEqual(ours.shape.slice(1, 3), [convOutputSize(h, 3, geometry), convOutputSize(w, 3, geometry)]);
     t.true((await maxDiff(ours, native)) < 1e-5, `${h}×${w} rate ${r} pad ${p}`);
-    tf.dispose([x, kernel, bias, ours, native]);
+    t.true((await maxDiff(auto, native)) < 1e-5, `auto, ${h}×${w} rate ${r} pad ${p}`);
+    tf.dispose([x, kernel, bias, ours, auto, native]);
   }
 });
 
@@ -74,6 +77,7 @@ test('strided and padded convolutions follow PyTorch’s size rule ⌊(n + 2p �
 });
 
 test('dilated convolution gradients (input and kernel) equal those of a zero-inserted dense kernel', async (t) => {
+  // Under a tape, 'auto' takes the space-to-batch path (tfjs's own dilated Conv2D has no gradient).
   for (const [h, r] of [[9, 2], [10, 4], [6, 3]] as const) {
     const x = random([2, h, h, 2], `gx${h}`) as tf.Tensor4D;
     const kernel = random([3, 3, 2, 3], `gk${h}`) as tf.Tensor4D;

@@ -1,6 +1,6 @@
 import { atomicWriteFile, badFile, invalidParameter } from '@bgfill/masks';
 import { readSource } from './torch-reader.js';
-import { DTYPE_BYTES, elementCount, toLayout, weightBytes, weightDataFromBytes, type WeightDType, type WeightMap } from './weight-tensor.js';
+import { DTYPE_BYTES, elementCount, toLayout, weightBytes, weightDataView, type WeightDType, type WeightMap } from './weight-tensor.js';
 
 /**
  * The safetensors format (huggingface/safetensors, docs "format"): an 8-byte little-endian header length N, N
@@ -30,6 +30,7 @@ const MAX_HEADER_BYTES = 100_000_000;
 
 /**
  * Read a `.safetensors` file (or bytes): weights in file order (tagged PyTorch layout) and the `__metadata__`.
+ * Tensor data are views of the file's bytes where alignment allows (treat them as read-only).
  * Validates the header (dtypes, shapes, offsets in bounds, sizes matching, no overlaps) and names the file in errors.
  * @example
  * const { weights, metadata } = await readSafetensors('model.safetensors');
@@ -89,7 +90,8 @@ export function parseSafetensors(bytes: Uint8Array, source: string): { weights: 
   }
   const weights: WeightMap = new Map();
   for (const { name, dtype, shape, begin, end } of entries) {
-    weights.set(name, { shape, dtype, data: weightDataFromBytes(buffer.subarray(begin, end), dtype), layout: 'pytorch' });
+    // Views into the file's bytes where aligned (the usual case: 8-byte-padded header, packed tensors).
+    weights.set(name, { shape, dtype, data: weightDataView(buffer.subarray(begin, end), dtype), layout: 'pytorch' });
   }
   return { weights, metadata };
 }

@@ -15,7 +15,8 @@ const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 export async function readSource(input: string | Uint8Array, what: string): Promise<{ bytes: Uint8Array; source: string }> {
   if (typeof input !== 'string') return { bytes: input, source: `<${what} bytes>` };
   try {
-    return { bytes: new Uint8Array(await readFile(input)), source: input };
+    const buffer = await readFile(input);
+    return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), source: input };
   } catch (err) {
     throw badFile(input, `cannot read (${errorMessage(err)})`, err);
   }

@@ -1,4 +1,4 @@
-import { DTYPE_BYTES, elementCount, weightDataFromBytes, type WeightDType, type WeightTensor } from './weight-tensor.js';
+import { DTYPE_BYTES, elementCount, weightDataFromBytes, weightDataView, type WeightDType, type WeightTensor } from './weight-tensor.js';
 
 /** PyTorch storage class names (as pickled: `torch.FloatStorage`, …) and the dtypes they hold. */
 export const STORAGE_DTYPES: Readonly<Record<string, WeightDType>> = {
@@ -113,7 +113,10 @@ export function materialize(tensor: TorchTensor): WeightTensor {
       }
     }
   }
-  const data = weightDataFromBytes(out, dtype);
+  // A contiguous tensor that owns its whole storage (the usual state_dict case) is a view of the unzipped record;
+  // one sharing a storage with others gets its own copy (a gathered one already is), so that no two tensors alias.
+  const whole = contiguous && elementOffset === 0 && count * size === bytes.length && storage === tensor.storage;
+  const data = whole || !contiguous ? weightDataView(out, dtype) : weightDataFromBytes(out, dtype);
   if (dtype === 'float64') return { shape, dtype: 'float32', data: Float32Array.from(data as Float64Array), layout: 'pytorch' };
   return { shape, dtype, data, layout: 'pytorch' };
 }

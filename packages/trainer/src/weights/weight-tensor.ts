@@ -87,6 +87,38 @@ export function weightDataFromBytes(bytes: Uint8Array, dtype: WeightDType): Weig
   return data;
 }
 
+/**
+ * The elements of little-endian bytes as a typed array of `dtype`: a view of the same memory when the bytes are
+ * aligned for it (no copy; the view keeps the whole underlying buffer alive), else an aligned copy.
+ * @example
+ * weightDataView(fileBytes.subarray(begin, end), 'float32')
+ */
+export function weightDataView(bytes: Uint8Array, dtype: WeightDType): WeightData {
+  const size = DTYPE_BYTES[dtype];
+  if (!HOST_IS_LITTLE_ENDIAN || bytes.byteOffset % size !== 0 || bytes.byteLength % size !== 0) return weightDataFromBytes(bytes, dtype);
+  const length = bytes.byteLength / size;
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(bytes.buffer, bytes.byteOffset, length);
+    case 'float16':
+    case 'bfloat16':
+      return new Uint16Array(bytes.buffer, bytes.byteOffset, length);
+    case 'float64':
+      return new Float64Array(bytes.buffer, bytes.byteOffset, length);
+    case 'int64':
+      return new BigInt64Array(bytes.buffer, bytes.byteOffset, length);
+    case 'int32':
+      return new Int32Array(bytes.buffer, bytes.byteOffset, length);
+    case 'int16':
+      return new Int16Array(bytes.buffer, bytes.byteOffset, length);
+    case 'int8':
+      return new Int8Array(bytes.buffer, bytes.byteOffset, length);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, length);
+  }
+}
+
 /** The bytes of a tensor's data (a view, little-endian on the supported hosts). */
 export function weightBytes(tensor: WeightTensor): Uint8Array {
   return new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
