@@ -20,7 +20,7 @@ import {
 } from '../src/train/checkpoint.js';
 import { epochDirName, listEpochs, removeStaleTemporaries, writeEpochDir } from '../src/train/epoch-dir.js';
 import { RunLog, parseLog } from '../src/train/run-log.js';
-import { composeGrid, writeSampleGrid } from '../src/train/samples.js';
+import { composeGrid, scaleNearest, writeSampleGrid } from '../src/train/samples.js';
 
 test.before(async () => {
   await tf.setBackend('cpu');
@@ -187,6 +187,18 @@ test('the run log is cut back to a checkpoint, dropping a torn last line', async
   t.deepEqual(entries.map((e) => `${e.type}${e.step}`), ['step1', 'step2', 'step3', 'epoch3', 'step4']);
 });
 
+test('nearest enlargement repeats each pixel factor × factor times', (t) => {
+  const img = { data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), width: 2, height: 2 };
+  const big = scaleNearest(img, 3);
+  t.deepEqual([big.width, big.height], [6, 6]);
+  for (let y = 0; y < 6; y++) {
+    for (let x = 0; x < 6; x++) {
+      const src = (Math.floor(y / 3) * 2 + Math.floor(x / 3)) * 3;
+      t.deepEqual(Array.from(big.data.subarray((y * 6 + x) * 3, (y * 6 + x) * 3 + 3)), Array.from(img.data.subarray(src, src + 3)));
+    }
+  }
+});
+
 test('sample grid: rows and columns land where expected with a border', async (t) => {
   const cell = (v: number) => ({ data: new Uint8Array(4 * 3 * 3).fill(v), width: 4, height: 3 });
   const grid = composeGrid([[cell(10), cell(20)], [cell(30), cell(40)]]);
@@ -201,5 +213,8 @@ test('sample grid: rows and columns land where expected with a border', async (t
   const path = join(await tmp(), 'samples.png');
   await writeSampleGrid(path, { inputs: [cell(1)], outputs: [cell(2)], targets: [cell(3)] });
   const meta = await sharp(path).metadata();
-  t.deepEqual([meta.format, meta.width, meta.height], ['png', 8, 3 * 3 + 4 * 2]);
+  // 4×3 cells are enlarged 32× (to 128 px) before the grid is laid out
+  t.deepEqual([meta.format, meta.width, meta.height], ['png', 128 + 4, 3 * 96 + 4 * 2]);
+  const { data: px, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
+  t.deepEqual([px[(2 * info.width + 2) * 3], px[((2 + 96 + 2) * info.width + 2 + 127) * 3], px[((4 + 2 * 96 + 4) * info.width + 70) * 3]], [1, 2, 3]);
 });

@@ -35,6 +35,31 @@ export function composeGrid(rows: readonly (readonly RgbPixels[])[]): RgbPixels 
   return { data: out, width, height };
 }
 
+/** Cells smaller than this are enlarged (nearest neighbour, integer factor) so that 32² or 64² crops stay legible. */
+const MIN_CELL_SIDE = 128;
+
+/**
+ * Enlarge an image by an integer factor, nearest neighbour.
+ * @example scaleNearest({ data, width: 32, height: 32 }, 4).width // 128
+ */
+export function scaleNearest(image: RgbPixels, factor: number): RgbPixels {
+  if (factor === 1) return image;
+  const width = image.width * factor;
+  const height = image.height * factor;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const src = Math.floor(y / factor) * image.width;
+    for (let x = 0; x < width; x++) {
+      const from = (src + Math.floor(x / factor)) * 3;
+      const to = (y * width + x) * 3;
+      data[to] = image.data[from];
+      data[to + 1] = image.data[from + 1];
+      data[to + 2] = image.data[from + 2];
+    }
+  }
+  return { data, width, height };
+}
+
 /** The masked input as a person sees it: hole pixels painted white. */
 export function paintHoles(image: RgbPixels, mask: Uint8Array): RgbPixels {
   const data = Uint8Array.from(image.data);
@@ -44,13 +69,16 @@ export function paintHoles(image: RgbPixels, mask: Uint8Array): RgbPixels {
 
 /**
  * Write `samples.png`: row 1 the masked inputs (holes white), row 2 the network's composites, row 3 the targets.
+ * Cells under 128 px are enlarged by an integer factor (nearest neighbour).
  * @example await writeSampleGrid('run/epoch-0001/samples.png', { inputs, outputs, targets })
  */
 export async function writeSampleGrid(
   path: string,
   rows: { inputs: readonly RgbPixels[]; outputs: readonly RgbPixels[]; targets: readonly RgbPixels[] },
 ): Promise<void> {
-  const grid = composeGrid([rows.inputs, rows.outputs, rows.targets]);
+  const { width, height } = rows.targets[0];
+  const factor = Math.max(1, Math.ceil(MIN_CELL_SIDE / Math.max(width, height)));
+  const grid = composeGrid([rows.inputs, rows.outputs, rows.targets].map((row) => row.map((cell) => scaleNearest(cell, factor))));
   const png = await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: 3 } }).png().toBuffer();
   await atomicWriteFile(path, png);
 }
