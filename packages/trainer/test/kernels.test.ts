@@ -1,8 +1,10 @@
 // bgfill's custom kernels and gradient overrides against TensorFlow.js's own reference implementations:
-// the wasm Conv2DBackpropFilter against the cpu backend's kernel (stock tfjs) on random geometries, and the
-// Mean/Sum gradient overrides against the stock gradient functions (bit for bit) and against values computed in JS.
+// the wasm Conv2DBackpropFilter against the cpu backend's kernel (stock tfjs) on random geometries, the replaced
+// wasm SpaceToBatchND/BatchToSpaceND against the cpu kernels, and the Mean/Sum gradient overrides against the
+// stock gradient functions (bit for bit) and against values computed in JS.
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import { rngFor } from '@bgfill/masks';
 import { initBackend } from '../src/backend/init-backend.js';
@@ -17,6 +19,10 @@ const stock: Record<'Mean' | 'Sum', GradConfig> = {
   Mean: tf.getGradient('Mean')!,
   Sum: tf.getGradient('Sum')!,
 };
+
+/** tfjs-backend-wasm's own kernels (registered on import above), before bgfill replaces them. */
+const stockSpaceToBatch = tf.getKernel('SpaceToBatchND', 'wasm');
+const stockBatchToSpace = tf.getKernel('BatchToSpaceND', 'wasm');
 
 test.before(async () => {
   await initBackend('wasm', { threads: 1 });
@@ -266,11 +272,50 @@ for (const backend of ['cpu', 'wasm']) {
   }
 }
 
+test.serial('wasm SpaceToBatchND / BatchToSpaceND (replaced) equal the cpu kernels, values and gradients', async (t) => {
+  const rng = rngFor('kernels-test', 'space-batch');
+  for (let i = 0; i < 16; i++) {
+    const bh = [1, 2, 3, 4, 8][rng.int(0, 4)];
+    const bw = i % 3 === 0 ? bh : [1, 2, 4][rng.int(0, 2)];
+    const [pt, pl] = [rng.int(0, 5), rng.int(0, 5)];
+    const h = rng.int(3, 20);
+    const w = rng.int(3, 20);
+    // Bottom/right padding makes the padded size a multiple of the block, as model/conv.ts does.
+    const pads: [[number, number], [number, number]] = [[pt, (bh - ((h + pt) % bh)) % bh], [pl, (bw - ((w + pl) % bw)) % bw]];
+    const x = randomTensor([rng.int(1, 3), h, w, rng.int(1, 6)], `s2b-x${i}`) as tf.Tensor4D;
+    const crops: [[number, number], [number, number]] = [[rng.int(0, 1), rng.int(0, 1)], [rng.int(0, 1), 0]];
+    const both = () =>
+      tf.tidy(() => {
+        const s = tf.spaceToBatchND(x, [bh, bw], pads);
+        const back = tf.batchToSpaceND(s, [bh, bw], crops);
+        const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.batchToSpaceND(tf.spaceToBatchND(v as tf.Tensor4D, [bh, bw], pads), [bh, bw], crops), back)))(x);
+        return [s.dataSync(), back.dataSync(), g.dataSync(), s.shape, back.shape] as const;
+      });
+    await tf.setBackend('cpu');
+    const want = both();
+    await tf.setBackend('wasm');
+    const got = both();
+    const label = `case ${i}: x [${x.shape}] block ${bh}×${bw} pads ${JSON.stringify(pads)} crops ${JSON.stringify(crops)}`;
+    t.deepEqual(got[3], want[3], `${label}: spaceToBatch shape`);
+    t.deepEqual(got[4], want[4], `${label}: batchToSpace shape`);
+    t.deepEqual(Array.from(got[0]), Array.from(want[0]), `${label}: spaceToBatch values`);
+    t.deepEqual(Array.from(got[1]), Array.from(want[1]), `${label}: batchToSpace values`);
+    t.true(maxAbsDiff(got[2], want[2]) < 1e-5, `${label}: gradient`);
+    x.dispose();
+  }
+  // The replacement really is installed (so the comparison above ran through it).
+  t.truthy(stockSpaceToBatch);
+  t.not(tf.getKernel('SpaceToBatchND', 'wasm')?.kernelFunc, stockSpaceToBatch?.kernelFunc);
+  t.not(tf.getKernel('BatchToSpaceND', 'wasm')?.kernelFunc, stockBatchToSpace?.kernelFunc);
+});
+
 test('registerBgfillKernels is idempotent', (t) => {
   registerBgfillKernels();
   const kernel = tf.getKernel('Conv2DBackpropFilter', 'wasm');
+  const s2b = tf.getKernel('SpaceToBatchND', 'wasm');
   const mean = tf.getGradient('Mean');
   t.notThrows(() => registerBgfillKernels());
   t.is(tf.getKernel('Conv2DBackpropFilter', 'wasm'), kernel);
+  t.is(tf.getKernel('SpaceToBatchND', 'wasm'), s2b);
   t.is(tf.getGradient('Mean'), mean);
 });

@@ -8,7 +8,8 @@ export {
   candidatesFor,
 } from './backend-name.js';
 export { initBackend, type InitBackendOptions, type BackendInfo } from './init-backend.js';
-export { registerBgfillKernels, BGFILL_KERNELS } from './register-kernels.js';
+export { registerBgfillKernels, BGFILL_KERNELS, BGFILL_REPLACED_KERNELS } from './register-kernels.js';
+export { spaceToBatch4d, batchToSpace4d, spaceBatchKernels } from './space-batch-kernels.js';
 export { conv2dFilterGradient, conv2DBackpropFilterKernel, filterGradientGeometry } from './conv-filter-gradient.js';
 export { meanGradient, sumGradient } from './reduction-gradients.js';
 export { defaultWasmThreads, MAX_WASM_THREADS } from './wasm-threads.js';

@@ -67,6 +67,7 @@ export async function initBackend(requested: BackendRequest, options: InitBacken
     const result: LoadResult = cached !== undefined && (await tf.setBackend(name)) ? { ok: true, detail: cached } : await loaders[name](options);
     if (result.ok) {
       ready.set(name, result.detail);
+      registerBgfillKernels(); // again: the backend's own kernels are registered now, so replacements apply
       await tf.ready();
       const reason = skipped.length === 0 ? result.detail : `${result.detail}; skipped ${skipped.join('; ')}`;
       return { name, reason, deterministic: isDeterministic(name) };
