@@ -220,3 +220,22 @@ test('rerunning a finished build keeps every shard; a different build into the s
   t.deepEqual(await snapshot(out), before);
   await t.throwsAsync(buildDataset({ ...options, seed: 99 }), { instanceOf: BgfillError, message: /different (bundle|build)/ });
 });
+
+test('odd inputs (CMYK, 16-bit, grey, RGBA, EXIF-rotated) all become 3-channel sRGB records of the target size', async (t) => {
+  const root = await tempDir(t);
+  const input = join(root, 'odd');
+  const rgb = await sharp({ create: { width: 90, height: 70, channels: 3, background: { r: 200, g: 80, b: 30 } } }).png().toBuffer();
+  await writeImage(join(input, 'cmyk.jpg'), await sharp(rgb).toColourspace('cmyk').jpeg().toBuffer());
+  await writeImage(join(input, 'deep.png'), await sharp(rgb).toColourspace('rgb16').png().toBuffer());
+  await writeImage(join(input, 'grey.jpg'), await sharp(rgb).toColourspace('b-w').jpeg().toBuffer());
+  await writeImage(join(input, 'alpha.png'), await sharp(rgb).ensureAlpha(0.5).png().toBuffer());
+  await writeImage(join(input, 'rotated.jpg'), await sharp(rgb).withMetadata({ orientation: 8 }).jpeg().toBuffer());
+  const out = join(root, 'bundle');
+  const result = await buildDataset({ source: 'folder', input, out, size: 64, labels: 'none', progress: false });
+  t.is(result.records, 5);
+  t.is(result.rejected, 0);
+  for (const r of await splitRecords(out, 'train')) {
+    const meta = await sharp(r.encoded).metadata();
+    t.deepEqual([meta.width, meta.height, meta.channels, meta.space, meta.depth, meta.hasAlpha], [64, 64, 3, 'srgb', 'uchar', false], r.filename);
+  }
+});

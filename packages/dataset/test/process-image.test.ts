@@ -65,6 +65,13 @@ test('EXIF orientation is applied: a stored landscape with orientation 6 comes o
   t.deepEqual(pixel(img, 32, 5), [255, 0, 0], 'top is the stored left (red)');
   t.deepEqual(pixel(img, 32, 90), [0, 0, 255], 'bottom is the stored right (blue)');
   t.is((await sharp(out.encoded).metadata()).orientation, undefined, 'no orientation tag left to apply twice');
+  // The same as an EXIF-rotated JPEG (lossy, so colours within a tolerance).
+  const jpeg = await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
+  t.is((await sharp(jpeg).metadata()).orientation, 6);
+  const fromJpeg = await rgbOf((await processImage(jpeg, 'k', opts({ keepSize: true }))).encoded);
+  t.deepEqual([fromJpeg.width, fromJpeg.height], [64, 96]);
+  near(t, pixel(fromJpeg, 32, 5), [255, 0, 0], 40, 'JPEG top');
+  near(t, pixel(fromJpeg, 32, 90), [0, 0, 255], 40, 'JPEG bottom');
 });
 
 test('CMYK JPEG becomes sRGB RGB of about the same colour', async (t) => {
