@@ -138,7 +138,10 @@ export function parseTrainConfig(input: unknown, source = 'config'): TrainConfig
   return result.data;
 }
 
-/** Read a JSON config file (any subset of the fields) without validating it yet. */
+/**
+ * Read a JSON config file (any subset of the fields) without validating it yet.
+ * @example resolveTrainConfig(await readConfigFile('train.json'), { epochs: 3 }, 'train.json')
+ */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {

@@ -27,6 +27,7 @@ export function maskedL1(
 /**
  * The discriminator's hinge loss halves (Lim & Ye 2017; DeepFill v2 via neuralgym's `gan_hinge_loss`):
  * real = mean(relu(1 − D(x))), fake = mean(relu(1 + D(G(z)))); the discriminator minimises (real + fake) / 2.
+ * @example const { real, fake } = hingeDiscriminatorLoss(d.apply(target, mask), d.apply(composite, mask));
  */
 export function hingeDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Tensor): { real: tf.Scalar; fake: tf.Scalar } {
   return {
@@ -35,7 +36,10 @@ export function hingeDiscriminatorLoss(realScores: tf.Tensor, fakeScores: tf.Ten
   };
 }
 
-/** The generator's hinge loss: −mean(D(G(z))). */
+/**
+ * The generator's hinge loss: −mean(D(G(z))).
+ * @example hingeGeneratorLoss(discriminator.apply(composite, mask))
+ */
 export function hingeGeneratorLoss(fakeScores: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(fakeScores)) as tf.Scalar);
 }
@@ -43,7 +47,10 @@ export function hingeGeneratorLoss(fakeScores: tf.Tensor): tf.Scalar {
 /** A differentiable per-image similarity in [0, 1] (MS-SSIM), injected so the step does not own metric code. */
 export type SimilarityFn = (pred: tf.Tensor4D, target: tf.Tensor4D) => tf.Tensor1D;
 
-/** 1 − mean similarity over the batch. */
+/**
+ * 1 − mean similarity over the batch.
+ * @example dissimilarityLoss((p, q) => msssimTensor(p, q, { dataRange: 2, scales: 3 }), refined, target)
+ */
 export function dissimilarityLoss(similarity: SimilarityFn, pred: tf.Tensor4D, target: tf.Tensor4D): tf.Scalar {
   return tf.tidy(() => tf.sub(1, tf.mean(similarity(pred, target))) as tf.Scalar);
 }

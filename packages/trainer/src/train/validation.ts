@@ -9,6 +9,7 @@ import type { TrainableGenerator } from './step.js';
  * The fixed validation images of a run: the first N records of the validation split, centre-cropped to the
  * training crop, with their stored masks (a bundle's validation split carries fixed masks) or else online masks
  * of index `val-<i>` — the same in every epoch.
+ * @example const items = examples.map((ex, i) => validationItem(ex, i, 64, maskFor));
  */
 export function validationItem(example: SourceExample, i: number, crop: number | null, maskFor?: (size: Size, index: string) => Mask): TrainItem {
   const { width, height, data } = example.image;
@@ -33,6 +34,7 @@ export interface ValidationResult {
 /**
  * Run the generator in inference mode on the validation items, write `samples.png` into `dir`
  * (masked input | output | target rows) and return the L1 of the composites.
+ * @example const { l1, l1Hole } = await renderValidation(generator, items, 'run/epoch-0001', 'samples.png');
  */
 export async function renderValidation(generator: TrainableGenerator, items: readonly TrainItem[], dir: string, file: string): Promise<ValidationResult> {
   const { images, masks } = toBatchTensors(items);
