@@ -17,6 +17,11 @@ export function createProgram(): Command {
 
 /** Run the CLI; returns the exit code. User errors print their message only; bugs print a stack. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // `bgfill … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = createProgram();
   try {
     await program.parseAsync([...argv]);
