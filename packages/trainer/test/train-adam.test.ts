@@ -58,6 +58,10 @@ test('saved state restores an optimizer that continues identically; names outsid
   t.deepEqual(Array.from(p2.get('a')!.dataSync()), Array.from(p1.get('a')!.dataSync()), 'bit-identical continuation');
   t.deepEqual(Array.from(p1.get('b')!.dataSync()), Array.from(new Float32Array(ref.initial.b)), 'b not in the list: unchanged');
   t.throws(() => adam2.loadState(new Map(), 1, 'opt.safetensors'), { message: /opt\.safetensors: .*missing a\.exp_avg/ });
+  // a parameter without a gradient (not connected to the loss) is skipped, as PyTorch skips grad None
+  const before = Array.from(p2.get('a')!.dataSync());
+  adam2.apply({}, ref.lr);
+  t.deepEqual(Array.from(p2.get('a')!.dataSync()), before);
   adam1.dispose();
   adam2.dispose();
   tf.dispose([...p1.values(), ...p2.values()]);

@@ -40,7 +40,10 @@ export class Adam {
     }
   }
 
-  /** Apply one update with these gradients (every trainable name must have one) at learning rate `lr`. */
+  /**
+   * Apply one update at learning rate `lr`. A name without a gradient (no path from the loss to it, which
+   * tf.variableGrads reports by omission) is skipped, moments untouched, as PyTorch skips a parameter whose grad is None.
+   */
   apply(grads: Readonly<Record<string, tf.Tensor>>, lr: number): void {
     const [b1, b2] = this.options.betas;
     this.step += 1;
@@ -51,7 +54,7 @@ export class Adam {
     tf.tidy(() => {
       for (const name of this.names) {
         const g = grads[name];
-        if (!g) throw new BgfillError(`Adam: no gradient for ${name}`);
+        if (!g) continue;
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         const p = this.params.get(name)!;
