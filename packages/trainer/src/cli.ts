@@ -4,6 +4,7 @@ import { registerTrainCommand } from './train/cli-train.js';
 /**
  * `bgfill inpaint`: options only. The work happens in ./inference/run-inpaint.js, imported inside the action so
  * that `bgfill --help` does not load TensorFlow.js.
+ * @example registerInpaintCommand(new Command('bgfill'))
  */
 export function registerInpaintCommand(program: Command): void {
   program
@@ -35,7 +36,10 @@ export function registerInpaintCommand(program: Command): void {
     });
 }
 
-/** Adds the trainer's commands: `bgfill inpaint` (and `bgfill train`, from ./train/cli-train.js). */
+/**
+ * Adds the trainer's commands: `bgfill inpaint` (and `bgfill train`, from ./train/cli-train.js).
+ * @example registerTrainerCommands(program); // in packages/cli/src/commands.ts
+ */
 export function registerTrainerCommands(program: Command): void {
   registerInpaintCommand(program);
   registerTrainCommand(program);

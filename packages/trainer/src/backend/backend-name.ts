@@ -31,7 +31,10 @@ export function parseBackendRequest(value: unknown, name = 'backend'): BackendRe
   throw invalidParameter(name, `one of auto, ${BACKEND_PREFERENCE.join(', ')}`, value);
 }
 
-/** The backends to try, in order, for a request. */
+/**
+ * The backends to try, in order, for a request.
+ * @example candidatesFor('tensorflow') // → ['tensorflow', 'wasm', 'cpu']
+ */
 export function candidatesFor(request: BackendRequest): BackendName[] {
   if (request === 'auto') return [...BACKEND_PREFERENCE];
   return BACKEND_PREFERENCE.slice(BACKEND_PREFERENCE.indexOf(request));

@@ -82,6 +82,7 @@ export function filterGradientGeometry(
 /**
  * Compute dw with the backend's kernels. `x` is [B, H, W, Cin] and `dy` [B, Ho, Wo, Cout], both NHWC.
  * Returns a new TensorInfo of shape `filterShape` owned by the backend.
+ * @example const dw = conv2dFilterGradient('wasm', backend, x, dy, { strides: 1, pad: 'same', filterShape: [3, 3, 4, 8] });
  */
 export function conv2dFilterGradient(
   backendName: string,

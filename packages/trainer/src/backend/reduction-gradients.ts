@@ -31,7 +31,10 @@ function broadcastBack(dy: Tensor, xShape: readonly number[], keptShape: number[
   return keptShape.every((d, i) => d === xShape[i]) ? reshaped : tf.broadcastTo(reshaped, xShape as number[]);
 }
 
-/** Gradient of Sum: dy broadcast back over the reduced axes. */
+/**
+ * Gradient of Sum: dy broadcast back over the reduced axes.
+ * @example tf.registerGradient(sumGradient)
+ */
 export const sumGradient: GradConfig = {
   kernelName: 'Sum',
   inputsToSave: ['x'],
@@ -42,7 +45,10 @@ export const sumGradient: GradConfig = {
   },
 };
 
-/** Gradient of Mean: dy ÷ (number of reduced elements), broadcast back over the reduced axes. */
+/**
+ * Gradient of Mean: dy ÷ (number of reduced elements), broadcast back over the reduced axes.
+ * @example tf.registerGradient(meanGradient)
+ */
 export const meanGradient: GradConfig = {
   kernelName: 'Mean',
   inputsToSave: ['x'],

@@ -40,6 +40,7 @@ function chain(backend: KernelBackend, input: TensorInfo, steps: Array<(t: Tenso
 /**
  * spaceToBatchND(x [N, H, W, C], [bh, bw], [[pt, pb], [pl, pr]]) → [bh·bw·N, (H+pt+pb)/bh, (W+pl+pr)/bw, C].
  * Exported for tests; `backendName` names whose Transpose/Reshape/PadV2 kernels to use.
+ * @example const blocks = spaceToBatch4d('wasm', tf.backend(), x, [4, 4], [[4, 4], [4, 4]]);
  */
 export function spaceToBatch4d(backendName: string, backend: KernelBackend, x: TensorInfo, block: [number, number], paddings: [[number, number], [number, number]]): TensorInfo {
   const call = caller(backendName, backend);
@@ -62,6 +63,7 @@ export function spaceToBatch4d(backendName: string, backend: KernelBackend, x: T
 
 /**
  * batchToSpaceND(x [bh·bw·N, Hr, Wr, C], [bh, bw], [[ct, cb], [cl, cr]]) → [N, Hr·bh − ct − cb, Wr·bw − cl − cr, C].
+ * @example const y = batchToSpace4d('wasm', tf.backend(), blocks, [4, 4], [[0, 0], [0, 0]]);
  */
 export function batchToSpace4d(backendName: string, backend: KernelBackend, x: TensorInfo, block: [number, number], crops: [[number, number], [number, number]]): TensorInfo {
   const call = caller(backendName, backend);

@@ -133,7 +133,10 @@ interface PThreadRegistry {
   runningWorkers?: EmscriptenWorker[];
 }
 
-/** Let the process exit while the wasm thread pool is alive (its workers are idle between kernels). */
+/**
+ * Let the process exit while the wasm thread pool is alive (its workers are idle between kernels).
+ * @example await tf.setBackend('wasm'); unrefWasmWorkers(tf.backend());
+ */
 export function unrefWasmWorkers(backend: tf.KernelBackend): void {
   const registry = (backend as unknown as { wasm?: { PThread?: PThreadRegistry } }).wasm?.PThread;
   if (!registry) return;

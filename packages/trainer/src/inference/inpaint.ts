@@ -39,6 +39,7 @@ export interface InpaintResult {
 /**
  * Run the network once on an image of any size: reflect-pad image and mask to multiples of the network's
  * `requiredMultiple`, take the refined output, crop back. `image` is HWC float32 in −1…1, `hole` one byte per pixel.
+ * @example const refined = await refineOnce(generator, toNetRange(image.data), hole, image.width, image.height);
  */
 export async function refineOnce(net: InpaintNetwork, image: Float32Array, hole: Uint8Array, width: number, height: number): Promise<Float32Array> {
   const pad = paddingToMultiple(width, height, net.requiredMultiple);

@@ -73,6 +73,7 @@ export function planTiles(width: number, height: number, grid: TileGrid): Tile[]
 /**
  * Feathering weights along one axis for the tile starting at `start` with `length` pixels, given where the
  * previous tile ends (`prevEnd`, or null at the border) and where the next one starts (`nextStart` or null).
+ * @example axisWeights(0, 10, null, 6) // → 1 on pixels 0–5, then 0.875, 0.625, 0.375, 0.125
  */
 export function axisWeights(start: number, length: number, prevEnd: number | null, nextStart: number | null): Float32Array {
   const w = new Float32Array(length).fill(1);
@@ -89,6 +90,7 @@ export function axisWeights(start: number, length: number, prevEnd: number | nul
 
 /**
  * Per-tile 2-D weights (row-major, tile-sized), in the order of `tiles` from planTiles.
+ * @example const weights = tileWeights(planTiles(w, h, grid), grid); // weights[i][y · tile.width + x]
  */
 export function tileWeights(tiles: readonly Tile[], grid: TileGrid): Float32Array[] {
   const cols = grid.cols;
