@@ -69,7 +69,7 @@ export { scoreCacheKey, readScoreCache, writeScoreCache, SCORE_CACHE_VERSION, ty
 export { chooseBestEpoch, parseBestRule, BEST_RULES, RULE_DIRECTION, type BestRule, type BestChoice, type EpochMeans } from './best.js';
 export { formatScoresCsv, formatImagesCsv, formatScoresMarkdown, formatMeanStd, type SkippedCheckpoint } from './table.js';
 export { metricPlotSpec, plotPoints, renderSvg, svgToPng, type PlotPoint } from './plot.js';
-export { renderComparisonGrid, maskedInput, gridGeometry, cellOrigin, type GridColumn, type GridLayout, type GridGeometry } from './grid.js';
+export { renderComparisonGrid, maskedInput, gridGeometry, cellOrigin, wrapLabel, type GridColumn, type GridLayout, type GridGeometry } from './grid.js';
 export { parseGridEpochs, resolveGridEpochs, gridEpochLabel, type GridEpochToken, type GridEpoch } from './grid-epochs.js';
 export { renderReportHtml, escapeHtml, type ReportContent } from './report.js';
 export { encodeNonFinite, nonFiniteReplacer } from './score-json.js';

@@ -125,7 +125,14 @@ export async function scoreCheckpoint(
     }
     const checked = checkPredictions(received, batch.items, label);
     batch.items.forEach((item, i) => {
-      images.push(scoreImage(item, checked[i], options.metrics));
+      try {
+        images.push(scoreImage(item, checked[i], options.metrics));
+      } catch (err) {
+        if (err instanceof BgfillError) {
+          throw new BgfillError(`${label}: record ${item.index} (${item.key}): ${err.message}`, { subject: label, cause: err });
+        }
+        throw err;
+      }
       if (options.sampleIndices?.has(item.index)) samples.set(item.index, checked[i]);
     });
     options.onProgress?.(batch.items.length);

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BgfillError, atomicWriteFile, atomicWriteJson, createProgress, errorMessage, invalidParameter } from '@bgfill/masks';
 import { BEST_RULES, chooseBestEpoch, parseBestRule, type BestChoice, type BestRule } from './best.js';
@@ -100,13 +101,16 @@ function positiveInt(name: string, value: number, max: number): number {
 
 async function predictItems(predictor: Predictor, items: readonly EvalItem[], batchSize: number, label: string): Promise<RgbImage[]> {
   const out: RgbImage[] = [];
-  for (let i = 0; i < items.length; i += batchSize) {
-    const batch = items.slice(i, i + batchSize);
-    const sameSize = batch.filter((it) => it.image.width === batch[0].image.width && it.image.height === batch[0].image.height);
-    const group = sameSize.length === batch.length ? batch : [batch[0]];
+  let i = 0;
+  while (i < items.length) {
+    // Consecutive records of one size, at most batchSize of them.
+    const { width, height } = items[i].image;
+    let j = i + 1;
+    while (j < items.length && j - i < batchSize && items[j].image.width === width && items[j].image.height === height) j++;
+    const group = items.slice(i, j);
     const outputs = await predictor.predict({ images: group.map((it) => it.image), masks: group.map((it) => it.mask) });
     out.push(...checkPredictions(outputs, group, label));
-    if (group.length < batch.length) i -= batch.length - 1; // step one record at a time over mixed sizes
+    i = j;
   }
   return out;
 }
@@ -153,9 +157,9 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
 
   const results = new Map<number, Scored>();
   const skipped: SkippedCheckpoint[] = [];
-  const skip = (c: RunCheckpoint, reason: string) => {
+  const skip = (c: RunCheckpoint, reason: string, say: (message: string) => void = log) => {
     skipped.push({ epoch: c.epoch, checkpoint: c.relativePath, reason });
-    log(`epoch ${c.epoch}: skipped: ${reason}`);
+    say(`epoch ${c.epoch}: skipped: ${reason}`);
   };
   const identityOf = (digest: string): ScoreCacheIdentity => ({ checkpoint: digest, data: set.identity, split: set.split, images: set.count, metrics: metricsKey });
 
@@ -180,7 +184,11 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
 
   // ---- scoring
   const scored: number[] = [];
-  const progress = createProgress({ label: 'eval', total: toScore.length * set.count, enabled: options.progress, extraFormat: ' | {epoch}' });
+  const barShown = options.progress ?? (process.stderr.isTTY === true && !process.env.CI);
+  const progress = createProgress({ label: 'eval', total: toScore.length * set.count, enabled: barShown, extraFormat: ' | {epoch}' });
+  // Lines written while the bar is drawn would tear it: hold them until it stops.
+  const held: string[] = [];
+  const scoringLog = (message: string) => (barShown ? held.push(message) : log(message));
   try {
     for (const { checkpoint, digest } of toScore) {
       const twin = [...results.values()].find((r) => r.digest === digest);
@@ -189,7 +197,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
         results.set(checkpoint.epoch, { ...twin, checkpoint });
         cached.push(checkpoint.epoch);
         progress.tick(set.count, { epoch: `epoch ${checkpoint.epoch}` });
-        log(`epoch ${checkpoint.epoch}: same weights as epoch ${twin.checkpoint.epoch}`);
+        scoringLog(`epoch ${checkpoint.epoch}: same weights as epoch ${twin.checkpoint.epoch}`);
         continue;
       }
       const label = checkpointLabel(checkpoint);
@@ -197,7 +205,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
       try {
         predictor = await options.loadPredictor(checkpoint.path, { backend });
       } catch (err) {
-        skip(checkpoint, `cannot load the checkpoint: ${errorMessage(err)}`);
+        skip(checkpoint, `cannot load the checkpoint: ${errorMessage(err)}`, scoringLog);
         progress.tick(set.count, { epoch: `epoch ${checkpoint.epoch} skipped` });
         continue;
       }
@@ -215,10 +223,11 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
       await writeScoreCache(cacheDir, identityOf(digest), scores.images, scores.samples);
       results.set(checkpoint.epoch, { checkpoint, digest, ...scores });
       scored.push(checkpoint.epoch);
-      log(`epoch ${checkpoint.epoch}: scored ${scores.images.length} records`);
+      scoringLog(`epoch ${checkpoint.epoch}: scored ${scores.images.length} records`);
     }
   } finally {
     progress.stop();
+    for (const message of held) log(message);
   }
   if (results.size === 0) {
     skipped.sort((a, b) => a.epoch - b.epoch);
@@ -253,7 +262,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   if (sampleIndices.length > 0) {
     const { columns, missing } = resolveGridEpochs(gridTokens, epochs.map((e) => e.epoch), best.epoch);
     for (const epoch of missing) note(`grid: epoch ${epoch} was not scored (not in the run, or skipped), so it has no column`);
-    if (columns.length > 0) grid = await buildGrid(set, sampleIndices, columns, results, options.loadPredictor, backend, batchSize, log);
+    if (columns.length > 0) grid = await buildGrid(set, sampleIndices, columns, results, options.loadPredictor, backend, batchSize, log, note);
   }
 
   // ---- files
@@ -305,6 +314,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   await atomicWriteFile(path('plotSvg'), plotSvg);
   await atomicWriteFile(path('plotPng'), await svgToPng(plotSvg));
   if (grid) await atomicWriteFile(path('grid'), grid.png);
+  else await rm(join(out, SCORE_RUN_FILES.grid), { force: true }); // no stale grid from an earlier run beside this report
   await atomicWriteFile(
     path('report'),
     renderReportHtml({
@@ -334,7 +344,8 @@ async function buildGrid(
   backend: string,
   batchSize: number,
   log: (message: string) => void,
-): Promise<{ png: Buffer; columns: string[]; samples: number }> {
+  note: (message: string) => void,
+): Promise<{ png: Buffer; columns: string[]; samples: number } | null> {
   const items = await readEvalItems(set, indices);
   const epochColumns = [];
   for (const column of columns) {
@@ -344,7 +355,13 @@ async function buildGrid(
       // Cached before these samples were asked for: predict just them.
       log(`grid: predicting ${indices.length} samples with epoch ${column.epoch}`);
       const label = checkpointLabel(r.checkpoint);
-      const predictor = await loadPredictor(r.checkpoint.path, { backend });
+      let predictor: Predictor;
+      try {
+        predictor = await loadPredictor(r.checkpoint.path, { backend });
+      } catch (err) {
+        note(`grid: epoch ${column.epoch} left out: cannot load the checkpoint: ${errorMessage(err)}`);
+        continue;
+      }
       try {
         outputs = await predictItems(predictor, items, batchSize, label);
       } finally {
@@ -353,6 +370,7 @@ async function buildGrid(
     }
     epochColumns.push({ label: gridEpochLabel(column), images: outputs as RgbImage[] });
   }
+  if (epochColumns.length === 0) return null;
   const layout = {
     rowLabels: items.map((it) => {
       const ratio = it.mask.data.reduce((a, v) => a + (v ? 1 : 0), 0) / it.mask.data.length;

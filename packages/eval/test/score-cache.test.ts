@@ -1,7 +1,7 @@
 // The per-checkpoint cache: a rerun loads only new or changed checkpoints; a different record count misses;
 // identical checkpoint files are scored once; a crash part-way keeps the finished epochs; a damaged entry is rescored.
 import test from 'ava';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scoreRun } from '../src/score-run.js';
 import { buildTinyBundle, fakePredictorFactory, tempDir, writeCheckpoint } from './score-fixtures.js';
@@ -110,4 +110,23 @@ test('a damaged cache entry is reported and rescored, not trusted', async (t) =>
   t.true(b.notes.some((n) => n.includes('damaged cache entry')));
   t.deepEqual(b.epochs, a.epochs);
   t.is(await readFile(path, 'utf8'), text); // rewritten whole
+});
+
+test('a grid column whose checkpoint cannot be reloaded is left out with a note, not a failure', async (t) => {
+  const { bundle, run } = await setup(t);
+  await writeCheckpoint(run, 1, { blur: 2 });
+  await writeCheckpoint(run, 2, { blur: 1 });
+  await scoreRun({ run, data: bundle, loadPredictor: fakePredictorFactory().factory, gridSamples: 1 });
+  const failing = async () => {
+    throw new Error('device lost');
+  };
+  const r = await scoreRun({ run, data: bundle, loadPredictor: failing, gridSamples: 3, gridEpochs: 'best,1' });
+  t.deepEqual(r.cached, [1, 2]);
+  t.deepEqual(r.notes.filter((n) => n.startsWith('grid:')), [
+    'grid: epoch 2 left out: cannot load the checkpoint: device lost',
+    'grid: epoch 1 left out: cannot load the checkpoint: device lost',
+  ]);
+  t.is(r.files.grid, undefined);
+  await t.throwsAsync(access(join(r.out, 'grid.png')), { code: 'ENOENT' }); // the first run's grid is gone too
+  t.regex(await readFile(join(r.out, 'report.html'), 'utf8'), /grid: epoch 2 left out/);
 });

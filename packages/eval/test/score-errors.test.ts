@@ -109,3 +109,13 @@ test('bad options are BgfillErrors naming the option', async (t) => {
     await t.throwsAsync(scoreRun({ run, data: bundle, loadPredictor, ...extra }), { instanceOf: BgfillError, message }, JSON.stringify(extra));
   }
 });
+
+test('images too small for five-scale MS-SSIM are an error naming the epoch and the record', async (t) => {
+  const { root, run } = await setup(t);
+  const small = await buildTinyBundle(join(root, 'small'), { size: 64, pattern: '00[1-2]-*.jpg' });
+  await writeCheckpoint(run, 1, { blur: 1 });
+  await t.throwsAsync(scoreRun({ run, data: small, loadPredictor: fakePredictorFactory().factory }), {
+    instanceOf: BgfillError,
+    message: /^epoch 1 \(.*epoch-0001\/generator\.safetensors\): record 0 \([0-9a-f]+\): .*96/,
+  });
+});
