@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
 import type { Predictor, PredictorBatch, RgbImage } from '@bgfill/eval';
 import { initBackend, parseBackendRequest, type BackendInfo } from './backend/index.js';
+import { fromNetRange, toNetRange } from './inference/pixel-range.js';
+import { crop, paddingToMultiple, reflectPad } from './inference/reflect-pad.js';
 import type { InpaintGenerator } from './model/generator.js';
 import { loadGenerator } from './weights/checkpoint.js';
 
@@ -27,11 +29,6 @@ async function ensureBackend(requested: string, log?: (line: string) => void): P
   return info;
 }
 
-/** Round up to a multiple. */
-function roundUp(n: number, multiple: number): number {
-  return Math.ceil(n / multiple) * multiple;
-}
-
 function checkBatch(batch: PredictorBatch): { width: number; height: number } {
   const { images, masks } = batch;
   if (!Array.isArray(images) || !Array.isArray(masks) || images.length !== masks.length) {
@@ -51,58 +48,42 @@ function checkBatch(batch: PredictorBatch): { width: number; height: number } {
 }
 
 /**
- * Inpaint a same-size batch with a generator: images to −1…1 (x/127.5 − 1), masks to NHW1 (1 = hole), both padded
- * on the right and bottom to the generator's required multiple (image by reflection, mask with known pixels), the
- * composite taken in inference mode, cropped back and returned as 8-bit RGB (round, clamp to 0…255). Outside the
- * hole the composite is the input, so those pixels come back unchanged.
+ * Inpaint a same-size batch with a generator, as `bgfill inpaint` does one image: pixels to −1…1 (`toNetRange`),
+ * image and mask reflect-padded to the generator's required multiple (`paddingToMultiple`, `reflectPad`), the
+ * composite taken in inference mode for the whole batch at once, cropped back and returned as 8-bit RGB
+ * (`fromNetRange`: round, clamp). Outside the hole the composite is the input, so those pixels come back unchanged.
  * @example const [out] = await inpaintBatch(generator, { images: [img], masks: [mask] });
  */
 export async function inpaintBatch(generator: InpaintGenerator, batch: PredictorBatch): Promise<RgbImage[]> {
   if (batch.images.length === 0) return [];
   const { width, height } = checkBatch(batch);
   const n = batch.images.length;
-  const pixels = new Float32Array(n * width * height * 3);
-  const holes = new Float32Array(n * width * height);
+  const pad = paddingToMultiple(width, height, generator.requiredMultiple);
+  const paddedW = width + pad.left + pad.right;
+  const paddedH = height + pad.top + pad.bottom;
+  const pixels = new Float32Array(n * paddedW * paddedH * 3);
+  const holes = new Float32Array(n * paddedW * paddedH);
   batch.images.forEach((image, b) => {
-    const base = b * width * height * 3;
-    for (let i = 0; i < width * height * 3; i++) pixels[base + i] = image.data[i] / 127.5 - 1;
-    const mask = batch.masks[b].data;
-    const mbase = b * width * height;
-    for (let i = 0; i < width * height; i++) holes[mbase + i] = mask[i] ? 1 : 0;
+    pixels.set(reflectPad({ data: toNetRange(image.data), width, height, channels: 3 }, pad).data, b * paddedW * paddedH * 3);
+    const hole = reflectPad({ data: batch.masks[b].data, width, height, channels: 1 }, pad).data;
+    const base = b * paddedW * paddedH;
+    for (let i = 0; i < hole.length; i++) holes[base + i] = hole[i] ? 1 : 0;
   });
-  const multiple = generator.requiredMultiple;
-  const padH = roundUp(height, multiple) - height;
-  const padW = roundUp(width, multiple) - width;
-  const composite = tf.tidy(() => {
-    let x: tf.Tensor4D = tf.tensor4d(pixels, [n, height, width, 3]);
-    let m: tf.Tensor4D = tf.tensor4d(holes, [n, height, width, 1]);
-    if (padH > 0 || padW > 0) {
-      const paddings: Array<[number, number]> = [[0, 0], [0, padH], [0, padW], [0, 0]];
-      // Reflection needs the padding smaller than the side; a tiny image is padded with grey instead.
-      x = padH < height && padW < width ? tf.mirrorPad(x, paddings, 'reflect') : tf.pad(x, paddings, 0);
-      m = tf.pad(m, paddings, 0);
-    }
-    const out = generator.apply(x, m, { training: false }).composite;
-    return padH > 0 || padW > 0 ? tf.slice(out, [0, 0, 0, 0], [n, height, width, 3]) : out;
-  });
+  const composite = tf.tidy(() =>
+    generator.apply(tf.tensor4d(pixels, [n, paddedH, paddedW, 3]), tf.tensor4d(holes, [n, paddedH, paddedW, 1]), { training: false }).composite,
+  );
   let values: Float32Array;
   try {
     values = (await composite.data()) as Float32Array;
   } finally {
     composite.dispose();
   }
-  const outputs: RgbImage[] = [];
-  const size = width * height * 3;
-  for (let b = 0; b < n; b++) {
-    const data = new Uint8Array(size);
-    const base = b * size;
-    for (let i = 0; i < size; i++) {
-      const v = Math.round((values[base + i] + 1) * 127.5);
-      data[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-    }
-    outputs.push({ data, width, height, channels: 3 });
-  }
-  return outputs;
+  const size = paddedW * paddedH * 3;
+  return Array.from({ length: n }, (_, b) => {
+    const padded = { data: values.subarray(b * size, (b + 1) * size), width: paddedW, height: paddedH, channels: 3 };
+    const data = fromNetRange(crop(padded, { x: pad.left, y: pad.top, width, height }).data);
+    return { data, width, height, channels: 3 as const };
+  });
 }
 
 /**
