@@ -1,0 +1,98 @@
+/**
+ * `bgfill eval --run` scoring cost: how much the scorer adds to the network's own work, and what the cache saves.
+ *
+ *   node --import tsx bench/eval-score.ts [--records 16] [--size 256] [--cnum 8] [--batch 8] [--backend wasm]
+ *
+ * One checkpoint (a seeded cnum-`cnum` generator) scored on `records` sample scenes at size² with fixed
+ * person-box+scribble masks, through the trainer's `createPredictor`. All in one process, timed in wall-clock and
+ * process CPU seconds (user + system; steadier on a shared machine). Lines, each with its ratio to the baseline:
+ *   baseline  predictor only: the same batches through `predict`, no metrics, no files;
+ *   metrics   `scoreImage` (L1, PSNR, SSIM, MS-SSIM, hole L1/PSNR) on those outputs, alone;
+ *   scoreRun  the whole first run: digest, data reading, prediction, metrics, cache, CSV/JSON/MD, plot, grid, HTML;
+ *   rerun     scoreRun again: everything from the cache (no predictor load), outputs rewritten;
+ *   batch 1   predictor only with batches of one (what `--batch-size 8` saves).
+ */
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDataset } from '../packages/dataset/src/build.js';
+import { scoreImage } from '../packages/eval/src/score-checkpoint.js';
+import { evalBatches, openEvalSet } from '../packages/eval/src/score-data.js';
+import { scoreRun } from '../packages/eval/src/score-run.js';
+import type { RgbImage } from '../packages/eval/src/metrics/image.js';
+import { initBackend } from '../packages/trainer/src/backend/index.js';
+import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
+import { createPredictor } from '../packages/trainer/src/predictor.js';
+import { saveGeneratorCheckpoint } from '../packages/trainer/src/weights/checkpoint.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+}
+const records = Number(arg('records', '16'));
+const size = Number(arg('size', '256'));
+const cnum = Number(arg('cnum', '8'));
+const batch = Number(arg('batch', '8'));
+const backend = arg('backend', 'wasm');
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await fn();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { value, wall, cpu: (c.user + c.system) / 1e6 };
+}
+
+const root = await mkdtemp(join(tmpdir(), 'bgfill-bench-eval-'));
+try {
+  const bundle = join(root, 'bundle');
+  const scenes = fileURLToPath(new URL('../samples/scenes/', import.meta.url));
+  await buildDataset({ source: 'folder', input: scenes, out: bundle, labels: 'none', splitRatios: 'val=1', size, format: 'jpeg', masks: 'person-box+scribble:0-3', maskSplits: ['val'], seed: 1, progress: false });
+  const run = join(root, 'run');
+  await mkdir(join(run, 'epoch-0001'), { recursive: true });
+  const checkpoint = join(run, 'epoch-0001', 'generator.safetensors');
+  const g = new InpaintGenerator({ cnum }, { seed: 1 });
+  await saveGeneratorCheckpoint(checkpoint, g);
+  g.dispose();
+  const info = await initBackend(backend as 'wasm');
+  const set = await openEvalSet(bundle, { split: 'val', limit: records });
+
+  const predictOnly = async (batchSize: number) => {
+    const predictor = await createPredictor(checkpoint, { backend });
+    const pairs: Array<{ item: Parameters<typeof scoreImage>[0]; out: RgbImage }> = [];
+    try {
+      for await (const { items } of evalBatches(set, batchSize)) {
+        const outs = await predictor.predict({ images: items.map((i) => i.image), masks: items.map((i) => i.mask) });
+        items.forEach((item, k) => pairs.push({ item, out: outs[k] }));
+      }
+    } finally {
+      predictor.dispose();
+    }
+    return pairs;
+  };
+  await predictOnly(batch); // warm-up: kernels compiled, weights paths cached
+  const base = await timed(() => predictOnly(batch));
+  const metrics = await timed(async () => base.value.map(({ item, out }) => scoreImage(item, out)));
+  const first = await timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false }));
+  const rerun = await timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false }));
+  const single = await timed(() => predictOnly(1));
+  if (rerun.value.scored.length !== 0) throw new Error('rerun was not served from the cache');
+
+  const rows: Array<[string, { wall: number; cpu: number }]> = [
+    [`baseline: predict only, batch ${batch}`, base],
+    ['metrics only', metrics],
+    [`scoreRun (first run, batch ${batch})`, first],
+    ['scoreRun rerun (cached)', rerun],
+    ['predict only, batch 1', single],
+  ];
+  console.log(`${records} records at ${size}², generator cnum ${cnum}, backend ${info.name} (${info.reason}), Node ${process.version}`);
+  console.log('| step | wall s | CPU s | records/CPU-s | CPU ratio to baseline |');
+  console.log('|---|---|---|---|---|');
+  for (const [name, t] of rows) {
+    console.log(`| ${name} | ${t.wall.toFixed(2)} | ${t.cpu.toFixed(2)} | ${(records / t.cpu).toFixed(2)} | ${(t.cpu / base.cpu).toFixed(3)} |`);
+  }
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
