@@ -201,6 +201,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
         continue;
       }
       const label = checkpointLabel(checkpoint);
+      progress.tick(0, { epoch: `epoch ${checkpoint.epoch}` });
       let predictor: Predictor;
       try {
         predictor = await options.loadPredictor(checkpoint.path, { backend });
