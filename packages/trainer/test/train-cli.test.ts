@@ -54,6 +54,7 @@ test.serial('a run killed while writing a checkpoint resumes from the previous e
   const b = await runCli([...args, '--out', killed], {
     // a temporary epoch folder exists only while a checkpoint is being written
     killWhen: async () => (await readdir(killed)).some((n) => n.startsWith('.epoch-0002.')),
+    watchDir: killed,
   });
   t.is(b.signal, 'SIGKILL');
   t.deepEqual(await listEpochs(killed), [1], 'no half-written epoch-0002 under its final name');

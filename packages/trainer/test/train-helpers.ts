@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { watch, type FSWatcher } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,9 +47,11 @@ export interface CliResult {
 }
 
 /**
- * Run `bgfill …` as a user would. `killWhen` is polled every 100 ms; when it returns true the process gets SIGKILL.
+ * Run `bgfill …` as a user would. `killWhen` is checked every 100 ms, and on every change inside `watchDir` once that
+ * folder exists (so short-lived states, such as a checkpoint being written, are not missed); when it returns true
+ * the process gets SIGKILL.
  */
-export function runCli(args: readonly string[], options: { killWhen?: () => Promise<boolean> } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { killWhen?: () => Promise<boolean>; watchDir?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BGFILL, ...args], { cwd: REPO, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -56,16 +59,28 @@ export function runCli(args: readonly string[], options: { killWhen?: () => Prom
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let timer: NodeJS.Timeout | undefined;
+    let watcher: FSWatcher | undefined;
     if (options.killWhen) {
+      const check = async () => {
+        if (child.exitCode === null && (await options.killWhen!().catch(() => false))) child.kill('SIGKILL');
+      };
       const poll = async () => {
-        if (await options.killWhen!().catch(() => false)) child.kill('SIGKILL');
-        else timer = setTimeout(poll, 100);
+        if (options.watchDir && !watcher) {
+          try {
+            watcher = watch(options.watchDir, () => void check());
+          } catch {
+            // not created yet
+          }
+        }
+        await check();
+        if (child.exitCode === null) timer = setTimeout(poll, 100);
       };
       timer = setTimeout(poll, 100);
     }
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      watcher?.close();
       resolve({ code, signal, stdout, stderr });
     });
   });
