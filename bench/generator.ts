@@ -1,9 +1,10 @@
 /**
  * Generator model and weight files: what differentiable dilated convolutions and the pure-TypeScript readers cost.
  *
- *   node --import tsx bench/generator.ts [--size 256] [--cnum 32] [--rounds 3] [--threads 1]
+ *   node --import tsx bench/generator.ts [--size 256] [--cnum 32] [--rounds 5] [--threads 1]
  *
- * Timings are process CPU time (user + system), best of --rounds, because the shared 2-core machine is loaded; the
+ * Timings are process CPU time (user + system), best of --rounds with the compared functions taking turns in each
+ * round, because the shared 2-core machine is loaded; the
  * wasm backend runs with --threads threads (default 1, so CPU time is the single-thread time). Each line prints a
  * ratio to a baseline run in the same process:
  *   1. atrous 3×3 convolution at the generator's 1/4 resolution (size/4, 4·cnum channels), rates 2/4/8/16:
@@ -41,7 +42,7 @@ function arg(name: string, fallback: string): string {
 }
 const size = Number(arg('size', '256'));
 const cnum = Number(arg('cnum', '32'));
-const rounds = Number(arg('rounds', '3'));
+const rounds = Number(arg('rounds', '5'));
 const threads = Number(arg('threads', '1'));
 
 function cpuSeconds(): number {
@@ -49,16 +50,25 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** Best CPU time of `rounds` runs of `fn` (after one warm-up run), in seconds. */
-async function best(fn: () => unknown | Promise<unknown>): Promise<number> {
-  await fn();
-  let min = Number.POSITIVE_INFINITY;
+/**
+ * Best CPU times of `rounds` runs of each function (after one warm-up run of each), in seconds. The functions take
+ * turns within every round, so that both meet the same load on the shared machine.
+ */
+async function compare(...fns: Array<() => unknown | Promise<unknown>>): Promise<number[]> {
+  for (const fn of fns) await fn();
+  const min = fns.map(() => Number.POSITIVE_INFINITY);
   for (let r = 0; r < rounds; r++) {
-    const t0 = cpuSeconds();
-    await fn();
-    min = Math.min(min, cpuSeconds() - t0);
+    for (const [i, fn] of fns.entries()) {
+      const t0 = cpuSeconds();
+      await fn();
+      min[i] = Math.min(min[i], cpuSeconds() - t0);
+    }
   }
   return min;
+}
+
+async function best(fn: () => unknown | Promise<unknown>): Promise<number> {
+  return (await compare(fn))[0];
 }
 
 const fmt = (s: number) => (s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`);
@@ -74,12 +84,16 @@ const kernel = tf.randomNormal([3, 3, channels, channels], 0, 0.05, 'float32', 2
 const bias = tf.zeros([channels]) as TF.Tensor1D;
 let dilatedOverhead = 0;
 for (const rate of [2, 4, 8, 16]) {
-  const ours = () => tf.tidy(() => conv2dTorch(x, kernel, bias, { stride: 1, padding: rate, dilation: rate }, 'space-to-batch').dataSync());
-  const native = () => tf.tidy(() => conv2dTorch(x, kernel, bias, { stride: 1, padding: rate, dilation: rate }, 'native').dataSync());
+  // (block bodies: returning the dataSync() array from tidy would make tidy walk its 500k elements)
+  const ours = () => tf.tidy(() => {
+    conv2dTorch(x, kernel, bias, { stride: 1, padding: rate, dilation: rate }, 'space-to-batch').dataSync();
+  });
+  const native = () => tf.tidy(() => {
+    conv2dTorch(x, kernel, bias, { stride: 1, padding: rate, dilation: rate }, 'native').dataSync();
+  });
   const geometry = { stride: 1, padding: rate, dilation: rate };
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(conv2dTorch(x, kernel, bias, geometry, 'space-to-batch'), conv2dTorch(x, kernel, bias, geometry, 'native')))).dataSync()[0]);
-  const tOurs = await best(ours);
-  const tNative = await best(native);
+  const [tOurs, tNative] = await compare(ours, native);
   dilatedOverhead += 2 * 2 * (tOurs - tNative); // two stages × (feature + gate convolution) per rate
   console.log(`atrous rate ${String(rate).padStart(2)} at ${quarter}²×${channels}: ours ${fmt(tOurs)}, native ${fmt(tNative)}, ratio ${(tOurs / tNative).toFixed(2)} (max |diff| ${diff.toExponential(1)})`);
 }
@@ -105,11 +119,9 @@ try {
   const st = join(dir, 'g.safetensors');
   await writeSafetensors(st, weights);
   const stBytes = await readFile(st);
-  const tWrite = await best(() => writeSafetensors(st, weights));
-  const tWriteRaw = await best(() => atomicWriteFile(join(dir, 'raw.bin'), stBytes));
+  const [tWrite, tWriteRaw] = await compare(() => writeSafetensors(st, weights), () => atomicWriteFile(join(dir, 'raw.bin'), stBytes));
   console.log(`safetensors write ${(stBytes.length / 2 ** 20).toFixed(1)} MiB: ${fmt(tWrite)} vs atomicWriteFile of the bytes ${fmt(tWriteRaw)}, ratio ${(tWrite / tWriteRaw).toFixed(2)}`);
-  const tRead = await best(() => readSafetensors(st));
-  const tReadRaw = await best(() => readFile(st));
+  const [tRead, tReadRaw] = await compare(() => readSafetensors(st), () => readFile(st));
   console.log(`safetensors read: ${fmt(tRead)} vs fs.readFile ${fmt(tReadRaw)}, ratio ${(tRead / tReadRaw).toFixed(2)}`);
 
   const pth = join(dir, 'g.pth');
@@ -122,8 +134,7 @@ torch.save(InpaintSANet(cnum=${cnum}).state_dict(), ${JSON.stringify(pth)})`;
     console.log(`torch checkpoint: skipped (/usr/bin/python3 with torch unavailable: ${(made.stderr || made.error?.message || '').trim().split('\n').pop()})`);
   } else {
     const pthSize = (await readFile(pth)).length;
-    const tTorch = await best(() => readTorchStateDict(pth));
-    const tUnzip = await best(async () => unzipSync(new Uint8Array(await readFile(pth))));
+    const [tTorch, tUnzip] = await compare(() => readTorchStateDict(pth), async () => unzipSync(new Uint8Array(await readFile(pth))));
     console.log(`torch .pth read ${(pthSize / 2 ** 20).toFixed(1)} MiB (${weights.size} tensors): ${fmt(tTorch)} vs readFile+unzip ${fmt(tUnzip)}, ratio ${(tTorch / tUnzip).toFixed(2)}`);
   }
 } finally {
