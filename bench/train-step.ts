@@ -25,11 +25,13 @@ const size = Number(arg('size', '256'));
 const cnum = Number(arg('cnum', '32'));
 const steps = Number(arg('steps', '2'));
 const backends = arg('backends', 'webgpu,tensorflow,wasm').split(',') as BackendName[];
+/** Print and wait until written: process.exit below would otherwise drop lines still queued for a pipe. */
+const print = (line: string) => new Promise<void>((done) => process.stdout.write(`${line}\n`, () => done()));
 
 for (const requested of backends) {
   const got = await initBackend(requested).catch((err: Error) => ({ name: null, reason: err.message }));
   if (got.name !== requested) {
-    console.log(`${requested}: not available here (${got.reason})`);
+    await print(`${requested}: not available here (${got.reason})`);
     continue;
   }
   const batch = Number(arg('batch', GPU.has(requested) ? '8' : '1'));
@@ -40,6 +42,6 @@ for (const requested of backends) {
     `bare G step ${(batch / bare.wall).toFixed(3)} images/s; full / bare time = ${(full.wall / bare.wall).toFixed(2)}`,
   ];
   if (GPU.has(requested)) parts.push(`; vs PyTorch fp32 H100 batch 8 (${PYTORCH_H100_FP32_TRAIN}/s): ${(batch / full.wall / PYTORCH_H100_FP32_TRAIN).toFixed(3)}`);
-  console.log(parts.join(' '));
+  await print(parts.join(' '));
 }
-process.exit(0);
+process.exit(0); // wasm worker threads would keep the process alive
