@@ -63,12 +63,20 @@ export function resolveGeneratorConfig(partial: Partial<GeneratorConfig> = {}): 
   return { cnum, inChannels, gate, scaledAttention, coordAttention };
 }
 
-/** Whether the config's gated convolutions have the per-pixel (mask_conv2d) gate. */
+/**
+ * Whether the config's gated convolutions have the per-pixel (mask_conv2d) gate.
+ * @example
+ * hasSpatialGate(resolveGeneratorConfig({ gate: 'spatial*gct' })) // → true
+ */
 export function hasSpatialGate(config: GeneratorConfig): boolean {
   return config.gate === 'spatial' || config.gate === 'spatial*gct';
 }
 
-/** Whether the config's gated convolutions have the channel (GCT) gate. */
+/**
+ * Whether the config's gated convolutions have the channel (GCT) gate.
+ * @example
+ * hasChannelGate(resolveGeneratorConfig()) // → false
+ */
 export function hasChannelGate(config: GeneratorConfig): boolean {
   return config.gate === 'gct' || config.gate === 'spatial*gct';
 }

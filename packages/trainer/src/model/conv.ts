@@ -8,7 +8,11 @@ export interface ConvGeometry {
   dilation: number;
 }
 
-/** Output size of a PyTorch convolution along one axis: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1. */
+/**
+ * Output size of a PyTorch convolution along one axis: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1.
+ * @example
+ * convOutputSize(256, 4, { stride: 2, padding: 1, dilation: 1 }) // → 128
+ */
 export function convOutputSize(n: number, kernel: number, { stride, padding, dilation }: ConvGeometry): number {
   return Math.floor((n + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
 }

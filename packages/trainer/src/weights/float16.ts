@@ -17,14 +17,22 @@ export function halfToFloat(bits: number): number {
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
-/** Decode an array of binary16 patterns to float32. */
+/**
+ * Decode an array of binary16 patterns to float32.
+ * @example
+ * halfArrayToFloat32(Uint16Array.of(0x3c00, 0xc000)) // → Float32Array [1, -2]
+ */
 export function halfArrayToFloat32(bits: Uint16Array): Float32Array {
   const out = new Float32Array(bits.length);
   for (let i = 0; i < bits.length; i++) out[i] = halfToFloat(bits[i]);
   return out;
 }
 
-/** Decode an array of bfloat16 patterns to float32 (exact: bfloat16 is a truncated float32). */
+/**
+ * Decode an array of bfloat16 patterns to float32 (exact: bfloat16 is a truncated float32).
+ * @example
+ * bfloat16ArrayToFloat32(Uint16Array.of(0x3f80)) // → Float32Array [1]
+ */
 export function bfloat16ArrayToFloat32(bits: Uint16Array): Float32Array {
   const words = new Uint32Array(bits.length);
   for (let i = 0; i < bits.length; i++) words[i] = bits[i] << 16;

@@ -82,7 +82,11 @@ export function matchWeights(weights: WeightMap, specs: readonly ParamSpec[]): M
   return { weights: mapped, problems };
 }
 
-/** Whether a match found nothing to report. */
+/**
+ * Whether a match found anything to report.
+ * @example
+ * hasProblems({ unknown: [], missing: ['a'], mismatched: [], badDtype: [] }) // → true
+ */
 export function hasProblems(problems: KeyProblems): boolean {
   return problems.unknown.length + problems.missing.length + problems.mismatched.length + problems.badDtype.length > 0;
 }
@@ -102,6 +106,8 @@ function count(n: number, singular: string, plural: string): string {
  * One message naming every problem key, e.g. "weights.pth: does not match the generator (cnum 32, 4 input
  * channels, gate spatial): 2 missing keys: a, b; 1 unknown key: c; …". `hint` (what the weights look like) goes
  * before the lists, so the likely cause reads first.
+ * @example
+ * describeProblems(problems, 'g.pth', 'the generator (cnum 8, 4 input channels, gate spatial)', 'cnum 32, 4 input channels, gate spatial')
  */
 export function describeProblems(problems: KeyProblems, source: string, modelDescription: string, hint?: string): string {
   const parts: string[] = [];

@@ -10,7 +10,11 @@ import { badFile } from '@bgfill/masks';
  * Opcode meanings follow CPython's `Lib/pickletools.py`.
  */
 
-/** A class or function named by module and qualified name (never resolved to code). */
+/**
+ * A class or function named by module and qualified name (never resolved to code).
+ * @example
+ * new PyGlobal('collections', 'OrderedDict').path // → 'collections.OrderedDict'
+ */
 export class PyGlobal {
   constructor(
     readonly module: string,
@@ -24,14 +28,22 @@ export class PyGlobal {
 /** Keys of a {@link PyDict}: scalars as themselves, tuples and other keys by a string form. */
 export type PyKey = string | number | bigint | boolean | null;
 
-/** A Python dict (or OrderedDict); `attributes` holds instance state a BUILD set (e.g. state_dict `_metadata`). */
+/**
+ * A Python dict (or OrderedDict); `attributes` holds instance state a BUILD set (e.g. state_dict `_metadata`).
+ * @example
+ * (unpickle(bytes, { source: 'x.pkl' }).value as PyDict).items.get('epoch')
+ */
 export class PyDict {
   readonly items = new Map<PyKey, PyValue>();
   attributes: PyValue = null;
   constructor(readonly className = 'builtins.dict') {}
 }
 
-/** An instance of a class the VM does not model: its class, constructor arguments and state. */
+/**
+ * An instance of a class the VM does not model: its class, constructor arguments and state.
+ * @example
+ * (value as PyObject).cls.path // → 'argparse.Namespace'
+ */
 export class PyObject {
   state: PyValue = null;
   readonly listItems: PyValue[] = [];
@@ -71,7 +83,11 @@ const OPCODE_NAMES: Record<number, string> = {
   0x98: 'READONLY_BUFFER',
 };
 
-/** Whether a value is a Python tuple (a frozen array). */
+/**
+ * Whether a value is a Python tuple (a frozen array).
+ * @example
+ * isTuple(Object.freeze([1, 2])) // → true
+ */
 export function isTuple(value: unknown): value is PyTuple {
   return Array.isArray(value) && Object.isFrozen(value);
 }
@@ -80,7 +96,11 @@ function tuple(items: PyValue[]): PyTuple {
   return Object.freeze(items);
 }
 
-/** The map key for a Python value. */
+/**
+ * The map key for a Python value: scalars as themselves, tuples as '(a, b)'.
+ * @example
+ * pyKey(Object.freeze([1, 'a'])) // → '(1, a)'
+ */
 export function pyKey(value: PyValue): PyKey {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return value;
   if (Array.isArray(value)) return `(${value.map((v) => String(pyKey(v))).join(', ')})`;

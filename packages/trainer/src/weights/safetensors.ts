@@ -40,7 +40,11 @@ export async function readSafetensors(input: string | Uint8Array): Promise<{ wei
   return parseSafetensors(bytes, source);
 }
 
-/** Parse safetensors bytes (see {@link readSafetensors}); `source` is named in errors. */
+/**
+ * Parse safetensors bytes (see {@link readSafetensors}); `source` is named in errors.
+ * @example
+ * const { weights } = parseSafetensors(bytes, 'upload.safetensors');
+ */
 export function parseSafetensors(bytes: Uint8Array, source: string): { weights: WeightMap; metadata: Record<string, string> } {
   const fail = (reason: string): never => {
     throw badFile(source, `not a valid safetensors file (${reason})`);

@@ -11,7 +11,11 @@ const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 /** The legacy format's first pickle holds this magic number (torch/serialization.py MAGIC_NUMBER). */
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
-/** Read a file or take bytes, naming the source for messages. */
+/**
+ * Read a file or take bytes, naming the source for messages (the path, or '<what bytes>').
+ * @example
+ * const { bytes, source } = await readSource('model.pth', 'checkpoint');
+ */
 export async function readSource(input: string | Uint8Array, what: string): Promise<{ bytes: Uint8Array; source: string }> {
   if (typeof input !== 'string') return { bytes: input, source: `<${what} bytes>` };
   try {

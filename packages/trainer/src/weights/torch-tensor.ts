@@ -38,6 +38,8 @@ export const TORCH_DTYPES: Readonly<Record<string, WeightDType>> = {
 /**
  * A storage referenced by a checkpoint: its element type, and its bytes once read. A legacy-format view storage
  * points at its root with an element offset.
+ * @example
+ * new TorchStorage('float32', '0', 3200)
  */
 export class TorchStorage {
   bytes: Uint8Array | undefined;
@@ -51,7 +53,11 @@ export class TorchStorage {
   ) {}
 }
 
-/** A tensor as `torch._utils._rebuild_tensor_v2` describes it: a strided view of a storage. */
+/**
+ * A tensor as `torch._utils._rebuild_tensor_v2` describes it: a strided view of a storage.
+ * @example
+ * new TorchTensor(storage, 0, [8, 4, 5, 5], [100, 25, 5, 1])
+ */
 export class TorchTensor {
   constructor(
     readonly storage: TorchStorage,

@@ -41,12 +41,20 @@ export const DTYPE_BYTES: Readonly<Record<WeightDType, number>> = {
   bool: 1,
 };
 
-/** Number of elements of a shape (1 for a scalar). */
+/**
+ * Number of elements of a shape (1 for a scalar).
+ * @example
+ * elementCount([32, 4, 5, 5]) // → 3200
+ */
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** An empty typed array of the storage type for `dtype`. */
+/**
+ * An empty typed array of the storage type for `dtype`.
+ * @example
+ * allocateWeightData('int64', 1) // → BigInt64Array [0n]
+ */
 export function allocateWeightData(dtype: WeightDType, length: number): WeightData {
   switch (dtype) {
     case 'float32':
@@ -119,7 +127,11 @@ export function weightDataView(bytes: Uint8Array, dtype: WeightDType): WeightDat
   }
 }
 
-/** The bytes of a tensor's data (a view, little-endian on the supported hosts). */
+/**
+ * The bytes of a tensor's data (a view, little-endian on the supported hosts).
+ * @example
+ * weightBytes(tensor).length // → elementCount(tensor.shape) · DTYPE_BYTES[tensor.dtype]
+ */
 export function weightBytes(tensor: WeightTensor): Uint8Array {
   return new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
 }
@@ -166,7 +178,11 @@ export function permute4<T extends WeightData>(data: T, shape: readonly number[]
   return out;
 }
 
-/** A shape as it reads in `layout`, given it in PyTorch layout. */
+/**
+ * A shape as it reads in `layout`, given it in PyTorch layout.
+ * @example
+ * shapeInLayout([32, 4, 5, 5], 'tfjs') // → [5, 5, 4, 32]
+ */
 export function shapeInLayout(pytorchShape: readonly number[], layout: WeightLayout): number[] {
   return pytorchShape.length === 4 && layout === 'tfjs' ? TO_TFJS.map((p) => pytorchShape[p]) : [...pytorchShape];
 }
@@ -183,7 +199,11 @@ export function toLayout(tensor: WeightTensor, layout: WeightLayout): WeightTens
   return { shape: perm.map((p) => tensor.shape[p]), dtype: tensor.dtype, data: permute4(tensor.data, tensor.shape, perm), layout };
 }
 
-/** Every tensor of a map in one layout. */
+/**
+ * Every tensor of a map in one layout.
+ * @example
+ * mapToLayout(await readTorchStateDict('g.pth'), 'tfjs')
+ */
 export function mapToLayout(weights: WeightMap, layout: WeightLayout): WeightMap {
   return new Map([...weights].map(([name, tensor]) => [name, toLayout(tensor, layout)]));
 }
