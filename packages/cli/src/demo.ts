@@ -132,7 +132,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     'bgfill demo',
   );
   // The full list of trainable tensors goes to the run's log; the demo shows the summary lines only.
-  await train(config, { log: (line) => (line.startsWith('    ') ? undefined : log(`  ${line}`)), progress: options.progress });
+  const tensorLine = /^(trainable tensors:|\s+\S+ \[[\d×]*\])$/;
+  await train(config, { log: (line) => (tensorLine.test(line) ? undefined : log(`  ${line}`)), progress: options.progress });
 
   step(4, 'eval: score every epoch on the val split, choose the best, write the report');
   // MS-SSIM's standard 5 scales need images of 96² or more; smaller demo images use as many scales as fit.
