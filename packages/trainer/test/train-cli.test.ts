@@ -41,6 +41,7 @@ test.serial('a run killed (SIGKILL) during epoch 2 and resumed ends byte-identic
   const steps = (await readLog(killed)).filter((e) => e.type === 'step').map((e) => e.step);
   t.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   t.deepEqual((await readLog(killed)).filter((e) => e.type === 'epoch').map((e) => e.epoch), [1, 2, 3]);
+  t.deepEqual((await readLog(killed)).filter((e) => e.type === 'start').map((e) => [e.step, e.resumed, e.backend]), [[0, false, 'wasm'], [3, true, 'wasm']]);
   t.deepEqual((await readdir(killed)).sort(), ['config.json', 'epoch-0001', 'epoch-0002', 'epoch-0003', 'log.jsonl']);
 });
 

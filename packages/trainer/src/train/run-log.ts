@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { atomicWriteFile } from '@bgfill/masks';
 
 /**
- * `RUN/log.jsonl`: one JSON object per line, for plotting. Step lines `{type:"step", epoch, step, lr, …losses}`
- * and epoch lines `{type:"epoch", epoch, step, …mean losses, checkpoint}`.
+ * `RUN/log.jsonl`: one JSON object per line, for plotting. Step lines `{type:"step", epoch, step, lr, …losses}`,
+ * epoch lines `{type:"epoch", epoch, step, …mean losses, checkpoint}`, a `{type:"start", step, backend, resumed}`
+ * line each time the run starts or resumes, and a `{type:"stop", step, reason}` line when a loss goes non-finite.
  * A resumed run first cuts the log back to the last checkpoint (dropping the lines of the lost partial epoch
  * and any half-written last line), so the final log has each step exactly once.
  */
@@ -44,7 +45,7 @@ export class RunLog {
     const path = join(runDir, LOG_FILE);
     if (options.truncateAfterStep !== undefined) {
       const text = await readFile(path, 'utf8').catch(() => '');
-      const kept = parseLog(text, options.truncateAfterStep).filter((e) => !(e.type === 'stop' && e.step >= options.truncateAfterStep!));
+      const kept = parseLog(text, options.truncateAfterStep);
       await atomicWriteFile(path, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
     }
     return new RunLog(await open(path, 'a'));

@@ -53,6 +53,8 @@ interface Session {
   splitCount: number;
   log: (line: string) => void;
   progress?: boolean;
+  /** The backend that runs the session, for the log. */
+  backend: string;
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
@@ -146,6 +148,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
       splitCount: split.count,
       log,
       progress: options.progress,
+      backend: backend.name,
     };
     return await runEpochs(session, options.resume === true);
   } finally {
@@ -178,6 +181,7 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
   }
   await writeRunConfig(runDir, config);
   const runLog = await RunLog.open(runDir, { truncateAfterStep: resume ? globalStep : undefined });
+  await runLog.append({ type: 'start', step: globalStep, epoch: startEpoch + 1, backend: session.backend, resumed: startEpoch > 0 });
 
   const stepsPerEpoch = config.stepsPerEpoch ?? Math.max(1, Math.floor(session.splitCount / config.batchSize));
   const totalSteps = stepsPerEpoch * config.epochs;
