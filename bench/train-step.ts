@@ -2,7 +2,7 @@
  * Training-step speed: one full `bgfill train` step (generator forward/backward on L1 + hinge GAN, SN-PatchGAN
  * discriminator update, both Adam updates) at 256² on every backend that initialises here.
  *
- *   node --import tsx bench/train-step.ts [--size 256] [--batch N] [--cnum 32] [--steps 2] [--backends webgpu,tensorflow,wasm]
+ *   node --import tsx bench/train-step.ts [--size 256] [--batch N] [--cnum 32] [--steps 2] [--warmup 1] [--backends webgpu,tensorflow,wasm]
  *
  * Batch defaults to 1 on CPU backends and 8 on GPU ones. Baseline, in the same process and backend: a "bare" step —
  * generator forward, L1 and gradients, nothing else (no discriminator, no optimizer) — so the ratio shows what the
@@ -24,6 +24,7 @@ function arg(name: string, fallback: string): string {
 const size = Number(arg('size', '256'));
 const cnum = Number(arg('cnum', '32'));
 const steps = Number(arg('steps', '2'));
+const warmup = Number(arg('warmup', '1'));
 const backends = arg('backends', 'webgpu,tensorflow,wasm').split(',') as BackendName[];
 /** Print and wait until written: process.exit below would otherwise drop lines still queued for a pipe. */
 const print = (line: string) => new Promise<void>((done) => process.stdout.write(`${line}\n`, () => done()));
@@ -35,7 +36,7 @@ for (const requested of backends) {
     continue;
   }
   const batch = Number(arg('batch', GPU.has(requested) ? '8' : '1'));
-  const { full, bare } = measureTrainStep({ size, batch, cnum, steps });
+  const { full, bare } = measureTrainStep({ size, batch, cnum, steps, warmup });
   const parts = [
     `${requested} (${got.reason}) ${size}² batch ${batch} cnum ${cnum}:`,
     `train step ${full.wall.toFixed(2)} s wall (${full.cpu.toFixed(2)} s CPU) = ${(batch / full.wall).toFixed(3)} images/s;`,

@@ -20,8 +20,8 @@ export interface StepTimings {
   bare: StepTime;
 }
 
-function time(steps: number, run: () => void): StepTime {
-  run(); // warm-up: kernel compilation, first allocations
+function time(steps: number, warmup: number, run: () => void): StepTime {
+  for (let i = 0; i < warmup; i++) run(); // kernel compilation, first allocations
   const wall0 = performance.now();
   const cpu0 = cpuUsage();
   for (let i = 0; i < steps; i++) run();
@@ -33,8 +33,9 @@ function time(steps: number, run: () => void): StepTime {
  * Time training steps on random data on the current backend (for `bench/train-step.ts`).
  * @example const { full, bare } = measureTrainStep({ size: 256, batch: 1, cnum: 32, steps: 2 });
  */
-export function measureTrainStep(options: { size: number; batch: number; cnum: number; dCnum?: number; steps: number }): StepTimings {
+export function measureTrainStep(options: { size: number; batch: number; cnum: number; dCnum?: number; steps: number; warmup?: number }): StepTimings {
   const { size, batch, cnum, steps } = options;
+  const warmup = options.warmup ?? 1;
   const generator = new InpaintGenerator({ cnum }, { seed: 0 });
   const discriminator = new SnPatchDiscriminator({ cnum: options.dCnum ?? 64 }, { seed: 0 });
   const betas = [0.5, 0.999] as const;
@@ -45,7 +46,7 @@ export function measureTrainStep(options: { size: number; batch: number; cnum: n
   const { loss } = parseTrainConfig({ data: '-', out: '-' });
   const vars = [...generator.params.values()];
   try {
-    const bare = time(steps, () => {
+    const bare = time(steps, warmup, () => {
       const { value, grads } = tf.variableGrads(() => {
         const out = generator.apply(images, masks, { training: true });
         return tf.add(maskedL1(out.coarse, images, masks, loss), maskedL1(out.refined, images, masks, loss)) as tf.Scalar;
@@ -54,7 +55,7 @@ export function measureTrainStep(options: { size: number; batch: number; cnum: n
       tf.dispose([value, ...Object.values(grads)]);
     });
     let step = 0;
-    const full = time(steps, () => {
+    const full = time(steps, warmup, () => {
       trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks }, { loss, gLr: 1e-4, dLr: 1e-4, step: ++step });
     });
     return { full, bare };
