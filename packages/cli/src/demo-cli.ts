@@ -52,7 +52,10 @@ Example:
         overwrite: opts.overwrite === true,
         log,
       });
-      const rel = (p: string) => relative(process.cwd(), p) || '.';
+      const rel = (p: string) => {
+        const r = relative(process.cwd(), p);
+        return r === '' ? '.' : r.startsWith('..') ? p : r;
+      };
       log(`
 Done. Best epoch: ${result.bestEpoch}.
   masks and preview   ${rel(result.masks)}/, ${rel(result.maskPreview)}
