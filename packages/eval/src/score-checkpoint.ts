@@ -1,11 +1,11 @@
 import { BgfillError, holeRatioBin } from '@bgfill/masks';
 import { checkImage, sizeLabel, type RgbImage } from './metrics/image.js';
-import { pairMetrics, type PairMetricsOptions } from './metrics/pair-metrics.js';
+import { pairMetrics, type PairMetrics, type PairMetricsOptions } from './metrics/pair-metrics.js';
 import type { Predictor } from './predictor.js';
 import type { EvalBatch, EvalItem } from './score-data.js';
 
-/** One record's metrics for one checkpoint. */
-export interface ImageScore {
+/** One record's metrics for one checkpoint: the pair metrics, plus where the record sits and its hole-ratio bin. */
+export interface ImageScore extends PairMetrics {
   /** Position in the evaluation set. */
   index: number;
   key: string;
@@ -13,15 +13,6 @@ export interface ImageScore {
   holeRatio: number;
   /** Its hole-ratio bin, e.g. `(0.2,0.3]` (see @bgfill/masks' `holeRatioBin`). */
   bin: string;
-  /** Mean absolute error on the 0…1 scale, whole image. */
-  l1: number;
-  /** dB, whole image; Infinity for identical pixels. */
-  psnr: number;
-  ssim: number;
-  msssim: number;
-  /** L1 and PSNR inside the hole; absent for a record whose mask is empty. */
-  l1Hole?: number;
-  psnrHole?: number;
 }
 
 /** What scoring one checkpoint gives. */
