@@ -19,7 +19,7 @@ export function registerInpaintCommand(program: Command): void {
     .option('--dilate <n>', 'grow the hole by n iterations of a 3×3 square', '0')
     .option('--passes <n>', 'refill passes: pass k refills the hole eroded by k·K (see --erode)', '1')
     .option('--erode <K>', 'erosion iterations between passes', '0')
-    .option('--tiles <CxR>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2')
+    .option('--tiles <CxR|auto>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2; auto: tiles of at most 512 px (needed above about 512×512: self-attention memory grows with the square of the pixels)')
     .option('--overlap <px>', 'tile overlap in pixels (default: 1/7 of a tile side, at least 1/8 of the tile)')
     .option('--save-raw <path>', 'also write the refined output as float32 NPY (NHWC, −1…1): a file, or a folder for folders')
     .option('--backend <name>', 'auto, webgpu, tensorflow, wasm or cpu', 'auto')

@@ -1,6 +1,7 @@
 // Inference strategies on a real (small, random-init) generator and on a stand-in network with a known, smooth
 // output: padding and cropping, the unchanged-outside-the-hole guarantee, erosion passes, feathered tiles, NPY.
 import test from 'ava';
+import { BgfillError } from '@bgfill/masks';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { inpaint, type InpaintNetwork, type RgbImageLike } from '../src/inferenc
 import { passMasks } from '../src/inference/passes.js';
 import { fromNetRange, toNetRange } from '../src/inference/pixel-range.js';
 import { crop, paddingToMultiple, reflectIndex, reflectPad } from '../src/inference/reflect-pad.js';
-import { TileBlender, planTiles, tileWeights, type Tile } from '../src/inference/tiling.js';
+import { AUTO_TILE_SIDE, TileBlender, autoTileGrid, parseTileGrid, planTiles, tileWeights, type Tile } from '../src/inference/tiling.js';
 import { encodeNpy } from '../src/inference/npy.js';
 import { calibratedGenerator } from './fixtures/inference-generator.js';
 
@@ -315,4 +316,28 @@ print(json.dumps({"shape": list(a.shape), "dtype": str(a.dtype), "values": a.rav
   await writeFile(join(dir, 'one.npy'), one);
   const { stdout: s2 } = await run('/usr/bin/python3', ['-c', 'import sys, numpy as np; a = np.load(sys.argv[1]); print(a.shape, a.tolist())', join(dir, 'one.npy')]);
   t.is(s2.trim(), '(2,) [1.5, -2.0]');
+});
+
+test('auto tiling: the fewest tiles per axis that keep every tile within 512 px', (t) => {
+  t.deepEqual(parseTileGrid('auto'), 'auto');
+  t.deepEqual(parseTileGrid('3x2'), { cols: 3, rows: 2 });
+  t.throws(() => parseTileGrid('2x'), { instanceOf: BgfillError });
+  for (const [w, h] of [[512, 300], [513, 513], [1200, 800], [4000, 3000], [100, 2000]]) {
+    const grid = autoTileGrid(w, h);
+    const tiles = planTiles(w, h, grid);
+    t.true(tiles.every((tile) => tile.width <= AUTO_TILE_SIDE && tile.height <= AUTO_TILE_SIDE), `${w}×${h} → ${grid.cols}x${grid.rows}`);
+    if (grid.cols > 1) t.true(planTiles(w, h, { cols: grid.cols - 1, rows: 1 })[0].width > AUTO_TILE_SIDE, `${w}: one column fewer would not fit`);
+    if (grid.rows > 1) t.true(planTiles(w, h, { cols: 1, rows: grid.rows - 1 })[0].height > AUTO_TILE_SIDE, `${h}: one row fewer would not fit`);
+  }
+  t.deepEqual(autoTileGrid(512, 300), { cols: 1, rows: 1 });
+});
+
+test.serial('an image too large for one network run is refused with advice; tiles make it fit', async (t) => {
+  const image = testImage(64, 64, 'large');
+  const mask = rectMask(64, 64, 10, 10, 50, 50);
+  // 64×64 needs (64·64/16)² · 4 = 262 144 bytes of attention scores; 2×2 tiles of 35 px (36 padded) need 26 244.
+  const err = await t.throwsAsync(inpaint(generator, image, mask, { maxAttentionBytes: 100_000 }), { instanceOf: BgfillError });
+  t.regex(err!.message, /inpaint in tiles, e\.g\. --tiles \d+x\d+ or --tiles auto/);
+  const tiled = await inpaint(generator, image, mask, { maxAttentionBytes: 100_000, tiles: { cols: 2, rows: 2 } });
+  t.is(tiled.width, 64);
 });

@@ -4,7 +4,10 @@ import type { InpaintGenerator } from '../model/generator.js';
 import { passMasks } from './passes.js';
 import { fromNetRange, toNetRange } from './pixel-range.js';
 import { crop, paddingToMultiple, reflectPad } from './reflect-pad.js';
-import { TileBlender, planTiles, tileWeights, type TileGrid } from './tiling.js';
+import { TileBlender, autoTileGrid, planTiles, tileWeights, type TileGrid } from './tiling.js';
+
+/** Default limit on one network run's self-attention score matrix: 1 GiB (a 512×512 input). */
+export const DEFAULT_MAX_ATTENTION_BYTES = 2 ** 30;
 
 /** What inference needs from a generator (InpaintGenerator has it; tests may pass a stand-in network). */
 export type InpaintNetwork = Pick<InpaintGenerator, 'apply' | 'requiredMultiple'>;
@@ -21,8 +24,16 @@ export interface InpaintOptions {
   passes?: number;
   /** Erosion iterations between passes (default 0). */
   erode?: number;
-  /** Inpaint a cols × rows grid of overlapping tiles separately and blend them (default: the whole image at once). */
-  tiles?: TileGrid;
+  /**
+   * Inpaint a cols × rows grid of overlapping tiles separately and blend them (default: the whole image at once);
+   * `auto` picks the smallest grid whose tiles are at most 512 px a side (none for smaller images).
+   */
+  tiles?: TileGrid | 'auto';
+  /**
+   * Refuse network inputs whose self-attention score matrix would exceed this many bytes (default 1 GiB: a
+   * 512×512 input). The matrix grows with the square of the pixel count; larger images need `tiles`.
+   */
+  maxAttentionBytes?: number;
   /** Also return the last pass's refined output, full frame, in −1…1 (default false). */
   raw?: boolean;
 }
@@ -41,8 +52,24 @@ export interface InpaintResult {
  * `requiredMultiple`, take the refined output, crop back. `image` is HWC float32 in −1…1, `hole` one byte per pixel.
  * @example const refined = await refineOnce(generator, toNetRange(image.data), hole, image.width, image.height);
  */
-export async function refineOnce(net: InpaintNetwork, image: Float32Array, hole: Uint8Array, width: number, height: number): Promise<Float32Array> {
+export async function refineOnce(
+  net: InpaintNetwork,
+  image: Float32Array,
+  hole: Uint8Array,
+  width: number,
+  height: number,
+  maxAttentionBytes = DEFAULT_MAX_ATTENTION_BYTES,
+): Promise<Float32Array> {
   const pad = paddingToMultiple(width, height, net.requiredMultiple);
+  const positions = ((width + pad.left + pad.right) * (height + pad.top + pad.bottom)) / 16;
+  if (positions * positions * 4 > maxAttentionBytes) {
+    const grid = autoTileGrid(width, height);
+    throw invalidParameter(
+      'image size',
+      `at most about 512×512 pixels per network run (its self-attention needs ${(positions * positions * 4 / 2 ** 30).toFixed(1)} GiB at ${width}×${height}); inpaint in tiles, e.g. --tiles ${grid.cols}x${grid.rows} or --tiles auto`,
+      `${width}×${height}`,
+    );
+  }
   const x = reflectPad({ data: image, width, height, channels: 3 }, pad);
   const m = reflectPad({ data: hole, width, height, channels: 1 }, pad);
   const maskValues = new Float32Array(m.data.length);
@@ -62,14 +89,22 @@ export async function refineOnce(net: InpaintNetwork, image: Float32Array, hole:
 }
 
 /** Run the network tile by tile and blend (see tiling.ts). Tiles whose crop has no hole keep their input. */
-async function refineTiled(net: InpaintNetwork, image: Float32Array, hole: Uint8Array, width: number, height: number, grid: TileGrid): Promise<Float32Array> {
+async function refineTiled(
+  net: InpaintNetwork,
+  image: Float32Array,
+  hole: Uint8Array,
+  width: number,
+  height: number,
+  grid: TileGrid,
+  maxAttentionBytes: number,
+): Promise<Float32Array> {
   const tiles = planTiles(width, height, grid);
   const weights = tileWeights(tiles, grid);
   const blender = new TileBlender(width, height, 3);
   for (const [i, tile] of tiles.entries()) {
     const tileImage = crop({ data: image, width, height, channels: 3 }, tile).data;
     const tileHole = crop({ data: hole, width, height, channels: 1 }, tile).data;
-    const values = tileHole.includes(1) ? await refineOnce(net, tileImage, tileHole, tile.width, tile.height) : tileImage;
+    const values = tileHole.includes(1) ? await refineOnce(net, tileImage, tileHole, tile.width, tile.height, maxAttentionBytes) : tileImage;
     blender.add(tile, values, weights[i]);
   }
   return blender.result();
@@ -105,12 +140,14 @@ export async function inpaint(net: InpaintNetwork, image: RgbImageLike, mask: Ma
   for (let i = 0; i < hole.length; i++) hole[i] = mask.data[i] === 0 ? 0 : 1;
   const holeMask: Mask = { width, height, data: hole };
   const masks = passMasks(holeMask, options.passes ?? 1, options.erode ?? 0);
+  const grid = options.tiles === 'auto' ? autoTileGrid(width, height) : options.tiles;
+  const limit = options.maxAttentionBytes ?? DEFAULT_MAX_ATTENTION_BYTES;
   const current = toNetRange(image.data);
   let refined: Float32Array | undefined;
   for (const passMask of masks) {
-    refined = options.tiles
-      ? await refineTiled(net, current, passMask.data, width, height, options.tiles)
-      : await refineOnce(net, current, passMask.data, width, height);
+    refined = grid
+      ? await refineTiled(net, current, passMask.data, width, height, grid, limit)
+      : await refineOnce(net, current, passMask.data, width, height, limit);
     for (let p = 0; p < passMask.data.length; p++) {
       if (passMask.data[p] === 0) continue;
       current[3 * p] = refined[3 * p];

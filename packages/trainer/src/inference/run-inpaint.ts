@@ -67,10 +67,13 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
   const thresholdText = options.threshold ?? '0.5';
   if (thresholdText.trim() === '') throw invalidParameter('--threshold', 'number in [0, 1)', thresholdText);
   const threshold = checkThreshold(Number(thresholdText), '--threshold');
-  let tiles: TileGrid | undefined;
+  let tiles: TileGrid | 'auto' | undefined;
   if (options.tiles !== undefined) {
     tiles = parseTileGrid(options.tiles);
-    if (options.overlap !== undefined) tiles = { ...tiles, overlap: integer('--overlap', options.overlap, 0, 1, 4096) };
+    if (options.overlap !== undefined) {
+      if (tiles === 'auto') throw new BgfillError('--overlap needs an explicit grid (--tiles COLSxROWS), not --tiles auto', { subject: 'overlap' });
+      tiles = { ...tiles, overlap: integer('--overlap', options.overlap, 0, 1, 4096) };
+    }
   } else if (options.overlap !== undefined) {
     throw new BgfillError('--overlap only applies with --tiles', { subject: 'overlap' });
   }

@@ -33,15 +33,43 @@ export interface Tile {
 export const MAX_TILES_PER_SIDE = 16;
 
 /**
- * Parse "2x2" (cols × rows) as given on the command line.
+ * The largest side `auto` tiling aims for: 512² is the largest network input whose self-attention score matrix
+ * (one float per pair of positions at 1/4 resolution: (512·512/16)² · 4 bytes = 1 GiB) fits the default limit.
+ */
+export const AUTO_TILE_SIDE = 512;
+
+/**
+ * The grid `--tiles auto` uses for an image: the fewest tiles per axis whose tiles (with the default overlap)
+ * are at most AUTO_TILE_SIDE; 1×1 for images up to that size.
+ * @example autoTileGrid(1200, 800) // → { cols: 3, rows: 2 }
+ */
+export function autoTileGrid(width: number, height: number, side = AUTO_TILE_SIDE): TileGrid {
+  const count = (n: number) => {
+    let k = 1;
+    while (k < MAX_TILES_PER_SIDE && axisLayoutLength(n, k) > side) k++;
+    return k;
+  };
+  return { cols: count(width), rows: count(height) };
+}
+
+/** The tile length axisLayout gives for `count` tiles with the default overlap. */
+function axisLayoutLength(size: number, count: number): number {
+  if (count === 1) return size;
+  const o = Math.ceil(size / count / 7);
+  return Math.ceil((size + (count - 1) * o) / count);
+}
+
+/**
+ * Parse "2x2" (cols × rows) as given on the command line, or "auto" (a grid per image, see autoTileGrid).
  * @example parseTileGrid('3x2') // → { cols: 3, rows: 2 }
  */
-export function parseTileGrid(text: string): TileGrid {
+export function parseTileGrid(text: string): TileGrid | 'auto' {
+  if (text.trim().toLowerCase() === 'auto') return 'auto';
   const match = /^(\d+)\s*[x×]\s*(\d+)$/i.exec(text.trim());
   const cols = match ? Number(match[1]) : NaN;
   const rows = match ? Number(match[2]) : NaN;
   if (!match || cols < 1 || rows < 1 || cols > MAX_TILES_PER_SIDE || rows > MAX_TILES_PER_SIDE) {
-    throw invalidParameter('tiles', `COLSxROWS with 1 to ${MAX_TILES_PER_SIDE} each (e.g. "2x2")`, text);
+    throw invalidParameter('tiles', `"auto" or COLSxROWS with 1 to ${MAX_TILES_PER_SIDE} each (e.g. "2x2")`, text);
   }
   return { cols, rows };
 }
