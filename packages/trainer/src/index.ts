@@ -112,7 +112,10 @@ export {
   initBackend,
   parseBackendRequest,
   registerBgfillKernels,
+  BGFILL_KERNELS,
+  BGFILL_REPLACED_KERNELS,
   conv2DBackpropFilterKernel,
+  spaceBatchKernels,
   filterGradientGeometry,
   defaultWasmThreads,
 } from './backend/index.js';
@@ -121,13 +124,25 @@ export {
 export {
   inpaint,
   refineOnce,
+  DEFAULT_MAX_ATTENTION_BYTES,
   type InpaintNetwork,
   type InpaintOptions,
   type InpaintResult,
   type RgbImageLike,
 } from './inference/inpaint.js';
 export { passMasks, MAX_PASSES } from './inference/passes.js';
-export { planTiles, tileWeights, axisWeights, parseTileGrid, TileBlender, MAX_TILES_PER_SIDE, type Tile, type TileGrid } from './inference/tiling.js';
+export {
+  planTiles,
+  tileWeights,
+  axisWeights,
+  parseTileGrid,
+  autoTileGrid,
+  TileBlender,
+  MAX_TILES_PER_SIDE,
+  AUTO_TILE_SIDE,
+  type Tile,
+  type TileGrid,
+} from './inference/tiling.js';
 export { paddingToMultiple, reflectPad, reflectIndex, crop, type Padding, type Planar } from './inference/reflect-pad.js';
 export { toNetRange, fromNetRange } from './inference/pixel-range.js';
 export { encodeNpy } from './inference/npy.js';
