@@ -31,10 +31,11 @@ export async function loadWebGpu(): Promise<LoadResult> {
     return { ok: false, reason: `requesting a WebGPU adapter failed: ${firstLine(err)}` };
   }
   if (!adapter) return { ok: false, reason: 'no WebGPU adapter (Dawn found no usable Vulkan/Metal/D3D12 GPU)' };
+  // Node ≥ 21 has a global navigator (hardwareConcurrency, userAgent…) without gpu: add gpu to it; older Node has
+  // none: install one. tfjs-backend-webgpu registers itself on import only if navigator.gpu exists.
   const existing = (globalThis as { navigator?: object }).navigator;
-  if (!existing || !('gpu' in existing)) {
-    Object.defineProperty(globalThis, 'navigator', { value: { ...(existing ?? {}), gpu }, configurable: true, writable: true });
-  }
+  if (existing && !('gpu' in existing)) Object.defineProperty(existing, 'gpu', { value: gpu, configurable: true });
+  else if (!existing) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'tfjs-backend-webgpu did not initialise on this adapter' };
