@@ -166,6 +166,27 @@ test.serial('--non-strict loads a checkpoint with an unexpected key and prints t
   t.true((await stat(join(dir, 'lenient.png'))).isFile());
 });
 
+test.serial('a PyTorch .pth state_dict works as --checkpoint (the parity fixture, saved by torch 1.13)', async (t) => {
+  const pth = fileURLToPath(new URL('./fixtures/parity/main.pth', import.meta.url));
+  const out = join(dir, 'from-pth.png');
+  const summary = await runInpaintCommand(
+    { checkpoint: pth, image: join(dir, 'images', 'a.png'), mask: join(dir, 'masks', 'a.png'), out, backend: 'wasm', progress: false },
+    () => {},
+  );
+  t.deepEqual(summary.written, [out]);
+  const input = await readRgbImage(join(dir, 'images', 'a.png'));
+  const output = await readRgbImage(out);
+  const mask = await maskFromImage(join(dir, 'masks', 'a.png'));
+  let changed = 0;
+  for (let p = 0; p < 40 * 32; p++) {
+    for (let c = 0; c < 3; c++) {
+      if (mask.data[p] === 0) t.is(output.data[3 * p + c], input.data[3 * p + c]);
+      else if (output.data[3 * p + c] !== input.data[3 * p + c]) changed++;
+    }
+  }
+  t.true(changed > 0);
+});
+
 test('options are checked before anything loads', async (t) => {
   const base = { checkpoint: 'nowhere.safetensors', image: 'nowhere.png', out: 'o.png' };
   await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png', maskFrom: 's.png' }), { instanceOf: BgfillError, message: /exactly one of --mask/ });
