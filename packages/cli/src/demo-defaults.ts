@@ -4,7 +4,7 @@ export const DEMO_DEFAULTS = {
   size: 64,
   cnum: 8,
   epochs: 4,
-  stepsPerEpoch: 12,
+  stepsPerEpoch: 8,
   batchSize: 4,
   /** Higher than fine-tuning's 1e-4: the demo trains from scratch for a few dozen steps. */
   lr: 1e-3,
