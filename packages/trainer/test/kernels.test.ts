@@ -2,13 +2,14 @@
 // the wasm Conv2DBackpropFilter against the cpu backend's kernel (stock tfjs) on random geometries, the replaced
 // wasm SpaceToBatchND/BatchToSpaceND against the cpu kernels, and the Mean/Sum gradient overrides against the
 // stock gradient functions (bit for bit) and against values computed in JS.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import { rngFor } from '@bgfill/masks';
 import { initBackend } from '../src/backend/init-backend.js';
-import { registerBgfillKernels } from '../src/backend/register-kernels.js';
+import { registerBgfillKernels, useFilterGradient, type FilterGradientStrategy } from '../src/backend/register-kernels.js';
+import { splitCount } from '../src/backend/conv-filter-gradient-im2col.js';
 import { filterGradientGeometry } from '../src/backend/conv-filter-gradient.js';
 import { InpaintGenerator } from '../src/model/generator.js';
 
@@ -84,22 +85,56 @@ function filterGradViaTape(x: tf.Tensor, dy: tf.Tensor, f: tf.Tensor, stride: nu
   });
 }
 
-test.serial('wasm Conv2DBackpropFilter matches the cpu kernel on random shapes, strides 1/2 and every padding form', async (t) => {
-  t.truthy(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'registered for wasm');
-  for (const [i, c] of randomCases(24).entries()) {
+/** Random cases plus two large enough for the im2col kernel to split its reduction (M = B·Ho·Wo ≥ 2048). */
+const filterCases: ConvCase[] = [
+  ...randomCases(24),
+  { x: [4, 32, 32, 2], k: 3, cin: 2, cout: 3, stride: 1, pad: 'same' },
+  { x: [3, 45, 41, 2], k: 5, cin: 2, cout: 2, stride: 1, pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
+];
+
+/** The filter gradient on `backend` with `strategy` against the cpu backend's own kernel (stock tfjs). */
+async function checkFilterGradient(t: ExecutionContext, backend: string, strategy: FilterGradientStrategy): Promise<void> {
+  for (const [i, c] of filterCases.entries()) {
     const x = randomTensor(c.x, `x${i}`);
     const f = randomTensor([c.k, c.k, c.cin, c.cout], `f${i}`);
     const yShape = tf.tidy(() => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad).shape);
     const dy = randomTensor(yShape, `dy${i}`);
     await tf.setBackend('cpu');
+    useFilterGradient('cpu', 'stock');
     const reference = filterGradViaTape(x, dy, f, c.stride, c.pad);
-    await tf.setBackend('wasm');
+    await tf.setBackend(backend);
+    useFilterGradient(backend, strategy);
     const got = filterGradViaTape(x, dy, f, c.stride, c.pad);
     const tolerance = 1e-5 * Math.max(1, maxAbs(reference));
     const diff = maxAbsDiff(got, reference);
-    t.true(diff <= tolerance, `case ${i} ${JSON.stringify(c)}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
+    t.true(diff <= tolerance, `${backend} ${strategy} case ${i} ${JSON.stringify(c)}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
     tf.dispose([x, f, dy]);
   }
+  useFilterGradient('cpu', 'stock');
+  await tf.setBackend('wasm');
+  useFilterGradient('wasm', 'batch-axis');
+}
+
+test.serial('wasm Conv2DBackpropFilter (batch-axis, the default) matches the cpu kernel on random shapes, strides 1/2 and every padding form', async (t) => {
+  t.truthy(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'registered for wasm');
+  await checkFilterGradient(t, 'wasm', 'batch-axis');
+});
+
+test.serial('the im2col filter gradient (the GPU kernel, built from generic kernels) matches the cpu kernel on wasm and on cpu', async (t) => {
+  await checkFilterGradient(t, 'wasm', 'im2col');
+  await checkFilterGradient(t, 'cpu', 'im2col');
+});
+
+test('splitCount: a divisor of the row count, at most 64 groups of at least 1024 rows', (t) => {
+  for (const rows of [1, 1000, 2047, 2048, 3200, 4096, 8 * 128 * 128, 8 * 64 * 64, 32 * 256 * 256, 7919 * 2]) {
+    const s = splitCount(rows);
+    t.true(Number.isInteger(s) && s >= 1 && s <= 64, `${rows} → ${s}`);
+    t.is(rows % s, 0, `${rows} → ${s} divides`);
+    if (s > 1) t.true(rows / s >= 1024, `${rows} → ${s}: ${rows / s} rows per group`);
+  }
+  t.is(splitCount(8 * 128 * 128), 64);
+  t.is(splitCount(2047), 1);
+  t.is(splitCount(7919 * 2), 2); // a prime factor: only 2 divides
 });
 
 /**
@@ -127,31 +162,35 @@ test.serial('the kernel also handles dilations (and dilation with stride), again
     { x: [2, 15, 14, 3], k: 3, cout: 2, stride: 2, dilation: 2, pad: 'valid' as Pad },
     { x: [1, 12, 12, 2], k: 5, cout: 2, stride: 1, dilation: 2, pad: [[0, 0], [3, 1], [0, 2], [0, 0]] as Pad },
   ];
-  for (const [i, c] of cases.entries()) {
-    const cin = c.x[3];
-    const x = randomTensor(c.x, `dx${i}`);
-    const e = (c.k - 1) * c.dilation + 1;
-    const yShape = tf.tidy(() => tf.conv2d(x as tf.Tensor4D, tf.zeros([e, e, cin, c.cout]) as tf.Tensor4D, c.stride, c.pad).shape);
-    const dy = randomTensor(yShape, `ddy${i}`);
-    await tf.setBackend('cpu');
-    const reference = dilatedReference(x, dy, c.k, cin, c.cout, c.stride, c.dilation, c.pad);
-    await tf.setBackend('wasm');
-    const got = tf.tidy(() =>
-      (
-        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-          strides: c.stride,
-          pad: c.pad,
-          dataFormat: 'NHWC',
-          filterShape: [c.k, c.k, cin, c.cout],
-          dilations: c.dilation,
-        } as unknown as NamedAttrMap) as Tensor
-      ).dataSync(),
-    ) as Float32Array;
-    const tolerance = 1e-5 * Math.max(1, maxAbs(reference));
-    const diff = maxAbsDiff(got, reference);
-    t.true(diff <= tolerance, `dilated case ${i}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
-    tf.dispose([x, dy]);
+  for (const strategy of ['batch-axis', 'im2col'] as const) {
+    useFilterGradient('wasm', strategy);
+    for (const [i, c] of cases.entries()) {
+      const cin = c.x[3];
+      const x = randomTensor(c.x, `dx${i}`);
+      const e = (c.k - 1) * c.dilation + 1;
+      const yShape = tf.tidy(() => tf.conv2d(x as tf.Tensor4D, tf.zeros([e, e, cin, c.cout]) as tf.Tensor4D, c.stride, c.pad).shape);
+      const dy = randomTensor(yShape, `ddy${i}`);
+      await tf.setBackend('cpu');
+      const reference = dilatedReference(x, dy, c.k, cin, c.cout, c.stride, c.dilation, c.pad);
+      await tf.setBackend('wasm');
+      const got = tf.tidy(() =>
+        (
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+            strides: c.stride,
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            filterShape: [c.k, c.k, cin, c.cout],
+            dilations: c.dilation,
+          } as unknown as NamedAttrMap) as Tensor
+        ).dataSync(),
+      ) as Float32Array;
+      const tolerance = 1e-5 * Math.max(1, maxAbs(reference));
+      const diff = maxAbsDiff(got, reference);
+      t.true(diff <= tolerance, `${strategy}, dilated case ${i}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
+      tf.dispose([x, dy]);
+    }
   }
+  useFilterGradient('wasm', 'batch-axis');
 });
 
 test('filterGradientGeometry: strides and dilations swap, padding reaches exactly the rows the gradient reads', (t) => {

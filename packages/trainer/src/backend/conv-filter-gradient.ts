@@ -21,7 +21,7 @@ import { backend_util, type KernelBackend, type KernelConfig, type NamedAttrMap,
  */
 
 /** Attributes of the Conv2DBackpropFilter kernel; `dilations` is a bgfill extension (tfjs passes none: 1). */
-interface FilterGradAttrs {
+export interface FilterGradAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
   dataFormat?: 'NHWC' | 'NCHW';
@@ -30,9 +30,10 @@ interface FilterGradAttrs {
   dilations?: number | [number, number];
 }
 
-type KernelCall = (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>) => TensorInfo;
+export type KernelCall = (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>) => TensorInfo;
 
-function kernelCaller(backendName: string, backend: KernelBackend): (name: string) => KernelCall {
+/** Call a backend's kernels directly (no tape, no engine bookkeeping). */
+export function kernelCaller(backendName: string, backend: KernelBackend): (name: string) => KernelCall {
   return (name) => {
     const kernel = tf.getKernel(name, backendName);
     if (!kernel) throw new Error(`bgfill Conv2DBackpropFilter: backend ${backendName} has no ${name} kernel`);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
-import { conv2DBackpropFilterKernel } from './conv-filter-gradient.js';
+import { conv2DBackpropFilterKernel, conv2dFilterGradient, type FilterGradAttrs } from './conv-filter-gradient.js';
+import { conv2dFilterGradientIm2col } from './conv-filter-gradient-im2col.js';
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs';
 import { meanGradient, sumGradient } from './reduction-gradients.js';
 import { spaceBatchKernels } from './space-batch-kernels.js';
 
@@ -21,6 +23,66 @@ export const BGFILL_REPLACED_KERNELS: ReadonlyArray<{ kernelName: string; backen
   { kernelName: 'SpaceToBatchND', backendName: 'wasm' },
   { kernelName: 'BatchToSpaceND', backendName: 'wasm' },
 ];
+
+/**
+ * How a backend computes the filter gradient of conv2d (`Conv2DBackpropFilter`):
+ * - `stock`: the backend's own kernel (wasm has none);
+ * - `batch-axis`: one forward convolution over the batch axis (conv-filter-gradient.ts), the wasm default;
+ * - `im2col`: gathered columns and a split batched matrix product (conv-filter-gradient-im2col.ts), for GPUs.
+ */
+export type FilterGradientStrategy = 'stock' | 'batch-axis' | 'im2col';
+export const FILTER_GRADIENT_STRATEGIES: readonly FilterGradientStrategy[] = ['stock', 'batch-axis', 'im2col'];
+
+/** Each backend's default; `BGFILL_FILTER_GRADIENT` (one of the strategies) overrides it, for benchmarks. */
+const DEFAULT_FILTER_GRADIENT: Readonly<Record<string, FilterGradientStrategy>> = { wasm: 'batch-axis', webgpu: 'batch-axis' };
+
+/** The backends' own Conv2DBackpropFilter kernels, kept when replaced so that `stock` can restore them. */
+const stockFilterKernels = new Map<string, KernelConfig | undefined>();
+const activeFilterGradient = new Map<string, FilterGradientStrategy>();
+
+function filterKernel(backendName: string, strategy: Exclude<FilterGradientStrategy, 'stock'>): KernelConfig {
+  const compute = strategy === 'im2col' ? conv2dFilterGradientIm2col : conv2dFilterGradient;
+  return {
+    kernelName: 'Conv2DBackpropFilter',
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) =>
+      compute(backendName, backend as KernelBackend, inputs.x as TensorInfo, inputs.dy as TensorInfo, attrs as unknown as FilterGradAttrs),
+  };
+}
+
+/**
+ * Select how `backendName` computes conv2d filter gradients from now on (see FilterGradientStrategy). The backend's
+ * own kernels must be registered (its package imported). Throws for `stock` on a backend without its own kernel.
+ * @example useFilterGradient('webgpu', 'im2col')
+ */
+export function useFilterGradient(backendName: string, strategy: FilterGradientStrategy): void {
+  if (!FILTER_GRADIENT_STRATEGIES.includes(strategy)) {
+    throw new Error(`unknown filter-gradient strategy ${String(strategy)} (one of ${FILTER_GRADIENT_STRATEGIES.join(', ')})`);
+  }
+  if (!stockFilterKernels.has(backendName)) {
+    const current = tf.getKernel('Conv2DBackpropFilter', backendName);
+    stockFilterKernels.set(backendName, current && !installed.has(current.kernelFunc) ? current : undefined);
+  }
+  const stockKernel = stockFilterKernels.get(backendName);
+  if (strategy === 'stock' && !stockKernel) throw new Error(`backend ${backendName} has no Conv2DBackpropFilter kernel of its own`);
+  if (activeFilterGradient.get(backendName) === strategy) return;
+  if (tf.getKernel('Conv2DBackpropFilter', backendName)) tf.unregisterKernel('Conv2DBackpropFilter', backendName);
+  const kernel = strategy === 'stock' ? stockKernel! : filterKernel(backendName, strategy);
+  tf.registerKernel(kernel);
+  installed.add(kernel.kernelFunc);
+  activeFilterGradient.set(backendName, strategy);
+}
+
+/** The strategy `backendName` uses now, if bgfill chose one. */
+export function filterGradientStrategy(backendName: string): FilterGradientStrategy | undefined {
+  return activeFilterGradient.get(backendName);
+}
+
+function defaultFilterGradient(backendName: string): FilterGradientStrategy | undefined {
+  const fromEnv = process.env.BGFILL_FILTER_GRADIENT;
+  if (fromEnv && (FILTER_GRADIENT_STRATEGIES as readonly string[]).includes(fromEnv)) return fromEnv as FilterGradientStrategy;
+  return DEFAULT_FILTER_GRADIENT[backendName];
+}
 
 let gradientsRegistered = false;
 /** The kernel functions bgfill installed, to recognise them (idempotency). */
@@ -47,9 +109,18 @@ function replaceSpaceBatchKernels(backendName: string): void {
  */
 export function registerBgfillKernels(): void {
   for (const { kernelName, backendName, create } of BGFILL_KERNELS) {
-    if (tf.getKernel(kernelName, backendName) === undefined) tf.registerKernel(create());
+    if (tf.getKernel(kernelName, backendName) === undefined) {
+      const config = create();
+      tf.registerKernel(config);
+      installed.add(config.kernelFunc);
+    }
   }
   replaceSpaceBatchKernels('wasm');
+  for (const backendName of ['wasm', 'webgpu']) {
+    const strategy = defaultFilterGradient(backendName);
+    // Only once the backend's own kernels are registered (its package imported), and only the first time.
+    if (strategy && !activeFilterGradient.has(backendName) && tf.getKernel('Conv2D', backendName)) useFilterGradient(backendName, strategy);
+  }
   if (!gradientsRegistered) {
     tf.registerGradient(meanGradient);
     tf.registerGradient(sumGradient);
