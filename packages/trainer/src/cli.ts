@@ -22,13 +22,13 @@ export function registerInpaintCommand(program: Command): void {
     .option('--tiles <CxR|auto>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2; auto: tiles of at most 512 px (needed above about 512×512: self-attention memory grows with the square of the pixels)')
     .option('--overlap <px>', 'tile overlap in pixels (default: 1/7 of a tile side, at least 1/8 of the tile)')
     .option('--save-raw <path>', 'also write the refined output as float32 NPY (NHWC, −1…1): a file, or a folder for folders')
-    .option('--backend <name>', 'auto, webgpu, tensorflow, wasm or cpu', 'auto')
-    .option('--threads <n>', 'wasm threads (default: BGFILL_WASM_THREADS, else the CPU cores, at most 8)')
+    .option('--backend <name>', 'auto, webgpu, tensorflow, onnx, wasm or cpu (onnx: onnxruntime on the CPU, about 9× wasm; auto tries them in this order)', 'auto')
+    .option('--threads <n>', 'CPU threads for onnx (default: BGFILL_ONNX_THREADS, else the CPU cores) or wasm (BGFILL_WASM_THREADS, else the cores, at most 8)')
     .option('--non-strict', 'load weights whose keys or shapes do not all match (prints warnings)')
     .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)')
     .addHelpText(
       'after',
-      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy',
+      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png',
     )
     .action(async (options: import('./inference/run-inpaint.js').InpaintCommandOptions) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
@@ -37,10 +37,36 @@ export function registerInpaintCommand(program: Command): void {
 }
 
 /**
- * Adds the trainer's commands: `bgfill inpaint` (and `bgfill train`, from ./train/cli-train.js).
+ * `bgfill export onnx`: options only. The work happens in ./onnx/run-export.js, imported inside the action.
+ * @example registerExportCommand(new Command('bgfill'))
+ */
+export function registerExportCommand(program: Command): void {
+  const exportCommand = program.command('export').description('Convert a generator checkpoint to another format');
+  exportCommand
+    .command('onnx')
+    .description('Write a checkpoint as an ONNX model (opset 17, NCHW, inputs image/mask[/guidance], outputs coarse/refined/composite)')
+    .requiredOption('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors')
+    .requiredOption('--out <file>', 'the ONNX file to write (written atomically; an existing file is replaced)')
+    .option('--non-strict', 'export weights whose keys or shapes do not all match (prints warnings)')
+    .option('--no-check', 'skip running the exported model once with onnxruntime against TensorFlow.js')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ bgfill export onnx --checkpoint runs/a/epoch-0012/generator.safetensors --out generator.onnx\n' +
+        '\nThe file runs in onnxruntime (any language) or loads in PyTorch users\' tools: image [N,3,H,W] in −1…1, mask [N,1,H,W] (1 = hole),\n' +
+        'H and W multiples of 4; initializers are named by the PyTorch state_dict keys.',
+    )
+    .action(async (options: import('./onnx/run-export.js').ExportOnnxCommandOptions) => {
+      const { runExportOnnxCommand } = await import('./onnx/run-export.js');
+      await runExportOnnxCommand(options);
+    });
+}
+
+/**
+ * Adds the trainer's commands: `bgfill inpaint`, `bgfill export onnx` (and `bgfill train`, from ./train/cli-train.js).
  * @example registerTrainerCommands(program); // in packages/cli/src/commands.ts
  */
 export function registerTrainerCommands(program: Command): void {
   registerInpaintCommand(program);
+  registerExportCommand(program);
   registerTrainCommand(program);
 }

@@ -150,3 +150,31 @@ export { readHoleMask, type HoleMaskOptions } from './inference/mask-source.js';
 export { writeRgbImage } from './inference/image-file.js';
 export { planJobs, type InpaintJob, type JobProblem } from './inference/jobs.js';
 export { runInpaintCommand, type InpaintCommandOptions, type InpaintSummary } from './inference/run-inpaint.js';
+
+// — Inference engines (tfjs or onnxruntime) and ONNX export (src/inference/engine*.ts, src/onnx) —
+export { isEngine, type InpaintEngine, type EngineInput, type EngineOutputName, type Inpainter } from './inference/engine.js';
+export { tfjsEngine, asEngine } from './inference/tfjs-engine.js';
+export { ENGINE_PREFERENCE, ENGINE_DESCRIPTIONS, parseEngineRequest, engineCandidates, type EngineName, type EngineRequest } from './inference/engine-name.js';
+export { selectEngine, openEngine, type SelectEngineOptions, type EngineSelection } from './inference/engine-select.js';
+export {
+  exportGeneratorOnnx,
+  generatorOnnxModel,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  ONNX_INPUTS,
+  ONNX_OUTPUTS,
+  type OnnxExportOptions,
+  type OnnxOutputName,
+} from './onnx/export-generator.js';
+export { encodeOnnxModel, decodeOnnxModel, type OnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxAttribute, type OnnxValueInfo } from './onnx/onnx-proto.js';
+export { OnnxEngine, sessionOptions, type OnnxEngineOptions } from './onnx/onnx-engine.js';
+export {
+  loadOnnxRuntime,
+  defaultOnnxThreads,
+  ONNXRUNTIME_MODULE,
+  ONNXRUNTIME_VERSION,
+  ONNX_DETERMINISTIC,
+  type OnnxRuntime,
+  type OnnxRuntimeLoad,
+} from './onnx/onnx-runtime.js';
+export { runExportOnnxCommand, EXPORT_CHECK_TOLERANCE, type ExportOnnxCommandOptions, type ExportOnnxSummary } from './onnx/run-export.js';

@@ -1,32 +1,38 @@
 import * as tf from '@tensorflow/tfjs';
 import { BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
 import type { Predictor, PredictorBatch, RgbImage } from '@bgfill/eval';
-import { initBackend, parseBackendRequest, type BackendInfo } from './backend/index.js';
+import type { Inpainter } from './inference/engine.js';
+import { parseEngineRequest } from './inference/engine-name.js';
+import { openEngine, selectEngine, type EngineSelection } from './inference/engine-select.js';
 import { fromNetRange, toNetRange } from './inference/pixel-range.js';
 import { crop, paddingToMultiple, reflectPad } from './inference/reflect-pad.js';
-import type { InpaintGenerator } from './model/generator.js';
-import { loadGenerator } from './weights/checkpoint.js';
+import { asEngine } from './inference/tfjs-engine.js';
 
 /** Options of `createPredictor`. */
 export interface CreatePredictorOptions {
-  /** `auto` (default), `webgpu`, `tensorflow`, `wasm` or `cpu`; see `initBackend`. */
+  /** `auto` (default), `webgpu`, `tensorflow`, `onnx`, `wasm` or `cpu`; see `selectEngine`. */
   backend?: string;
+  /** Threads for onnx (intra-op) or wasm (default: every core Node may use). */
+  threads?: number;
   /** Receives backend messages (skipped backends); default none. */
   log?: (line: string) => void;
 }
 
-/** The backend each request resolved to in this process, so that scoring many checkpoints initialises it once. */
-const backends = new Map<string, Promise<BackendInfo>>();
+/** The engine each request resolved to in this process, so that scoring many checkpoints initialises it once. */
+const selections = new Map<string, Promise<EngineSelection>>();
 
-async function ensureBackend(requested: string, log?: (line: string) => void): Promise<BackendInfo> {
-  const request = parseBackendRequest(requested);
-  let info = backends.get(request);
-  if (info === undefined || tf.getBackend() !== (await info).name) {
-    info = initBackend(request, { log });
-    backends.set(request, info);
-    info.catch(() => backends.delete(request));
+async function ensureEngine(requested: string, threads: number | undefined, log?: (line: string) => void): Promise<EngineSelection> {
+  const request = parseEngineRequest(requested);
+  const key = `${request}/${threads ?? ''}`;
+  let selection = selections.get(key);
+  const current = selection && (await selection);
+  // A tfjs backend another caller switched away from is initialised again (onnx does not depend on tfjs's state).
+  if (selection === undefined || (current && current.name !== 'onnx' && tf.getBackend() !== current.name)) {
+    selection = selectEngine(request, { ...(log ? { log } : {}), ...(threads !== undefined ? { threads } : {}) });
+    selections.set(key, selection);
+    selection.catch(() => selections.delete(key));
   }
-  return info;
+  return selection;
 }
 
 function checkBatch(batch: PredictorBatch): { width: number; height: number } {
@@ -52,13 +58,15 @@ function checkBatch(batch: PredictorBatch): { width: number; height: number } {
  * image and mask reflect-padded to the generator's required multiple (`paddingToMultiple`, `reflectPad`), the
  * composite taken in inference mode for the whole batch at once, cropped back and returned as 8-bit RGB
  * (`fromNetRange`: round, clamp). Outside the hole the composite is the input, so those pixels come back unchanged.
+ * `net` is a tfjs generator or an engine (`openEngine`, `OnnxEngine`).
  * @example const [out] = await inpaintBatch(generator, { images: [img], masks: [mask] });
  */
-export async function inpaintBatch(generator: InpaintGenerator, batch: PredictorBatch): Promise<RgbImage[]> {
+export async function inpaintBatch(net: Inpainter, batch: PredictorBatch): Promise<RgbImage[]> {
   if (batch.images.length === 0) return [];
   const { width, height } = checkBatch(batch);
   const n = batch.images.length;
-  const pad = paddingToMultiple(width, height, generator.requiredMultiple);
+  const engine = asEngine(net);
+  const pad = paddingToMultiple(width, height, engine.requiredMultiple);
   const paddedW = width + pad.left + pad.right;
   const paddedH = height + pad.top + pad.bottom;
   const pixels = new Float32Array(n * paddedW * paddedH * 3);
@@ -69,15 +77,7 @@ export async function inpaintBatch(generator: InpaintGenerator, batch: Predictor
     const base = b * paddedW * paddedH;
     for (let i = 0; i < hole.length; i++) holes[base + i] = hole[i] ? 1 : 0;
   });
-  const composite = tf.tidy(() =>
-    generator.apply(tf.tensor4d(pixels, [n, paddedH, paddedW, 3]), tf.tensor4d(holes, [n, paddedH, paddedW, 1]), { training: false }).composite,
-  );
-  let values: Float32Array;
-  try {
-    values = (await composite.data()) as Float32Array;
-  } finally {
-    composite.dispose();
-  }
+  const values = await engine.run({ image: pixels, mask: holes, n, height: paddedH, width: paddedW }, 'composite');
   const size = paddedW * paddedH * 3;
   return Array.from({ length: n }, (_, b) => {
     const padded = { data: values.subarray(b * size, (b + 1) * size), width: paddedW, height: paddedH, channels: 3 };
@@ -87,27 +87,29 @@ export async function inpaintBatch(generator: InpaintGenerator, batch: Predictor
 }
 
 /**
- * A predictor for `bgfill eval --run`: initialises the TensorFlow.js backend (`auto` by default, once per process),
- * loads the generator from a checkpoint (a bgfill `.safetensors` checkpoint or a PyTorch state_dict; a damaged file
- * throws a BgfillError naming it), and inpaints batches through `inpaintBatch`.
+ * A predictor for `bgfill eval --run`: selects the inference engine (`auto` by default, once per process; `onnx`
+ * runs onnxruntime, the others a TensorFlow.js backend), loads the generator from a checkpoint (a bgfill
+ * `.safetensors` checkpoint or a PyTorch state_dict; a damaged file throws a BgfillError naming it), and inpaints
+ * batches through `inpaintBatch`.
  * @example
- * const predictor = await createPredictor('runs/a/epoch-0003/generator.safetensors', { backend: 'wasm' });
+ * const predictor = await createPredictor('runs/a/epoch-0003/generator.safetensors', { backend: 'onnx' });
  * const outputs = await predictor.predict({ images, masks });
  * predictor.dispose();
  */
 export async function createPredictor(checkpointPath: string, options: CreatePredictorOptions = {}): Promise<Predictor> {
-  await ensureBackend(options.backend ?? 'auto', options.log);
-  const generator = await loadGenerator(checkpointPath);
+  const selection = await ensureEngine(options.backend ?? 'auto', options.threads, options.log);
+  const engine = await openEngine(checkpointPath, selection);
   let disposed = false;
   return {
     async predict(batch: PredictorBatch): Promise<RgbImage[]> {
       if (disposed) throw new BgfillError(`${checkpointPath}: the predictor was disposed`, { subject: checkpointPath });
-      return inpaintBatch(generator, batch);
+      return inpaintBatch(engine, batch);
     },
     dispose(): void {
       if (disposed) return;
       disposed = true;
-      generator.dispose();
+      // onnxruntime releases its session asynchronously; Predictor.dispose is synchronous, so nothing waits on it.
+      engine.dispose().catch(() => {});
     },
   };
 }

@@ -1,16 +1,15 @@
-import * as tf from '@tensorflow/tfjs';
 import { invalidParameter, type Mask } from '@bgfill/masks';
-import type { InpaintGenerator } from '../model/generator.js';
+import type { Inpainter } from './engine.js';
 import { passMasks } from './passes.js';
 import { fromNetRange, toNetRange } from './pixel-range.js';
 import { crop, paddingToMultiple, reflectPad } from './reflect-pad.js';
+import { asEngine } from './tfjs-engine.js';
 import { TileBlender, autoTileGrid, planTiles, tileWeights, type TileGrid } from './tiling.js';
 
 /** Default limit on one network run's self-attention score matrix: 1 GiB (a 512×512 input). */
 export const DEFAULT_MAX_ATTENTION_BYTES = 2 ** 30;
 
-/** What inference needs from a generator (InpaintGenerator has it; tests may pass a stand-in network). */
-export type InpaintNetwork = Pick<InpaintGenerator, 'apply' | 'requiredMultiple'>;
+export type { InpaintNetwork, Inpainter } from './engine.js';
 
 /** An 8-bit RGB image, row-major HWC (what sharp's `.raw()` gives for 3 channels). */
 export interface RgbImageLike {
@@ -50,10 +49,11 @@ export interface InpaintResult {
 /**
  * Run the network once on an image of any size: reflect-pad image and mask to multiples of the network's
  * `requiredMultiple`, take the refined output, crop back. `image` is HWC float32 in −1…1, `hole` one byte per pixel.
+ * `net` is a tfjs generator or an engine (e.g. OnnxEngine).
  * @example const refined = await refineOnce(generator, toNetRange(image.data), hole, image.width, image.height);
  */
 export async function refineOnce(
-  net: InpaintNetwork,
+  net: Inpainter,
   image: Float32Array,
   hole: Uint8Array,
   width: number,
@@ -74,23 +74,13 @@ export async function refineOnce(
   const m = reflectPad({ data: hole, width, height, channels: 1 }, pad);
   const maskValues = new Float32Array(m.data.length);
   for (let i = 0; i < maskValues.length; i++) maskValues[i] = m.data[i] === 0 ? 0 : 1;
-  const refined = tf.tidy(() => {
-    const input = tf.tensor4d(x.data, [1, x.height, x.width, 3]);
-    const mask = tf.tensor4d(maskValues, [1, x.height, x.width, 1]);
-    return net.apply(input, mask, { training: false }).refined;
-  });
-  let values: Float32Array;
-  try {
-    values = (await refined.data()) as Float32Array;
-  } finally {
-    refined.dispose();
-  }
+  const values = await asEngine(net).run({ image: x.data, mask: maskValues, n: 1, height: x.height, width: x.width }, 'refined');
   return crop({ data: values, width: x.width, height: x.height, channels: 3 }, { x: pad.left, y: pad.top, width, height }).data;
 }
 
 /** Run the network tile by tile and blend (see tiling.ts). Tiles whose crop has no hole keep their input. */
 async function refineTiled(
-  net: InpaintNetwork,
+  net: Inpainter,
   image: Float32Array,
   hole: Uint8Array,
   width: number,
@@ -127,13 +117,14 @@ function checkInputs(image: RgbImageLike, mask: Mask): void {
  * Inpaint one image: the hole (mask value 1) is filled by the generator's refined output, every other pixel is
  * returned unchanged. Any size works (reflect padding to the network's multiple, cropped back). Strategies from
  * the study: `passes`/`erode` refill a shrinking hole several times; `tiles` inpaints overlapping tiles separately
- * and feathers them together. The TensorFlow.js backend must be initialised (initBackend).
+ * and feathers them together. `net` is a tfjs generator (its backend initialised: initBackend) or an engine
+ * (`openEngine`, `OnnxEngine`).
  * @example
  * const g = await loadGenerator('model.safetensors');
  * const out = await inpaint(g, image, mask, { passes: 2, erode: 8, tiles: { cols: 2, rows: 2 } });
  * // out.data: Uint8Array HWC RGB, out.width === image.width
  */
-export async function inpaint(net: InpaintNetwork, image: RgbImageLike, mask: Mask, options: InpaintOptions = {}): Promise<InpaintResult> {
+export async function inpaint(net: Inpainter, image: RgbImageLike, mask: Mask, options: InpaintOptions = {}): Promise<InpaintResult> {
   checkInputs(image, mask);
   const { width, height } = image;
   const hole = new Uint8Array(mask.data.length);

@@ -1,9 +1,8 @@
 import { access } from 'node:fs/promises';
 import { BgfillError, atomicWriteFile, checkThreshold, createProgress, errorMessage, invalidParameter } from '@bgfill/masks';
 import { readRgbImage } from '@bgfill/eval';
-import { initBackend } from '../backend/init-backend.js';
-import { parseBackendRequest, type BackendRequest } from '../backend/backend-name.js';
-import { loadGenerator } from '../weights/checkpoint.js';
+import { parseEngineRequest, type EngineRequest } from './engine-name.js';
+import { openEngine, selectEngine } from './engine-select.js';
 import { writeRgbImage } from './image-file.js';
 import { inpaint, type InpaintOptions } from './inpaint.js';
 import { planJobs, type InpaintJob, type JobProblem } from './jobs.js';
@@ -48,7 +47,7 @@ interface Settings {
   dilate: number;
   maskIsSegmentation: boolean;
   strategy: InpaintOptions;
-  backend: BackendRequest;
+  backend: EngineRequest;
   threads?: number;
 }
 
@@ -85,7 +84,7 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
     dilate: integer('--dilate', options.dilate, 0, 0, 1024),
     maskIsSegmentation: options.maskFrom !== undefined,
     strategy: { passes, erode, ...(tiles ? { tiles } : {}) },
-    backend: parseBackendRequest(options.backend ?? 'auto', '--backend'),
+    backend: parseEngineRequest(options.backend ?? 'auto', '--backend'),
     ...(threads !== undefined ? { threads } : {}),
   };
 }
@@ -121,10 +120,10 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
 
   const summary: InpaintSummary = { backend: '', total: jobs.length + problems.length, written: [], existing, failed: [...problems] };
   if (todo.length > 0) {
-    const backend = await initBackend(settings.backend, { log, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) });
+    const backend = await selectEngine(settings.backend, { log, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) });
     summary.backend = backend.name;
     log(`backend: ${backend.name} (${backend.reason})`);
-    const generator = await loadGenerator(options.checkpoint, {
+    const engine = await openEngine(options.checkpoint, backend, {
       strict: options.nonStrict !== true,
       onWarning: (message) => log(`warning: ${message}`),
     });
@@ -139,7 +138,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
             size: { width: image.width, height: image.height },
             resize: settings.maskIsSegmentation,
           });
-          const result = await inpaint(generator, image, mask, { ...settings.strategy, raw: job.raw !== undefined });
+          const result = await inpaint(engine, image, mask, { ...settings.strategy, raw: job.raw !== undefined });
           if (job.raw !== undefined && result.raw) await atomicWriteFile(job.raw, encodeNpy(result.raw, [1, result.height, result.width, 3]));
           await writeRgbImage(job.out, result);
           summary.written.push(job.out);
@@ -156,7 +155,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       }
     } finally {
       progress.stop();
-      generator.dispose();
+      await engine.dispose();
     }
   }
   const parts = [`inpainted ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'}`];

@@ -1,0 +1,39 @@
+import { invalidParameter } from '@bgfill/masks';
+import { BACKEND_DESCRIPTIONS, type BackendName } from '../backend/backend-name.js';
+
+/** What runs inference: a TensorFlow.js backend, or onnxruntime's CPU execution provider (`onnx`). */
+export type EngineName = BackendName | 'onnx';
+
+/** What `--backend` accepts on the inference side (`bgfill inpaint`, `createPredictor`). */
+export type EngineRequest = EngineName | 'auto';
+
+/**
+ * Inference engines from fastest to slowest, the order `auto` tries them in: GPUs first, then onnxruntime on the
+ * CPU (about 9× tfjs-wasm at 256² on 2 cores, bench/RESULTS.md), then tfjs-wasm and the pure-JavaScript backend.
+ * An explicit request that does not load falls back to the engines after it. Training stays on tfjs backends.
+ */
+export const ENGINE_PREFERENCE: readonly EngineName[] = ['webgpu', 'tensorflow', 'onnx', 'wasm', 'cpu'];
+
+/** One line per engine for `--help` and messages. */
+export const ENGINE_DESCRIPTIONS: Readonly<Record<EngineName, string>> = {
+  ...BACKEND_DESCRIPTIONS,
+  onnx: 'onnxruntime-node, CPU execution provider (MLAS with AVX2/FMA): the exported ONNX graph, inference only',
+};
+
+/**
+ * Check an inference `--backend` value at the edge.
+ * @example parseEngineRequest('onnx') // → 'onnx'; parseEngineRequest('gpu') throws a BgfillError
+ */
+export function parseEngineRequest(value: unknown, name = 'backend'): EngineRequest {
+  if (value === 'auto' || (typeof value === 'string' && (ENGINE_PREFERENCE as readonly string[]).includes(value))) return value as EngineRequest;
+  throw invalidParameter(name, `one of auto, ${ENGINE_PREFERENCE.join(', ')}`, value);
+}
+
+/**
+ * The engines to try, in order, for a request.
+ * @example engineCandidates('onnx') // → ['onnx', 'wasm', 'cpu']
+ */
+export function engineCandidates(request: EngineRequest): EngineName[] {
+  if (request === 'auto') return [...ENGINE_PREFERENCE];
+  return ENGINE_PREFERENCE.slice(ENGINE_PREFERENCE.indexOf(request));
+}

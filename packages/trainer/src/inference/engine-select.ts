@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs';
+import { BgfillError } from '@bgfill/masks';
+import { initBackend, type BackendInfo } from '../backend/init-backend.js';
+import type { BackendName } from '../backend/backend-name.js';
+import type { LoadGeneratorOptions } from '../weights/checkpoint.js';
+import { loadGenerator } from '../weights/checkpoint.js';
+import { OnnxEngine } from '../onnx/onnx-engine.js';
+import { defaultOnnxThreads, loadOnnxRuntime, ONNX_DETERMINISTIC, ONNXRUNTIME_MODULE, type OnnxRuntime } from '../onnx/onnx-runtime.js';
+import type { InpaintEngine } from './engine.js';
+import { engineCandidates, parseEngineRequest, type EngineRequest } from './engine-name.js';
+import { tfjsEngine } from './tfjs-engine.js';
+
+export interface SelectEngineOptions {
+  /** Receives one line per engine that was tried and skipped (default: none). */
+  log?: (line: string) => void;
+  /** Threads: onnxruntime's intra-op threads, or the wasm backend's (default: every core Node may use). */
+  threads?: number;
+  /** Throw instead of falling back when an explicitly requested engine does not load (default false). */
+  strict?: boolean;
+  /** The onnxruntime module to import (default 'onnxruntime-node'; a path works). */
+  onnxModule?: string;
+}
+
+/** The engine a request resolved to. */
+export type EngineSelection =
+  | { name: 'onnx'; reason: string; deterministic: boolean; runtime: OnnxRuntime; threads: number }
+  | { name: BackendName; reason: string; deterministic: boolean; backend: BackendInfo };
+
+/** A skipped tfjs backend's reason, from initBackend's log line ("backend webgpu skipped: …") or its error. */
+function skipReason(name: string, lines: readonly string[], err: unknown): string {
+  const prefix = `backend ${name} skipped: `;
+  const line = [...lines].reverse().find((l) => l.startsWith(prefix));
+  if (line) return line.slice(prefix.length);
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Pick and initialise the inference engine, as initBackend does for tfjs backends: `auto` tries webgpu,
+ * tensorflow, onnx, wasm, cpu in that order and keeps the first that loads; an explicit name that does not load
+ * falls back to the engines after it (or throws with `strict`). Each skipped engine is reported through `log`, and
+ * the result's `reason` says what runs and what was skipped.
+ * @example
+ * const sel = await selectEngine('auto', { log: console.error });
+ * console.error(`backend: ${sel.name} (${sel.reason})`); // backend: onnx (onnxruntime 1.30.0, CPU, 2 threads; skipped webgpu (…); tensorflow (…))
+ */
+export async function selectEngine(requested: EngineRequest, options: SelectEngineOptions = {}): Promise<EngineSelection> {
+  const request = parseEngineRequest(requested);
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new BgfillError(`Expected a positive integer for threads but received ${String(options.threads)}`, { subject: 'threads' });
+  }
+  const log = options.log ?? (() => {});
+  const skipped: string[] = [];
+  const withSkipped = (detail: string) => (skipped.length === 0 ? detail : `${detail}; skipped ${skipped.join('; ')}`);
+  for (const name of engineCandidates(request)) {
+    let reason: string;
+    if (name === 'onnx') {
+      const load = await loadOnnxRuntime(options.onnxModule ?? ONNXRUNTIME_MODULE);
+      if (load.ok) {
+        const threads = options.threads ?? defaultOnnxThreads();
+        return {
+          name,
+          reason: withSkipped(`onnxruntime ${load.version}, CPU execution provider, ${threads} thread${threads === 1 ? '' : 's'}`),
+          deterministic: ONNX_DETERMINISTIC,
+          runtime: load.runtime,
+          threads,
+        };
+      }
+      reason = load.reason;
+      log(`backend onnx skipped: ${reason}`);
+    } else {
+      const lines: string[] = [];
+      try {
+        const info = await initBackend(name, { strict: true, log: (l) => lines.push(l), ...(options.threads !== undefined ? { threads: options.threads } : {}) });
+        return { name, reason: withSkipped(info.reason), deterministic: info.deterministic, backend: info };
+      } catch (err) {
+        if (!(err instanceof BgfillError)) throw err;
+        reason = skipReason(name, lines, err);
+        log(`backend ${name} skipped: ${reason}`);
+      }
+    }
+    skipped.push(`${name} (${reason})`);
+    if (options.strict && request !== 'auto') {
+      throw new BgfillError(`--backend ${name} is not available here: ${reason}`, { subject: 'backend' });
+    }
+  }
+  throw new BgfillError(`no inference engine loaded: ${skipped.join('; ')}`, { subject: 'backend' });
+}
+
+/**
+ * Load a checkpoint (bgfill checkpoint, PyTorch .pth or safetensors; see loadGenerator) into the selected engine.
+ * For onnx, the weights are read through a tfjs generator (on the cpu backend when tfjs has none yet), exported to
+ * ONNX in memory and handed to onnxruntime; the tfjs copy is freed. The engine's dispose() frees everything.
+ * @example
+ * const engine = await openEngine('g.safetensors', await selectEngine('onnx'));
+ * const out = await inpaint(engine, image, mask); await engine.dispose();
+ */
+export async function openEngine(checkpoint: string, selection: EngineSelection, options: LoadGeneratorOptions = {}): Promise<InpaintEngine> {
+  if (selection.name !== 'onnx') {
+    const generator = await loadGenerator(checkpoint, options);
+    const engine = tfjsEngine(generator);
+    return {
+      requiredMultiple: engine.requiredMultiple,
+      description: `TensorFlow.js ${selection.name}`,
+      run: (input, output) => engine.run(input, output),
+      async dispose() {
+        generator.dispose();
+      },
+    };
+  }
+  if (!tf.engine().backendName) {
+    // The weights pass through tfjs variables; without a chosen backend, take the always-present cpu one quietly.
+    tf.enableProdMode();
+    await tf.setBackend('cpu');
+  }
+  const generator = await loadGenerator(checkpoint, options);
+  try {
+    return await OnnxEngine.fromGenerator(generator, { runtime: selection.runtime, threads: selection.threads });
+  } finally {
+    generator.dispose();
+  }
+}

@@ -1,0 +1,114 @@
+import os from 'node:os';
+import { firstLine } from '../backend/load-result.js';
+
+/**
+ * onnxruntime-node, loaded on demand.
+ *
+ * Why a second runtime: on a 2-core x86-64 the generator at 256² runs at about 0.2 images/s on tfjs-wasm, whose
+ * XNNPACK convolutions sit at wasm-SIMD's ceiling (no FMA); the same network through onnxruntime's CPU execution
+ * provider (MLAS, AVX2/FMA kernels) measured 1.78 images/s with 2 threads (bench/RESULTS.md, "trainer: onnxruntime
+ * inference"). The package is an optional dependency, pinned, with its install script skipped (it only downloads
+ * CUDA extras; the npm tarball bundles the CPU binaries for linux-x64, darwin and win32).
+ */
+export const ONNXRUNTIME_MODULE = 'onnxruntime-node';
+/** The version bgfill pins and tests. */
+export const ONNXRUNTIME_VERSION = '1.30.0';
+
+/**
+ * Same inputs give bit-identical outputs on onnxruntime's CPU execution provider, run to run and for 1 or 2
+ * intra-op threads: MLAS splits convolutions and matrix products by output blocks, never along a reduction
+ * (checked at cnum 4 and cnum 32 / 256², and by test/onnx-engine.test.ts). Across machines with different
+ * instruction sets (AVX2 vs AVX-512 kernels) the last bits may differ.
+ */
+export const ONNX_DETERMINISTIC = true;
+
+/** The part of onnxruntime's Tensor that bgfill uses. */
+export interface OrtTensor {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+  readonly type: string;
+}
+
+/** Session options bgfill sets (a subset of onnxruntime's InferenceSession.SessionOptions). */
+export interface OrtSessionOptions {
+  executionProviders?: string[];
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+  executionMode?: 'sequential' | 'parallel';
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+}
+
+/** The part of onnxruntime's InferenceSession that bgfill uses. */
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>, fetches?: readonly string[]): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+/** The part of the onnxruntime-node module that bgfill uses. */
+export interface OnnxRuntime {
+  InferenceSession: { create(model: Uint8Array, options?: OrtSessionOptions): Promise<OrtSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+  env?: { versions?: { node?: string; common?: string } };
+}
+
+/** A loaded runtime, or why it did not load (one line, for `--backend` messages). */
+export type OnnxRuntimeLoad = { ok: true; runtime: OnnxRuntime; version: string } | { ok: false; reason: string };
+
+function looksLikeRuntime(m: unknown): m is OnnxRuntime {
+  const r = m as Partial<OnnxRuntime> | null;
+  return typeof r?.InferenceSession?.create === 'function' && typeof r?.Tensor === 'function';
+}
+
+function whyNot(specifier: string, err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  const line = firstLine(err);
+  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && line.includes(specifier)) {
+    return `${specifier} is not installed (pnpm add onnxruntime-node@${ONNXRUNTIME_VERSION})`;
+  }
+  return `${specifier} does not load: ${line}`;
+}
+
+const loads = new Map<string, Promise<OnnxRuntimeLoad>>();
+
+/**
+ * Import onnxruntime-node (or `specifier`, a module name or path) once per process. Never throws: a missing
+ * package, a native binary that does not load on this platform, or a module that is not onnxruntime comes back as
+ * `{ ok: false, reason }`.
+ * @example
+ * const r = await loadOnnxRuntime(); if (r.ok) console.log(`onnxruntime ${r.version}`); else console.error(r.reason);
+ */
+export function loadOnnxRuntime(specifier: string = ONNXRUNTIME_MODULE): Promise<OnnxRuntimeLoad> {
+  let load = loads.get(specifier);
+  if (!load) {
+    load = (async (): Promise<OnnxRuntimeLoad> => {
+      let m: unknown;
+      try {
+        m = await import(specifier);
+      } catch (err) {
+        return { ok: false, reason: whyNot(specifier, err) };
+      }
+      const runtime = (m as { default?: unknown }).default ?? m;
+      if (!looksLikeRuntime(runtime)) return { ok: false, reason: `${specifier} loaded but is not onnxruntime (no InferenceSession.create)` };
+      return { ok: true, runtime, version: runtime.env?.versions?.node ?? runtime.env?.versions?.common ?? 'unknown version' };
+    })();
+    loads.set(specifier, load);
+  }
+  return load;
+}
+
+/**
+ * onnxruntime's intra-op threads when none are asked for: BGFILL_ONNX_THREADS, else every core Node may use
+ * (`os.availableParallelism()`), as for the wasm backend.
+ * @example defaultOnnxThreads({ BGFILL_ONNX_THREADS: '1' }) // → 1
+ */
+export function defaultOnnxThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = env.BGFILL_ONNX_THREADS;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const n = Number(fromEnv);
+    if (Number.isInteger(n) && n >= 1) return n;
+  }
+  return Math.max(1, os.availableParallelism());
+}

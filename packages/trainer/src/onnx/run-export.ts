@@ -1,0 +1,103 @@
+import { basename, extname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { BgfillError, atomicWriteFile, rngFor } from '@bgfill/masks';
+import { initBackend } from '../backend/init-backend.js';
+import type { InpaintGenerator } from '../model/generator.js';
+import { loadGenerator } from '../weights/checkpoint.js';
+import { tfjsEngine } from '../inference/tfjs-engine.js';
+import { exportGeneratorOnnx } from './export-generator.js';
+import { OnnxEngine } from './onnx-engine.js';
+import { loadOnnxRuntime, ONNXRUNTIME_MODULE } from './onnx-runtime.js';
+
+/** `bgfill export onnx` options as commander hands them over. */
+export interface ExportOnnxCommandOptions {
+  checkpoint: string;
+  out: string;
+  nonStrict?: boolean;
+  /** Run the exported model once against TensorFlow.js before writing (default true; `--no-check` sets false). */
+  check?: boolean;
+  /** The onnxruntime module for the check (default 'onnxruntime-node'). */
+  onnxModule?: string;
+}
+
+export interface ExportOnnxSummary {
+  out: string;
+  bytes: number;
+  /** Largest |onnxruntime − tfjs| over the check's outputs, or why the check did not run. */
+  check: { maxAbsDiff: number } | { skipped: string };
+}
+
+/** Largest difference the check accepts: float32 summation order differs, wrong layers differ by far more. */
+export const EXPORT_CHECK_TOLERANCE = 1e-3;
+
+/** The check's input: one 64×64 image of seeded noise with a centred 32×32 hole. */
+function checkInput(): { image: Float32Array; mask: Float32Array; n: number; height: number; width: number } {
+  const size = 64;
+  const rng = rngFor(0, 'export-onnx-check');
+  const image = Float32Array.from({ length: size * size * 3 }, () => rng.uniform(-1, 1));
+  const mask = Float32Array.from({ length: size * size }, (_, p) => {
+    const y = Math.floor(p / size);
+    const x = p % size;
+    return y >= 16 && y < 48 && x >= 16 && x < 48 ? 1 : 0;
+  });
+  return { image, mask, n: 1, height: size, width: size };
+}
+
+async function checkAgainstTfjs(generator: InpaintGenerator, model: Uint8Array, module: string): Promise<ExportOnnxSummary['check']> {
+  const load = await loadOnnxRuntime(module);
+  if (!load.ok) return { skipped: load.reason };
+  const engine = await OnnxEngine.fromModel(model, generator.config, { runtime: load.runtime, threads: 1 });
+  try {
+    const input = checkInput();
+    let worst = 0;
+    for (const output of ['refined', 'composite'] as const) {
+      const expected = await tfjsEngine(generator).run(input, output);
+      const actual = await engine.run(input, output);
+      for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+    }
+    return { maxAbsDiff: worst };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/**
+ * `bgfill export onnx`: load a checkpoint (strict unless `nonStrict`), export it (opset 17, NCHW, initializers
+ * named by state_dict keys), run it once with onnxruntime against TensorFlow.js on a 64×64 input with a hole
+ * (unless `check` is false, or onnxruntime is missing: then the check is skipped and said so), and write the file
+ * atomically. A bad checkpoint throws a BgfillError naming the file.
+ * @example await runExportOnnxCommand({ checkpoint: 'g.safetensors', out: 'g.onnx' });
+ */
+export async function runExportOnnxCommand(
+  options: ExportOnnxCommandOptions,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<ExportOnnxSummary> {
+  if (extname(options.out).toLowerCase() !== '.onnx') {
+    throw new BgfillError(`--out ${options.out}: the file name must end in .onnx`, { subject: options.out });
+  }
+  // Weights pass through tfjs variables, and the check runs the tfjs generator: wasm when it loads, else cpu.
+  await initBackend('wasm');
+  const generator = await loadGenerator(options.checkpoint, {
+    strict: options.nonStrict !== true,
+    onWarning: (message) => log(`warning: ${message}`),
+  });
+  try {
+    const model = await exportGeneratorOnnx(generator, { metadata: { 'bgfill.source': basename(options.checkpoint) } });
+    let check: ExportOnnxSummary['check'] = { skipped: '--no-check' };
+    if (options.check !== false) {
+      check = await checkAgainstTfjs(generator, model, options.onnxModule ?? ONNXRUNTIME_MODULE);
+      if ('maxAbsDiff' in check && !(check.maxAbsDiff <= EXPORT_CHECK_TOLERANCE)) {
+        throw new BgfillError(
+          `${options.checkpoint}: the exported model differs from TensorFlow.js by ${check.maxAbsDiff.toExponential(2)} (more than ${EXPORT_CHECK_TOLERANCE}); not written. This is a bgfill bug: please report it`,
+          { subject: options.checkpoint },
+        );
+      }
+    }
+    await atomicWriteFile(options.out, model);
+    log(`wrote ${options.out} (${(model.length / 2 ** 20).toFixed(1)} MiB, ${generator.describe().replace(/^the /, '')}, opset 17)`);
+    log('maxAbsDiff' in check ? `check: onnxruntime matches TensorFlow.js (${tf.getBackend()}) within ${check.maxAbsDiff.toExponential(1)} on a 64×64 input` : `check skipped: ${check.skipped}`);
+    return { out: options.out, bytes: model.length, check };
+  } finally {
+    generator.dispose();
+  }
+}
