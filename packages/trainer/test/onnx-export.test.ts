@@ -5,7 +5,6 @@
 // the engine's code, so they check the graph alone.
 import test, { type ExecutionContext } from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { rngFor } from '@bgfill/masks';
 import { initBackend } from '../src/backend/init-backend.js';
 import type { GeneratorConfig } from '../src/model/config.js';
 import type { InpaintGenerator } from '../src/model/generator.js';
@@ -16,6 +15,7 @@ import { sessionOptions } from '../src/onnx/onnx-engine.js';
 import { generatorWeights, loadGenerator } from '../src/weights/checkpoint.js';
 import { toFloat32 } from '../src/weights/weight-tensor.js';
 import { calibratedGenerator } from './fixtures/inference-generator.js';
+import { liveGenerator, seededInputs } from './fixtures/live-generator.js';
 import { fixturePath, readArrays } from './fixtures/parity/load-fixture.js';
 
 const TOLERANCE = 1e-4;
@@ -91,17 +91,8 @@ for (const c of parityCases) {
   });
 }
 
-/** Seeded NHWC inputs: image in −1…1, a 0/1 mask with about 40 % holes, a guidance map in 0…1. */
-function inputs(n: number, h: number, w: number, seed: number) {
-  return tf.tidy(() => ({
-    image: tf.randomUniform([n, h, w, 3], -1, 1, 'float32', seed) as tf.Tensor4D,
-    mask: tf.cast(tf.greater(tf.randomUniform([n, h, w, 1], 0, 1, 'float32', seed + 1), 0.6), 'float32') as tf.Tensor4D,
-    guidance: tf.randomUniform([n, h, w, 1], 0, 1, 'float32', seed + 2) as tf.Tensor4D,
-  }));
-}
-
 async function compareWithTfjs(t: ExecutionContext, g: InpaintGenerator, s: OrtSession, n: number, h: number, w: number, seed: number): Promise<void> {
-  const x = inputs(n, h, w, seed);
+  const x = seededInputs(n, h, w, seed);
   const guidance = g.config.inChannels === 5 ? x.guidance : undefined;
   const expected = g.apply(x.image, x.mask, guidance ? { guidance } : {});
   const actual = await runOnnx(s, x.image, x.mask, guidance);
@@ -111,32 +102,6 @@ async function compareWithTfjs(t: ExecutionContext, g: InpaintGenerator, s: OrtS
   t.true(spread > 0.1, `refined output spread ${spread}`);
   await assertClose(t, `${n}×${h}×${w}`, actual, expected);
   tf.dispose([x, expected, actual]);
-}
-
-/**
- * A generator whose GCT parameters and attention gamma are random (at their initial values, gamma 0 and beta 0, the
- * channel gate is exactly 1 and the attention block the identity, and a comparison would not see them), with
- * batch-norm statistics calibrated afterwards by training-mode passes, as a trained checkpoint's would be (with
- * stale statistics the activations grow layer by layer and float32 rounding is amplified past any tolerance).
- */
-async function liveGenerator(config: Partial<GeneratorConfig>, seed: number): Promise<InpaintGenerator> {
-  const g = calibratedGenerator(config, seed, 0);
-  const weights = await generatorWeights(g);
-  const rng = rngFor(seed, 'onnx-export-live');
-  for (const [name, w] of weights) {
-    const data = w.data as Float32Array;
-    if (name.endsWith('gct.alpha')) data.forEach((_, i) => (data[i] = rng.uniform(0.5, 1.5)));
-    else if (name.endsWith('gct.gamma') || name.endsWith('gct.beta')) data.forEach((_, i) => (data[i] = rng.uniform(-1, 1)));
-    else if (name === 'refine_attn.gamma') data[0] = 0.7;
-  }
-  g.loadStateDict(weights);
-  for (let i = 0; i < 30; i++) {
-    tf.tidy(() => {
-      const x = inputs(2, 32, 32, 1000 * seed + 3 * i);
-      g.apply(x.image, x.mask, { training: true, ...(g.config.inChannels === 5 ? { guidance: x.guidance } : {}) });
-    });
-  }
-  return g;
 }
 
 const tfjsCases: Array<{ label: string; config: Partial<GeneratorConfig> }> = [
@@ -160,7 +125,7 @@ for (const c of tfjsCases) {
 test.serial('hole pixels are ignored even when NaN or ±Infinity (the graph zeroes them, as apply does)', async (t) => {
   const g = calibratedGenerator({ cnum: 4 }, 5);
   const s = await session(await exportGeneratorOnnx(g));
-  const x = inputs(1, 32, 32, 31);
+  const x = seededInputs(1, 32, 32, 31);
   const holes = await x.mask.data();
   const values = new Float32Array(await x.image.data());
   const poisoned = Float32Array.from(values);

@@ -66,7 +66,9 @@ function whyNot(specifier: string, err: unknown): string {
   const code = (err as { code?: unknown }).code;
   const line = firstLine(err);
   if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && line.includes(specifier)) {
-    return `${specifier} is not installed (pnpm add onnxruntime-node@${ONNXRUNTIME_VERSION})`;
+    return specifier === ONNXRUNTIME_MODULE
+      ? `${specifier} is not installed (it is an optional dependency: pnpm add onnxruntime-node@${ONNXRUNTIME_VERSION})`
+      : `${specifier} was not found`;
   }
   return `${specifier} does not load: ${line}`;
 }
