@@ -36,7 +36,7 @@ for (const requested of backends) {
     continue;
   }
   const batch = Number(arg('batch', GPU.has(requested) ? '8' : '1'));
-  const { full, bare } = measureTrainStep({ size, batch, cnum, steps, warmup });
+  const { full, bare } = await measureTrainStep({ size, batch, cnum, steps, warmup });
   const parts = [
     `${requested} (${got.reason}) ${size}² batch ${batch} cnum ${cnum}:`,
     `train step ${full.wall.toFixed(2)} s wall (${full.cpu.toFixed(2)} s CPU) = ${(batch / full.wall).toFixed(3)} images/s;`,

@@ -7,7 +7,7 @@ import { conv2dTorch, convOutputSize } from '../src/model/conv.js';
 import { upsampleNearest2x } from '../src/model/upsample.js';
 import { batchNormTraining, batchNormInference, channelMean } from '../src/model/batch-norm.js';
 import { channelGate } from '../src/model/channel-gate.js';
-import { coordinateMap, selfAttention, type SelfAttentionWeights } from '../src/model/self-attention.js';
+import { attentionChunk, coordinateMap, selfAttention, type SelfAttentionWeights } from '../src/model/self-attention.js';
 
 test.before(async () => {
   await tf.setBackend('cpu');
@@ -223,6 +223,29 @@ test('self-attention (plain, scaled, coordinate bias) equals a double-precision 
       }
     }
     t.true(worst < 1e-5, `scaled ${scaled} coord ${coord}: ${worst}`);
+  }
+});
+
+test('self-attention in chunks of images (large batches) gives the unchunked values and gradients', async (t) => {
+  const x = random([5, 4, 3, 16], 'chunks') as tf.Tensor4D;
+  const p = attentionWeights(16, 'chunks', 0.9, true);
+  const scoreBytes = (4 * 3) ** 2 * 4; // one image's score matrix
+  t.is(attentionChunk(5, 12, 2 * scoreBytes), 2);
+  t.is(attentionChunk(5, 12, scoreBytes - 1), 1, 'never below one image');
+  t.is(attentionChunk(32, 64 * 64), 16, '256² inputs: 16 images (1 GiB of scores) at a time');
+  const run = (maxChunkBytes?: number) =>
+    tf.tidy(() => {
+      const f = (input: tf.Tensor) => tf.sum(tf.square(selfAttention(input as tf.Tensor4D, p, { scaled: true, maxChunkBytes })));
+      const grad = tf.grad(f)(x);
+      return [selfAttention(x, p, { scaled: true, maxChunkBytes }).dataSync(), grad.dataSync()];
+    });
+  const [whole, wholeGrad] = run();
+  for (const bytes of [scoreBytes, 2 * scoreBytes]) {
+    const [chunked, chunkedGrad] = run(bytes);
+    t.deepEqual(Array.from(chunked), Array.from(whole), `${bytes / scoreBytes} image(s) per chunk: values`);
+    let worst = 0;
+    for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs(chunkedGrad[i] - wholeGrad[i]));
+    t.true(worst <= 1e-6, `${bytes / scoreBytes} image(s) per chunk: gradient differs by ${worst}`);
   }
 });
 

@@ -68,7 +68,7 @@ test('bad records are named: too small for the crop, no stored mask', (t) => {
   t.throws(() => prepareItem(noMask, { seed: 0, epoch: 1, index: 0, crop: null }), { message: /record m1 has no stored mask/ });
 });
 
-test('batch tensors: x / 127.5 − 1 and 0/1 masks; back to bytes exactly', (t) => {
+test('batch tensors: x / 127.5 − 1 and 0/1 masks; back to bytes exactly', async (t) => {
   const items = [0, 1].map((i) => prepareItem(example(`k${i}`), { seed: 0, epoch: 1, index: i, crop: 8 }));
   const { images, masks } = toBatchTensors(items);
   t.deepEqual(images.shape, [2, 8, 8, 3]);
@@ -76,7 +76,7 @@ test('batch tensors: x / 127.5 − 1 and 0/1 masks; back to bytes exactly', (t) 
   const px = images.dataSync();
   t.is(px[8 * 8 * 3 + 5], Math.fround(items[1].image.data[5] / 127.5 - 1));
   t.deepEqual(Array.from(masks.dataSync().slice(0, 64)), Array.from(items[0].mask.data));
-  const back = fromImageTensor(images);
+  const back = await fromImageTensor(images);
   t.deepEqual(back.map((b) => Array.from(b.data)), items.map((it) => Array.from(it.image.data)));
   tf.dispose([images, masks]);
 });

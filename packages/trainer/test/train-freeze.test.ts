@@ -53,16 +53,16 @@ test('freezing everything is an error', (t) => {
   t.throws(() => planFreeze(params, ['*']), { message: /nothing left to train/ });
 });
 
-test('the guard sees a single changed bit', (t) => {
+test('the guard sees a single changed bit', async (t) => {
   const a = tf.variable(tf.tensor1d([1, 2, 3]));
   const b = tf.variable(tf.tensor1d([4, 5]));
   const vars = new Map([['a', a], ['b', b]]);
-  const snap = snapshotTensors(vars, ['a', 'b']);
-  t.deepEqual(changedTensors(snap, vars), []);
+  const snap = await snapshotTensors(vars, ['a', 'b']);
+  t.deepEqual(await changedTensors(snap, vars), []);
   const bits = new Float32Array([4, 5]);
   new Uint32Array(bits.buffer)[1] ^= 1; // 5 → next float
   b.assign(tf.tensor1d(bits));
-  t.deepEqual(changedTensors(snap, vars), ['b']);
-  t.throws(() => verifyFrozen(snap, vars, 'after epoch 1'), { message: /changed after epoch 1: b/ });
+  t.deepEqual(await changedTensors(snap, vars), ['b']);
+  await t.throwsAsync(() => verifyFrozen(snap, vars, 'after epoch 1'), { message: /changed after epoch 1: b/ });
   tf.dispose([a, b]);
 });

@@ -89,7 +89,7 @@ test.serial('one step with every loss on (L1, hinge GAN, MS-SSIM) leaves no tens
   const counts: number[] = [];
   for (let step = 1; step <= 3; step++) {
     const before = tf.memory().numTensors;
-    const l = trainStep({ generator, discriminator, gOptimizer, dOptimizer, similarity }, { images, masks }, { loss, gLr: 1e-4, dLr: 1e-4, step });
+    const l = await trainStep({ generator, discriminator, gOptimizer, dOptimizer, similarity }, { images, masks }, { loss, gLr: 1e-4, dLr: 1e-4, step });
     counts.push(tf.memory().numTensors - before);
     t.true([l.l1Coarse, l.l1Refined, l.adv, l.msssim, l.dReal, l.dFake].every(Number.isFinite));
     t.true(l.msssim > 0 && l.msssim < 1);
@@ -100,4 +100,31 @@ test.serial('one step with every loss on (L1, hinge GAN, MS-SSIM) leaves no tens
   t.is(dOptimizer.step, 3);
   tf.dispose([images, masks]);
   [generator, discriminator, gOptimizer, dOptimizer].forEach((x) => x.dispose());
+});
+
+test.serial('the training loop reads tensors only asynchronously (WebGPU in Node has no synchronous read)', async (t) => {
+  // tfjs-backend-webgpu's readSync draws into an OffscreenCanvas, which Node lacks: a dataSync anywhere in the loop
+  // breaks `bgfill train --backend webgpu`. Make every synchronous read throw and run each part of the loop:
+  // steps with every loss on, the freeze guard, validation samples, epoch checkpoints, and a resume.
+  const data = await makeBundle({ count: 4, size: 32, splitRatios: 'train=0.5,val=0.5' });
+  const out = join(await tempDir('train-async'), 'run');
+  const proto = tf.Tensor.prototype as unknown as Record<'dataSync' | 'arraySync' | 'bufferSync', unknown>;
+  const saved = { dataSync: proto.dataSync, arraySync: proto.arraySync, bufferSync: proto.bufferSync };
+  const reads: string[] = [];
+  for (const name of ['dataSync', 'arraySync', 'bufferSync'] as const) {
+    proto[name] = function refuse(): never {
+      reads.push(new Error().stack?.split('\n')[2]?.trim() ?? name);
+      throw new Error(`synchronous ${name} in the training loop`);
+    };
+  }
+  try {
+    const base = { ...small, data, out, stepsPerEpoch: 1, loss: { msssim: 0.5 }, freeze: ['/^coarse_net\\.0\\./'] };
+    await train(parseTrainConfig({ ...base, epochs: 1 }));
+    await train(parseTrainConfig({ ...base, epochs: 2 }), { resume: true });
+  } finally {
+    Object.assign(proto, saved);
+  }
+  t.deepEqual(reads, []);
+  const steps = parseLog(await readFile(join(out, 'log.jsonl'), 'utf8')).filter((e) => e.type === 'step');
+  t.is(steps.length, 2, 'one step in each of two epochs, the second after a resume');
 });

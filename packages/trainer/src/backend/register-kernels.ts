@@ -33,8 +33,12 @@ export const BGFILL_REPLACED_KERNELS: ReadonlyArray<{ kernelName: string; backen
 export type FilterGradientStrategy = 'stock' | 'batch-axis' | 'im2col';
 export const FILTER_GRADIENT_STRATEGIES: readonly FilterGradientStrategy[] = ['stock', 'batch-axis', 'im2col'];
 
-/** Each backend's default; `BGFILL_FILTER_GRADIENT` (one of the strategies) overrides it, for benchmarks. */
-const DEFAULT_FILTER_GRADIENT: Readonly<Record<string, FilterGradientStrategy>> = { wasm: 'batch-axis', webgpu: 'batch-axis' };
+/**
+ * Each backend's default; `BGFILL_FILTER_GRADIENT` (one of the strategies) overrides it, for benchmarks.
+ * webgpu: im2col measured 5–38× faster than tfjs-webgpu's own kernel and 1.5–4× faster than batch-axis on the
+ * generator's layer shapes at batch 8 (H200, bench/gpu.ts, bench/RESULTS.md); on wasm batch-axis is the fast one.
+ */
+const DEFAULT_FILTER_GRADIENT: Readonly<Record<string, FilterGradientStrategy>> = { wasm: 'batch-axis', webgpu: 'im2col' };
 
 /** The backends' own Conv2DBackpropFilter kernels, kept when replaced so that `stock` can restore them. */
 const stockFilterKernels = new Map<string, KernelConfig | undefined>();

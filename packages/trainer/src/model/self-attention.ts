@@ -18,6 +18,8 @@ export interface SelfAttentionWeights {
 export interface SelfAttentionOptions {
   /** Divide the energy by √d, d being the query/key width. */
   scaled: boolean;
+  /** Largest score matrix built at once, in bytes (default MAX_ATTENTION_CHUNK_BYTES); see attentionChunk. */
+  maxChunkBytes?: number;
 }
 
 /**
@@ -34,6 +36,18 @@ export function coordinateMap(h: number, w: number): tf.Tensor2D {
     }
   }
   return tf.tensor2d(data, [h * w, 2]);
+}
+
+/** Largest score matrix one attention product may build: 1 GiB (half of WebGPU's largest storage binding). */
+export const MAX_ATTENTION_CHUNK_BYTES = 2 ** 30;
+
+/**
+ * How many images of a batch attend at once so that their float32 score matrices (positions² each) stay within
+ * `maxBytes`: at least 1 (a single image larger than that is the caller's limit to enforce).
+ * @example attentionChunk(32, 64 * 64) // → 16 (64 MiB of scores per image)
+ */
+export function attentionChunk(batch: number, positions: number, maxBytes = MAX_ATTENTION_CHUNK_BYTES): number {
+  return Math.max(1, Math.min(batch, Math.floor(maxBytes / (positions * positions * 4))));
 }
 
 /** A 1×1 convolution of [N, P, C] as one 2-D matMul (tfjs's broadcasting batch matMul has a gradient shape bug). */
@@ -62,10 +76,22 @@ export function selfAttention(x: tf.Tensor4D, p: SelfAttentionWeights, options: 
       key = tf.add(key, tf.add(tf.matMul(coords, tf.reshape(p.coordKernel, [2, p.coordKernel.shape[3]])), p.coordBias)) as tf.Tensor3D;
     }
     const value = pointwise(flat, p.valueKernel, p.valueBias);
-    let energy = tf.matMul(query, key, false, true);
-    if (options.scaled) energy = tf.mul(energy, 1 / Math.sqrt(query.shape[2]));
-    const attention = tf.softmax(energy, -1);
-    const out = tf.matMul(attention, value);
+    const attend = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D => {
+      let energy = tf.matMul(q, k, false, true);
+      if (options.scaled) energy = tf.mul(energy, 1 / Math.sqrt(q.shape[2]));
+      return tf.matMul(tf.softmax(energy, -1), v);
+    };
+    // The score matrix is n·(h·w)² floats: 2 GiB at batch 32 and 256², past WebGPU's largest storage binding
+    // (maxStorageBufferBindingSize, 2 GiB − 4 on an H200 through Dawn). Images attend only within themselves, so
+    // larger batches run in chunks of images (the same numbers, chunk by chunk).
+    const chunk = attentionChunk(n, h * w, options.maxChunkBytes);
+    let out: tf.Tensor3D;
+    if (chunk >= n) out = attend(query, key, value);
+    else {
+      const sizes = Array.from({ length: Math.ceil(n / chunk) }, (_, i) => Math.min(chunk, n - i * chunk));
+      const [qs, ks, vs] = [query, key, value].map((t) => tf.split(t, sizes, 0) as tf.Tensor3D[]);
+      out = tf.concat(qs.map((q, i) => attend(q, ks[i], vs[i])), 0) as tf.Tensor3D;
+    }
     return tf.add(tf.mul(tf.reshape(out, [n, h, w, c]), p.gamma), x) as tf.Tensor4D;
   });
 }

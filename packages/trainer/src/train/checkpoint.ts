@@ -48,11 +48,12 @@ export interface TrainState {
   files: Record<string, string>;
 }
 
-/** Read variables into a float32 weight map in PyTorch layout. */
-function toWeightMap(tensors: Iterable<[string, tf.Tensor]>): WeightMap {
+/** Read variables into a float32 weight map in PyTorch layout (asynchronous reads: every backend has them). */
+async function toWeightMap(tensors: Iterable<[string, tf.Tensor]>): Promise<WeightMap> {
   const out: WeightMap = new Map();
   for (const [name, t] of tensors) {
-    const data = t.dtype === 'float32' ? (t.dataSync() as Float32Array).slice() : Float32Array.from(t.dataSync());
+    const values = await t.data();
+    const data = values instanceof Float32Array ? values.slice() : Float32Array.from(values as ArrayLike<number>);
     out.set(name, toLayout({ shape: [...t.shape], dtype: 'float32', data, layout: 'tfjs' }, 'pytorch'));
   }
   return out;
@@ -103,9 +104,11 @@ function loadDiscriminator(d: SnPatchDiscriminator, weights: WeightMap, source: 
     const kernel = d.params.get(name.replace(/weight_v$/, 'weight_orig'));
     if (!kernel) continue;
     const [kh, kw, cin] = kernel.shape as number[];
-    const hwi = tf.tidy(() => tf.reshape(tf.transpose(tf.tensor(toFloat32(w), [cin, kh, kw]), [1, 2, 0]), [-1]));
-    converted.set(name, { shape: [hwi.size], dtype: 'float32', data: hwi.dataSync() as Float32Array, layout: 'pytorch' });
-    hwi.dispose();
+    // (cin, kh, kw) → (kh, kw, cin), in JavaScript: no round trip through the device.
+    const chw = toFloat32(w);
+    const hwi = new Float32Array(chw.length);
+    for (let c = 0; c < cin; c++) for (let i = 0; i < kh * kw; i++) hwi[i * cin + c] = chw[c * kh * kw + i];
+    converted.set(name, { shape: [hwi.length], dtype: 'float32', data: hwi, layout: 'pytorch' });
   }
   assignAll([...d.params, ...d.buffers], converted, source);
 }
@@ -132,12 +135,12 @@ export async function saveTrainingCheckpoint(
   return writeEpochDir(runDir, state.epoch, async (dir) => {
     await saveGeneratorCheckpoint(join(dir, GENERATOR_FILE), parts.generator, { epoch: String(state.epoch), step: String(state.globalStep) });
     const dTensors = discriminatorTensors(parts.discriminator);
-    await writeSafetensors(join(dir, DISCRIMINATOR_FILE), toWeightMap(dTensors), { format: 'bgfill-sn-patchgan', config: JSON.stringify(parts.discriminator.config) });
+    await writeSafetensors(join(dir, DISCRIMINATOR_FILE), await toWeightMap(dTensors), { format: 'bgfill-sn-patchgan', config: JSON.stringify(parts.discriminator.config) });
     for (const [name, t] of dTensors) if (name.endsWith('.weight_v')) t.dispose();
     const moments: Array<[string, tf.Tensor]> = [];
     for (const [name, t] of parts.gOptimizer.stateTensors()) moments.push([`generator.${name}`, t]);
     for (const [name, t] of parts.dOptimizer.stateTensors()) moments.push([`discriminator.${name}`, t]);
-    await writeSafetensors(join(dir, OPTIMIZER_FILE), toWeightMap(moments), {
+    await writeSafetensors(join(dir, OPTIMIZER_FILE), await toWeightMap(moments), {
       format: 'bgfill-adam',
       generatorStep: String(parts.gOptimizer.step),
       discriminatorStep: String(parts.dOptimizer.step),

@@ -120,9 +120,9 @@ export function toBatchTensors(items: readonly TrainItem[]): { images: tf.Tensor
 }
 
 /** Float NHWC in −1…1 back to 8-bit RGB images (round, clamp), one per batch element. */
-export function fromImageTensor(t: tf.Tensor4D): RgbPixels[] {
+export async function fromImageTensor(t: tf.Tensor4D): Promise<RgbPixels[]> {
   const [n, height, width] = t.shape;
-  const data = t.dataSync();
+  const data = await t.data();
   const out: RgbPixels[] = [];
   for (let b = 0; b < n; b++) {
     const px = new Uint8Array(width * height * 3);

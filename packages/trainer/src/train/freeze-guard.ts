@@ -8,21 +8,21 @@ import { BgfillError } from '@bgfill/masks';
  */
 export type FrozenSnapshot = ReadonlyMap<string, Uint8Array>;
 
-const bytesOf = (t: tf.Tensor): Uint8Array => {
-  const data = t.dataSync();
+const bytesOf = async (t: tf.Tensor): Promise<Uint8Array> => {
+  const data = await t.data();
   return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
 };
 
 /** Copy the bytes of the named tensors. */
-export function snapshotTensors(params: ReadonlyMap<string, tf.Tensor>, names: readonly string[]): FrozenSnapshot {
-  return new Map(names.map((n) => [n, bytesOf(params.get(n)!)]));
+export async function snapshotTensors(params: ReadonlyMap<string, tf.Tensor>, names: readonly string[]): Promise<FrozenSnapshot> {
+  return new Map(await Promise.all(names.map(async (n) => [n, await bytesOf(params.get(n)!)] as const)));
 }
 
 /** Names whose current bytes differ from the snapshot. */
-export function changedTensors(snapshot: FrozenSnapshot, params: ReadonlyMap<string, tf.Tensor>): string[] {
+export async function changedTensors(snapshot: FrozenSnapshot, params: ReadonlyMap<string, tf.Tensor>): Promise<string[]> {
   const changed: string[] = [];
   for (const [name, before] of snapshot) {
-    const now = bytesOf(params.get(name)!);
+    const now = await bytesOf(params.get(name)!);
     if (Buffer.compare(now, before) !== 0) changed.push(name);
   }
   return changed;
@@ -30,10 +30,10 @@ export function changedTensors(snapshot: FrozenSnapshot, params: ReadonlyMap<str
 
 /**
  * Throw when any frozen tensor changed.
- * @example verifyFrozen(snapshot, generator.params, 'after epoch 3')
+ * @example await verifyFrozen(snapshot, generator.params, 'after epoch 3')
  */
-export function verifyFrozen(snapshot: FrozenSnapshot, params: ReadonlyMap<string, tf.Tensor>, when: string): void {
-  const changed = changedTensors(snapshot, params);
+export async function verifyFrozen(snapshot: FrozenSnapshot, params: ReadonlyMap<string, tf.Tensor>, when: string): Promise<void> {
+  const changed = await changedTensors(snapshot, params);
   if (changed.length > 0) {
     throw new BgfillError(`Frozen parameters changed ${when}: ${changed.join(', ')} (a freeze bug: training stopped)`, {
       subject: 'freeze',

@@ -20,20 +20,20 @@ export interface StepTimings {
   bare: StepTime;
 }
 
-function time(steps: number, warmup: number, run: () => void): StepTime {
-  for (let i = 0; i < warmup; i++) run(); // kernel compilation, first allocations
+async function time(steps: number, warmup: number, run: () => Promise<void>): Promise<StepTime> {
+  for (let i = 0; i < warmup; i++) await run(); // kernel compilation, first allocations
   const wall0 = performance.now();
   const cpu0 = cpuUsage();
-  for (let i = 0; i < steps; i++) run();
+  for (let i = 0; i < steps; i++) await run();
   const cpu = cpuUsage(cpu0);
   return { wall: (performance.now() - wall0) / 1000 / steps, cpu: (cpu.user + cpu.system) / 1e6 / steps };
 }
 
 /**
  * Time training steps on random data on the current backend (for `bench/train-step.ts`).
- * @example const { full, bare } = measureTrainStep({ size: 256, batch: 1, cnum: 32, steps: 2 });
+ * @example const { full, bare } = await measureTrainStep({ size: 256, batch: 1, cnum: 32, steps: 2 });
  */
-export function measureTrainStep(options: { size: number; batch: number; cnum: number; dCnum?: number; steps: number; warmup?: number }): StepTimings {
+export async function measureTrainStep(options: { size: number; batch: number; cnum: number; dCnum?: number; steps: number; warmup?: number }): Promise<StepTimings> {
   const { size, batch, cnum, steps } = options;
   const warmup = options.warmup ?? 1;
   const generator = new InpaintGenerator({ cnum }, { seed: 0 });
@@ -46,17 +46,17 @@ export function measureTrainStep(options: { size: number; batch: number; cnum: n
   const { loss } = parseTrainConfig({ data: '-', out: '-' });
   const vars = [...generator.params.values()];
   try {
-    const bare = time(steps, warmup, () => {
+    const bare = await time(steps, warmup, async () => {
       const { value, grads } = tf.variableGrads(() => {
         const out = generator.apply(images, masks, { training: true });
         return tf.add(maskedL1(out.coarse, images, masks, loss), maskedL1(out.refined, images, masks, loss)) as tf.Scalar;
       }, vars);
-      value.dataSync();
+      await value.data();
       tf.dispose([value, ...Object.values(grads)]);
     });
     let step = 0;
-    const full = time(steps, warmup, () => {
-      trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks }, { loss, gLr: 1e-4, dLr: 1e-4, step: ++step });
+    const full = await time(steps, warmup, async () => {
+      await trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks }, { loss, gLr: 1e-4, dLr: 1e-4, step: ++step });
     });
     return { full, bare };
   } finally {

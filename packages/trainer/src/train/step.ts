@@ -68,13 +68,14 @@ export interface StepOptions {
  * composites from that same forward pass (held fixed), after one power iteration of its spectral norms.
  * The generator's loss uses the discriminator as it was before this step's discriminator update.
  * Throws NonFiniteLossError before applying an update whose loss is NaN or infinite.
- * Leaves no tensors behind (tf.memory().numTensors is unchanged after the call).
+ * Leaves no tensors behind (tf.memory().numTensors is unchanged after the call). Reads only asynchronously, so
+ * that it runs on every backend (WebGPU in Node has no synchronous read).
  * @example
- * const losses = trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks },
+ * const losses = await trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks },
  *   { loss: config.loss, gLr: 1e-4, dLr: 1e-4, step: 1 });
  * losses.l1Refined // unweighted refined-output L1 of this batch
  */
-export function trainStep(nets: StepNets, batch: Batch, options: StepOptions): StepLosses {
+export async function trainStep(nets: StepNets, batch: Batch, options: StepOptions): Promise<StepLosses> {
   const { loss } = options;
   const { generator, discriminator, gOptimizer, dOptimizer, similarity } = nets;
   const poison = (name: LossName, t: tf.Scalar): tf.Scalar => (options.injectNan === name ? tf.mul(t, NaN) : t);
@@ -102,8 +103,8 @@ export function trainStep(nets: StepNets, batch: Batch, options: StepOptions): S
       tf.mul(ms, useMsssim ? loss.msssim : 0),
     ]) as tf.Scalar;
   }, gVars);
-  const [l1Coarse, l1Refined, adv, msssim] = terms!.dataSync();
-  const gTotal = g.value.dataSync()[0];
+  // Asynchronous reads: WebGPU has no synchronous read in Node (tfjs's readSync needs OffscreenCanvas).
+  const [[l1Coarse, l1Refined, adv, msssim], [gTotal]] = await Promise.all([terms!.data(), g.value.data()]);
   terms!.dispose();
   g.value.dispose();
   try {
@@ -132,7 +133,7 @@ export function trainStep(nets: StepNets, batch: Batch, options: StepOptions): S
       halves = tf.keep(tf.stack([r, f]) as tf.Tensor1D);
       return tf.mul(tf.add(r, f), 0.5) as tf.Scalar;
     }, dVars);
-    [dReal, dFake] = halves!.dataSync();
+    [dReal, dFake] = await halves!.data();
     halves!.dispose();
     d.value.dispose();
     try {

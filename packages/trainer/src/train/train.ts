@@ -141,7 +141,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
     const session: Session = {
       config,
       parts: { generator, discriminator, gOptimizer, dOptimizer },
-      frozen: snapshotTensors(generator.params, plan.frozen),
+      frozen: await snapshotTensors(generator.params, plan.frozen),
       maskFor,
       similarity: msssim ? (pred, target) => msssimTensor(pred, target, { dataRange: 2, scales, windowSize }) : undefined,
       valItems,
@@ -173,7 +173,7 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
       const state = await loadTrainingCheckpoint(dir, parts);
       globalStep = state.globalStep;
       examplesSeen = state.dataPosition.examplesSeen;
-      verifyFrozen(session.frozen, generator.params, `between the initial weights and ${dir}`);
+      await verifyFrozen(session.frozen, generator.params, `between the initial weights and ${dir}`);
       log(`resuming after epoch ${startEpoch} (step ${globalStep}) from ${dir}`);
     } else {
       log(`no finished epoch in ${runDir}: starting from the beginning`);
@@ -221,7 +221,7 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
           const batch = toBatchTensors(items);
           let losses: StepLosses;
           try {
-            losses = trainStep({ ...parts, similarity: session.similarity }, batch, {
+            losses = await trainStep({ ...parts, similarity: session.similarity }, batch, {
               loss: config.loss,
               gLr,
               dLr,
@@ -242,7 +242,7 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
       } finally {
         progress.stop();
       }
-      verifyFrozen(session.frozen, generator.params, `during epoch ${epoch}`);
+      await verifyFrozen(session.frozen, generator.params, `during epoch ${epoch}`);
       const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / stepsPerEpoch]));
       let validation = { l1: NaN, l1Hole: NaN };
       const dir = await saveTrainingCheckpoint(

@@ -39,13 +39,15 @@ export interface ValidationResult {
 export async function renderValidation(generator: TrainableGenerator, items: readonly TrainItem[], dir: string, file: string): Promise<ValidationResult> {
   const { images, masks } = toBatchTensors(items);
   const composite = tf.tidy(() => generator.apply(images, masks, { training: false }).composite);
-  const [l1, l1Hole] = tf.tidy(() => {
+  const stats = tf.tidy(() => {
     const diff = tf.div(tf.abs(tf.sub(composite, images)), 2); // −1…1 → 0…1 scale
     const all = tf.mean(diff);
     const hole = tf.div(tf.sum(tf.mul(diff, masks)), tf.maximum(tf.mul(tf.sum(masks), 3), 1));
     return tf.stack([all, hole]);
-  }).dataSync();
-  const outputs = fromImageTensor(composite);
+  });
+  const [l1, l1Hole] = await stats.data();
+  stats.dispose();
+  const outputs = await fromImageTensor(composite);
   tf.dispose([images, masks, composite]);
   await writeSampleGrid(join(dir, file), {
     inputs: items.map((it) => paintHoles(it.image, it.mask.data)),
