@@ -18,6 +18,8 @@ import { fromNetRange, toNetRange } from '../src/inference/pixel-range.js';
 import { crop, paddingToMultiple, reflectIndex, reflectPad } from '../src/inference/reflect-pad.js';
 import { AUTO_TILE_SIDE, TileBlender, autoTileGrid, parseTileGrid, planTiles, tileWeights, type Tile } from '../src/inference/tiling.js';
 import { encodeNpy } from '../src/inference/npy.js';
+import { OnnxEngine } from '../src/onnx/onnx-engine.js';
+import { createPredictor, inpaintBatch } from '../src/predictor.js';
 import { calibratedGenerator } from './fixtures/inference-generator.js';
 
 const run = promisify(execFile);
@@ -340,4 +342,49 @@ test.serial('an image too large for one network run is refused with advice; tile
   t.regex(err!.message, /inpaint in tiles, e\.g\. --tiles \d+x\d+ or --tiles auto/);
   const tiled = await inpaint(generator, image, mask, { maxAttentionBytes: 100_000, tiles: { cols: 2, rows: 2 } });
   t.is(tiled.width, 64);
+});
+
+test.serial('onnxruntime engine: passes + erosion + 2x2 tiles give the tfjs generator’s result (raw within 1e-4), known pixels unchanged', async (t) => {
+  const engine = await OnnxEngine.fromGenerator(generator, { threads: 1 });
+  const image = testImage(58, 46, 'onnx-strategies');
+  const mask = rectMask(58, 46, 9, 7, 47, 38);
+  const options = { passes: 2, erode: 3, tiles: { cols: 2, rows: 2 }, raw: true } as const;
+  const viaOnnx = await inpaint(engine, image, mask, options);
+  const viaTfjs = await inpaint(generator, image, mask, options);
+  let worstRaw = 0;
+  let worstLevel = 0;
+  let filled = 0;
+  for (let i = 0; i < viaTfjs.raw!.length; i++) {
+    worstRaw = Math.max(worstRaw, Math.abs(viaOnnx.raw![i] - viaTfjs.raw![i]));
+    worstLevel = Math.max(worstLevel, Math.abs(viaOnnx.data[i] - viaTfjs.data[i]));
+    const p = Math.floor(i / 3);
+    if (mask.data[p] === 0) {
+      if (viaOnnx.data[i] !== image.data[i]) return t.fail(`known value ${i} changed`);
+    } else if (viaOnnx.data[i] !== image.data[i]) filled++;
+  }
+  t.log(`max |raw diff| ${worstRaw.toExponential(2)}, max 8-bit difference ${worstLevel}`);
+  t.true(worstRaw < 1e-4, `raw outputs differ by ${worstRaw}`);
+  t.true(worstLevel <= 1, 'at most a rounding step apart');
+  t.true(filled > 0.5 * 3 * countHole(mask), `${filled} hole values filled`);
+  await engine.dispose();
+});
+
+test.serial('createPredictor with backend onnx: a batch inpainted as inpaintBatch does with the tfjs generator', async (t) => {
+  const predictor = await createPredictor(join(dir, 'g.safetensors'), { backend: 'onnx', threads: 1 });
+  const images = ['p1', 'p2'].map((seed) => ({ ...testImage(37, 29, seed), channels: 3 as const }));
+  const masks = [rectMask(37, 29, 5, 5, 20, 20), rectMask(37, 29, 15, 3, 33, 25)];
+  const got = await predictor.predict({ images, masks });
+  const expected = await inpaintBatch(generator, { images, masks });
+  t.is(got.length, 2);
+  for (let b = 0; b < 2; b++) {
+    t.is(got[b].width, 37);
+    let worst = 0;
+    for (let i = 0; i < got[b].data.length; i++) {
+      if (masks[b].data[Math.floor(i / 3)] === 0 && got[b].data[i] !== images[b].data[i]) return t.fail(`image ${b}: known value ${i} changed`);
+      worst = Math.max(worst, Math.abs(got[b].data[i] - expected[b].data[i]));
+    }
+    t.true(worst <= 1, `image ${b}: ${worst} levels from the tfjs result`);
+  }
+  predictor.dispose();
+  await t.throwsAsync(predictor.predict({ images, masks }), { instanceOf: BgfillError, message: /disposed/ });
 });
