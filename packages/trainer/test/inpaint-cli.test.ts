@@ -2,7 +2,7 @@
 // resuming, byte-identical reruns, --mask-from, single files with strategies and --save-raw, --non-strict.
 import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,9 @@ import { generatorWeights, loadGenerator, saveGeneratorCheckpoint } from '../src
 import { writeSafetensors } from '../src/weights/safetensors.js';
 import { inpaint } from '../src/inference/inpaint.js';
 import { runInpaintCommand, type InpaintCommandOptions } from '../src/inference/run-inpaint.js';
+import { decodeOnnxModel } from '../src/onnx/onnx-proto.js';
+import { OnnxEngine } from '../src/onnx/onnx-engine.js';
+import { runExportOnnxCommand } from '../src/onnx/run-export.js';
 import { calibratedGenerator } from './fixtures/inference-generator.js';
 
 const run = promisify(execFile);
@@ -193,4 +196,99 @@ test('options are checked before anything loads', async (t) => {
   await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png', passes: '0' }), { instanceOf: BgfillError, message: /--passes/ });
   await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png', backend: 'gpu' }), { instanceOf: BgfillError, message: /--backend/ });
   await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png' }), { instanceOf: BgfillError, message: /nowhere\.png: no such file or folder/ });
+});
+
+test.serial('--backend onnx end to end: onnxruntime fills the hole, known pixels unchanged, within a level of tfjs', async (t) => {
+  const out = join(dir, 'onnx', 'a.png');
+  const { stderr } = await run(process.execPath, [bin, 'inpaint', '--backend', 'onnx', '--threads', '1', '--checkpoint', checkpoint, '--image', join(dir, 'images', 'a.png'), '--mask', join(dir, 'masks', 'a.png'), '--out', out], {
+    env: { ...process.env, CI: '1' },
+  });
+  t.regex(stderr, /backend: onnx \(onnxruntime 1\.30\.0, CPU execution provider, 1 thread\)/);
+  t.regex(stderr, /inpainted 1 of 1 image/);
+  const input = await readRgbImage(join(dir, 'images', 'a.png'));
+  const output = await readRgbImage(out);
+  const mask = await maskFromImage(join(dir, 'masks', 'a.png'));
+  assertFilledOnlyInHole(t, input, output, mask);
+  const generator = await loadGenerator(checkpoint);
+  const expected = await inpaint(generator, input, mask);
+  generator.dispose();
+  let worst = 0;
+  for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(expected.data[i] - output.data[i]));
+  t.true(worst <= 1, `${worst} levels from the tfjs result`);
+});
+
+test.serial('bgfill export onnx writes a file onnxruntime runs, with the checkpoint’s weights under their state_dict names', async (t) => {
+  const out = join(dir, 'export', 'g.onnx');
+  const { stderr } = await run(process.execPath, [bin, 'export', 'onnx', '--checkpoint', checkpoint, '--out', out], { env: { ...process.env, CI: '1' } });
+  t.regex(stderr, /wrote .*g\.onnx \(.* MiB, generator \(cnum 4, 4 input channels, gate spatial\), opset 17\)/);
+  t.regex(stderr, /check: onnxruntime matches TensorFlow\.js \(wasm\) within \S+ on a 64×64 input/);
+  const bytes = new Uint8Array(await readFile(out));
+  const model = decodeOnnxModel(bytes);
+  const generator = await loadGenerator(checkpoint);
+  const weights = await generatorWeights(generator);
+  const conv = model.graph.initializers.find((i) => i.name === 'coarse_net.0.conv2d.weight');
+  t.deepEqual(conv?.dims, [4, 4, 5, 5]);
+  t.deepEqual(new Float32Array(conv!.rawData.slice().buffer), weights.get('coarse_net.0.conv2d.weight')!.data);
+  t.is(model.metadata['bgfill.source'], 'g.safetensors');
+  // The written file, run through the engine, agrees with the checkpoint on tfjs.
+  const engine = await OnnxEngine.fromModel(bytes, generator.config, { threads: 1 });
+  const input = await readRgbImage(join(dir, 'images', 'b.jpg'));
+  const mask = await maskFromImage(join(dir, 'masks', 'b.png'));
+  const viaFile = await inpaint(engine, input, mask, { raw: true });
+  const viaTfjs = await inpaint(generator, input, mask, { raw: true });
+  let worst = 0;
+  for (let i = 0; i < viaTfjs.raw!.length; i++) worst = Math.max(worst, Math.abs(viaTfjs.raw![i] - viaFile.raw![i]));
+  t.true(worst < 1e-4, `max |diff| ${worst}`);
+  await engine.dispose();
+  generator.dispose();
+  t.deepEqual((await readdir(join(dir, 'export'))).sort(), ['g.onnx'], 'no temporary files left');
+});
+
+test.serial('bgfill export onnx: a bad or missing checkpoint and a wrong --out are refused naming the file, nothing written', async (t) => {
+  const bad = join(dir, 'export-errors', 'broken.pth');
+  await mkdir(join(dir, 'export-errors'), { recursive: true });
+  await writeFile(bad, 'this is not a checkpoint');
+  const fail = (args: string[]) =>
+    run(process.execPath, [bin, 'export', 'onnx', ...args], { env: { ...process.env, CI: '1' } }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+    );
+  const out = join(dir, 'export-errors', 'm.onnx');
+  const broken = await fail(['--checkpoint', bad, '--out', out]);
+  t.is(broken.code, 2);
+  t.regex(broken.stderr, /^bgfill: .*export-errors\/broken\.pth: /m);
+  const missing = await fail(['--checkpoint', join(dir, 'nowhere.safetensors'), '--out', out]);
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /nowhere\.safetensors/);
+  const wrongOut = await fail(['--checkpoint', checkpoint, '--out', join(dir, 'export-errors', 'm.bin')]);
+  t.is(wrongOut.code, 2);
+  t.regex(wrongOut.stderr, /--out .*m\.bin: the file name must end in \.onnx/);
+  t.deepEqual(await readdir(join(dir, 'export-errors')), ['broken.pth'], 'no output, no temporary file');
+});
+
+test.serial('bgfill export onnx --non-strict exports a checkpoint with an extra key (warning); strict names the key', async (t) => {
+  const generator = await loadGenerator(checkpoint);
+  const weights = await generatorWeights(generator);
+  generator.dispose();
+  weights.set('extra_head.weight', { shape: [2], dtype: 'float32', data: new Float32Array([1, 2]), layout: 'pytorch' });
+  const odd = join(dir, 'extra-export.safetensors');
+  await writeSafetensors(odd, weights);
+  const lines: string[] = [];
+  await t.throwsAsync(runExportOnnxCommand({ checkpoint: odd, out: join(dir, 'strict.onnx') }, (l) => lines.push(l)), {
+    instanceOf: BgfillError,
+    message: /extra-export\.safetensors.*extra_head\.weight/,
+  });
+  const summary = await runExportOnnxCommand({ checkpoint: odd, out: join(dir, 'lenient.onnx'), nonStrict: true, check: false }, (l) => lines.push(l));
+  t.true(lines.some((l) => l.startsWith('warning: ') && l.includes('extra_head.weight')), lines.join('\n'));
+  t.deepEqual(summary.check, { skipped: '--no-check' });
+  t.false(decodeOnnxModel(new Uint8Array(await readFile(join(dir, 'lenient.onnx')))).graph.initializers.some((i) => i.name === 'extra_head.weight'));
+});
+
+test('bgfill export onnx --help shows the options, defaults and an example', async (t) => {
+  const { stdout } = await run(process.execPath, [bin, 'export', 'onnx', '--help']);
+  t.regex(stdout, /--checkpoint <file>/);
+  t.regex(stdout, /--non-strict/);
+  t.regex(stdout, /Example:\n {2}\$ bgfill export onnx --checkpoint \S+ --out \S+\.onnx/);
+  const inpaintHelp = await run(process.execPath, [bin, 'inpaint', '--help']);
+  t.regex(inpaintHelp.stdout, /auto, webgpu, tensorflow, onnx, wasm or cpu/);
 });
