@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch's speed for the same generator on the same GPU, as the baseline of bench/gpu.ts (run by bench/gpu-run.sh).
 
-    python3 bench/pytorch_gpu.py [--batches 8,32]
+    python3 bench/pytorch_gpu.py [--batches 8,32] [--inference-only]
 
 The net is bgfill's reference InpaintSANet (packages/trainer/test/fixtures/parity/reference_model.py: the public
 layout and state_dict names), cnum 32, 256x256, random data, float32 with TF32 off (as gpu-baseline.md's fp32 row).
@@ -34,6 +34,7 @@ def timed(fn, reps):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--batches', default='8,32')
+    parser.add_argument('--inference-only', action='store_true')
     args = parser.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
@@ -49,6 +50,8 @@ def main():
         with torch.no_grad():
             seconds = timed(lambda: net(imgs, masks), 10)
         print(json.dumps({'what': 'inference', 'batch': n, 'images_per_second': n / seconds, 'device': name, 'torch': torch.__version__}), flush=True)
+        if args.inference_only:
+            continue
         net.train()
         optimizer = torch.optim.Adam(net.parameters(), lr=1e-4, betas=(0.5, 0.999))
 

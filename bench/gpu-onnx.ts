@@ -1,0 +1,90 @@
+/**
+ * Inference of the generator exported by bgfill (`bgfill export onnx`) through onnxruntime-node's execution
+ * providers on a GPU machine: WebGPU (Dawn inside onnxruntime, over Vulkan) against the CPU provider, batch 1 / 8 /
+ * 32 at 256², cnum 32, with the largest difference between the two providers' outputs. Packed with Node, the
+ * onnxruntime binaries and the Vulkan loader by bench/gpu-onnx-pack.sh; run there by `bash .gpu-ort/run.sh`.
+ *
+ *   node --import tsx bench/gpu-onnx.ts [--out DIR] [--providers webgpu,cpu] [--batches 1,8,32] [--torch-infer8 N]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import ort from 'onnxruntime-node';
+import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
+import { exportGeneratorOnnx } from '../packages/trainer/src/onnx/export-generator.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const outDir = arg('out', 'gpu-out');
+const providers = arg('providers', 'webgpu,cpu').split(',');
+const batches = arg('batches', '1,8,32').split(',').map(Number);
+const size = Number(arg('size', '256'));
+const cnum = Number(arg('cnum', '32'));
+const torchInfer8 = Number(arg('torch-infer8', '0')) || undefined;
+const results: Record<string, unknown>[] = [];
+const t0 = performance.now();
+const print = (line: string) =>
+  new Promise<void>((done) => process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`, () => done()));
+function record(entry: Record<string, unknown>): void {
+  results.push(entry);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'gpu-onnx-results.json'), JSON.stringify(results, null, 1));
+}
+
+await tf.setBackend('cpu'); // only to hold the weights while exporting
+const generator = new InpaintGenerator({ cnum }, { seed: 1 });
+const model = await exportGeneratorOnnx(generator);
+generator.dispose();
+await print(`exported the generator (cnum ${cnum}): ${(model.length / 2 ** 20).toFixed(1)} MiB of ONNX; onnxruntime-node ${ort.env.versions?.node ?? '?'}`);
+
+function inputs(n: number): Record<string, ort.Tensor> {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const image = new Float32Array(n * 3 * size * size).map(() => rand() * 2 - 1);
+  const mask = new Float32Array(n * size * size).map(() => (rand() > 0.7 ? 1 : 0));
+  return { image: new ort.Tensor('float32', image, [n, 3, size, size]), mask: new ort.Tensor('float32', mask, [n, 1, size, size]) };
+}
+
+const firstOutputs = new Map<string, Float32Array>();
+for (const provider of providers) {
+  let session: ort.InferenceSession;
+  const created = performance.now();
+  try {
+    session = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  } catch (err) {
+    await print(`${provider}: session not created (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    record({ provider, error: String(err) });
+    continue;
+  }
+  await print(`${provider}: session in ${((performance.now() - created) / 1000).toFixed(1)} s`);
+  for (const n of batches) {
+    const feeds = inputs(n);
+    try {
+      const first = await session.run(feeds, ['refined']);
+      if (n === 1) firstOutputs.set(provider, (first.refined.data as Float32Array).slice());
+      await session.run(feeds, ['refined']);
+      const rounds = n === 1 ? 10 : 4;
+      const start = performance.now();
+      for (let r = 0; r < rounds; r++) await session.run(feeds, ['refined']);
+      const rate = (n * rounds) / ((performance.now() - start) / 1000);
+      const vs = n === 8 && torchInfer8 ? `; ${(rate / torchInfer8).toFixed(3)}× PyTorch fp32 (${torchInfer8.toFixed(0)} img/s, same GPU)` : '';
+      await print(`onnxruntime ${provider} 256² cnum ${cnum} batch ${n}: ${rate.toFixed(1)} img/s${vs}`);
+      record({ provider, batch: n, imagesPerSecond: rate, torchInfer8 });
+    } catch (err) {
+      await print(`onnxruntime ${provider} batch ${n}: failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+      record({ provider, batch: n, error: String(err) });
+    }
+  }
+  await session.release();
+}
+const [a, b] = [...firstOutputs.entries()];
+if (a && b) {
+  let worst = 0;
+  for (let i = 0; i < a[1].length; i++) worst = Math.max(worst, Math.abs(a[1][i] - b[1][i]));
+  await print(`batch 1 refined output, ${a[0]} vs ${b[0]}: max |diff| ${worst.toExponential(2)}`);
+  record({ what: 'agreement', providers: [a[0], b[0]], maxAbsDiff: worst });
+}
+await print('done');
+process.exit(0);
