@@ -47,9 +47,9 @@ export function isEngine(net: Inpainter): net is InpaintEngine {
 }
 
 /**
- * Check an engine input's sizes against each other and the required multiple; throws a BgfillError-free
- * internal Error (callers pad first), so a wrong call is loud.
- * @example checkEngineInput({ image, mask, n: 1, height: 64, width: 64 }, 4)
+ * Check an engine input's sizes against each other and the required multiple. Callers pad and validate user input
+ * first, so a mismatch here is a programming error: it throws a plain Error, not a BgfillError.
+ * @example checkEngineInput({ image, mask, n: 1, height: 64, width: 64 }, 4) // passes; height 30 throws
  */
 export function checkEngineInput(input: EngineInput, multiple: number): void {
   const { image, mask, n, height, width } = input;
