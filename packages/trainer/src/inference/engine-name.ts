@@ -9,7 +9,7 @@ export type EngineRequest = EngineName | 'auto';
 
 /**
  * Inference engines from fastest to slowest, the order `auto` tries them in: GPUs first, then onnxruntime on the
- * CPU (about 9× tfjs-wasm at 256² on 2 cores, bench/RESULTS.md), then tfjs-wasm and the pure-JavaScript backend.
+ * CPU (4–10× tfjs-wasm at 256² on 2 cores, bench/RESULTS.md), then tfjs-wasm and the pure-JavaScript backend.
  * An explicit request that does not load falls back to the engines after it. Training stays on tfjs backends.
  */
 export const ENGINE_PREFERENCE: readonly EngineName[] = ['webgpu', 'tensorflow', 'onnx', 'wasm', 'cpu'];

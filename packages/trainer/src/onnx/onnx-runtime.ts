@@ -4,11 +4,12 @@ import { firstLine } from '../backend/load-result.js';
 /**
  * onnxruntime-node, loaded on demand.
  *
- * Why a second runtime: on a 2-core x86-64 the generator at 256² runs at about 0.2 images/s on tfjs-wasm, whose
+ * Why a second runtime: on a 2-core x86-64 the generator at 256² runs at 0.15–0.35 images/s on tfjs-wasm, whose
  * XNNPACK convolutions sit at wasm-SIMD's ceiling (no FMA); the same network through onnxruntime's CPU execution
- * provider (MLAS, AVX2/FMA kernels) measured 1.78 images/s with 2 threads (bench/RESULTS.md, "trainer: onnxruntime
- * inference"). The package is an optional dependency, pinned, with its install script skipped (it only downloads
- * CUDA extras; the npm tarball bundles the CPU binaries for linux-x64, darwin and win32).
+ * provider (MLAS, AVX2/FMA kernels) ran at 1.43 (batch 1) to 1.57 (batch 8) images/s with 2 threads, 4–10× wasm
+ * in the same process (bench/RESULTS.md, "trainer: onnxruntime inference"). The package is an optional dependency,
+ * pinned, with its install script skipped (it only downloads CUDA extras; the npm tarball bundles the CPU
+ * binaries for linux-x64, darwin and win32).
  */
 export const ONNXRUNTIME_MODULE = 'onnxruntime-node';
 /** The version bgfill pins and tests. */
