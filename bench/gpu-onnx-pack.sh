@@ -18,7 +18,7 @@ xz -T2 -6 -c "$(command -v node)" > "$out/node.xz"
 lists=$(mktemp -d); mkdir -p "$lists/partial"
 o="-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=$lists"
 apt-get $o update -qq >/dev/null 2>&1
-(cd "$out/debs" && apt-get $o download libvulkan1 >/dev/null 2>&1)
+(cd "$out/debs" && apt-get $o download libvulkan1 libglvnd0 libglx0 libegl1 libgl1 libopengl0 libgles2 >/dev/null 2>&1)
 cat > "$out/run.sh" <<'EOS'
 #!/bin/bash
 set -e

@@ -31,7 +31,7 @@ function arg(name: string, fallback: string): string {
 }
 const outDir = arg('out', 'gpu-out');
 const quick = process.argv.includes('--quick');
-const parts = new Set(arg('parts', 'infer,filter,train,profile,curve').split(','));
+const parts = new Set(arg('parts', 'infer,filter,train,profile,curve,grads').split(','));
 const backendName = arg('backend', 'webgpu') as 'webgpu' | 'wasm';
 /** Spatial sizes are divided by this and batches capped at 2 under --smoke. */
 const smoke = process.argv.includes('--smoke');
@@ -164,12 +164,28 @@ if (parts.has('filter')) {
   }
 }
 
+/**
+ * Destroy the GPU buffers tfjs-backend-webgpu keeps for reuse. Its pool never shrinks, so after parts with other
+ * shapes (other batches, the three filter-gradient strategies) a batch-32 step ran out of device memory.
+ */
+function releasePooledBuffers(): void {
+  const manager = (tf.backend() as unknown as { bufferManager?: { freeBuffers: Map<string, Array<{ destroy(): void }>>; numFreeBuffers: number } }).bufferManager;
+  if (!manager) return;
+  for (const buffers of manager.freeBuffers.values()) {
+    for (const b of buffers) b.destroy();
+    buffers.length = 0; // keep the keys: releaseBuffer treats an empty map as "disposed"
+  }
+  manager.numFreeBuffers = 0;
+}
+
 /** The fastest strategy by full training step (set by the train part), used by the later parts. */
 let best: FilterGradientStrategy = backendName === 'wasm' ? 'batch-axis' : 'im2col';
 
 if (parts.has('train')) {
   let bestRate = 0;
-  for (const strategy of quick ? (['batch-axis', 'im2col'] as const) : STRATEGIES) {
+  const only = arg('strategies', '');
+  for (const strategy of only ? (only.split(',') as FilterGradientStrategy[]) : quick ? (['batch-axis', 'im2col'] as const) : STRATEGIES) {
+    releasePooledBuffers();
     useFilterGradient(backendName, strategy);
     const { full, bare } = await measureTrainStep({ size: S(256), batch: B(8), cnum: CNUM, steps: strategy === 'stock' ? 1 : 2, warmup: 1 });
     const rate = B(8) / full.wall;
@@ -187,6 +203,7 @@ if (parts.has('train')) {
   if (B(8) / mm.full.wall < bestRate) tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', true);
   }
   if (!quick) {
+    releasePooledBuffers();
     const big = await measureTrainStep({ size: S(256), batch: B(32), cnum: CNUM, steps: 1, warmup: 1 });
     await print(`train step 256² batch 32, ${best}: ${big.full.wall.toFixed(3)} s = ${(B(32) / big.full.wall).toFixed(2)} img/s`);
     record({ what: 'train', batch: 32, strategy: best, wall: big.full.wall, cpu: big.full.cpu, imagesPerSecond: B(32) / big.full.wall });
@@ -218,6 +235,7 @@ if (parts.has('profile')) {
 }
 
 if (parts.has('curve')) {
+  releasePooledBuffers();
   // The same 10 training steps (64², cnum 8, D cnum 16, batch 4, fixed data and seeds) on the GPU and on wasm.
   const curve = async (backend: 'webgpu' | 'wasm'): Promise<number[]> => {
     await initBackend(backend, { strict: true });
@@ -253,6 +271,49 @@ if (parts.has('curve')) {
     await print(`                                               wasm reference: ${reference.map((v) => v.toFixed(5)).join(' ')} (max relative difference ${Math.max(...rel).toExponential(2)})`);
     record({ what: 'loss-curve', backend: backendName, losses, wasm: reference, maxRelativeDifference: Math.max(...rel) });
   }
+}
+if (parts.has('grads')) {
+  // Generator gradients of one training-mode forward (squared error on both stages) on this backend against the pure-JS cpu
+  // backend in the same process: 32², cnum 8, batch 2, fixed inputs and weights.
+  const gradients = async (backend: string): Promise<Map<string, Float32Array>> => {
+    await tf.setBackend(backend);
+    const generator = new InpaintGenerator({ cnum: 8 }, { seed: 7 });
+    const images = tf.tensor4d(new Float32Array(2 * 32 * 32 * 3).map((_, i) => Math.sin(i * 0.13) * 0.9), [2, 32, 32, 3]);
+    const masks = tf.tensor4d(new Float32Array(2 * 32 * 32).map((_, i) => ((i % 32) > 8 && (i % 32) < 20 && ((i >> 5) % 32) > 6 ? 1 : 0)), [2, 32, 32, 1]);
+    const { value, grads } = tf.variableGrads(() => {
+      const out = generator.apply(images, masks, { training: true });
+      // squared error: smooth, so float rounding cannot flip a sign(x) the way L1's |x| can
+      return tf.add(tf.mean(tf.squaredDifference(out.coarse, images)), tf.mean(tf.squaredDifference(out.refined, images))) as Scalar;
+    }, [...generator.params.values()]);
+    const result = new Map<string, Float32Array>();
+    for (const [name, g] of Object.entries(grads)) result.set(name.slice(name.indexOf('/') + 1), (await g.data()) as Float32Array);
+    tf.dispose([value, images, masks, ...Object.values(grads)]);
+    generator.dispose();
+    return result;
+  };
+  const mine = await gradients(backendName);
+  const reference = await gradients('cpu');
+  // Per tensor ‖got − ref‖ / ‖ref‖, over tensors whose gradient is not float noise (‖ref‖ ≥ 1 % of the largest:
+  // a conv bias before batch norm has a near-zero gradient), and once over all gradients together.
+  const norms = new Map([...reference].map(([name, ref]) => [name, Math.hypot(...ref)]));
+  const largest = Math.max(...norms.values());
+  let worst = 0;
+  let worstName = '';
+  let allNum = 0;
+  let allDen = 0;
+  for (const [name, ref] of reference) {
+    const got = mine.get(name)!;
+    let num = 0;
+    for (let i = 0; i < ref.length; i++) num += (got[i] - ref[i]) ** 2;
+    allNum += num;
+    allDen += norms.get(name)! ** 2;
+    const rel = Math.sqrt(num) / norms.get(name)!;
+    if (norms.get(name)! >= 0.01 * largest && rel > worst) [worst, worstName] = [rel, name];
+  }
+  const overall = Math.sqrt(allNum / allDen);
+  await print(`generator gradients, ${backendName} vs cpu (32², cnum 8, batch 2, squared error): ${reference.size} tensors; all together relative L2 difference ${overall.toExponential(2)}; worst tensor ${worst.toExponential(2)} (${worstName})`);
+  record({ what: 'gradients', backend: backendName, tensors: reference.size, overallRelativeL2: overall, worstRelativeL2: worst, worstName });
+  await tf.setBackend(backendName);
 }
 await print('done');
 process.exit(0);

@@ -39,6 +39,9 @@ export async function loadWebGpu(): Promise<LoadResult> {
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'tfjs-backend-webgpu did not initialise on this adapter' };
+    // The data gradient of conv2d through tfjs's matrix-product program rather than its naive default: a training
+    // step at batch 8, 256², took 7 % less time (7.36 against 6.85 images/s on an H200, bench/gpu.ts).
+    tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);
   } catch (err) {
     return { ok: false, reason: `tfjs-backend-webgpu failed: ${firstLine(err)}` };
   }
