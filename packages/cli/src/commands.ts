@@ -13,6 +13,12 @@ export function registerCommands(program: Command): void {
   registerMasksCommands(program);
   registerDatasetCommands(program);
   registerTrainerCommands(program);
-  registerEvalCommands(program, { loadPredictor: async (p, o) => (await import('@bgfill/trainer')).createPredictor(p, o) });
+  registerEvalCommands(program, {
+    loadPredictor: async (p, o) => (await import('@bgfill/trainer')).createPredictor(p, o),
+    resolveBackend: async (requested, log) => {
+      const { selectEngine, parseEngineRequest } = await import('@bgfill/trainer');
+      return (await selectEngine(parseEngineRequest(requested), { log })).name;
+    },
+  });
   registerDemoCommand(program);
 }

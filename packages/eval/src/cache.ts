@@ -30,6 +30,8 @@ export interface ScoreCacheIdentity {
   images: number;
   /** Metric settings (JSON of the options passed to the metrics; '{}' for the defaults). */
   metrics: string;
+  /** The inference engine that produced the outputs (`onnx`, `wasm`, `webgpu`, …): engines agree only to rounding. */
+  engine: string;
 }
 
 /** A cache hit. */
@@ -41,7 +43,7 @@ export interface CachedScores {
 
 /**
  * The cache key: SHA-256 (hex) of the identity and the cache version.
- * @example scoreCacheKey({ checkpoint: digest, data: set.identity, split: 'val', images: 500, metrics: '{}' })
+ * @example scoreCacheKey({ checkpoint: digest, data: set.identity, split: 'val', images: 500, metrics: '{}', engine: 'onnx' })
  */
 export function scoreCacheKey(identity: ScoreCacheIdentity): string {
   const canonical = JSON.stringify([
@@ -52,6 +54,7 @@ export function scoreCacheKey(identity: ScoreCacheIdentity): string {
     identity.split,
     identity.images,
     identity.metrics,
+    identity.engine,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -88,6 +91,7 @@ const entrySchema = z.object({
     split: z.string(),
     images: z.number().int(),
     metrics: z.string(),
+    engine: z.string(),
   }),
   images: z.array(imageScoreSchema),
   samples: z.array(z.number().int().nonnegative()),

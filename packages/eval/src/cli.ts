@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { PredictorFactory } from './predictor.js';
+import type { BackendResolver, PredictorFactory } from './predictor.js';
 import { addRunScoring } from './score-cli.js';
 
 /** Where `bgfill eval` writes; tests pass their own to capture output in-process. */
@@ -10,6 +10,8 @@ export interface EvalCliDeps {
   stderr?: (text: string) => void;
   /** Loads a checkpoint for `bgfill eval --run` (the CLI package passes the trainer's `createPredictor`). */
   loadPredictor?: PredictorFactory;
+  /** Resolves `--backend auto` to the engine that runs (the CLI package passes the trainer's engine selection). */
+  resolveBackend?: BackendResolver;
 }
 
 function positiveInt(name: string) {
@@ -28,7 +30,7 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
   const out = deps.stdout ?? ((text: string) => void process.stdout.write(text));
   const err = deps.stderr ?? ((text: string) => void process.stderr.write(text));
   const evalCommand = program.command('eval').description('Score inpainting results: image metrics (L1, PSNR, SSIM, MS-SSIM)');
-  addRunScoring(evalCommand, { loadPredictor: deps.loadPredictor, stderr: err });
+  addRunScoring(evalCommand, { loadPredictor: deps.loadPredictor, resolveBackend: deps.resolveBackend, stderr: err });
 
   evalCommand
     .command('pair')

@@ -50,7 +50,7 @@ export {
 } from './pair.js';
 
 // Scoring every checkpoint of a training run, choosing the best epoch, and the report (tables, plot, grid, HTML).
-export type { Predictor, PredictorBatch, PredictorFactory } from './predictor.js';
+export type { BackendResolver, Predictor, PredictorBatch, PredictorFactory } from './predictor.js';
 export { scoreRun, SCORE_RUN_DEFAULTS, SCORE_RUN_FILES, type ScoreRunOptions, type ScoreRunResult } from './score-run.js';
 export { listRunCheckpoints, epochFromDirName, fileDigest, GENERATOR_FILE, type RunCheckpoint } from './run-layout.js';
 export {

@@ -30,3 +30,9 @@ export interface Predictor {
  * checkpoint cannot be read; scoring then skips that checkpoint and reports the reason.
  */
 export type PredictorFactory = (checkpointPath: string, options: { backend?: string }) => Promise<Predictor>;
+
+/**
+ * Resolves a `--backend` request (`auto` included) to the engine that will run, e.g. `auto` → `onnx` on a CPU
+ * machine (the trainer passes its `selectEngine`). Scores are cached per engine: engines agree only to rounding.
+ */
+export type BackendResolver = (requested: string, log: (line: string) => void) => Promise<string>;

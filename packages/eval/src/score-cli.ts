@@ -1,11 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { BgfillError } from '@bgfill/masks';
-import type { PredictorFactory } from './predictor.js';
+import type { BackendResolver, PredictorFactory } from './predictor.js';
 
 /** What the run-scoring form of `bgfill eval` needs from outside eval. */
 export interface RunScoringDeps {
   /** The trainer's `createPredictor`, passed in by the CLI package (eval never imports the trainer). */
   loadPredictor?: PredictorFactory;
+  /** Resolves `--backend auto` to the engine that runs (the trainer's engine selection); see ScoreRunOptions. */
+  resolveBackend?: BackendResolver;
   /** Log lines and the summary. Default: process.stderr. */
   stderr?: (text: string) => void;
   /** Progress bar (default: on a terminal). */
@@ -49,7 +51,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
     .option('--limit <n>', 'score only the first N records of the split (default: all)', integer('--limit', 1))
     .option('--out <dir>', 'output folder (default: RUN/eval)')
     .option('--rule <metric>', 'how the best epoch is chosen: msssim | l1 | psnr | ssim (ties: lowest L1)', 'msssim')
-    .option('--backend <name>', 'TensorFlow.js backend: auto | webgpu | tensorflow | wasm | cpu', 'auto')
+    .option('--backend <name>', 'inference engine: auto | webgpu | tensorflow | onnx | wasm | cpu (auto: the first that loads, in that order)', 'auto')
     .option('--batch-size <n>', 'records per predictor call', integer('--batch-size', 1), 8)
     .option('--grid-samples <n>', 'rows of the comparison grid (0: no grid)', integer('--grid-samples', 0), 6)
     .option('--grid-epochs <list>', 'grid columns: best, last, first or epoch numbers', 'best,last,1')
@@ -82,6 +84,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
         gridSamples: flags.gridSamples,
         gridEpochs: flags.gridEpochs,
         loadPredictor: deps.loadPredictor,
+        resolveBackend: deps.resolveBackend,
         progress: deps.progress,
         log: (line) => err(`${line}\n`),
       });

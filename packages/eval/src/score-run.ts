@@ -8,7 +8,7 @@ import { gridEpochLabel, parseGridEpochs, resolveGridEpochs } from './grid-epoch
 import type { RgbImage } from './metrics/image.js';
 import type { PairMetricsOptions } from './metrics/pair-metrics.js';
 import { metricPlotSpec, renderSvg, svgToPng } from './plot.js';
-import type { Predictor, PredictorFactory } from './predictor.js';
+import type { BackendResolver, Predictor, PredictorFactory } from './predictor.js';
 import { renderReportHtml } from './report.js';
 import { fileDigest, listRunCheckpoints, type RunCheckpoint } from './run-layout.js';
 import { checkPredictions, scoreCheckpoint, type ImageScore } from './score-checkpoint.js';
@@ -56,8 +56,13 @@ export interface ScoreRunOptions {
   out?: string;
   /** How the best epoch is chosen (default `msssim`). */
   rule?: BestRule;
-  /** Passed to the predictor factory (default `auto`). */
+  /** Passed to the predictor factory (default `auto`), after `resolveBackend` when given. */
   backend?: string;
+  /**
+   * Resolves `backend` to the engine that will run, once, before any cache lookup: the engine is part of the cache
+   * key and every predictor gets the resolved name. Without it the requested name is used as is.
+   */
+  resolveBackend?: BackendResolver;
   /** Records per predictor call (default 8). */
   batchSize?: number;
   /** Rows of the comparison grid (default 6; 0 for no grid). */
@@ -141,7 +146,9 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   }
   const gridTokens = parseGridEpochs(options.gridEpochs ?? SCORE_RUN_DEFAULTS.gridEpochs);
   if (typeof options.loadPredictor !== 'function') throw invalidParameter('loadPredictor', 'a predictor factory function', options.loadPredictor);
-  const backend = options.backend ?? SCORE_RUN_DEFAULTS.backend;
+  const requested = options.backend ?? SCORE_RUN_DEFAULTS.backend;
+  const backend = options.resolveBackend ? await options.resolveBackend(requested, log) : requested;
+  if (backend !== requested) log(`backend ${requested}: ${backend}`);
   const out = options.out ?? join(options.run, 'eval');
   const cacheDir = join(out, 'cache');
   const notes: string[] = [];
@@ -161,7 +168,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
     skipped.push({ epoch: c.epoch, checkpoint: c.relativePath, reason });
     say(`epoch ${c.epoch}: skipped: ${reason}`);
   };
-  const identityOf = (digest: string): ScoreCacheIdentity => ({ checkpoint: digest, data: set.identity, split: set.split, images: set.count, metrics: metricsKey });
+  const identityOf = (digest: string): ScoreCacheIdentity => ({ checkpoint: digest, data: set.identity, split: set.split, images: set.count, metrics: metricsKey, engine: backend });
 
   // ---- cache lookups
   const toScore: Array<{ checkpoint: RunCheckpoint; digest: string }> = [];

@@ -215,7 +215,7 @@ test('non-finite numbers survive JSON; the cache key changes with every input th
   t.true(Number.isNaN(jsonNumber.parse(decoded.b[0])));
   t.is(jsonNumber.parse(decoded.b[2]), 1.5);
   t.throws(() => jsonNumber.parse('inf'));
-  const base: ScoreCacheIdentity = { checkpoint: 'c', data: 'd', split: 'val', images: 10, metrics: '{}' };
+  const base: ScoreCacheIdentity = { checkpoint: 'c', data: 'd', split: 'val', images: 10, metrics: '{}', engine: 'wasm' };
   const keys = new Set([
     scoreCacheKey(base),
     scoreCacheKey({ ...base, checkpoint: 'c2' }),
@@ -223,8 +223,9 @@ test('non-finite numbers survive JSON; the cache key changes with every input th
     scoreCacheKey({ ...base, split: 'test' }),
     scoreCacheKey({ ...base, images: 11 }),
     scoreCacheKey({ ...base, metrics: '{"msssim":{"scales":3}}' }),
+    scoreCacheKey({ ...base, engine: 'onnx' }),
   ]);
-  t.is(keys.size, 6);
+  t.is(keys.size, 7);
   t.is(scoreCacheKey({ ...base }), scoreCacheKey(base));
   t.regex(scoreCacheKey(base), /^[0-9a-f]{64}$/);
 });

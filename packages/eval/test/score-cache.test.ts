@@ -64,6 +64,38 @@ test('the record count is part of the key; more grid samples than cached are pre
   t.deepEqual(moreSamples.log.batches, [4]);
 });
 
+test('the engine that runs is resolved once, handed to every predictor, and part of the key', async (t) => {
+  const { bundle, run } = await setup(t);
+  await writeCheckpoint(run, 1, { blur: 2 });
+  await writeCheckpoint(run, 2, { blur: 1 });
+  const asked: string[] = [];
+  const withEngine = (engine: string) => {
+    const fake = fakePredictorFactory();
+    const backends: Array<string | undefined> = [];
+    return {
+      fake,
+      backends,
+      options: {
+        loadPredictor: async (path: string, o: { backend?: string }) => (backends.push(o.backend), fake.factory(path, o)),
+        resolveBackend: async (requested: string) => (asked.push(requested), engine),
+      },
+    };
+  };
+  const onnx = withEngine('onnx');
+  const lines: string[] = [];
+  await scoreRun({ run, data: bundle, gridSamples: 2, log: (l) => lines.push(l), ...onnx.options });
+  t.deepEqual(asked, ['auto'], 'resolved once, before scoring');
+  t.true(onnx.backends.length >= 2 && onnx.backends.every((b) => b === 'onnx'), onnx.backends.join());
+  t.true(lines.includes('backend auto: onnx'));
+  const again = withEngine('onnx');
+  await scoreRun({ run, data: bundle, gridSamples: 2, ...again.options });
+  t.deepEqual(again.fake.log.loads, [], 'same engine: cached');
+  const wasm = withEngine('wasm');
+  const r = await scoreRun({ run, data: bundle, gridSamples: 2, ...wasm.options });
+  t.deepEqual(epochNames(wasm.fake.log.loads).slice(0, 2), ['epoch-0001', 'epoch-0002'], 'another engine: rescored');
+  t.deepEqual(r.scored, [1, 2]);
+});
+
 test('identical checkpoint files are scored once; the tie goes to the earliest epoch', async (t) => {
   const { bundle, run } = await setup(t);
   await writeCheckpoint(run, 4, { blur: 1 });
