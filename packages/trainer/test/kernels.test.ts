@@ -1,16 +1,20 @@
 // bgfill's custom kernels and gradient overrides against TensorFlow.js's own reference implementations:
 // the wasm Conv2DBackpropFilter against the cpu backend's kernel (stock tfjs) on random geometries, the replaced
 // wasm SpaceToBatchND/BatchToSpaceND against the cpu kernels, and the Mean/Sum gradient overrides against the
-// stock gradient functions (bit for bit) and against values computed in JS.
+// stock gradient functions (bit for bit) and against values computed in JS; the replaced wasm Conv2DBackpropInput
+// (a forward convolution with the flipped filter, stride 1; the stock kernel otherwise) against the cpu kernel.
 import test, { type ExecutionContext } from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { rngFor } from '@bgfill/masks';
 import { initBackend } from '../src/backend/init-backend.js';
 import { registerBgfillKernels, useFilterGradient, type FilterGradientStrategy } from '../src/backend/register-kernels.js';
 import { splitCount } from '../src/backend/conv-filter-gradient-im2col.js';
 import { filterGradientGeometry } from '../src/backend/conv-filter-gradient.js';
+import { conv2DBackpropInputKernel, inputGradientGeometry } from '../src/backend/conv-input-gradient.js';
 import { InpaintGenerator } from '../src/model/generator.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -24,6 +28,7 @@ const stock: Record<'Mean' | 'Sum', GradConfig> = {
 /** tfjs-backend-wasm's own kernels (registered on import above), before bgfill replaces them. */
 const stockSpaceToBatch = tf.getKernel('SpaceToBatchND', 'wasm');
 const stockBatchToSpace = tf.getKernel('BatchToSpaceND', 'wasm');
+const stockInputGradient = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
 
 test.before(async () => {
   await initBackend('wasm', { threads: 1 });
@@ -357,4 +362,133 @@ test('registerBgfillKernels is idempotent', (t) => {
   t.is(tf.getKernel('Conv2DBackpropFilter', 'wasm'), kernel);
   t.is(tf.getKernel('SpaceToBatchND', 'wasm'), s2b);
   t.is(tf.getGradient('Mean'), mean);
+});
+
+/** d(Σ dy·conv2d(x, f))/dx on the current backend, through tf.grad (so through the registered Conv2DBackpropInput). */
+function inputGradViaTape(x: tf.Tensor, dy: tf.Tensor, f: tf.Tensor, stride: number, pad: Pad): Float32Array {
+  return tf.tidy(() => {
+    const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, f as tf.Tensor4D, stride, pad), dy)));
+    return grad(x as tf.Tensor4D).dataSync() as Float32Array;
+  });
+}
+
+/**
+ * Random data-gradient geometries: odd and even sizes, kernels 1/3/5 (and 2/4, whose 'same' padding is asymmetric),
+ * batch 1–3, channels 1–6, every padding form, including pads wider than the kernel (dy rows that only meet padding).
+ * Every fifth case has stride 2 (the fallback).
+ */
+function inputGradientCases(n: number): ConvCase[] {
+  const rng = rngFor('kernels-test', 'input-gradient-cases');
+  const cases: ConvCase[] = [];
+  while (cases.length < n) {
+    const i = cases.length;
+    const k = i % 7 === 6 ? [2, 4][rng.int(0, 1)] : [1, 3, 5][rng.int(0, 2)];
+    const h = rng.int(k, 16);
+    const w = rng.int(k, 16);
+    const form = i % 4;
+    const pad: Pad =
+      form === 0 ? 'same' : form === 1 ? 'valid' : form === 2 ? rng.int(0, k + 1) : [[0, 0], [rng.int(0, k + 1), rng.int(0, k + 1)], [rng.int(0, k + 1), rng.int(0, k + 1)], [0, 0]];
+    cases.push({ x: [rng.int(1, 3), h, w, rng.int(1, 6)], k, cin: 0, cout: rng.int(1, 6), stride: i % 5 === 4 ? 2 : 1, pad });
+    cases[i].cin = cases[i].x[3];
+  }
+  return cases;
+}
+
+test('inputGradientGeometry: the flipped-filter convolution pads k − 1 − p, crops dy where the forward padding is wider', (t) => {
+  // 'same' 3×3 pads 1 on every side: so does the gradient.
+  t.deepEqual(inputGradientGeometry([1, 8, 8, 3], [3, 3, 3, 4], 'same'), { crop: [[0, 0], [0, 0]], pad: [[0, 0], [1, 1], [1, 1], [0, 0]] });
+  // 'valid' 5×5: the full convolution (4 each side): 4 + (8 − 4) + 4 − 5 + 1 = 8 rows back.
+  t.deepEqual(inputGradientGeometry([1, 8, 9, 1], [5, 5, 1, 1], 'valid'), { crop: [[0, 0], [0, 0]], pad: [[0, 0], [4, 4], [4, 4], [0, 0]] });
+  // 'same' 4×4: tfjs pads 1 top/left, 2 bottom/right; the gradient mirrors it (2 top/left, 1 bottom/right).
+  t.deepEqual(inputGradientGeometry([1, 8, 8, 1], [4, 4, 1, 1], 'same').pad, [[0, 0], [2, 1], [2, 1], [0, 0]]);
+  // 1×1 kernel, pad 2: dy is 8×8 and its two outer rings only saw zeros: crop them, no padding.
+  t.deepEqual(inputGradientGeometry([1, 4, 4, 1], [1, 1, 1, 1], 2), { crop: [[2, 2], [2, 2]], pad: [[0, 0], [0, 0], [0, 0], [0, 0]] });
+  // Explicit, asymmetric, one side wider than k − 1: top 4 on a 3×3 crops 2 rows of dy, bottom 0 pads 2.
+  t.deepEqual(inputGradientGeometry([1, 6, 6, 1], [3, 3, 1, 1], [[0, 0], [4, 0], [1, 2], [0, 0]]), { crop: [[2, 0], [0, 0]], pad: [[0, 0], [0, 2], [1, 0], [0, 0]] });
+});
+
+test.serial('wasm Conv2DBackpropInput (replaced) matches the cpu kernel on random shapes and paddings; strides 2 go to the stock kernel', async (t) => {
+  await tf.setBackend('wasm');
+  const installedKernel = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
+  t.not(installedKernel.kernelFunc, stockInputGradient.kernelFunc, 'registerBgfillKernels replaced the stock kernel');
+  // The same kernel with a fallback that counts its calls, to see which cases take which path.
+  let fallbackCalls = 0;
+  const counting: KernelFunc = (args) => {
+    fallbackCalls++;
+    return stockInputGradient.kernelFunc(args);
+  };
+  const probe: KernelConfig = conv2DBackpropInputKernel('wasm', { ...stockInputGradient, kernelFunc: counting });
+  const cases = inputGradientCases(40);
+  try {
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel(probe);
+    for (const [i, c] of cases.entries()) {
+      const x = randomTensor(c.x, `ix${i}`);
+      const f = randomTensor([c.k, c.k, c.cin, c.cout], `if${i}`);
+      const yShape = tf.tidy(() => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad).shape);
+      const dy = randomTensor(yShape, `idy${i}`);
+      await tf.setBackend('cpu');
+      const reference = inputGradViaTape(x, dy, f, c.stride, c.pad);
+      await tf.setBackend('wasm');
+      const before = fallbackCalls;
+      const got = inputGradViaTape(x, dy, f, c.stride, c.pad);
+      const label = `case ${i} ${JSON.stringify(c)}`;
+      t.is(fallbackCalls - before, c.stride === 1 ? 0 : 1, `${label}: ${c.stride === 1 ? 'flipped-filter convolution' : 'stock fallback'}`);
+      t.is(got.length, c.x.reduce((a, b) => a * b, 1), `${label}: dx has x's size`);
+      const tolerance = 1e-5 * Math.max(1, maxAbs(reference));
+      const diff = maxAbsDiff(got, reference);
+      t.true(diff <= tolerance, `${label}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
+      tf.dispose([x, f, dy]);
+    }
+  } finally {
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel(installedKernel);
+  }
+  t.true(cases.some((c) => c.stride === 2) && cases.some((c) => Array.isArray(c.pad)), 'the cases cover the fallback and explicit padding');
+});
+
+test.serial('wasm Conv2DBackpropInput called directly (as conv2dTranspose does) equals the cpu kernel, and leaks no tensors', async (t) => {
+  const dy = randomTensor([2, 12, 10, 5], 'direct-dy');
+  const f = randomTensor([3, 3, 4, 5], 'direct-f');
+  const attrs = { strides: 1, pad: [[0, 0], [2, 0], [1, 3], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: [2, 12, 8, 4] };
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const before = tf.memory().numTensors;
+    const out = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, attrs as unknown as NamedAttrMap) as Tensor;
+    const result = { shape: out.shape, values: out.dataSync() as Float32Array };
+    out.dispose();
+    return { ...result, leaked: tf.memory().numTensors - before, bytes: backend === 'wasm' ? tf.memory().numBytes : 0 };
+  };
+  const cpu = await run('cpu');
+  const wasmBytes = (await tf.setBackend('wasm'), tf.memory().numBytes);
+  const wasm = await run('wasm');
+  t.deepEqual(wasm.shape, [2, 12, 8, 4]);
+  t.deepEqual(wasm.shape, cpu.shape);
+  t.true(maxAbsDiff(wasm.values, cpu.values) <= 1e-5 * Math.max(1, maxAbs(cpu.values)));
+  t.is(wasm.leaked, 0);
+  t.is(wasm.bytes, wasmBytes, 'the flipped filter and cropped dy are freed');
+  tf.dispose([dy, f]);
+});
+
+test('BGFILL_WASM_INPUT_GRADIENT: stock keeps tfjs-wasm\'s kernel, the default replaces it, anything else is refused', async (t) => {
+  const script = [
+    "import * as tf from '@tensorflow/tfjs';",
+    "import '@tensorflow/tfjs-backend-wasm';",
+    "const { registerBgfillKernels } = await import('./src/backend/register-kernels.ts');",
+    "const stock = tf.getKernel('Conv2DBackpropInput', 'wasm').kernelFunc;",
+    'try { registerBgfillKernels(); } catch (err) { console.log(`error: ${err.message}`); process.exit(0); }',
+    "console.log(tf.getKernel('Conv2DBackpropInput', 'wasm').kernelFunc === stock ? 'stock' : 'replaced');",
+  ].join('\n');
+  const cwd = new URL('..', import.meta.url).pathname;
+  const run = async (value: string | undefined) => {
+    const env = { ...process.env };
+    if (value === undefined) delete env.BGFILL_WASM_INPUT_GRADIENT;
+    else env.BGFILL_WASM_INPUT_GRADIENT = value;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd, env });
+    return stdout.trim();
+  };
+  t.is(await run(undefined), 'replaced');
+  t.is(await run('flipped-conv'), 'replaced');
+  t.is(await run('stock'), 'stock');
+  t.regex(await run('xnnpack'), /^error: BGFILL_WASM_INPUT_GRADIENT must be one of flipped-conv, stock, got xnnpack$/);
 });

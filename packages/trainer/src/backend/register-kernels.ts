@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { conv2DBackpropFilterKernel, conv2dFilterGradient, type FilterGradAttrs } from './conv-filter-gradient.js';
 import { conv2dFilterGradientIm2col } from './conv-filter-gradient-im2col.js';
+import { conv2DBackpropInputKernel } from './conv-input-gradient.js';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs';
 import { meanGradient, sumGradient } from './reduction-gradients.js';
 import { spaceBatchKernels } from './space-batch-kernels.js';
@@ -17,11 +18,14 @@ export const BGFILL_KERNELS: ReadonlyArray<{ kernelName: string; backendName: st
 
 /**
  * Kernels bgfill replaces because the backend's own is far slower than it needs to be: wasm's SpaceToBatchND and
- * BatchToSpaceND (every dilated convolution of the generator runs through both), see space-batch-kernels.ts.
+ * BatchToSpaceND (every dilated convolution of the generator runs through both), see space-batch-kernels.ts, and
+ * wasm's Conv2DBackpropInput (stride 1 as a forward convolution on XNNPACK, the rest to the stock kernel), see
+ * conv-input-gradient.ts; `BGFILL_WASM_INPUT_GRADIENT=stock` (read at registration) keeps the stock one, for benchmarks.
  */
 export const BGFILL_REPLACED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string }> = [
   { kernelName: 'SpaceToBatchND', backendName: 'wasm' },
   { kernelName: 'BatchToSpaceND', backendName: 'wasm' },
+  { kernelName: 'Conv2DBackpropInput', backendName: 'wasm' },
 ];
 
 /**
@@ -103,6 +107,22 @@ function replaceSpaceBatchKernels(backendName: string): void {
   }
 }
 
+/** `BGFILL_WASM_INPUT_GRADIENT`: `flipped-conv` (default) or `stock` (tfjs-wasm's own kernel, for benchmarks). */
+const INPUT_GRADIENT_CHOICES = ['flipped-conv', 'stock'] as const;
+
+function replaceInputGradientKernel(backendName: string): void {
+  const choice = process.env.BGFILL_WASM_INPUT_GRADIENT || 'flipped-conv';
+  if (!(INPUT_GRADIENT_CHOICES as readonly string[]).includes(choice)) {
+    throw new Error(`BGFILL_WASM_INPUT_GRADIENT must be one of ${INPUT_GRADIENT_CHOICES.join(', ')}, got ${choice}`);
+  }
+  const stock = tf.getKernel('Conv2DBackpropInput', backendName);
+  if (choice === 'stock' || !stock || installed.has(stock.kernelFunc)) return;
+  const kernel = conv2DBackpropInputKernel(backendName, stock);
+  tf.unregisterKernel('Conv2DBackpropInput', backendName);
+  tf.registerKernel(kernel);
+  installed.add(kernel.kernelFunc);
+}
+
 /**
  * Register bgfill's kernels and gradient overrides. Idempotent: a missing kernel is added once, a replaced kernel
  * is replaced once, and the Mean/Sum gradients are replaced once. Call before running models (initBackend does);
@@ -120,6 +140,7 @@ export function registerBgfillKernels(): void {
     }
   }
   replaceSpaceBatchKernels('wasm');
+  replaceInputGradientKernel('wasm');
   for (const backendName of ['wasm', 'webgpu']) {
     const strategy = defaultFilterGradient(backendName);
     // Only once the backend's own kernels are registered (its package imported), and only the first time.
