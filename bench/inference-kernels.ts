@@ -10,6 +10,10 @@
  *    vs the forward convolution of the same layer (the same multiply-adds: the yardstick a gradient kernel should
  *    approach) and vs the per-tap formulation (one strided slice and BatchMatMul per kernel tap). (The cpu backend's
  *    stock kernel took 288 s for the first layer below, 1265× bgfill's: not run by default.)
+ * 3. Conv2DBackpropInput (the data gradient) on the generator's stride-1 layer shapes at batch 2: bgfill's
+ *    flipped-filter forward convolution (conv-input-gradient.ts) vs tfjs-backend-wasm's own kernel, and vs the
+ *    forward convolution of the same layer.
+ * `--sections 3` runs only the third (default: 1,2,3).
  * Times are process CPU time (user + system) per call, best of --rounds after a warm-up; threads default to 1 so
  * CPU time is the single-thread time on a shared machine.
  */
@@ -30,9 +34,11 @@ function arg(name: string, fallback: string): string {
 }
 const threads = Number(arg('threads', '1'));
 const rounds = Number(arg('rounds', '5'));
+const sections = new Set(arg('sections', '1,2,3').split(',').map(Number));
 
 // tfjs-backend-wasm's own kernels, captured before initBackend replaces them.
 const stock = ['SpaceToBatchND', 'BatchToSpaceND'].map((name) => tf.getKernel(name, 'wasm')!);
+const stockInputGradient = [tf.getKernel('Conv2DBackpropInput', 'wasm')!];
 
 function cpuMs(): number {
   const u = process.cpuUsage();
@@ -66,18 +72,21 @@ function use(configs: KernelConfig[]): void {
 const backend = await initBackend('wasm', { threads });
 console.log(`bgfill wasm kernels bench: ${backend.reason}; Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const ours = stock.map((k) => tf.getKernel(k.kernelName, 'wasm')!);
+const oursInputGradient = [tf.getKernel('Conv2DBackpropInput', 'wasm')!];
 
-console.log('\n1. spaceToBatchND → batchToSpaceND round trip, 1×64×64×128 (CPU ms per round trip)');
-const x = tf.randomUniform([1, 64, 64, 128]) as Tensor4D;
-for (const r of [2, 4, 8, 16]) {
-  const trip = () => tf.tidy(() => tf.batchToSpaceND(tf.spaceToBatchND(x, [r, r], [[r, r], [r, r]]), [r, r], [[r, r], [r, r]]));
-  use(stock);
-  const before = best(trip);
-  use(ours);
-  const after = best(trip);
-  console.log(`   rate ${String(r).padStart(2)}: tfjs-wasm ${before.toFixed(1).padStart(6)} ms   bgfill ${after.toFixed(1).padStart(6)} ms   ${(before / after).toFixed(1)}× faster`);
+if (sections.has(1)) {
+  console.log('\n1. spaceToBatchND → batchToSpaceND round trip, 1×64×64×128 (CPU ms per round trip)');
+  const x = tf.randomUniform([1, 64, 64, 128]) as Tensor4D;
+  for (const r of [2, 4, 8, 16]) {
+    const trip = () => tf.tidy(() => tf.batchToSpaceND(tf.spaceToBatchND(x, [r, r], [[r, r], [r, r]]), [r, r], [[r, r], [r, r]]));
+    use(stock);
+    const before = best(trip);
+    use(ours);
+    const after = best(trip);
+    console.log(`   rate ${String(r).padStart(2)}: tfjs-wasm ${before.toFixed(1).padStart(6)} ms   bgfill ${after.toFixed(1).padStart(6)} ms   ${(before / after).toFixed(1)}× faster`);
+  }
+  x.dispose();
 }
-x.dispose();
 
 /**
  * The textbook alternative: for each kernel tap, the strided slice of the padded input times dy
@@ -102,22 +111,52 @@ function perTapFilterGradient(x: Tensor4D, dy: Tensor4D, k: number, stride: numb
   });
 }
 
-console.log('\n2. Conv2DBackpropFilter (CPU ms per call)');
-const layers: Array<{ label: string; x: number[]; k: number; cout: number; stride: number }> = [
-  { label: 'first layer 5×5, 4→64 (cnum 32 gated), 256², batch 2', x: [2, 256, 256, 4], k: 5, cout: 64, stride: 1 },
-  { label: '3×3 stride 2, 64→128, 256² → 128², batch 2', x: [2, 256, 256, 64], k: 3, cout: 128, stride: 2 },
-  { label: '3×3, 128→256 at 64², batch 2', x: [2, 64, 64, 128], k: 3, cout: 256, stride: 1 },
-];
-for (const layer of layers) {
-  const input = tf.randomUniform(layer.x as [number, number, number, number]) as Tensor4D;
-  const filter = tf.randomUniform([layer.k, layer.k, layer.x[3], layer.cout]) as Tensor4D;
-  const dy = tf.tidy(() => tf.randomUniform(tf.conv2d(input, filter, layer.stride, 'same').shape)) as Tensor4D;
-  const attrs = { strides: layer.stride, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: filter.shape };
-  const grad = () => tf.engine().runKernel('Conv2DBackpropFilter', { x: input, dy }, attrs as never) as Tensor;
-  const ms = best(grad);
-  const fwd = best(() => tf.conv2d(input, filter, layer.stride, 'same'));
-  const taps = best(() => perTapFilterGradient(input, dy, layer.k, layer.stride));
-  console.log(`   ${layer.label}: bgfill ${ms.toFixed(0)} ms = ${(ms / fwd).toFixed(2)}× its forward conv (${fwd.toFixed(0)} ms); per-tap matMul ${taps.toFixed(0)} ms (${(taps / ms).toFixed(1)}× slower)`);
-  tf.dispose([input, filter, dy]);
+if (sections.has(2)) {
+  console.log('\n2. Conv2DBackpropFilter (CPU ms per call)');
+  const layers: Array<{ label: string; x: number[]; k: number; cout: number; stride: number }> = [
+    { label: 'first layer 5×5, 4→64 (cnum 32 gated), 256², batch 2', x: [2, 256, 256, 4], k: 5, cout: 64, stride: 1 },
+    { label: '3×3 stride 2, 64→128, 256² → 128², batch 2', x: [2, 256, 256, 64], k: 3, cout: 128, stride: 2 },
+    { label: '3×3, 128→256 at 64², batch 2', x: [2, 64, 64, 128], k: 3, cout: 256, stride: 1 },
+  ];
+  for (const layer of layers) {
+    const input = tf.randomUniform(layer.x as [number, number, number, number]) as Tensor4D;
+    const filter = tf.randomUniform([layer.k, layer.k, layer.x[3], layer.cout]) as Tensor4D;
+    const dy = tf.tidy(() => tf.randomUniform(tf.conv2d(input, filter, layer.stride, 'same').shape)) as Tensor4D;
+    const attrs = { strides: layer.stride, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: filter.shape };
+    const grad = () => tf.engine().runKernel('Conv2DBackpropFilter', { x: input, dy }, attrs as never) as Tensor;
+    const ms = best(grad);
+    const fwd = best(() => tf.conv2d(input, filter, layer.stride, 'same'));
+    const taps = best(() => perTapFilterGradient(input, dy, layer.k, layer.stride));
+    console.log(`   ${layer.label}: bgfill ${ms.toFixed(0)} ms = ${(ms / fwd).toFixed(2)}× its forward conv (${fwd.toFixed(0)} ms); per-tap matMul ${taps.toFixed(0)} ms (${(taps / ms).toFixed(1)}× slower)`);
+    tf.dispose([input, filter, dy]);
+  }
+}
+
+if (sections.has(3)) {
+  console.log('\n3. Conv2DBackpropInput, stride 1, batch 2 (CPU ms per call)');
+  const shapes: Array<{ label: string; x: [number, number, number, number]; k: number; cout: number }> = [
+    { label: '3×3, 64→64 at 128²', x: [2, 128, 128, 64], k: 3, cout: 64 },
+    { label: '3×3, 128→128 at 64²', x: [2, 64, 64, 128], k: 3, cout: 128 },
+    { label: '5×5, 4→32 at 256²', x: [2, 256, 256, 4], k: 5, cout: 32 },
+  ];
+  for (const layer of shapes) {
+    const filter = tf.randomUniform([layer.k, layer.k, layer.x[3], layer.cout]) as Tensor4D;
+    const dy = tf.randomUniform([layer.x[0], layer.x[1], layer.x[2], layer.cout]) as Tensor4D;
+    const input = tf.randomUniform(layer.x) as Tensor4D;
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: layer.x };
+    const grad = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as never) as Tensor;
+    use(stockInputGradient);
+    const before = best(grad);
+    const reference = grad();
+    use(oursInputGradient);
+    const after = best(grad);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(grad(), reference))).dataSync()[0] / tf.max(tf.abs(reference)).dataSync()[0]);
+    const fwd = best(() => tf.conv2d(input, filter, 1, 'same'));
+    console.log(
+      `   ${layer.label}: tfjs-wasm ${before.toFixed(0).padStart(5)} ms   bgfill ${after.toFixed(0).padStart(4)} ms   ${(before / after).toFixed(1)}× faster` +
+        `   (forward conv ${fwd.toFixed(0)} ms; max |diff| / max |dx| ${diff.toExponential(1)})`,
+    );
+    tf.dispose([filter, dy, input, reference]);
+  }
 }
 console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
