@@ -27,7 +27,7 @@ async function ensureEngine(requested: string, threads: number | undefined, log?
   let selection = selections.get(key);
   const current = selection && (await selection);
   // A tfjs backend another caller switched away from is initialised again (onnx does not depend on tfjs's state).
-  if (selection === undefined || (current && current.name !== 'onnx' && tf.getBackend() !== current.name)) {
+  if (selection === undefined || (current && !current.name.startsWith('onnx') && tf.getBackend() !== current.name)) {
     selection = selectEngine(request, { ...(log ? { log } : {}), ...(threads !== undefined ? { threads } : {}) });
     selections.set(key, selection);
     selection.catch(() => selections.delete(key));

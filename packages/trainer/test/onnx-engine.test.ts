@@ -15,7 +15,9 @@ import { ENGINE_PREFERENCE, engineCandidates, parseEngineRequest } from '../src/
 import { selectEngine } from '../src/inference/engine-select.js';
 import { tfjsEngine } from '../src/inference/tfjs-engine.js';
 import { exportGeneratorOnnx } from '../src/onnx/export-generator.js';
-import { OnnxEngine } from '../src/onnx/onnx-engine.js';
+import { OnnxEngine, sessionOptions } from '../src/onnx/onnx-engine.js';
+import { probeOnnxProvider } from '../src/onnx/provider-probe.js';
+import { probeWebGpuAdapter } from '../src/backend/webgpu-loader.js';
 import { defaultOnnxThreads, loadOnnxRuntime, ONNX_DETERMINISTIC } from '../src/onnx/onnx-runtime.js';
 import { liveGenerator, seededInputs } from './fixtures/live-generator.js';
 
@@ -114,11 +116,14 @@ test.serial('engine input sizes are checked', async (t) => {
   await onnx.dispose();
 });
 
-test('parseEngineRequest and engineCandidates: onnx sits between the GPU backends and wasm', (t) => {
-  t.deepEqual(ENGINE_PREFERENCE, ['webgpu', 'tensorflow', 'onnx', 'wasm', 'cpu']);
+test('parseEngineRequest and engineCandidates: onnx-webgpu first, onnx between the GPU backends and wasm', (t) => {
+  t.deepEqual(ENGINE_PREFERENCE, ['onnx-webgpu', 'webgpu', 'tensorflow', 'onnx', 'wasm', 'cpu']);
   t.is(parseEngineRequest('onnx'), 'onnx');
+  t.is(parseEngineRequest('onnx-webgpu'), 'onnx-webgpu');
   t.is(parseEngineRequest('auto'), 'auto');
-  t.throws(() => parseEngineRequest('onnxruntime', '--backend'), { instanceOf: BgfillError, message: /auto, webgpu, tensorflow, onnx, wasm, cpu for --backend/ });
+  t.throws(() => parseEngineRequest('onnxruntime', '--backend'), { instanceOf: BgfillError, message: /auto, onnx-webgpu, webgpu, tensorflow, onnx, wasm, cpu for --backend/ });
+  t.deepEqual(sessionOptions(2, 'webgpu').executionProviders, ['webgpu']);
+  t.deepEqual(sessionOptions(2).executionProviders, ['cpu']);
   t.deepEqual(engineCandidates('onnx'), ['onnx', 'wasm', 'cpu']);
   t.deepEqual(engineCandidates('auto'), [...ENGINE_PREFERENCE]);
   t.is(defaultOnnxThreads({ BGFILL_ONNX_THREADS: '3' }), 3);
@@ -153,6 +158,25 @@ test.serial('--backend onnx without onnxruntime: strict throws a BgfillError, ot
     instanceOf: BgfillError,
     message: /^onnxruntime is not available: .*not onnxruntime/,
   });
+});
+
+test.serial('onnx-webgpu on a machine without a GPU: skipped with the adapter’s reason (no native noise), falls back in order', async (t) => {
+  const lines: string[] = [];
+  const chosen = await selectEngine('onnx-webgpu', { log: (l) => lines.push(l), threads: 1 });
+  const adapter = await probeWebGpuAdapter();
+  if (adapter.ok) {
+    t.log(`this machine has a WebGPU adapter (${adapter.name}): ${chosen.name}`);
+    t.true(['onnx-webgpu', 'webgpu'].includes(chosen.name));
+    return;
+  }
+  t.is(lines[0], `backend onnx-webgpu skipped: ${adapter.reason}`);
+  t.is(chosen.name, 'onnx', 'onnx-webgpu → webgpu → tensorflow → onnx');
+  await t.throwsAsync(selectEngine('onnx-webgpu', { strict: true }), { instanceOf: BgfillError, message: /^--backend onnx-webgpu is not available here: no WebGPU adapter/ });
+  // The provider probe itself, on the CPU provider (always present) and on one onnxruntime does not have here.
+  const runtime = await loadOnnxRuntime();
+  if (!runtime.ok) return t.fail(runtime.reason);
+  t.deepEqual(await probeOnnxProvider(runtime.runtime, 'cpu'), { ok: true });
+  await initBackend('wasm');
 });
 
 test.serial('auto takes the first engine in preference order that loads, and reports every one skipped before it', async (t) => {

@@ -8,14 +8,17 @@ interface MinimalGpu {
   } | null>;
 }
 
+type Adapter = NonNullable<Awaited<ReturnType<MinimalGpu['requestAdapter']>>>;
+
+/** Dawn's WebGPU object and a high-performance adapter, or why there is none (one line). */
+export type AdapterProbe = { ok: true; gpu: MinimalGpu; adapter: Adapter; name: string } | { ok: false; reason: string };
+
 /**
- * Bring up tfjs-backend-webgpu on Dawn. The `webgpu` package's globals (GPUBufferUsage, …) and a
- * `navigator.gpu` must exist before tfjs-backend-webgpu is imported, so both are installed first; an adapter is
- * requested up front so that a machine without a usable GPU driver is reported in one line (Dawn returns null),
- * rather than through tfjs's multi-line initialisation warnings.
- * @example const r = await loadWebGpu(); if (!r.ok) console.log(r.reason) // e.g. "no WebGPU adapter …"
+ * Load Dawn (the `webgpu` package), install its globals (GPUBufferUsage, …) and ask for a high-performance adapter.
+ * Silent: a machine without a usable GPU driver gives `{ ok: false, reason }` (Dawn returns null), no console noise.
+ * @example const probe = await probeWebGpuAdapter(); probe.ok ? probe.name : probe.reason // "nvidia … h200" or "no WebGPU adapter …"
  */
-export async function loadWebGpu(): Promise<LoadResult> {
+export async function probeWebGpuAdapter(): Promise<AdapterProbe> {
   let gpu: MinimalGpu;
   try {
     const webgpu = await import('webgpu');
@@ -31,6 +34,22 @@ export async function loadWebGpu(): Promise<LoadResult> {
     return { ok: false, reason: `requesting a WebGPU adapter failed: ${firstLine(err)}` };
   }
   if (!adapter) return { ok: false, reason: 'no WebGPU adapter (Dawn found no usable Vulkan/Metal/D3D12 GPU)' };
+  const info = adapter.info;
+  const name = [info?.vendor, info?.architecture, info?.device || info?.description].filter(Boolean).join(' ');
+  return { ok: true, gpu, adapter, name };
+}
+
+/**
+ * Bring up tfjs-backend-webgpu on Dawn. The `webgpu` package's globals (GPUBufferUsage, …) and a
+ * `navigator.gpu` must exist before tfjs-backend-webgpu is imported, so both are installed first; an adapter is
+ * requested up front so that a machine without a usable GPU driver is reported in one line (Dawn returns null),
+ * rather than through tfjs's multi-line initialisation warnings.
+ * @example const r = await loadWebGpu(); if (!r.ok) console.log(r.reason) // e.g. "no WebGPU adapter …"
+ */
+export async function loadWebGpu(): Promise<LoadResult> {
+  const probe = await probeWebGpuAdapter();
+  if (!probe.ok) return probe;
+  const { gpu, name } = probe;
   // Node ≥ 21 has a global navigator (hardwareConcurrency, userAgent…) without gpu: add gpu to it; older Node has
   // none: install one. tfjs-backend-webgpu registers itself on import only if navigator.gpu exists.
   const existing = (globalThis as { navigator?: object }).navigator;
@@ -45,7 +64,5 @@ export async function loadWebGpu(): Promise<LoadResult> {
   } catch (err) {
     return { ok: false, reason: `tfjs-backend-webgpu failed: ${firstLine(err)}` };
   }
-  const info = adapter.info;
-  const name = [info?.vendor, info?.architecture, info?.device || info?.description].filter(Boolean).join(' ');
   return { ok: true, detail: `WebGPU via Dawn${name ? ` on ${name}` : ''}` };
 }

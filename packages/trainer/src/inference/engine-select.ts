@@ -4,7 +4,9 @@ import { initBackend, type BackendInfo } from '../backend/init-backend.js';
 import type { BackendName } from '../backend/backend-name.js';
 import type { LoadGeneratorOptions } from '../weights/checkpoint.js';
 import { loadGenerator } from '../weights/checkpoint.js';
-import { OnnxEngine } from '../onnx/onnx-engine.js';
+import { OnnxEngine, type OnnxProvider } from '../onnx/onnx-engine.js';
+import { probeOnnxProvider } from '../onnx/provider-probe.js';
+import { probeWebGpuAdapter } from '../backend/webgpu-loader.js';
 import { defaultOnnxThreads, loadOnnxRuntime, ONNX_DETERMINISTIC, ONNXRUNTIME_MODULE, type OnnxRuntime } from '../onnx/onnx-runtime.js';
 import type { InpaintEngine } from './engine.js';
 import { engineCandidates, parseEngineRequest, type EngineRequest } from './engine-name.js';
@@ -23,7 +25,7 @@ export interface SelectEngineOptions {
 
 /** The engine a request resolved to. */
 export type EngineSelection =
-  | { name: 'onnx'; reason: string; deterministic: boolean; runtime: OnnxRuntime; threads: number }
+  | { name: 'onnx' | 'onnx-webgpu'; reason: string; deterministic: boolean; runtime: OnnxRuntime; threads: number; provider: OnnxProvider }
   | { name: BackendName; reason: string; deterministic: boolean; backend: BackendInfo };
 
 /** A skipped tfjs backend's reason, from initBackend's log line ("backend webgpu skipped: …") or its error. */
@@ -53,20 +55,37 @@ export async function selectEngine(requested: EngineRequest, options: SelectEngi
   const withSkipped = (detail: string) => (skipped.length === 0 ? detail : `${detail}; skipped ${skipped.join('; ')}`);
   for (const name of engineCandidates(request)) {
     let reason: string;
-    if (name === 'onnx') {
+    if (name === 'onnx' || name === 'onnx-webgpu') {
       const load = await loadOnnxRuntime(options.onnxModule ?? ONNXRUNTIME_MODULE);
-      if (load.ok) {
-        const threads = options.threads ?? defaultOnnxThreads();
+      const threads = options.threads ?? defaultOnnxThreads();
+      if (!load.ok) reason = load.reason;
+      else if (name === 'onnx') {
         return {
           name,
           reason: withSkipped(`onnxruntime ${load.version}, CPU execution provider, ${threads} thread${threads === 1 ? '' : 's'}`),
           deterministic: ONNX_DETERMINISTIC,
           runtime: load.runtime,
           threads,
+          provider: 'cpu',
         };
+      } else {
+        // Ask Dawn (the `webgpu` package, silent) for an adapter first: onnxruntime's own Dawn prints native
+        // warnings on machines without a GPU driver, which every CPU user of `auto` would otherwise see.
+        const adapter = await probeWebGpuAdapter();
+        const probe = adapter.ok ? await probeOnnxProvider(load.runtime, 'webgpu') : adapter;
+        if (probe.ok) {
+          return {
+            name,
+            reason: withSkipped(`onnxruntime ${load.version}, WebGPU execution provider${adapter.ok && adapter.name ? ` on ${adapter.name}` : ''}`),
+            deterministic: false,
+            runtime: load.runtime,
+            threads,
+            provider: 'webgpu',
+          };
+        }
+        reason = probe.reason;
       }
-      reason = load.reason;
-      log(`backend onnx skipped: ${reason}`);
+      log(`backend ${name} skipped: ${reason}`);
     } else {
       const lines: string[] = [];
       try {
@@ -95,7 +114,7 @@ export async function selectEngine(requested: EngineRequest, options: SelectEngi
  * const out = await inpaint(engine, image, mask); await engine.dispose();
  */
 export async function openEngine(checkpoint: string, selection: EngineSelection, options: LoadGeneratorOptions = {}): Promise<InpaintEngine> {
-  if (selection.name !== 'onnx') {
+  if (selection.name !== 'onnx' && selection.name !== 'onnx-webgpu') {
     const generator = await loadGenerator(checkpoint, options);
     const engine = tfjsEngine(generator);
     return {
@@ -114,7 +133,7 @@ export async function openEngine(checkpoint: string, selection: EngineSelection,
   }
   const generator = await loadGenerator(checkpoint, options);
   try {
-    return await OnnxEngine.fromGenerator(generator, { runtime: selection.runtime, threads: selection.threads });
+    return await OnnxEngine.fromGenerator(generator, { runtime: selection.runtime, threads: selection.threads, provider: selection.provider });
   } finally {
     generator.dispose();
   }

@@ -9,21 +9,26 @@ import { defaultOnnxThreads, loadOnnxRuntime, ONNXRUNTIME_MODULE, type OnnxRunti
 export interface OnnxEngineOptions {
   /** Intra-op threads (default: defaultOnnxThreads(), every core Node may use). */
   threads?: number;
+  /** onnxruntime's execution provider: `cpu` (default) or `webgpu`. */
+  provider?: OnnxProvider;
   /** A runtime loaded already (default: loadOnnxRuntime(module)). */
   runtime?: OnnxRuntime;
   /** The module to load when no runtime is given (default 'onnxruntime-node'); a path works too. */
   module?: string;
 }
 
+/** The onnxruntime execution providers bgfill uses. */
+export type OnnxProvider = 'cpu' | 'webgpu';
+
 /**
- * Session options for bgfill's inference: the CPU execution provider, `threads` intra-op threads, one inter-op
+ * Session options for bgfill's inference: the given execution provider (default CPU), `threads` intra-op threads, one inter-op
  * thread (sequential execution), every graph optimisation, warnings off (they are about unused inputs of folded
  * nodes, not about the user's data).
  * @example sessionOptions(2) // → { executionProviders: ['cpu'], intraOpNumThreads: 2, … }
  */
-export function sessionOptions(threads: number): OrtSessionOptions {
+export function sessionOptions(threads: number, provider: OnnxProvider = 'cpu'): OrtSessionOptions {
   return {
-    executionProviders: ['cpu'],
+    executionProviders: [provider],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -94,11 +99,14 @@ export class OnnxEngine implements InpaintEngine {
     }
     let session: OrtSession;
     try {
-      session = await runtime.InferenceSession.create(model, sessionOptions(threads));
+      session = await runtime.InferenceSession.create(model, sessionOptions(threads, options.provider));
     } catch (err) {
       throw new BgfillError(`onnxruntime refused the exported generator: ${err instanceof Error ? err.message : String(err)}`, { subject: 'backend', cause: err });
     }
-    const description = `onnxruntime ${version} (CPU execution provider, ${threads} thread${threads === 1 ? '' : 's'})`;
+    const description =
+      options.provider === 'webgpu'
+        ? `onnxruntime ${version} (WebGPU execution provider)`
+        : `onnxruntime ${version} (CPU execution provider, ${threads} thread${threads === 1 ? '' : 's'})`;
     return new OnnxEngine(runtime, session, config, threads, description);
   }
 
