@@ -20,7 +20,9 @@ import { kernelCaller } from './conv-filter-gradient.js';
  *
  * Built from the backend's own `Reverse`, `Transpose`, `Slice` and `Conv2D` kernels, called directly (no tape);
  * the flipped filter is made per call (cheap next to the convolution) so nothing can go stale. What this does not
- * cover (strides or dilations > 1, NCHW data, a dy that does not match the forward geometry) goes to `fallback`.
+ * cover (strides or dilations > 1, NCHW data, a dy that does not match the forward geometry) goes to `fallback`,
+ * and so do geometries where most of the convolution's taps would only meet padding (a dy much smaller than x,
+ * as the generator's space-to-batch dilated layers at rate 16 have: see MAX_WORK_RATIO).
  */
 
 /** Attributes of the Conv2DBackpropInput kernel (tfjs-core's op passes these; `dilations` only if a caller adds it). */
@@ -47,15 +49,48 @@ function pair(v: number | [number, number] | undefined): [number, number] {
 }
 
 /**
- * Whether the flipped-filter convolution covers these attributes (stride 1, dilation 1, NHWC), for `dyShape`.
+ * Above this ratio of multiply-adds (the flipped-filter convolution's over the products that meet both dy and x),
+ * tfjs-wasm's own kernel, which skips the taps that fall outside dy, is the faster one. Measured on the generator's
+ * space-to-batch dilated layers (3×3, 128→128, 'valid', 1 thread, CPU ms, tfjs-wasm vs bgfill): dy 1×1 (ratio 9)
+ * 40 vs 56 ms; dy 2×2 (ratio 4) 41 vs 21 ms; dy 4×4 (ratio 2.25) 39 vs 22 ms; 'same' layers at 64² are at 1.02.
+ */
+export const MAX_WORK_RATIO = 6;
+
+/** Products along one axis: (dy index, tap) pairs whose input index lands in [0, n). */
+function usefulTaps(n: number, outSize: number, k: number, padBefore: number): number {
+  let count = 0;
+  for (let p = 0; p < outSize; p++) count += Math.max(0, Math.min(k, n + padBefore - p) - Math.max(0, padBefore - p));
+  return count;
+}
+
+/**
+ * How many times more multiply-adds the flipped-filter convolution does than the data gradient needs (≥ 1): it
+ * computes every tap for each of the H × W outputs, while only the taps that meet dy contribute.
+ * @example workRatio([1, 64, 64, 8], [3, 3, 8, 8], 'same') // → (64·3 / 190)² ≈ 1.02
+ * workRatio([256, 3, 3, 8], [3, 3, 8, 8], 'valid') // → 9 (dy is 1×1: one tap in nine meets it)
+ */
+export function workRatio(inputShape: [number, number, number, number], filterShape: [number, number, number, number], pad: InputGradAttrs['pad'], dimRoundingMode?: InputGradAttrs['dimRoundingMode']): number {
+  const info = backend_util.computeConv2DInfo(inputShape, filterShape, 1, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const [, h, w] = inputShape;
+  const [kh, kw] = filterShape;
+  const rows = usefulTaps(h, info.outHeight, kh, info.padInfo.top);
+  const cols = usefulTaps(w, info.outWidth, kw, info.padInfo.left);
+  return rows === 0 || cols === 0 ? Infinity : (h * kh * w * kw) / (rows * cols);
+}
+
+/**
+ * Whether the flipped-filter convolution covers these attributes (stride 1, dilation 1, NHWC, dy matching the
+ * forward geometry) and is the faster way (workRatio ≤ MAX_WORK_RATIO), for `dyShape`.
  * @example coversInputGradient({ strides: 1, pad: 'same', inputShape: [1, 8, 8, 3] }, [3, 3, 3, 4], [1, 8, 8, 4]) // → true
  */
 export function coversInputGradient(attrs: InputGradAttrs, filterShape: readonly number[], dyShape: readonly number[]): boolean {
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return false;
   if (pair(attrs.strides).some((s) => s !== 1) || pair(attrs.dilations).some((d) => d !== 1)) return false;
   if (attrs.inputShape.length !== 4 || filterShape.length !== 4 || dyShape.length !== 4) return false;
-  const info = backend_util.computeConv2DInfo(attrs.inputShape, filterShape as [number, number, number, number], 1, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-  return info.outHeight === dyShape[1] && info.outWidth === dyShape[2] && info.outHeight > 0 && info.outWidth > 0 && dyShape[0] === attrs.inputShape[0] && dyShape[3] === filterShape[3];
+  const fShape = filterShape as [number, number, number, number];
+  const info = backend_util.computeConv2DInfo(attrs.inputShape, fShape, 1, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  const matches = info.outHeight === dyShape[1] && info.outWidth === dyShape[2] && info.outHeight > 0 && info.outWidth > 0 && dyShape[0] === attrs.inputShape[0] && dyShape[3] === filterShape[3];
+  return matches && workRatio(attrs.inputShape, fShape, attrs.pad, attrs.dimRoundingMode) <= MAX_WORK_RATIO;
 }
 
 /**
@@ -103,7 +138,7 @@ export function conv2dInputGradient(backendName: string, backend: KernelBackend,
   const filterShape = filter.shape as [number, number, number, number];
   if (!coversInputGradient(attrs, filterShape, dy.shape)) {
     throw new Error(
-      `bgfill Conv2DBackpropInput on ${backendName}: only stride 1, dilation 1, NHWC with a matching dy; got strides ${JSON.stringify(attrs.strides)}, ` +
+      `bgfill Conv2DBackpropInput on ${backendName}: only stride 1, dilation 1, NHWC with a matching dy, work ratio ≤ ${MAX_WORK_RATIO}; got strides ${JSON.stringify(attrs.strides)}, ` +
         `dilations ${JSON.stringify(attrs.dilations ?? 1)}, ${attrs.dataFormat ?? 'NHWC'}, dy [${dy.shape.join(', ')}] for x [${attrs.inputShape.join(', ')}] and filter [${filterShape.join(', ')}]`,
     );
   }
