@@ -12,6 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
 import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
 import { exportGeneratorOnnx } from '../packages/trainer/src/onnx/export-generator.js';
+import { OnnxEngine } from '../packages/trainer/src/onnx/onnx-engine.js';
+import { selectEngine } from '../packages/trainer/src/inference/engine-select.js';
+import { inpaint } from '../packages/trainer/src/inference/inpaint.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,7 +39,6 @@ function record(entry: Record<string, unknown>): void {
 await tf.setBackend('cpu'); // only to hold the weights while exporting
 const generator = new InpaintGenerator({ cnum }, { seed: 1 });
 const model = await exportGeneratorOnnx(generator);
-generator.dispose();
 await print(`exported the generator (cnum ${cnum}): ${(model.length / 2 ** 20).toFixed(1)} MiB of ONNX; onnxruntime-node ${ort.env.versions?.node ?? '?'}`);
 
 function inputs(n: number): Record<string, ort.Tensor> {
@@ -86,5 +88,36 @@ if (a && b) {
   await print(`batch 1 refined output, ${a[0]} vs ${b[0]}: max |diff| ${worst.toExponential(2)}`);
   record({ what: 'agreement', providers: [a[0], b[0]], maxAbsDiff: worst });
 }
+if (process.argv.includes('--engine')) {
+  // bgfill's own inference path (what `bgfill inpaint` runs per image): engine selection, then inpaint() with the
+  // onnx-webgpu engine against the onnx (CPU) engine on one 256² photo-like image with a person-sized hole.
+  const selection = await selectEngine('auto', { log: (l) => void print(`  ${l}`) });
+  await print(`auto for inference: ${selection.name} (${selection.reason})`);
+  const side = 256;
+  const image = { width: side, height: side, data: new Uint8Array(side * side * 3).map((_, i) => Math.round(127 + 100 * Math.sin((i % (side * 3)) * 0.05) * Math.cos(Math.floor(i / (side * 3)) * 0.03))) };
+  const hole = new Uint8Array(side * side).map((_, i) => (Math.abs((i % side) - 128) < 40 && Math.abs(Math.floor(i / side) - 140) < 90 ? 1 : 0));
+  const mask = { width: side, height: side, data: hole };
+  const engines = { webgpu: await OnnxEngine.fromGenerator(generator, { provider: 'webgpu' }), cpu: await OnnxEngine.fromGenerator(generator, { provider: 'cpu' }) };
+  for (const options of [{}, { passes: 2, erode: 8, tiles: { cols: 2, rows: 2 } }] as const) {
+    const [g, c] = [await inpaint(engines.webgpu, image, mask, { ...options, raw: true }), await inpaint(engines.cpu, image, mask, { ...options, raw: true })];
+    let raw = 0;
+    let bytes = 0;
+    for (let i = 0; i < g.raw!.length; i++) raw = Math.max(raw, Math.abs(g.raw![i] - c.raw![i]));
+    for (let i = 0; i < g.data.length; i++) bytes = Math.max(bytes, Math.abs(g.data[i] - c.data[i]));
+    await print(`inpaint() ${JSON.stringify(options)}: onnx-webgpu vs onnx (CPU): refined max |diff| ${raw.toExponential(2)}, 8-bit output max |diff| ${bytes}`);
+    record({ what: 'engine-agreement', options, maxRawDiff: raw, max8bitDiff: bytes });
+  }
+  for (const [name, engine] of Object.entries(engines)) {
+    const rounds = name === 'webgpu' ? 20 : 3;
+    await inpaint(engine, image, mask);
+    const start = performance.now();
+    for (let r = 0; r < rounds; r++) await inpaint(engine, image, mask);
+    const rate = rounds / ((performance.now() - start) / 1000);
+    await print(`inpaint() end to end, one 256² image at a time, onnx engine with the ${name} provider: ${rate.toFixed(1)} img/s`);
+    record({ what: 'inpaint-rate', provider: name, imagesPerSecond: rate });
+    await engine.dispose();
+  }
+}
+generator.dispose();
 await print('done');
 process.exit(0);

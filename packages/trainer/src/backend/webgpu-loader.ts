@@ -18,7 +18,16 @@ export type AdapterProbe = { ok: true; gpu: MinimalGpu; adapter: Adapter; name: 
  * Silent: a machine without a usable GPU driver gives `{ ok: false, reason }` (Dawn returns null), no console noise.
  * @example const probe = await probeWebGpuAdapter(); probe.ok ? probe.name : probe.reason // "nvidia … h200" or "no WebGPU adapter …"
  */
-export async function probeWebGpuAdapter(): Promise<AdapterProbe> {
+export function probeWebGpuAdapter(): Promise<AdapterProbe> {
+  // Once per process: Dawn prints a native warning when it finds no Vulkan loader, and engine selection asks twice
+  // (onnx-webgpu, then webgpu); the adapter itself is reusable.
+  probe ??= requestAdapter();
+  return probe;
+}
+
+let probe: Promise<AdapterProbe> | undefined;
+
+async function requestAdapter(): Promise<AdapterProbe> {
   let gpu: MinimalGpu;
   try {
     const webgpu = await import('webgpu');
