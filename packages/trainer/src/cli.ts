@@ -22,7 +22,7 @@ export function registerInpaintCommand(program: Command): void {
     .option('--tiles <CxR|auto>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2; auto: tiles of at most 512 px (needed above about 512×512: self-attention memory grows with the square of the pixels)')
     .option('--overlap <px>', 'tile overlap in pixels (default: 1/7 of a tile side, at least 1/8 of the tile)')
     .option('--save-raw <path>', 'also write the refined output as float32 NPY (NHWC, −1…1): a file, or a folder for folders')
-    .option('--backend <name>', 'auto, onnx-webgpu, webgpu, tensorflow, onnx, wasm or cpu (onnx-webgpu / onnx: onnxruntime on the GPU / CPU; auto tries them in this order)', 'auto')
+    .option('--backend <name>', 'auto, onnx-webgpu, webgpu, tensorflow, onnx, wasm or cpu (onnx-webgpu / onnx: onnxruntime on the GPU / CPU; auto tries webgpu, tensorflow, onnx, wasm, cpu)', 'auto')
     .option('--threads <n>', 'CPU threads for onnx (default: BGFILL_ONNX_THREADS, else the CPU cores) or wasm (BGFILL_WASM_THREADS, else the cores, at most 8)')
     .option('--non-strict', 'load weights whose keys or shapes do not all match (prints warnings)')
     .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)')

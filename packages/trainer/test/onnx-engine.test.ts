@@ -11,7 +11,7 @@ import { BgfillError } from '@bgfill/masks';
 import { initBackend } from '../src/backend/init-backend.js';
 import type { InpaintGenerator } from '../src/model/generator.js';
 import type { EngineInput } from '../src/inference/engine.js';
-import { ENGINE_PREFERENCE, engineCandidates, parseEngineRequest } from '../src/inference/engine-name.js';
+import { AUTO_ENGINES, ENGINE_PREFERENCE, engineCandidates, parseEngineRequest } from '../src/inference/engine-name.js';
 import { selectEngine } from '../src/inference/engine-select.js';
 import { tfjsEngine } from '../src/inference/tfjs-engine.js';
 import { exportGeneratorOnnx } from '../src/onnx/export-generator.js';
@@ -116,7 +116,7 @@ test.serial('engine input sizes are checked', async (t) => {
   await onnx.dispose();
 });
 
-test('parseEngineRequest and engineCandidates: onnx-webgpu first, onnx between the GPU backends and wasm', (t) => {
+test('parseEngineRequest and engineCandidates: onnx-webgpu first but only on request, onnx between the GPU backends and wasm', (t) => {
   t.deepEqual(ENGINE_PREFERENCE, ['onnx-webgpu', 'webgpu', 'tensorflow', 'onnx', 'wasm', 'cpu']);
   t.is(parseEngineRequest('onnx'), 'onnx');
   t.is(parseEngineRequest('onnx-webgpu'), 'onnx-webgpu');
@@ -125,7 +125,8 @@ test('parseEngineRequest and engineCandidates: onnx-webgpu first, onnx between t
   t.deepEqual(sessionOptions(2, 'webgpu').executionProviders, ['webgpu']);
   t.deepEqual(sessionOptions(2).executionProviders, ['cpu']);
   t.deepEqual(engineCandidates('onnx'), ['onnx', 'wasm', 'cpu']);
-  t.deepEqual(engineCandidates('auto'), [...ENGINE_PREFERENCE]);
+  t.deepEqual(engineCandidates('auto'), ['webgpu', 'tensorflow', 'onnx', 'wasm', 'cpu']);
+  t.deepEqual(engineCandidates('onnx-webgpu'), [...ENGINE_PREFERENCE]);
   t.is(defaultOnnxThreads({ BGFILL_ONNX_THREADS: '3' }), 3);
   t.true(defaultOnnxThreads({ BGFILL_ONNX_THREADS: 'x' }) >= 1);
 });
@@ -182,14 +183,14 @@ test.serial('onnx-webgpu on a machine without a GPU: skipped with the adapter’
 test.serial('auto takes the first engine in preference order that loads, and reports every one skipped before it', async (t) => {
   const lines: string[] = [];
   const chosen = await selectEngine('auto', { log: (l) => lines.push(l), threads: 1 });
-  const before = ENGINE_PREFERENCE.slice(0, ENGINE_PREFERENCE.indexOf(chosen.name));
+  const before = AUTO_ENGINES.slice(0, AUTO_ENGINES.indexOf(chosen.name));
   t.deepEqual(
     lines.map((l) => /^backend (\S+) skipped: /.exec(l)?.[1]),
     before,
     lines.join('\n'),
   );
   // onnxruntime-node is installed here, so nothing after onnx can be chosen.
-  t.true(ENGINE_PREFERENCE.indexOf(chosen.name) <= ENGINE_PREFERENCE.indexOf('onnx'));
+  t.true(AUTO_ENGINES.indexOf(chosen.name) <= AUTO_ENGINES.indexOf('onnx'));
   if (chosen.name === 'onnx') {
     t.is(chosen.threads, 1);
     t.regex(chosen.reason, /^onnxruntime 1\.30\.0, CPU execution provider, 1 thread/);
