@@ -36,7 +36,7 @@ export type KernelCall = (inputs: Record<string, TensorInfo>, attrs: Record<stri
 export function kernelCaller(backendName: string, backend: KernelBackend): (name: string) => KernelCall {
   return (name) => {
     const kernel = tf.getKernel(name, backendName);
-    if (!kernel) throw new Error(`bgfill Conv2DBackpropFilter: backend ${backendName} has no ${name} kernel`);
+    if (!kernel) throw new Error(`bgfill kernels: backend ${backendName} has no ${name} kernel`);
     return (inputs, attrs) =>
       kernel.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
   };
