@@ -290,5 +290,5 @@ test('bgfill export onnx --help shows the options, defaults and an example', asy
   t.regex(stdout, /--non-strict/);
   t.regex(stdout, /Example:\n {2}\$ bgfill export onnx --checkpoint \S+ --out \S+\.onnx/);
   const inpaintHelp = await run(process.execPath, [bin, 'inpaint', '--help']);
-  t.regex(inpaintHelp.stdout, /auto, webgpu, tensorflow, onnx, wasm or cpu/);
+  t.regex(inpaintHelp.stdout, /auto, onnx-webgpu, webgpu, tensorflow, onnx, wasm or cpu/);
 });
