@@ -13,7 +13,10 @@
  * 3. Conv2DBackpropInput (the data gradient) on the generator's stride-1 layer shapes at batch 2: bgfill's
  *    flipped-filter forward convolution (conv-input-gradient.ts) vs tfjs-backend-wasm's own kernel, and vs the
  *    forward convolution of the same layer.
- * `--sections 3` runs only the third (default: 1,2,3).
+ * 4. Conv2DBackpropInput with stride 2 on the SN-PatchGAN discriminator's 5×5 'same' layers and the generator's
+ *    4×4 padding-1 layers (batch 2, as section 3): bgfill's s² phase convolutions interleaved by batchToSpaceND
+ *    (conv-input-gradient.ts) vs tfjs-backend-wasm's own kernel, and vs the forward convolution of the same layer.
+ * `--sections 3` runs only the third (default: 1,2,3,4).
  * Times are process CPU time (user + system) per call, best of --rounds after a warm-up; threads default to 1 so
  * CPU time is the single-thread time on a shared machine.
  */
@@ -34,7 +37,7 @@ function arg(name: string, fallback: string): string {
 }
 const threads = Number(arg('threads', '1'));
 const rounds = Number(arg('rounds', '5'));
-const sections = new Set(arg('sections', '1,2,3').split(',').map(Number));
+const sections = new Set(arg('sections', '1,2,3,4').split(',').map(Number));
 
 // tfjs-backend-wasm's own kernels, captured before initBackend replaces them.
 const stock = ['SpaceToBatchND', 'BatchToSpaceND'].map((name) => tf.getKernel(name, 'wasm')!);
@@ -155,6 +158,38 @@ if (sections.has(3)) {
     console.log(
       `   ${layer.label}: tfjs-wasm ${before.toFixed(0).padStart(5)} ms   bgfill ${after.toFixed(0).padStart(4)} ms   ${(before / after).toFixed(1)}× faster` +
         `   (forward conv ${fwd.toFixed(0)} ms; max |diff| / max |dx| ${diff.toExponential(1)})`,
+    );
+    tf.dispose([filter, dy, input, reference]);
+  }
+}
+if (sections.has(4)) {
+  console.log('\n4. Conv2DBackpropInput, stride 2, batch 2 (CPU ms per call)');
+  // The discriminator (train/discriminator.ts): 5×5, stride 2, 'same', widths cnum·(1, 2, 4, …), cnum 64, 4 input
+  // channels (image + mask). The generator (model/architecture.ts): 4×4, stride 2, padding 1, cnum 32; each gated
+  // layer has a feature and a gate convolution of this shape. Sizes for a 64² training step.
+  const shapes: Array<{ label: string; x: [number, number, number, number]; k: number; cout: number; pad: 'same' | number }> = [
+    { label: 'D 5×5 s2, 4→64 at 64²', x: [2, 64, 64, 4], k: 5, cout: 64, pad: 'same' },
+    { label: 'D 5×5 s2, 64→128 at 32²', x: [2, 32, 32, 64], k: 5, cout: 128, pad: 'same' },
+    { label: 'D 5×5 s2, 128→256 at 16²', x: [2, 16, 16, 128], k: 5, cout: 256, pad: 'same' },
+    { label: 'G 4×4 s2 p1, 32→64 at 64²', x: [2, 64, 64, 32], k: 4, cout: 64, pad: 1 },
+    { label: 'G 4×4 s2 p1, 64→128 at 32²', x: [2, 32, 32, 64], k: 4, cout: 128, pad: 1 },
+  ];
+  for (const layer of shapes) {
+    const filter = tf.randomUniform([layer.k, layer.k, layer.x[3], layer.cout]) as Tensor4D;
+    const input = tf.randomUniform(layer.x) as Tensor4D;
+    const dy = tf.tidy(() => tf.randomUniform(tf.conv2d(input, filter, 2, layer.pad).shape)) as Tensor4D;
+    const attrs = { strides: 2, pad: layer.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: layer.x };
+    const grad = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as never) as Tensor;
+    use(stockInputGradient);
+    const before = best(grad);
+    const reference = grad();
+    use(oursInputGradient);
+    const after = best(grad);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(grad(), reference))).dataSync()[0] / tf.max(tf.abs(reference)).dataSync()[0]);
+    const fwd = best(() => tf.conv2d(input, filter, 2, layer.pad));
+    console.log(
+      `   ${layer.label}: tfjs-wasm ${before.toFixed(0).padStart(5)} ms   bgfill ${after.toFixed(1).padStart(6)} ms   ${(before / after).toFixed(1)}× faster` +
+        `   (forward conv ${fwd.toFixed(1)} ms; max |diff| / max |dx| ${diff.toExponential(1)})`,
     );
     tf.dispose([filter, dy, input, reference]);
   }

@@ -15,7 +15,7 @@ import { initBackend } from '../src/backend/init-backend.js';
 import { registerBgfillKernels, useFilterGradient, type FilterGradientStrategy } from '../src/backend/register-kernels.js';
 import { splitCount } from '../src/backend/conv-filter-gradient-im2col.js';
 import { filterGradientGeometry } from '../src/backend/conv-filter-gradient.js';
-import { axisPhases, conv2DBackpropInputKernel, coversInputGradient, inputGradientGeometry, MAX_WORK_RATIO, workRatio, type InputGradAttrs } from '../src/backend/conv-input-gradient.js';
+import { axisPhases, conv2DBackpropInputKernel, coversInputGradient, inputGradientGeometry, MAX_WORK_RATIO, phaseFilter, workRatio, type InputGradAttrs } from '../src/backend/conv-input-gradient.js';
 import { InpaintGenerator } from '../src/model/generator.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -624,6 +624,29 @@ test('axisPhases: the phases\' stride-1 correlations, interleaved, give the 1-D 
     }
     t.true(maxAbsDiff(got.slice(0, n), want) < 1e-12, `${label}: ${got.slice(0, n).join(' ')} vs ${want.join(' ')}`);
   }
+});
+
+test.serial('phaseFilter: the phase\'s taps of the filter turned 180° with channels swapped, as tf.reverse + tf.transpose + tf.stridedSlice give them', async (t) => {
+  await tf.setBackend('cpu');
+  const rng = rngFor('kernels-test', 'phase-filter');
+  for (let n = 0; n < 12; n++) {
+    const shape: [number, number, number, number] = [rng.int(1, 5), rng.int(1, 5), rng.int(1, 4), rng.int(1, 4)];
+    const strides: [number, number] = [rng.int(1, 3), rng.int(1, 3)];
+    const w = randomTensor(shape, `phase-filter-${n}`);
+    const values = w.dataSync() as Float32Array;
+    const flipped = tf.tidy(() => tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]));
+    for (const rp of axisPhases(9, 4, shape[0], strides[0], 1)) {
+      for (const cp of axisPhases(7, 3, shape[1], strides[1], 0)) {
+        if (rp.taps === 0 || cp.taps === 0) continue;
+        const want = tf.tidy(() =>
+          tf.stridedSlice(flipped, [rp.tapBegin, cp.tapBegin, 0, 0], [rp.tapBegin + strides[0] * (rp.taps - 1) + 1, cp.tapBegin + strides[1] * (cp.taps - 1) + 1, shape[3], shape[2]], [...strides, 1, 1]).dataSync(),
+        );
+        t.deepEqual(Array.from(phaseFilter(values, shape, strides, rp, cp)), Array.from(want), `filter ${shape}, strides ${strides}, phase ${rp.residue},${cp.residue}`);
+      }
+    }
+    tf.dispose([w, flipped]);
+  }
+  await tf.setBackend('wasm');
 });
 
 test.serial('wasm Conv2DBackpropInput with strides 2 and 3 (s² phase convolutions) matches the cpu kernel; odd sizes, kernels 1–5, every padding form', async (t) => {

@@ -40,9 +40,9 @@ import { batchToSpace4d } from './space-batch-kernels.js';
  * multiply-adds are those of one forward convolution at dx's size divided by s_h·s_w (k²/s² taps on average): the
  * stride-2 data gradient costs about a quarter of the stride-1 one at the same H × W.
  *
- * Built from the backend's own `Reverse`, `Transpose`, `StridedSlice`, `Slice`, `Conv2D`, `Fill` and `Concat`
- * kernels, and bgfill's batchToSpace4d (space-batch-kernels.ts), called directly (no tape); the flipped filter is
- * made per call (cheap next to the convolutions) so nothing can go stale. What this does not cover (dilations > 1,
+ * Built from the backend's own `Slice`, `Conv2D`, `Fill` and `Concat` kernels and bgfill's batchToSpace4d
+ * (space-batch-kernels.ts), called directly (no tape); the phases' flipped sub-filters are laid out in JS from the
+ * filter's values (phaseFilter) per call, so nothing can go stale. What this does not cover (dilations > 1,
  * NCHW data, a dy that does not match the forward geometry) goes to `fallback`, and so do geometries where most of
  * the convolutions' taps would only meet padding (a dy much smaller than x, as the generator's space-to-batch
  * dilated layers at rate 16 have: see MAX_WORK_RATIO).
@@ -205,6 +205,31 @@ export function inputGradientGeometry(
 }
 
 /**
+ * The filter of one phase's correlation, [rows.taps, cols.taps, Cout, Cin]: the taps of w (HWIO, [kh, kw, Cin,
+ * Cout], row-major values) that reach the phase, in reverse order, in and out channels swapped — element
+ * (u, v, o, c) = w[kh − 1 − (rows.tapBegin + s_h·u), kw − 1 − (cols.tapBegin + s_w·v), c, o]. Pure; done in JS
+ * because tfjs-wasm's Reverse and StridedSlice kernels move 20–25 M floats/s (37 and 61 ms on a 5×5×128×256 filter,
+ * more than the phase convolutions at 16²), where this loop reads each weight once.
+ * @example phaseFilter(new Float32Array([1, 2, 3, 4]), [4, 1, 1, 1], [2, 1], axisPhases(8, 4, 4, 2, 1)[0], axisPhases(1, 1, 1, 1, 0)[0]) // → [4, 2] (taps 3 and 1)
+ */
+export function phaseFilter(weights: Float32Array, filterShape: readonly [number, number, number, number], strides: [number, number], rows: AxisPhase, cols: AxisPhase): Float32Array {
+  const [kh, kw, cin, cout] = filterShape;
+  const out = new Float32Array(rows.taps * cols.taps * cin * cout);
+  for (let u = 0; u < rows.taps; u++) {
+    const i = kh - 1 - (rows.tapBegin + strides[0] * u);
+    for (let v = 0; v < cols.taps; v++) {
+      const j = kw - 1 - (cols.tapBegin + strides[1] * v);
+      const from = (i * kw + j) * cin * cout;
+      const to = (u * cols.taps + v) * cout * cin;
+      for (let c = 0; c < cin; c++) {
+        for (let o = 0; o < cout; o++) out[to + o * cin + c] = weights[from + c * cout + o];
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * dx for `dy` [B, Ho, Wo, Cout] and `filter` [kh, kw, Cin, Cout] with the backend's kernels, for attributes that
  * `coversInputGradient` accepts. Returns a new TensorInfo of shape `attrs.inputShape` owned by the backend.
  * @example const dx = conv2dInputGradient('wasm', backend, dy, filter, { strides: 2, pad: 'same', inputShape: [2, 64, 64, 32] });
@@ -228,32 +253,12 @@ export function conv2dInputGradient(backendName: string, backend: KernelBackend,
   const call = kernelCaller(backendName, backend);
   const free = (t: TensorInfo) => backend.disposeData(t.dataId);
 
-  const reversed = call('Reverse')({ x: filter }, { dims: [0, 1] });
-  let flipped: TensorInfo;
-  try {
-    flipped = call('Transpose')({ x: reversed }, { perm: [0, 1, 3, 2] });
-  } finally {
-    free(reversed);
-  }
-  /** One phase: the correlation of (cropped) dy with the phase's slice of the flipped filter, [B, m, mw, Cin]. */
+  const weights = backend.readSync(filter.dataId) as Float32Array;
+  /** One phase: the correlation of (cropped) dy with the phase's flipped sub-filter, [B, m, mw, Cin]. */
   const phase = (rp: AxisPhase, cp: AxisPhase): TensorInfo => {
     if (rp.empty || cp.empty) return call('Fill')({}, { shape: [batch, m, mw, cin], value: 0, dtype: 'float32' });
-    const whole = rp.taps === kh && cp.taps === kw;
-    const sub = whole
-      ? flipped
-      : call('StridedSlice')(
-          { x: flipped },
-          {
-            begin: [rp.tapBegin, cp.tapBegin, 0, 0],
-            end: [rp.tapBegin + sh * (rp.taps - 1) + 1, cp.tapBegin + sw * (cp.taps - 1) + 1, cout, cin],
-            strides: [sh, sw, 1, 1],
-            beginMask: 0,
-            endMask: 0,
-            ellipsisMask: 0,
-            newAxisMask: 0,
-            shrinkAxisMask: 0,
-          },
-        );
+    const subShape = [rp.taps, cp.taps, cout, cin];
+    const sub: TensorInfo = { dataId: backend.write(phaseFilter(weights, filterShape, [sh, sw], rp, cp), subShape, 'float32'), shape: subShape, dtype: 'float32' };
     const [ct, cb] = rp.crop;
     const [cl, cr] = cp.crop;
     let source = dy;
@@ -263,7 +268,7 @@ export function conv2dInputGradient(backendName: string, backend: KernelBackend,
       }
       return call('Conv2D')({ x: source, filter: sub }, { strides: [1, 1], dilations: [1, 1], pad: [[0, 0], rp.pad, cp.pad, [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined });
     } finally {
-      if (sub !== flipped) free(sub);
+      free(sub);
       if (source !== dy) free(source);
     }
   };
@@ -272,7 +277,6 @@ export function conv2dInputGradient(backendName: string, backend: KernelBackend,
   try {
     for (const rp of rowPhases) for (const cp of colPhases) phases.push(phase(rp, cp));
   } finally {
-    free(flipped);
     if (phases.length < sh * sw) phases.forEach(free);
   }
   if (phases.length === 1) return phases[0];
