@@ -36,9 +36,9 @@ import { batchToSpace4d } from './space-batch-kernels.js';
  * (its rows of x only ever meet padding) is zeros. The s_h·s_w phases, each [B, M, M', Cin], are concatenated along
  * the batch axis (row phase major, column phase minor) and interleaved by batchToSpaceND with block [s_h, s_w] —
  * dx[b, s_h·m + a, s_w·m' + a', c] = phase (a, a')[b, m, m', c] — cropping the bottom/right to H × W. Stride 1 is
- * the one-phase case (e = 0, q = pt, kₑ = k). The phases together read each tap once per output pixel, so the
- * multiply-adds are those of one forward convolution at dx's size divided by s_h·s_w (k²/s² taps on average): the
- * stride-2 data gradient costs about a quarter of the stride-1 one at the same H × W.
+ * the one-phase case (e = 0, q = pt, kₑ = k). Each dx pixel reads only its phase's kₑ taps per axis (k / s on
+ * average), so the multiply-adds are about those of the forward convolution (Ho·Wo·kh·kw·Cin·Cout), not the s² times
+ * more of a stride-1 convolution over dx's H × W.
  *
  * Built from the backend's own `Slice`, `Conv2D`, `Fill` and `Concat` kernels and bgfill's batchToSpace4d
  * (space-batch-kernels.ts), called directly (no tape); the phases' flipped sub-filters are laid out in JS from the
@@ -294,8 +294,8 @@ export function conv2dInputGradient(backendName: string, backend: KernelBackend,
 }
 
 /**
- * A `Conv2DBackpropInput` kernel config for `backendName` that runs the flipped-filter convolution where it applies
- * and `fallback` (the backend's own kernel, captured before replacing it) elsewhere. The fallback's setup and
+ * A `Conv2DBackpropInput` kernel config for `backendName` that runs the flipped-filter (phase) convolutions where they
+ * apply and `fallback` (the backend's own kernel, captured before replacing it) elsewhere. The fallback's setup and
  * dispose functions carry over, so the backend initialises its own kernel even when this replaces it first.
  * @example
  * const stock = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
