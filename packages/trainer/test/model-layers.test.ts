@@ -76,6 +76,23 @@ test('strided and padded convolutions follow PyTorch’s size rule ⌊(n + 2p �
   }
 });
 
+test('rates 8 and 16 with taps inside the map (the generator at 128² and 256²): both paths equal a zero-inserted dense kernel', async (t) => {
+  // The parity fixtures are 64² and 32² inputs: at 1/4 resolution, rate-16 taps only ever meet the padding there.
+  for (const [h, w, r] of [[40, 36, 16], [64, 64, 16], [24, 20, 8]] as const) {
+    const x = random([1, h, w, 3], `big${h}${r}`) as tf.Tensor4D;
+    const kernel = random([3, 3, 3, 2], `bigk${h}${r}`) as tf.Tensor4D;
+    const reference = tf.conv2d(x, zeroInsertedKernel(kernel, r), 1, [[0, 0], [r, r], [r, r], [0, 0]]);
+    const geometry = { stride: 1, padding: r, dilation: r };
+    for (const path of ['native', 'space-to-batch'] as const) {
+      const ours = path === 'native' ? conv2dTorch(x, kernel, null, geometry) : conv2dTorch(x, kernel, null, geometry, 'space-to-batch');
+      t.deepEqual(ours.shape, reference.shape);
+      t.true((await maxDiff(ours, reference)) < 1e-4, `${path}, ${h}×${w} rate ${r}`);
+      ours.dispose();
+    }
+    tf.dispose([x, kernel, reference]);
+  }
+});
+
 test('dilated convolution gradients (input and kernel) equal those of a zero-inserted dense kernel', async (t) => {
   // Under a tape, 'auto' takes the space-to-batch path (tfjs's own dilated Conv2D has no gradient).
   for (const [h, r] of [[9, 2], [10, 4], [6, 3]] as const) {
