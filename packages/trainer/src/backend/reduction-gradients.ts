@@ -8,9 +8,11 @@ import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
  * `ones(x.shape)`, and `ones` fills a typed array of x's full size on the CPU (`makeOnesTypedArray`) and uploads
  * it. On WebGPU that host work dominated a training step (27 % of CPU time, /work/shared/notes/gpu-baseline.md:
  * batch-norm moments and L1 losses reduce large activations on every layer). Here the gradient is
- * `broadcastTo(reshape(dy, keptDims), x.shape)` (a Tile kernel on the device), divided by the reduced size for
- * Mean before broadcasting (dy/n on the small tensor: the same float32 operation as the stock (dy·1)/n, so the
- * values are bit-identical).
+ * `reshape(dy, keptDims) · onesLike(x)`: the ones are filled by the backend's OnesLike kernel on the device, and
+ * the product broadcasts. (A first version used `broadcastTo`, i.e. the Tile kernel: on wasm that was 15 % of a
+ * training step's kernel time, 50–100× slower than OnesLike + Multiply on the same shapes.) For Mean, dy is divided
+ * by the reduced size first (dy/n on the small tensor: the same float32 operations as the stock (dy·1)/n, so the
+ * values are bit-identical to tfjs's own gradients).
  */
 
 /** x's shape with the reduced axes set to 1: the shape dy has when the reduction keeps dims. */
@@ -25,10 +27,12 @@ function keptDimsShape(xShape: readonly number[], axis: unknown): { shape: numbe
   return { shape, reducedSize };
 }
 
-function broadcastBack(dy: Tensor, xShape: readonly number[], keptShape: number[]): Tensor {
+function broadcastBack(dy: Tensor, x: Tensor, keptShape: number[]): Tensor {
   const reshaped = tf.reshape(dy, keptShape);
-  // broadcastTo of an equal shape is a copy; skip it.
-  return keptShape.every((d, i) => d === xShape[i]) ? reshaped : tf.broadcastTo(reshaped, xShape as number[]);
+  if (keptShape.every((d, i) => d === x.shape[i])) return reshaped; // nothing reduced: nothing to broadcast
+  // Ones of x's shape made on the device (OnesLike), float32 like the stock gradient's `ones(x.shape)`.
+  const ones = x.dtype === 'float32' ? tf.onesLike(x) : tf.ones(x.shape);
+  return tf.mul(reshaped, ones);
 }
 
 /**
@@ -41,7 +45,7 @@ export const sumGradient: GradConfig = {
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
     const [x] = saved;
     const { shape } = keptDimsShape(x.shape, attrs.axis);
-    return { x: () => broadcastBack(dy as Tensor, x.shape, shape) };
+    return { x: () => broadcastBack(dy as Tensor, x, shape) };
   },
 };
 
@@ -55,6 +59,6 @@ export const meanGradient: GradConfig = {
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
     const [x] = saved;
     const { shape, reducedSize } = keptDimsShape(x.shape, attrs.axis);
-    return { x: () => broadcastBack(tf.div(tf.reshape(dy as Tensor, shape), reducedSize), x.shape, shape) };
+    return { x: () => broadcastBack(tf.div(tf.reshape(dy as Tensor, shape), reducedSize), x, shape) };
   },
 };
