@@ -19,7 +19,7 @@ export const BGFILL_KERNELS: ReadonlyArray<{ kernelName: string; backendName: st
 /**
  * Kernels bgfill replaces because the backend's own is far slower than it needs to be: wasm's SpaceToBatchND and
  * BatchToSpaceND (every dilated convolution of the generator runs through both), see space-batch-kernels.ts, and
- * wasm's Conv2DBackpropInput (stride 1 as a forward convolution on XNNPACK, the rest to the stock kernel), see
+ * wasm's Conv2DBackpropInput (every stride as s² stride-1 forward convolutions on XNNPACK; mostly-padding geometries to the stock kernel), see
  * conv-input-gradient.ts; `BGFILL_WASM_INPUT_GRADIENT=stock` (read at registration) keeps the stock one, for benchmarks.
  */
 export const BGFILL_REPLACED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string }> = [
