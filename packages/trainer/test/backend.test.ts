@@ -10,6 +10,7 @@ import { BgfillError } from '@bgfill/masks';
 import { candidatesFor, parseBackendRequest } from '../src/backend/backend-name.js';
 import { initBackend } from '../src/backend/init-backend.js';
 import { defaultWasmThreads } from '../src/backend/wasm-threads.js';
+import { hasVulkanLoader, missingVulkanReason } from '../src/backend/vulkan-loader.js';
 import { calibratedGenerator, fixedForwardDigest } from './fixtures/inference-generator.js';
 
 const run = promisify(execFile);
@@ -115,4 +116,26 @@ test.serial('wasm results are bit-identical with 1 and 2 threads (separate proce
   // In this process (default thread count), the same computation:
   await initBackend('wasm');
   t.is(await fixedForwardDigest(), one.digest);
+});
+
+test('the Vulkan loader is looked for as the dynamic linker would, before Dawn is loaded', (t) => {
+  const cache = '1203 libs found in cache `/etc/ld.so.cache\'\n\tlibvulkan.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libvulkan.so.1\n\tlibz.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libz.so.1\n';
+  const nothing = () => false;
+  t.true(hasVulkanLoader(cache, undefined, nothing), 'in the linker cache');
+  t.false(hasVulkanLoader(cache.replace(/libvulkan/g, 'libvulkan_lvp'), undefined, nothing), 'a similar name is not the loader');
+  t.false(hasVulkanLoader('\tlibz.so.1 (libc6,x86-64) => /lib/libz.so.1\n', '/opt/a:/opt/b', nothing));
+  t.true(hasVulkanLoader('', '/opt/a:/opt/vk', (p) => p === '/opt/vk/libvulkan.so.1'), 'in LD_LIBRARY_PATH');
+  t.true(hasVulkanLoader(undefined, undefined, nothing), 'cache unreadable: let Dawn try');
+});
+
+test.serial('without a Vulkan loader, webgpu is skipped with that reason and Dawn prints nothing', async (t) => {
+  if (process.platform !== 'linux' || !missingVulkanReason()) return t.pass('this machine has a Vulkan loader');
+  // A child process, so that its stderr (where Dawn's native warning would go) can be read whole.
+  const script = `import { initBackend } from ${JSON.stringify(new URL('../src/backend/init-backend.ts', import.meta.url).href)};
+const lines = []; const info = await initBackend('auto', { threads: 1, log: (l) => lines.push(l) }); console.log(JSON.stringify({ name: info.name, lines })); process.exit(0);`;
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { name: string; lines: string[] };
+  t.regex(result.lines[0], /^backend webgpu skipped: no Vulkan loader \(libvulkan\.so\.1 is not in the linker cache or LD_LIBRARY_PATH\)/);
+  t.notRegex(stderr, /Couldn't load Vulkan/);
+  t.is(result.name, 'wasm');
 });

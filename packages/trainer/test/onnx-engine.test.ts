@@ -172,7 +172,7 @@ test.serial('onnx-webgpu on a machine without a GPU: skipped with the adapter’
   }
   t.is(lines[0], `backend onnx-webgpu skipped: ${adapter.reason}`);
   t.is(chosen.name, 'onnx', 'onnx-webgpu → webgpu → tensorflow → onnx');
-  await t.throwsAsync(selectEngine('onnx-webgpu', { strict: true }), { instanceOf: BgfillError, message: /^--backend onnx-webgpu is not available here: no WebGPU adapter/ });
+  await t.throwsAsync(selectEngine('onnx-webgpu', { strict: true }), { instanceOf: BgfillError, message: /^--backend onnx-webgpu is not available here: (no WebGPU adapter|no Vulkan loader)/ });
   // The provider probe itself, on the CPU provider (always present) and on one onnxruntime does not have here.
   const runtime = await loadOnnxRuntime();
   if (!runtime.ok) return t.fail(runtime.reason);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { firstLine, type LoadResult } from './load-result.js';
+import { missingVulkanReason } from './vulkan-loader.js';
 
 /** The part of the WebGPU API the loader touches (the full types come with the `webgpu` package). */
 interface MinimalGpu {
@@ -28,6 +29,9 @@ export function probeWebGpuAdapter(): Promise<AdapterProbe> {
 let probe: Promise<AdapterProbe> | undefined;
 
 async function requestAdapter(): Promise<AdapterProbe> {
+  // Without a Vulkan loader Dawn prints a native warning to stderr and finds nothing: say why, without the noise.
+  const noVulkan = missingVulkanReason();
+  if (noVulkan) return { ok: false, reason: noVulkan };
   let gpu: MinimalGpu;
   try {
     const webgpu = await import('webgpu');
