@@ -140,11 +140,15 @@ export async function saveTrainingCheckpoint(
     const moments: Array<[string, tf.Tensor]> = [];
     for (const [name, t] of parts.gOptimizer.stateTensors()) moments.push([`generator.${name}`, t]);
     for (const [name, t] of parts.dOptimizer.stateTensors()) moments.push([`discriminator.${name}`, t]);
-    await writeSafetensors(join(dir, OPTIMIZER_FILE), await toWeightMap(moments), {
-      format: 'bgfill-adam',
-      generatorStep: String(parts.gOptimizer.step),
-      discriminatorStep: String(parts.dOptimizer.step),
-    });
+    try {
+      await writeSafetensors(join(dir, OPTIMIZER_FILE), await toWeightMap(moments), {
+        format: 'bgfill-adam',
+        generatorStep: String(parts.gOptimizer.step),
+        discriminatorStep: String(parts.dOptimizer.step),
+      });
+    } finally {
+      tf.dispose(moments.map(([, t]) => t)); // stateTensors() makes new tensors
+    }
     if (extra) await extra(dir);
     const files: Record<string, string> = {};
     for (const f of [GENERATOR_FILE, DISCRIMINATOR_FILE, OPTIMIZER_FILE]) files[f] = await sha256(join(dir, f));
