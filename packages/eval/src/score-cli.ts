@@ -51,7 +51,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
     .option('--limit <n>', 'score only the first N records of the split (default: all)', integer('--limit', 1))
     .option('--out <dir>', 'output folder (default: RUN/eval)')
     .option('--rule <metric>', 'how the best epoch is chosen: msssim | l1 | psnr | ssim (ties: lowest L1)', 'msssim')
-    .option('--backend <name>', 'inference engine: auto | webgpu | tensorflow | onnx | wasm | cpu (auto: the first that loads, in that order)', 'auto')
+    .option('--backend <name>', 'inference engine: auto | webgpu | tensorflow | onnx | wasm | cpu (auto: the first that loads, in that order) | onnx-webgpu (on request only)', 'auto')
     .option('--batch-size <n>', 'records per predictor call', integer('--batch-size', 1), 8)
     .option('--grid-samples <n>', 'rows of the comparison grid (0: no grid)', integer('--grid-samples', 0), 6)
     .option('--grid-epochs <list>', 'grid columns: best, last, first or epoch numbers', 'best,last,1')
