@@ -14,7 +14,7 @@ import { initBackend } from '../src/backend/init-backend.js';
 import { generatorWeights, loadGenerator, saveGeneratorCheckpoint } from '../src/weights/checkpoint.js';
 import { writeSafetensors } from '../src/weights/safetensors.js';
 import { inpaint } from '../src/inference/inpaint.js';
-import { runInpaintCommand, type InpaintCommandOptions } from '../src/inference/run-inpaint.js';
+import { batchLimit, runInpaintCommand, type InpaintCommandOptions } from '../src/inference/run-inpaint.js';
 import { decodeOnnxModel } from '../src/onnx/onnx-proto.js';
 import { OnnxEngine } from '../src/onnx/onnx-engine.js';
 import { runExportOnnxCommand } from '../src/onnx/run-export.js';
@@ -105,6 +105,42 @@ test.serial('a rerun keeps finished outputs (resume); --overwrite redoes them by
   t.is((await stat(join(out, 'a.png'))).mtimeMs, before.mtimeMs);
   await t.throwsAsync(runInpaintCommand({ ...options, overwrite: true }, () => {}), { instanceOf: BgfillError });
   t.deepEqual(await readFile(join(out, 'a.png')), bytesBefore, 'same inputs, same bytes');
+});
+
+test.serial('same-size images go through the network together: the same bytes as one at a time (wasm and onnx), sizes mixed, a bad file between', async (t) => {
+  const images = join(dir, 'batch-images');
+  const masks = join(dir, 'batch-masks');
+  await mkdir(images);
+  await mkdir(masks);
+  // Names sort into runs of sizes: 5 of 40×32, 2 of 36×28, a broken file, 3 of 40×32 again.
+  const plan: Array<[string, number, number]> = [
+    ['p01', 40, 32], ['p02', 40, 32], ['p03', 40, 32], ['p04', 40, 32], ['p05', 40, 32],
+    ['p06', 36, 28], ['p07', 36, 28], ['p09', 40, 32], ['p10', 40, 32], ['p11', 40, 32],
+  ];
+  for (const [name, w, h] of plan) {
+    await writeRgb(join(images, `${name}.png`), w, h, name);
+    await writeRectMask(join(masks, `${name}.png`), w, h, 3 + (name.charCodeAt(2) % 5), 4, w - 9, h - 6);
+  }
+  await writeFile(join(images, 'p08.png'), 'not an image');
+  await writeRectMask(join(masks, 'p08.png'), 40, 32, 8, 6, 30, 24);
+  for (const backend of ['wasm', 'onnx']) {
+    const outputs: Record<string, Buffer[]> = {};
+    for (const batchSize of ['1', '3', '8']) {
+      const out = join(dir, `batch-out-${backend}-${batchSize}`);
+      const lines: string[] = [];
+      const options: InpaintCommandOptions = { checkpoint, image: images, mask: masks, out, backend, batchSize, threads: '1', progress: false };
+      await t.throwsAsync(runInpaintCommand(options, (l) => lines.push(l)), { message: '1 of 11 images failed (listed above)' });
+      t.true(lines.some((l) => /skipped .*p08\.png: not a readable image/.test(l)), lines.join('\n'));
+      outputs[batchSize] = await Promise.all(plan.map(([name]) => readFile(join(out, `${name}.png`))));
+    }
+    for (const batchSize of ['3', '8']) {
+      plan.forEach(([name], i) => t.deepEqual(outputs[batchSize][i], outputs['1'][i], `${backend}, ${name}: --batch-size ${batchSize} vs 1`));
+    }
+  }
+  t.is(batchLimit(256, 256, 8), 8);
+  t.is(batchLimit(256, 256, 64), 16, 'at 256² the attention scores of 16 images fill 1 GiB');
+  t.is(batchLimit(512, 512, 8), 1);
+  t.is(batchLimit(250, 250, 64), 17, 'padded to 252²: 3 969 positions, 17 images in 1 GiB');
 });
 
 test.serial('--mask-from: the hole is the segmentation map thresholded, resized and dilated by @bgfill/masks', async (t) => {

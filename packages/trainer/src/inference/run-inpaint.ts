@@ -4,12 +4,32 @@ import { readRgbImage } from '@bgfill/eval';
 import { parseEngineRequest, type EngineRequest } from './engine-name.js';
 import { openEngine, selectEngine } from './engine-select.js';
 import { writeRgbImage } from './image-file.js';
-import { inpaint, type InpaintOptions } from './inpaint.js';
+import { DEFAULT_MAX_ATTENTION_BYTES, inpaint, type InpaintOptions } from './inpaint.js';
+import { inpaintBatch } from '../predictor.js';
+import { REQUIRED_MULTIPLE } from '../model/architecture.js';
+import { paddingToMultiple } from './reflect-pad.js';
+import type { RgbImage } from '@bgfill/eval';
+import type { Mask } from '@bgfill/masks';
 import { planJobs, type InpaintJob, type JobProblem } from './jobs.js';
 import { readHoleMask } from './mask-source.js';
 import { encodeNpy } from './npy.js';
 import { MAX_PASSES } from './passes.js';
 import { parseTileGrid, type TileGrid } from './tiling.js';
+
+/** Images per network run by default: batch 8 ran 7.3× batch 1 per image on tfjs-webgpu (H200, bench/RESULTS.md). */
+export const DEFAULT_INPAINT_BATCH = 8;
+
+/**
+ * How many images of `width` × `height` one network run may take: at most `requested`, and no more than keeps
+ * their self-attention scores within the single-image limit (1 GiB: 16 images at 256², 1 at 512²); 1 when one
+ * image alone passes it (`inpaint` then refuses it with its own message).
+ * @example batchLimit(256, 256, 8) // → 8; batchLimit(512, 512, 8) // → 1
+ */
+export function batchLimit(width: number, height: number, requested: number): number {
+  const pad = paddingToMultiple(width, height, REQUIRED_MULTIPLE);
+  const positions = ((width + pad.left + pad.right) * (height + pad.top + pad.bottom)) / 16;
+  return Math.max(1, Math.min(requested, Math.floor(DEFAULT_MAX_ATTENTION_BYTES / (positions * positions * 4))));
+}
 
 /** `bgfill inpaint` options as commander hands them over (strings for numbers, as typed). */
 export interface InpaintCommandOptions {
@@ -27,6 +47,8 @@ export interface InpaintCommandOptions {
   saveRaw?: string;
   backend?: string;
   threads?: string;
+  /** Images of one size inpainted per network run (single-pass jobs without tiles or --save-raw); default 8. */
+  batchSize?: string;
   nonStrict?: boolean;
   overwrite?: boolean;
   /** Progress bar on or off (default: on for a terminal). */
@@ -49,6 +71,7 @@ interface Settings {
   strategy: InpaintOptions;
   backend: EngineRequest;
   threads?: number;
+  batchSize: number;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -85,6 +108,7 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
     maskIsSegmentation: options.maskFrom !== undefined,
     strategy: { passes, erode, ...(tiles ? { tiles } : {}) },
     backend: parseEngineRequest(options.backend ?? 'auto', '--backend'),
+    batchSize: integer('--batch-size', options.batchSize, DEFAULT_INPAINT_BATCH, 1, 64),
     ...(threads !== undefined ? { threads } : {}),
   };
 }
@@ -128,31 +152,80 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       onWarning: (message) => log(`warning: ${message}`),
     });
     const progress = createProgress({ label: 'inpaint', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
+    // Single-pass jobs without tiles or raw output whose images share a size go through the network together.
+    const batchable = settings.strategy.passes === 1 && settings.strategy.tiles === undefined;
+    const fail = (job: InpaintJob, err: unknown) => {
+      const subject = err instanceof BgfillError ? err.subject : undefined;
+      const file = subject === job.mask || subject === job.image ? subject : job.image;
+      const message = err instanceof BgfillError ? err.message : `failed: ${errorMessage(err)}`;
+      const reason = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+      summary.failed.push({ file, reason });
+      log(`skipped ${file}: ${reason}`);
+    };
+    const one = async (job: InpaintJob, image: RgbImage, mask: Mask) => {
+      try {
+        const result = await inpaint(engine, image, mask, { ...settings.strategy, raw: job.raw !== undefined });
+        if (job.raw !== undefined && result.raw) await atomicWriteFile(job.raw, encodeNpy(result.raw, [1, result.height, result.width, 3]));
+        await writeRgbImage(job.out, result);
+        summary.written.push(job.out);
+      } catch (err) {
+        fail(job, err);
+      }
+      progress.tick();
+    };
+    let group: Array<{ job: InpaintJob; image: RgbImage; mask: Mask }> = [];
+    const flush = async () => {
+      const items = group;
+      group = [];
+      if (items.length === 1) return one(items[0].job, items[0].image, items[0].mask);
+      if (items.length === 0) return;
+      let outputs: RgbImage[];
+      try {
+        outputs = await inpaintBatch(engine, { images: items.map((it) => it.image), masks: items.map((it) => it.mask) });
+      } catch {
+        // Find out which image it was (and keep the others): one at a time.
+        for (const it of items) await one(it.job, it.image, it.mask);
+        return;
+      }
+      for (const [i, it] of items.entries()) {
+        try {
+          await writeRgbImage(it.job.out, outputs[i]);
+          summary.written.push(it.job.out);
+        } catch (err) {
+          fail(it.job, err);
+        }
+        progress.tick();
+      }
+    };
     try {
       for (const job of todo) {
+        let image: RgbImage;
+        let mask: Mask;
         try {
-          const image = await readRgbImage(job.image);
-          const mask = await readHoleMask(job.mask, {
+          image = await readRgbImage(job.image);
+          mask = await readHoleMask(job.mask, {
             threshold: settings.threshold,
             dilate: settings.dilate,
             size: { width: image.width, height: image.height },
             resize: settings.maskIsSegmentation,
           });
-          const result = await inpaint(engine, image, mask, { ...settings.strategy, raw: job.raw !== undefined });
-          if (job.raw !== undefined && result.raw) await atomicWriteFile(job.raw, encodeNpy(result.raw, [1, result.height, result.width, 3]));
-          await writeRgbImage(job.out, result);
-          summary.written.push(job.out);
         } catch (err) {
-          // A BgfillError names the bad file (image or mask); anything else is reported against the image.
-          const subject = err instanceof BgfillError ? err.subject : undefined;
-          const file = subject === job.mask || subject === job.image ? subject : job.image;
-          const message = err instanceof BgfillError ? err.message : `failed: ${errorMessage(err)}`;
-          const reason = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
-          summary.failed.push({ file, reason });
-          log(`skipped ${file}: ${reason}`);
+          fail(job, err);
+          progress.tick();
+          continue;
         }
-        progress.tick();
+        const limit = batchLimit(image.width, image.height, settings.batchSize);
+        if (!batchable || job.raw !== undefined || limit === 1) {
+          await flush();
+          await one(job, image, mask);
+          continue;
+        }
+        const first = group[0];
+        if (first && (first.image.width !== image.width || first.image.height !== image.height)) await flush();
+        group.push({ job, image, mask });
+        if (group.length >= limit) await flush();
       }
+      await flush();
     } finally {
       progress.stop();
       await engine.dispose();
