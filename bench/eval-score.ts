@@ -1,7 +1,7 @@
 /**
  * `bgfill eval --run` scoring cost: how much the scorer adds to the network's own work, and what the cache saves.
  *
- *   node --import tsx bench/eval-score.ts [--records 16] [--size 256] [--cnum 8] [--batch 8] [--backend wasm]
+ *   node --import tsx bench/eval-score.ts [--records 16] [--size 256] [--cnum 8] [--batch 8] [--backend wasm|onnx|webgpu|…]
  *
  * One checkpoint (a seeded cnum-`cnum` generator) scored on `records` sample scenes at size² with fixed
  * person-box+scribble masks, through the trainer's `createPredictor`. All in one process, timed in wall-clock and
@@ -21,7 +21,8 @@ import { scoreImage } from '../packages/eval/src/score-checkpoint.js';
 import { evalBatches, openEvalSet } from '../packages/eval/src/score-data.js';
 import { scoreRun } from '../packages/eval/src/score-run.js';
 import type { RgbImage } from '../packages/eval/src/metrics/image.js';
-import { initBackend } from '../packages/trainer/src/backend/index.js';
+import { selectEngine } from '../packages/trainer/src/inference/engine-select.js';
+import { parseEngineRequest } from '../packages/trainer/src/inference/engine-name.js';
 import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
 import { createPredictor } from '../packages/trainer/src/predictor.js';
 import { saveGeneratorCheckpoint } from '../packages/trainer/src/weights/checkpoint.js';
@@ -56,7 +57,7 @@ try {
   const g = new InpaintGenerator({ cnum }, { seed: 1 });
   await saveGeneratorCheckpoint(checkpoint, g);
   g.dispose();
-  const info = await initBackend(backend as 'wasm');
+  const info = await selectEngine(parseEngineRequest(backend), { strict: true });
   const set = await openEvalSet(bundle, { split: 'val', limit: records });
 
   const predictOnly = async (batchSize: number) => {

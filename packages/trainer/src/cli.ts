@@ -24,7 +24,7 @@ export function registerInpaintCommand(program: Command): void {
     .option('--save-raw <path>', 'also write the refined output as float32 NPY (NHWC, −1…1): a file, or a folder for folders')
     .option('--backend <name>', 'auto, onnx-webgpu, webgpu, tensorflow, onnx, wasm or cpu (onnx-webgpu / onnx: onnxruntime on the GPU / CPU; auto tries webgpu, tensorflow, onnx, wasm, cpu)', 'auto')
     .option('--threads <n>', 'CPU threads for onnx (default: BGFILL_ONNX_THREADS, else the CPU cores) or wasm (BGFILL_WASM_THREADS, else the cores, at most 8)')
-    .option('--batch-size <n>', 'same-size images per network run (single-pass jobs without --tiles or --save-raw; fewer where self-attention memory needs it)', '8')
+    .option('--batch-size <n>', 'same-size images per network run (single-pass jobs without --tiles or --save-raw; fewer where self-attention memory needs it) (default: 8 on a GPU, 1 on a CPU)')
     .option('--non-strict', 'load weights whose keys or shapes do not all match (prints warnings)')
     .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)')
     .addHelpText(

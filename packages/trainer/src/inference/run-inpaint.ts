@@ -16,8 +16,14 @@ import { encodeNpy } from './npy.js';
 import { MAX_PASSES } from './passes.js';
 import { parseTileGrid, type TileGrid } from './tiling.js';
 
-/** Images per network run by default: batch 8 ran 7.3× batch 1 per image on tfjs-webgpu (H200, bench/RESULTS.md). */
+/**
+ * Images per network run by default on a GPU engine: batch 8 ran 7.3× batch 1 per image on tfjs-webgpu (H200,
+ * bench/RESULTS.md). CPU engines default to 1: there a batch of 8 took 1.3–1.5× the CPU time of single images.
+ */
 export const DEFAULT_INPAINT_BATCH = 8;
+
+/** Engines that run on a GPU, where batching pays. */
+const GPU_ENGINES: ReadonlySet<string> = new Set(['webgpu', 'tensorflow', 'onnx-webgpu']);
 
 /**
  * How many images of `width` × `height` one network run may take: at most `requested`, and no more than keeps
@@ -47,7 +53,10 @@ export interface InpaintCommandOptions {
   saveRaw?: string;
   backend?: string;
   threads?: string;
-  /** Images of one size inpainted per network run (single-pass jobs without tiles or --save-raw); default 8. */
+  /**
+   * Images of one size inpainted per network run (single-pass jobs without tiles or --save-raw). Default: 8 on GPU
+   * engines, 1 on CPU engines (where batches measured slower per image: bench/RESULTS.md, eval scoring).
+   */
   batchSize?: string;
   nonStrict?: boolean;
   overwrite?: boolean;
@@ -71,7 +80,8 @@ interface Settings {
   strategy: InpaintOptions;
   backend: EngineRequest;
   threads?: number;
-  batchSize: number;
+  /** Undefined: the engine's default (see DEFAULT_INPAINT_BATCH). */
+  batchSize?: number;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -108,7 +118,7 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
     maskIsSegmentation: options.maskFrom !== undefined,
     strategy: { passes, erode, ...(tiles ? { tiles } : {}) },
     backend: parseEngineRequest(options.backend ?? 'auto', '--backend'),
-    batchSize: integer('--batch-size', options.batchSize, DEFAULT_INPAINT_BATCH, 1, 64),
+    ...(options.batchSize !== undefined ? { batchSize: integer('--batch-size', options.batchSize, DEFAULT_INPAINT_BATCH, 1, 64) } : {}),
     ...(threads !== undefined ? { threads } : {}),
   };
 }
@@ -153,6 +163,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     });
     const progress = createProgress({ label: 'inpaint', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
     // Single-pass jobs without tiles or raw output whose images share a size go through the network together.
+    const batchSize = settings.batchSize ?? (GPU_ENGINES.has(backend.name) ? DEFAULT_INPAINT_BATCH : 1);
     const batchable = settings.strategy.passes === 1 && settings.strategy.tiles === undefined;
     const fail = (job: InpaintJob, err: unknown) => {
       const subject = err instanceof BgfillError ? err.subject : undefined;
@@ -214,7 +225,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
           progress.tick();
           continue;
         }
-        const limit = batchLimit(image.width, image.height, settings.batchSize);
+        const limit = batchLimit(image.width, image.height, batchSize);
         if (!batchable || job.raw !== undefined || limit === 1) {
           await flush();
           await one(job, image, mask);
