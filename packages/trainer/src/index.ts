@@ -154,7 +154,7 @@ export { runInpaintCommand, type InpaintCommandOptions, type InpaintSummary } fr
 // — Inference engines (tfjs or onnxruntime) and ONNX export (src/inference/engine*.ts, src/onnx) —
 export { isEngine, type InpaintEngine, type EngineInput, type EngineOutputName, type Inpainter } from './inference/engine.js';
 export { tfjsEngine, asEngine } from './inference/tfjs-engine.js';
-export { ENGINE_PREFERENCE, AUTO_ENGINES, ENGINE_DESCRIPTIONS, parseEngineRequest, engineCandidates, type EngineName, type EngineRequest } from './inference/engine-name.js';
+export { ENGINE_PREFERENCE, AUTO_ENGINES, ENGINE_DESCRIPTIONS, parseEngineRequest, engineCandidates, isGpuEngine, type EngineName, type EngineRequest } from './inference/engine-name.js';
 export { selectEngine, openEngine, type SelectEngineOptions, type EngineSelection } from './inference/engine-select.js';
 export {
   exportGeneratorOnnx,

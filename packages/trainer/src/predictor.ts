@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
 import type { Predictor, PredictorBatch, RgbImage } from '@bgfill/eval';
 import type { Inpainter } from './inference/engine.js';
-import { parseEngineRequest } from './inference/engine-name.js';
+import { isGpuEngine, parseEngineRequest } from './inference/engine-name.js';
 import { openEngine, selectEngine, type EngineSelection } from './inference/engine-select.js';
 import { fromNetRange, toNetRange } from './inference/pixel-range.js';
 import { crop, paddingToMultiple, reflectPad } from './inference/reflect-pad.js';
@@ -99,11 +99,17 @@ export async function inpaintBatch(net: Inpainter, batch: PredictorBatch): Promi
 export async function createPredictor(checkpointPath: string, options: CreatePredictorOptions = {}): Promise<Predictor> {
   const selection = await ensureEngine(options.backend ?? 'auto', options.threads, options.log);
   const engine = await openEngine(checkpointPath, selection);
+  // CPU engines run the images of a batch one at a time: faster there, and the same bytes (tested in inpaint-cli).
+  const oneByOne = !isGpuEngine(selection.name);
   let disposed = false;
   return {
     async predict(batch: PredictorBatch): Promise<RgbImage[]> {
       if (disposed) throw new BgfillError(`${checkpointPath}: the predictor was disposed`, { subject: checkpointPath });
-      return inpaintBatch(engine, batch);
+      if (!oneByOne || batch.images.length <= 1) return inpaintBatch(engine, batch);
+      checkBatch(batch);
+      const outputs: RgbImage[] = [];
+      for (let i = 0; i < batch.images.length; i++) outputs.push(...(await inpaintBatch(engine, { images: [batch.images[i]], masks: [batch.masks[i]] })));
+      return outputs;
     },
     dispose(): void {
       if (disposed) return;

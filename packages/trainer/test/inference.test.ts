@@ -388,3 +388,15 @@ test.serial('createPredictor with backend onnx: a batch inpainted as inpaintBatc
   predictor.dispose();
   await t.throwsAsync(predictor.predict({ images, masks }), { instanceOf: BgfillError, message: /disposed/ });
 });
+
+test.serial('createPredictor on a CPU engine runs a batch image by image: the bytes of one batched network run', async (t) => {
+  // wasm runs each image alone (faster on CPUs); inpaintBatch runs all three in one network call.
+  const predictor = await createPredictor(join(dir, 'g.safetensors'), { backend: 'wasm' });
+  const images = ['q1', 'q2', 'q3'].map((seed) => ({ ...testImage(40, 28, seed), channels: 3 as const }));
+  const masks = [rectMask(40, 28, 5, 5, 20, 20), rectMask(40, 28, 15, 3, 33, 25), rectMask(40, 28, 1, 1, 39, 27)];
+  const got = await predictor.predict({ images, masks });
+  const batched = await inpaintBatch(generator, { images, masks });
+  t.deepEqual(got.map((o) => Array.from(o.data)), batched.map((o) => Array.from(o.data)));
+  await t.throwsAsync(predictor.predict({ images, masks: masks.slice(0, 2) }), { instanceOf: BgfillError, message: /as many masks as images/ });
+  predictor.dispose();
+});

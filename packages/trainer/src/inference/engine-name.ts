@@ -27,6 +27,15 @@ export const ENGINE_PREFERENCE: readonly EngineName[] = ['onnx-webgpu', 'webgpu'
  */
 export const AUTO_ENGINES: readonly EngineName[] = ENGINE_PREFERENCE.filter((name) => name !== 'onnx-webgpu');
 
+/**
+ * Engines that run on a GPU. Only there do batches of images pay: on the CPU engines one image at a time measured
+ * faster per image (0.68–0.78× the CPU time of batches of 8, bench/RESULTS.md, eval scoring).
+ * @example isGpuEngine('onnx') // → false
+ */
+export function isGpuEngine(name: EngineName): boolean {
+  return name === 'webgpu' || name === 'tensorflow' || name === 'onnx-webgpu';
+}
+
 /** One line per engine for `--help` and messages. */
 export const ENGINE_DESCRIPTIONS: Readonly<Record<EngineName, string>> = {
   ...BACKEND_DESCRIPTIONS,

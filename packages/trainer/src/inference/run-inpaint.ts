@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { BgfillError, atomicWriteFile, checkThreshold, createProgress, errorMessage, invalidParameter } from '@bgfill/masks';
 import { readRgbImage } from '@bgfill/eval';
-import { parseEngineRequest, type EngineRequest } from './engine-name.js';
+import { isGpuEngine, parseEngineRequest, type EngineRequest } from './engine-name.js';
 import { openEngine, selectEngine } from './engine-select.js';
 import { writeRgbImage } from './image-file.js';
 import { DEFAULT_MAX_ATTENTION_BYTES, inpaint, type InpaintOptions } from './inpaint.js';
@@ -21,9 +21,6 @@ import { parseTileGrid, type TileGrid } from './tiling.js';
  * bench/RESULTS.md). CPU engines default to 1: there a batch of 8 took 1.3–1.5× the CPU time of single images.
  */
 export const DEFAULT_INPAINT_BATCH = 8;
-
-/** Engines that run on a GPU, where batching pays. */
-const GPU_ENGINES: ReadonlySet<string> = new Set(['webgpu', 'tensorflow', 'onnx-webgpu']);
 
 /**
  * How many images of `width` × `height` one network run may take: at most `requested`, and no more than keeps
@@ -163,7 +160,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     });
     const progress = createProgress({ label: 'inpaint', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
     // Single-pass jobs without tiles or raw output whose images share a size go through the network together.
-    const batchSize = settings.batchSize ?? (GPU_ENGINES.has(backend.name) ? DEFAULT_INPAINT_BATCH : 1);
+    const batchSize = settings.batchSize ?? (isGpuEngine(backend.name) ? DEFAULT_INPAINT_BATCH : 1);
     const batchable = settings.strategy.passes === 1 && settings.strategy.tiles === undefined;
     const fail = (job: InpaintJob, err: unknown) => {
       const subject = err instanceof BgfillError ? err.subject : undefined;
