@@ -1,5 +1,5 @@
-import { backend_util, type KernelBackend, type TensorInfo } from '@tensorflow/tfjs';
-import { kernelCaller, type FilterGradAttrs } from './conv-filter-gradient.js';
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs';
+import { checkedFilterGradientReach, kernelCaller, type FilterGradAttrs } from './conv-filter-gradient.js';
 
 /**
  * The filter gradient of a 2-D convolution as an im2col matrix product with a split reduction, for GPUs:
@@ -40,26 +40,12 @@ export function conv2dFilterGradientIm2col(
   dy: TensorInfo,
   attrs: FilterGradAttrs,
 ): TensorInfo {
-  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
-    throw new Error(`bgfill Conv2DBackpropFilter on ${backendName}: only NHWC data is supported, got ${attrs.dataFormat}`);
-  }
-  const xShape = x.shape as [number, number, number, number];
-  const [kh, kw, filterIn, outChannels] = attrs.filterShape;
-  const info = backend_util.computeConv2DInfo(xShape, attrs.filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-  const [batch, h, w, inChannels] = xShape;
+  const { info, top, bottom, left, right } = checkedFilterGradientReach(backendName, x, dy, attrs);
+  const [kh, kw, inChannels, outChannels] = attrs.filterShape;
+  const batch = x.shape[0];
   const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const expected = [batch, ho, wo, outChannels];
-  if (filterIn !== inChannels || dy.shape.join() !== expected.join()) {
-    throw new Error(
-      `bgfill Conv2DBackpropFilter: dy has shape [${dy.shape.join(', ')}], expected [${expected.join(', ')}] for x [${xShape.join(', ')}] and filter [${attrs.filterShape.join(', ')}]`,
-    );
-  }
   const call = kernelCaller(backendName, backend);
   const free = (...ts: TensorInfo[]) => ts.forEach((t) => backend.disposeData(t.dataId));
-  const { top, left } = info.padInfo;
-  // Rows/columns the taps read: (k − 1)·d + (out − 1)·s + 1 from −top / −left; pad x with zeros to cover them.
-  const bottom = Math.max(0, (kh - 1) * dh + (ho - 1) * sh + 1 - h - top);
-  const right = Math.max(0, (kw - 1) * dw + (wo - 1) * sw + 1 - w - left);
   const needsPad = top > 0 || left > 0 || bottom > 0 || right > 0;
   const padded = needsPad
     ? call('PadV2')({ x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })

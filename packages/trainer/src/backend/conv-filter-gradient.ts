@@ -43,27 +43,58 @@ export function kernelCaller(backendName: string, backend: KernelBackend): (name
 }
 
 /**
- * The geometry of the batch-axis convolution for a forward convolution; pure, exported for tests.
- * @example
- * filterGradientGeometry([2, 9, 9, 3], [3, 3, 3, 4], 2, 'same', 1)
- * // → { strides: [1, 1], dilations: [2, 2], pad: [[0,0],[1,1],[1,1],[0,0]], outHeight: 5, outWidth: 5, … }
+ * What a filter gradient reads of x: the forward convolution's geometry and the zero padding of x that covers every
+ * row and column its taps read — (k − 1)·d + (out − 1)·s + 1 from −top / −left. Shared by both strategies.
  */
-export function filterGradientGeometry(
+export interface FilterGradientReach {
+  info: backend_util.Conv2DInfo;
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** The reach of a forward convolution (see FilterGradientReach); pure. */
+export function filterGradientReach(
   xShape: [number, number, number, number],
   filterShape: [number, number, number, number],
   strides: number | [number, number],
   pad: FilterGradAttrs['pad'],
   dilations: number | [number, number] = 1,
   dimRoundingMode?: FilterGradAttrs['dimRoundingMode'],
-) {
+): FilterGradientReach {
   const info = backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
   const [, h, w] = xShape;
   const [kh, kw] = filterShape;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  // Rows the gradient reads: kernel taps (kh − 1)·d + output rows (Ho − 1)·s + 1, starting at −top.
+  const { top, left } = info.padInfo;
   const bottom = Math.max(0, (kh - 1) * info.dilationHeight + (info.outHeight - 1) * info.strideHeight + 1 - h - top);
   const right = Math.max(0, (kw - 1) * info.dilationWidth + (info.outWidth - 1) * info.strideWidth + 1 - w - left);
+  return { info, top, bottom, left, right };
+}
+
+/**
+ * Check a Conv2DBackpropFilter call (NHWC data; dy of the forward output's shape; x's channels as the filter's)
+ * and return what it reads of x. Throws a plain Error: a mismatch here is a programming error, not user input.
+ */
+export function checkedFilterGradientReach(backendName: string, x: TensorInfo, dy: TensorInfo, attrs: FilterGradAttrs): FilterGradientReach {
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
+    throw new Error(`bgfill Conv2DBackpropFilter on ${backendName}: only NHWC data is supported, got ${attrs.dataFormat}`);
+  }
+  const xShape = x.shape as [number, number, number, number];
+  const reach = filterGradientReach(xShape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dilations ?? 1, attrs.dimRoundingMode);
+  const [batch, , , inChannels] = xShape;
+  const [, , filterIn, outChannels] = attrs.filterShape;
+  const expected = [batch, reach.info.outHeight, reach.info.outWidth, outChannels];
+  if (filterIn !== inChannels || dy.shape.join() !== expected.join()) {
+    throw new Error(
+      `bgfill Conv2DBackpropFilter: dy has shape [${dy.shape.join(', ')}], expected [${expected.join(', ')}] for x [${xShape.join(', ')}] and filter [${attrs.filterShape.join(', ')}]`,
+    );
+  }
+  return reach;
+}
+
+/** The batch-axis convolution's geometry from the forward convolution's reach. */
+function batchAxisGeometry({ info, top, bottom, left, right }: FilterGradientReach) {
   return {
     outHeight: info.outHeight,
     outWidth: info.outWidth,
@@ -81,6 +112,23 @@ export function filterGradientGeometry(
 }
 
 /**
+ * The geometry of the batch-axis convolution for a forward convolution; pure, exported for tests.
+ * @example
+ * filterGradientGeometry([2, 9, 9, 3], [3, 3, 3, 4], 2, 'same', 1)
+ * // → { strides: [1, 1], dilations: [2, 2], pad: [[0,0],[1,1],[1,1],[0,0]], outHeight: 5, outWidth: 5, … }
+ */
+export function filterGradientGeometry(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: FilterGradAttrs['pad'],
+  dilations: number | [number, number] = 1,
+  dimRoundingMode?: FilterGradAttrs['dimRoundingMode'],
+) {
+  return batchAxisGeometry(filterGradientReach(xShape, filterShape, strides, pad, dilations, dimRoundingMode));
+}
+
+/**
  * Compute dw with the backend's kernels. `x` is [B, H, W, Cin] and `dy` [B, Ho, Wo, Cout], both NHWC.
  * Returns a new TensorInfo of shape `filterShape` owned by the backend.
  * @example const dw = conv2dFilterGradient('wasm', backend, x, dy, { strides: 1, pad: 'same', filterShape: [3, 3, 4, 8] });
@@ -92,20 +140,8 @@ export function conv2dFilterGradient(
   dy: TensorInfo,
   attrs: FilterGradAttrs,
 ): TensorInfo {
-  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
-    throw new Error(`bgfill Conv2DBackpropFilter on ${backendName}: only NHWC data is supported, got ${attrs.dataFormat}`);
-  }
-  const filterShape = attrs.filterShape;
-  const xShape = x.shape as [number, number, number, number];
-  const g = filterGradientGeometry(xShape, filterShape, attrs.strides, attrs.pad, attrs.dilations ?? 1, attrs.dimRoundingMode);
-  const [batch, , , inChannels] = xShape;
-  const [kh, kw, filterIn, outChannels] = filterShape;
-  const expected = [batch, g.outHeight, g.outWidth, outChannels];
-  if (filterIn !== inChannels || dy.shape.join() !== expected.join()) {
-    throw new Error(
-      `bgfill Conv2DBackpropFilter: dy has shape [${dy.shape.join(', ')}], expected [${expected.join(', ')}] for x [${xShape.join(', ')}] and filter [${filterShape.join(', ')}]`,
-    );
-  }
+  const g = batchAxisGeometry(checkedFilterGradientReach(backendName, x, dy, attrs));
+  const [kh, kw, inChannels, outChannels] = attrs.filterShape;
   const call = kernelCaller(backendName, backend);
   const transpose = call('Transpose');
   const free = (t: TensorInfo) => backend.disposeData(t.dataId);
@@ -132,15 +168,19 @@ export function conv2dFilterGradient(
   return result;
 }
 
+/** A filter-gradient computation: conv2dFilterGradient (batch axis) or conv2dFilterGradientIm2col. */
+export type FilterGradientFn = (backendName: string, backend: KernelBackend, x: TensorInfo, dy: TensorInfo, attrs: FilterGradAttrs) => TensorInfo;
+
 /**
- * A `Conv2DBackpropFilter` kernel config for `backendName`, built on its Transpose/Conv2D/Slice kernels.
+ * A `Conv2DBackpropFilter` kernel config for `backendName` computing with `compute` (default: the batch-axis
+ * convolution, built on the backend's Transpose/Conv2D/Slice kernels).
  * @example tf.registerKernel(conv2DBackpropFilterKernel('wasm'))
  */
-export function conv2DBackpropFilterKernel(backendName: string): KernelConfig {
+export function conv2DBackpropFilterKernel(backendName: string, compute: FilterGradientFn = conv2dFilterGradient): KernelConfig {
   return {
     kernelName: 'Conv2DBackpropFilter',
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) =>
-      conv2dFilterGradient(backendName, backend as KernelBackend, inputs.x as TensorInfo, inputs.dy as TensorInfo, attrs as unknown as FilterGradAttrs),
+      compute(backendName, backend as KernelBackend, inputs.x as TensorInfo, inputs.dy as TensorInfo, attrs as unknown as FilterGradAttrs),
   };
 }

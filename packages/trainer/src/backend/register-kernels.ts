@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
-import { conv2DBackpropFilterKernel, conv2dFilterGradient, type FilterGradAttrs } from './conv-filter-gradient.js';
+import { conv2DBackpropFilterKernel, conv2dFilterGradient } from './conv-filter-gradient.js';
 import { conv2dFilterGradientIm2col } from './conv-filter-gradient-im2col.js';
 import { conv2DBackpropInputKernel } from './conv-input-gradient.js';
-import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs';
 import { meanGradient, sumGradient } from './reduction-gradients.js';
 import { spaceBatchKernels } from './space-batch-kernels.js';
 
@@ -48,16 +47,6 @@ const DEFAULT_FILTER_GRADIENT: Readonly<Record<string, FilterGradientStrategy>> 
 const stockFilterKernels = new Map<string, KernelConfig | undefined>();
 const activeFilterGradient = new Map<string, FilterGradientStrategy>();
 
-function filterKernel(backendName: string, strategy: Exclude<FilterGradientStrategy, 'stock'>): KernelConfig {
-  const compute = strategy === 'im2col' ? conv2dFilterGradientIm2col : conv2dFilterGradient;
-  return {
-    kernelName: 'Conv2DBackpropFilter',
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) =>
-      compute(backendName, backend as KernelBackend, inputs.x as TensorInfo, inputs.dy as TensorInfo, attrs as unknown as FilterGradAttrs),
-  };
-}
-
 /**
  * Select how `backendName` computes conv2d filter gradients from now on (see FilterGradientStrategy). The backend's
  * own kernels must be registered (its package imported). Throws for `stock` on a backend without its own kernel.
@@ -75,7 +64,8 @@ export function useFilterGradient(backendName: string, strategy: FilterGradientS
   if (strategy === 'stock' && !stockKernel) throw new Error(`backend ${backendName} has no Conv2DBackpropFilter kernel of its own`);
   if (activeFilterGradient.get(backendName) === strategy) return;
   if (tf.getKernel('Conv2DBackpropFilter', backendName)) tf.unregisterKernel('Conv2DBackpropFilter', backendName);
-  const kernel = strategy === 'stock' ? stockKernel! : filterKernel(backendName, strategy);
+  const kernel =
+    strategy === 'stock' ? stockKernel! : conv2DBackpropFilterKernel(backendName, strategy === 'im2col' ? conv2dFilterGradientIm2col : conv2dFilterGradient);
   tf.registerKernel(kernel);
   installed.add(kernel.kernelFunc);
   activeFilterGradient.set(backendName, strategy);
