@@ -29,6 +29,7 @@ import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
 import { generatorWeights } from '../packages/trainer/src/weights/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../packages/trainer/src/weights/safetensors.js';
 import { readTorchStateDict } from '../packages/trainer/src/weights/torch-reader.js';
+import { arg, cpuSeconds } from './bench-helpers.js';
 
 // The repository root has no dependencies of its own: load tfjs and fflate as the trainer package resolves them,
 // which gives the very module instances its sources use.
@@ -36,19 +37,10 @@ const requireFromTrainer = createRequire(new URL('../packages/trainer/package.js
 const tf = requireFromTrainer('@tensorflow/tfjs') as typeof TF;
 const { unzipSync } = requireFromTrainer('fflate') as typeof import('../packages/trainer/node_modules/fflate/esm/index.mjs');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const size = Number(arg('size', '256'));
 const cnum = Number(arg('cnum', '32'));
 const rounds = Number(arg('rounds', '5'));
 const threads = Number(arg('threads', '1'));
-
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
 
 /**
  * Best CPU times of `rounds` runs of each function (after one warm-up run of each), in seconds. The functions take

@@ -6,8 +6,6 @@
  *
  *   node --import tsx bench/gpu-onnx.ts [--out DIR] [--providers webgpu,cpu] [--batches 1,8,32] [--torch-infer8 N]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
 import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
@@ -16,26 +14,15 @@ import { OnnxEngine } from '../packages/trainer/src/onnx/onnx-engine.js';
 import { selectEngine } from '../packages/trainer/src/inference/engine-select.js';
 import { inpaint } from '../packages/trainer/src/inference/inpaint.js';
 import { liveGenerator } from '../packages/trainer/test/fixtures/live-generator.js';
+import { arg, resultLog } from './bench-helpers.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const outDir = arg('out', 'gpu-out');
 const providers = arg('providers', 'webgpu,cpu').split(',');
 const batches = arg('batches', '1,8,32').split(',').map(Number);
 const size = Number(arg('size', '256'));
 const cnum = Number(arg('cnum', '32'));
 const torchInfer8 = Number(arg('torch-infer8', '0')) || undefined;
-const results: Record<string, unknown>[] = [];
-const t0 = performance.now();
-const print = (line: string) =>
-  new Promise<void>((done) => process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`, () => done()));
-function record(entry: Record<string, unknown>): void {
-  results.push(entry);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'gpu-onnx-results.json'), JSON.stringify(results, null, 1));
-}
+const { print, record } = resultLog(outDir, 'gpu-onnx-results.json');
 
 await tf.setBackend('cpu'); // only to hold the weights while exporting
 const generator = new InpaintGenerator({ cnum }, { seed: 1 });

@@ -12,8 +12,7 @@
  * the same process (the stock kernel, batch 1) and, when bench/gpu-run.sh passes them, PyTorch's figures from the
  * same run (--torch-infer8 N --torch-train8 N: images/s, float32).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap, Scalar, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { initBackend } from '../packages/trainer/src/backend/init-backend.js';
@@ -24,11 +23,8 @@ import { Adam } from '../packages/trainer/src/train/adam.js';
 import { parseTrainConfig } from '../packages/trainer/src/train/config.js';
 import { SnPatchDiscriminator } from '../packages/trainer/src/train/discriminator.js';
 import { trainStep } from '../packages/trainer/src/train/step.js';
+import { arg, resultLog } from './bench-helpers.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const outDir = arg('out', 'gpu-out');
 const quick = process.argv.includes('--quick');
 const parts = new Set(arg('parts', 'infer,filter,train,profile,curve,grads').split(','));
@@ -40,17 +36,7 @@ const B = (n: number) => (smoke ? Math.min(2, n) : n);
 const CNUM = smoke ? 4 : 32;
 const torchInfer8 = Number(arg('torch-infer8', '0')) || undefined;
 const torchTrain8 = Number(arg('torch-train8', '0')) || undefined;
-const results: Record<string, unknown>[] = [];
-const t0 = performance.now();
-
-function print(line: string): Promise<void> {
-  return new Promise((done) => process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`, () => done()));
-}
-function record(entry: Record<string, unknown>): void {
-  results.push(entry);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'gpu-results.json'), JSON.stringify(results, null, 1));
-}
+const { print, record } = resultLog(outDir, 'gpu-results.json');
 
 const info = await initBackend(backendName, { strict: true });
 await print(`backend: ${info.name} (${info.reason})`);

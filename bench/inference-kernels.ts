@@ -23,6 +23,7 @@
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { initBackend } from '../packages/trainer/src/backend/index.js';
+import { arg } from './bench-helpers.js';
 
 const requireFromTrainer = createRequire(new URL('../packages/trainer/package.json', import.meta.url));
 const tf = requireFromTrainer('@tensorflow/tfjs') as typeof import('../packages/trainer/node_modules/@tensorflow/tfjs/dist/index.js');
@@ -31,10 +32,6 @@ type Tensor4D = import('../packages/trainer/node_modules/@tensorflow/tfjs/dist/i
 type KernelConfig = import('../packages/trainer/node_modules/@tensorflow/tfjs/dist/index.js').KernelConfig;
 requireFromTrainer('@tensorflow/tfjs-backend-wasm');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const threads = Number(arg('threads', '1'));
 const rounds = Number(arg('rounds', '5'));
 const sections = new Set(arg('sections', '1,2,3,4').split(',').map(Number));

@@ -17,11 +17,8 @@ import type { EngineInput, InpaintEngine } from '../packages/trainer/src/inferen
 import { tfjsEngine } from '../packages/trainer/src/inference/tfjs-engine.js';
 import { exportGeneratorOnnx } from '../packages/trainer/src/onnx/export-generator.js';
 import { OnnxEngine } from '../packages/trainer/src/onnx/onnx-engine.js';
+import { arg, cpuSeconds } from './bench-helpers.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const size = Number(arg('size', '256'));
 const cnum = Number(arg('cnum', '32'));
 const rounds = Number(arg('rounds', '2'));
@@ -31,11 +28,6 @@ const threadCounts = arg('threads', '1,2').split(',').map(Number);
 interface Timing {
   wallPerImage: number;
   cpuPerImage: number;
-}
-
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
 }
 
 /** Seeded-looking but formula-made inputs (no RNG needed): a smooth image and a 30 % hole pattern. */

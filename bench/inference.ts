@@ -20,16 +20,13 @@ import { initBackend } from '../packages/trainer/src/backend/index.js';
 import type { BackendName } from '../packages/trainer/src/backend/index.js';
 import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
 import { inpaint } from '../packages/trainer/src/inference/inpaint.js';
+import { arg, cpuSeconds } from './bench-helpers.js';
 
 // The repository root has no dependencies of its own: load tfjs as the trainer package resolves it (same instance).
 const requireFromTrainer = createRequire(new URL('../packages/trainer/package.json', import.meta.url));
 const tf = requireFromTrainer('@tensorflow/tfjs') as typeof import('../packages/trainer/node_modules/@tensorflow/tfjs/dist/index.js');
 type Tensor4D = import('../packages/trainer/node_modules/@tensorflow/tfjs/dist/index.js').Tensor4D;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const size = Number(arg('size', '256'));
 const cnum = Number(arg('cnum', '32'));
 const rounds = Number(arg('rounds', '2'));
@@ -39,11 +36,6 @@ const threads = process.argv.includes('--threads') ? Number(arg('threads', '1'))
 const cpuBaseline = !process.argv.includes('--no-cpu-baseline');
 const profile = process.argv.includes('--profile');
 const PYTORCH_H100_BATCH8 = 299; // images/s, float32, gpu-baseline.md
-
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
 
 interface Timing {
   wallPerImage: number;

@@ -12,14 +12,10 @@
  */
 import { initBackend, type BackendName } from '../packages/trainer/src/backend/index.js';
 import { measureTrainStep } from '../packages/trainer/src/train/step-timing.js';
+import { arg } from './bench-helpers.js';
 
 const PYTORCH_H100_FP32_TRAIN = 78.6;
 const GPU: ReadonlySet<BackendName> = new Set(['webgpu', 'tensorflow']);
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 const size = Number(arg('size', '256'));
 const cnum = Number(arg('cnum', '32'));
