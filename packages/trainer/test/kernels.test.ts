@@ -509,22 +509,43 @@ test('workRatio: the full convolution\'s multiply-adds over the useful ones, as 
   }
 });
 
-test.serial('wasm Conv2DBackpropInput (replaced) matches the cpu kernel on random shapes and paddings, strides 1 and 2; mostly-padding geometries go to the stock kernel', async (t) => {
-  await tf.setBackend('wasm');
+/**
+ * Run `body` with the wasm data-gradient kernel rebuilt around a fallback that counts its calls (to see which cases
+ * take the fast path), then put the installed kernel back.
+ */
+async function withCountingInputGradient(body: (fallbackCalls: () => number) => Promise<void>): Promise<void> {
   const installedKernel = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
-  t.not(installedKernel.kernelFunc, stockInputGradient.kernelFunc, 'registerBgfillKernels replaced the stock kernel');
-  // The same kernel with a fallback that counts its calls, to see which cases take which path.
-  let fallbackCalls = 0;
+  let calls = 0;
   const counting: KernelFunc = (args) => {
-    fallbackCalls++;
+    calls++;
     return stockInputGradient.kernelFunc(args);
   };
   const probe: KernelConfig = conv2DBackpropInputKernel('wasm', { ...stockInputGradient, kernelFunc: counting });
-  const cases = inputGradientCases(40);
-  let fastCases = 0;
   try {
     tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
     tf.registerKernel(probe);
+    await body(() => calls);
+  } finally {
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel(installedKernel);
+  }
+}
+
+/** One data-gradient case: the path taken (fallback calls during it) and dx against the cpu reference. */
+function checkInputGradientCase(t: ExecutionContext, label: string, got: Float32Array, reference: Float32Array, xShape: number[], fallbacks: number, fast: boolean, fastPath: string): void {
+  t.is(fallbacks, fast ? 0 : 1, `${label}: ${fast ? fastPath : 'stock fallback'}`);
+  t.is(got.length, xShape.reduce((a, b) => a * b, 1), `${label}: dx has x's size`);
+  const tolerance = 1e-5 * Math.max(1, maxAbs(reference));
+  const diff = maxAbsDiff(got, reference);
+  t.true(diff <= tolerance, `${label}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
+}
+
+test.serial('wasm Conv2DBackpropInput (replaced) matches the cpu kernel on random shapes and paddings, strides 1 and 2; mostly-padding geometries go to the stock kernel', async (t) => {
+  await tf.setBackend('wasm');
+  t.not(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc, stockInputGradient.kernelFunc, 'registerBgfillKernels replaced the stock kernel');
+  const cases = inputGradientCases(40);
+  let fastCases = 0;
+  await withCountingInputGradient(async (fallbackCalls) => {
     for (const [i, c] of cases.entries()) {
       const x = randomTensor(c.x, `ix${i}`);
       const f = randomTensor([c.k, c.k, c.cin, c.cout], `if${i}`);
@@ -533,22 +554,14 @@ test.serial('wasm Conv2DBackpropInput (replaced) matches the cpu kernel on rando
       await tf.setBackend('cpu');
       const reference = inputGradViaTape(x, dy, f, c.stride, c.pad);
       await tf.setBackend('wasm');
-      const before = fallbackCalls;
+      const before = fallbackCalls();
       const got = inputGradViaTape(x, dy, f, c.stride, c.pad);
-      const label = `case ${i} ${JSON.stringify(c)}`;
       const fast = bruteForceWorkRatio(c.x, c.k, c.stride, c.pad) <= MAX_WORK_RATIO;
       fastCases += fast ? 1 : 0;
-      t.is(fallbackCalls - before, fast ? 0 : 1, `${label}: ${fast ? 'flipped-filter convolution' : 'stock fallback'}`);
-      t.is(got.length, c.x.reduce((a, b) => a * b, 1), `${label}: dx has x's size`);
-      const tolerance = 1e-5 * Math.max(1, maxAbs(reference));
-      const diff = maxAbsDiff(got, reference);
-      t.true(diff <= tolerance, `${label}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
+      checkInputGradientCase(t, `case ${i} ${JSON.stringify(c)}`, got, reference, c.x, fallbackCalls() - before, fast, 'flipped-filter convolution');
       tf.dispose([x, f, dy]);
     }
-  } finally {
-    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-    tf.registerKernel(installedKernel);
-  }
+  });
   t.true(cases.some((c) => c.stride === 2) && cases.some((c) => Array.isArray(c.pad)), 'the cases cover stride 2 and explicit padding');
   t.true(fastCases >= 30 && fastCases < cases.length, `${fastCases} of ${cases.length} cases ran the flipped-filter convolution, the rest the fallback`);
 });
@@ -651,18 +664,9 @@ test.serial('phaseFilter: the phase\'s taps of the filter turned 180° with chan
 
 test.serial('wasm Conv2DBackpropInput with strides 2 and 3 (s² phase convolutions) matches the cpu kernel; odd sizes, kernels 1–5, every padding form', async (t) => {
   await tf.setBackend('wasm');
-  const installedKernel = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
-  let fallbackCalls = 0;
-  const counting: KernelFunc = (args) => {
-    fallbackCalls++;
-    return stockInputGradient.kernelFunc(args);
-  };
-  const probe: KernelConfig = conv2DBackpropInputKernel('wasm', { ...stockInputGradient, kernelFunc: counting });
   const cases = stridedCases(60);
   let fastCases = 0;
-  try {
-    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-    tf.registerKernel(probe);
+  await withCountingInputGradient(async (fallbackCalls) => {
     for (const [i, c] of cases.entries()) {
       const x = randomTensor(c.x, `sx${i}`);
       const f = randomTensor([c.kh, c.kw, c.x[3], c.cout], `sf${i}`);
@@ -671,26 +675,18 @@ test.serial('wasm Conv2DBackpropInput with strides 2 and 3 (s² phase convolutio
       await tf.setBackend('cpu');
       const reference = inputGradViaTape(x, dy, f, c.strides, c.pad);
       await tf.setBackend('wasm');
-      const before = fallbackCalls;
+      const before = fallbackCalls();
       // The kernel as the tape calls it, but directly: tfjs-wasm's forward Conv2D corrupts its heap for unequal
       // strides (strides [3, 2] on a 13×5 input: "memory access out of bounds" at the next dispose), so the wasm side
       // skips the forward pass. The attributes are those tfjs-core's conv2d gradient passes.
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: c.x };
       const got = tf.tidy(() => (tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, attrs as unknown as NamedAttrMap) as Tensor).dataSync() as Float32Array);
-      const label = `case ${i} ${JSON.stringify(c)}`;
       const fast = bruteForceWorkRatio(c.x, [c.kh, c.kw], c.strides, c.pad) <= MAX_WORK_RATIO;
       fastCases += fast ? 1 : 0;
-      t.is(fallbackCalls - before, fast ? 0 : 1, `${label}: ${fast ? 'phase convolutions' : 'stock fallback'}`);
-      t.is(got.length, c.x.reduce((a, b) => a * b, 1), `${label}: dx has x's size`);
-      const tolerance = 1e-5 * Math.max(1, maxAbs(reference));
-      const diff = maxAbsDiff(got, reference);
-      t.true(diff <= tolerance, `${label}: max |diff| ${diff.toExponential(2)} > ${tolerance.toExponential(2)}`);
+      checkInputGradientCase(t, `case ${i} ${JSON.stringify(c)}`, got, reference, c.x, fallbackCalls() - before, fast, 'phase convolutions');
       tf.dispose([x, f, dy]);
     }
-  } finally {
-    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-    tf.registerKernel(installedKernel);
-  }
+  });
   t.true(fastCases >= 45, `${fastCases} of ${cases.length} strided cases ran the phase convolutions`);
   t.true(cases.slice(-5).every((c) => bruteForceWorkRatio(c.x, [c.kh, c.kw], c.strides, c.pad) <= MAX_WORK_RATIO), 'the fixed shapes (training layers, k < s, H < s) take the phase path');
 });
