@@ -25,13 +25,12 @@ export function hasVulkanLoader(cache: string | undefined, libraryPath: string |
 export function missingVulkanReason(): string | undefined {
   if (process.platform !== 'linux') return undefined;
   let cache: string | undefined;
-  try {
-    cache = execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
-  } catch {
+  for (const ldconfig of ['ldconfig', '/sbin/ldconfig']) {
     try {
-      cache = execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+      cache = execFileSync(ldconfig, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+      break;
     } catch {
-      cache = undefined;
+      // not on PATH (or not this one): try the next
     }
   }
   if (hasVulkanLoader(cache, process.env.LD_LIBRARY_PATH)) return undefined;

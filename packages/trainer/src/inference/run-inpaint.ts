@@ -170,17 +170,22 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       summary.failed.push({ file, reason });
       log(`skipped ${file}: ${reason}`);
     };
-    const one = async (job: InpaintJob, image: RgbImage, mask: Mask) => {
+    /** Write one job's outputs (`write`), then count it as written or failed, and tick the bar. */
+    const settle = async (job: InpaintJob, write: () => Promise<void>) => {
       try {
-        const result = await inpaint(engine, image, mask, { ...settings.strategy, raw: job.raw !== undefined });
-        if (job.raw !== undefined && result.raw) await atomicWriteFile(job.raw, encodeNpy(result.raw, [1, result.height, result.width, 3]));
-        await writeRgbImage(job.out, result);
+        await write();
         summary.written.push(job.out);
       } catch (err) {
         fail(job, err);
       }
       progress.tick();
     };
+    const one = (job: InpaintJob, image: RgbImage, mask: Mask) =>
+      settle(job, async () => {
+        const result = await inpaint(engine, image, mask, { ...settings.strategy, raw: job.raw !== undefined });
+        if (job.raw !== undefined && result.raw) await atomicWriteFile(job.raw, encodeNpy(result.raw, [1, result.height, result.width, 3]));
+        await writeRgbImage(job.out, result);
+      });
     let group: Array<{ job: InpaintJob; image: RgbImage; mask: Mask }> = [];
     const flush = async () => {
       const items = group;
@@ -195,15 +200,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
         for (const it of items) await one(it.job, it.image, it.mask);
         return;
       }
-      for (const [i, it] of items.entries()) {
-        try {
-          await writeRgbImage(it.job.out, outputs[i]);
-          summary.written.push(it.job.out);
-        } catch (err) {
-          fail(it.job, err);
-        }
-        progress.tick();
-      }
+      for (const [i, it] of items.entries()) await settle(it.job, () => writeRgbImage(it.job.out, outputs[i]));
     };
     try {
       for (const job of todo) {
