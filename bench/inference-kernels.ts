@@ -132,6 +132,30 @@ if (sections.has(2)) {
   }
 }
 
+/**
+ * tfjs-wasm's own Conv2DBackpropInput against bgfill's on one layer shape (CPU ms per call, best of the rounds), with
+ * the forward convolution for scale and the relative difference of the two results; `digits` of the printed ms.
+ */
+function compareInputGradient(layer: { label: string; x: [number, number, number, number]; k: number; cout: number }, stride: number, pad: 'same' | number, digits: number): void {
+  const filter = tf.randomUniform([layer.k, layer.k, layer.x[3], layer.cout]) as Tensor4D;
+  const input = tf.randomUniform(layer.x) as Tensor4D;
+  const dy = tf.tidy(() => tf.randomUniform(tf.conv2d(input, filter, stride, pad).shape)) as Tensor4D;
+  const attrs = { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: layer.x };
+  const grad = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as never) as Tensor;
+  use(stockInputGradient);
+  const before = best(grad);
+  const reference = grad();
+  use(oursInputGradient);
+  const after = best(grad);
+  const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(grad(), reference))).dataSync()[0] / tf.max(tf.abs(reference)).dataSync()[0]);
+  const fwd = best(() => tf.conv2d(input, filter, stride, pad));
+  console.log(
+    `   ${layer.label}: tfjs-wasm ${before.toFixed(0).padStart(5)} ms   bgfill ${after.toFixed(digits).padStart(4 + 2 * digits)} ms   ${(before / after).toFixed(1)}× faster` +
+      `   (forward conv ${fwd.toFixed(digits)} ms; max |diff| / max |dx| ${diff.toExponential(1)})`,
+  );
+  tf.dispose([filter, dy, input, reference]);
+}
+
 if (sections.has(3)) {
   console.log('\n3. Conv2DBackpropInput, stride 1, batch 2 (CPU ms per call)');
   const shapes: Array<{ label: string; x: [number, number, number, number]; k: number; cout: number }> = [
@@ -139,25 +163,7 @@ if (sections.has(3)) {
     { label: '3×3, 128→128 at 64²', x: [2, 64, 64, 128], k: 3, cout: 128 },
     { label: '5×5, 4→32 at 256²', x: [2, 256, 256, 4], k: 5, cout: 32 },
   ];
-  for (const layer of shapes) {
-    const filter = tf.randomUniform([layer.k, layer.k, layer.x[3], layer.cout]) as Tensor4D;
-    const dy = tf.randomUniform([layer.x[0], layer.x[1], layer.x[2], layer.cout]) as Tensor4D;
-    const input = tf.randomUniform(layer.x) as Tensor4D;
-    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: layer.x };
-    const grad = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as never) as Tensor;
-    use(stockInputGradient);
-    const before = best(grad);
-    const reference = grad();
-    use(oursInputGradient);
-    const after = best(grad);
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(grad(), reference))).dataSync()[0] / tf.max(tf.abs(reference)).dataSync()[0]);
-    const fwd = best(() => tf.conv2d(input, filter, 1, 'same'));
-    console.log(
-      `   ${layer.label}: tfjs-wasm ${before.toFixed(0).padStart(5)} ms   bgfill ${after.toFixed(0).padStart(4)} ms   ${(before / after).toFixed(1)}× faster` +
-        `   (forward conv ${fwd.toFixed(0)} ms; max |diff| / max |dx| ${diff.toExponential(1)})`,
-    );
-    tf.dispose([filter, dy, input, reference]);
-  }
+  for (const layer of shapes) compareInputGradient(layer, 1, 'same', 0);
 }
 if (sections.has(4)) {
   console.log('\n4. Conv2DBackpropInput, stride 2, batch 2 (CPU ms per call)');
@@ -171,24 +177,6 @@ if (sections.has(4)) {
     { label: 'G 4×4 s2 p1, 32→64 at 64²', x: [2, 64, 64, 32], k: 4, cout: 64, pad: 1 },
     { label: 'G 4×4 s2 p1, 64→128 at 32²', x: [2, 32, 32, 64], k: 4, cout: 128, pad: 1 },
   ];
-  for (const layer of shapes) {
-    const filter = tf.randomUniform([layer.k, layer.k, layer.x[3], layer.cout]) as Tensor4D;
-    const input = tf.randomUniform(layer.x) as Tensor4D;
-    const dy = tf.tidy(() => tf.randomUniform(tf.conv2d(input, filter, 2, layer.pad).shape)) as Tensor4D;
-    const attrs = { strides: 2, pad: layer.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: layer.x };
-    const grad = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as never) as Tensor;
-    use(stockInputGradient);
-    const before = best(grad);
-    const reference = grad();
-    use(oursInputGradient);
-    const after = best(grad);
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(grad(), reference))).dataSync()[0] / tf.max(tf.abs(reference)).dataSync()[0]);
-    const fwd = best(() => tf.conv2d(input, filter, 2, layer.pad));
-    console.log(
-      `   ${layer.label}: tfjs-wasm ${before.toFixed(0).padStart(5)} ms   bgfill ${after.toFixed(1).padStart(6)} ms   ${(before / after).toFixed(1)}× faster` +
-        `   (forward conv ${fwd.toFixed(1)} ms; max |diff| / max |dx| ${diff.toExponential(1)})`,
-    );
-    tf.dispose([filter, dy, input, reference]);
-  }
+  for (const layer of shapes) compareInputGradient(layer, 2, layer.pad, 1);
 }
 console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
