@@ -24,8 +24,12 @@ lines.on('line', (line) => {
 });
 
 child.on('close', (code, signal) => {
-  // A crash that TAP did not count as a failure still fails the run.
-  if ((code !== 0 || signal) && failed === 0) failed = 1;
+  // A crash that TAP did not count as a failure still fails the run; say what happened, since no test names it
+  // (ava exits 1 without a "not ok" line when, for example, its inactivity timeout ends a worker that had finished).
+  if ((code !== 0 || signal) && failed === 0) {
+    failed = 1;
+    process.stdout.write(`# ava ${signal ? `was killed by ${signal}` : `exited with code ${code}`} though no TAP line failed: counted as 1 failure\n`);
+  }
   process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   process.exitCode = code === 0 && failed === 0 ? 0 : 1;
 });
