@@ -11,6 +11,7 @@ import { candidatesFor, parseBackendRequest } from '../src/backend/backend-name.
 import { initBackend } from '../src/backend/init-backend.js';
 import { defaultWasmThreads } from '../src/backend/wasm-threads.js';
 import { hasVulkanLoader, missingVulkanReason } from '../src/backend/vulkan-loader.js';
+import { softwareAdapter, softwareAdapterReason } from '../src/backend/webgpu-loader.js';
 import { calibratedGenerator, fixedForwardDigest } from './fixtures/inference-generator.js';
 
 const run = promisify(execFile);
@@ -126,6 +127,21 @@ test('the Vulkan loader is looked for as the dynamic linker would, before Dawn i
   t.false(hasVulkanLoader('\tlibz.so.1 (libc6,x86-64) => /lib/libz.so.1\n', '/opt/a:/opt/b', nothing));
   t.true(hasVulkanLoader('', '/opt/a:/opt/vk', (p) => p === '/opt/vk/libvulkan.so.1'), 'in LD_LIBRARY_PATH');
   t.true(hasVulkanLoader(undefined, undefined, nothing), 'cache unreadable: let Dawn try');
+});
+
+test('software WebGPU adapters (llvmpipe, SwiftShader, WARP, fallback) are told from GPUs, which auto keeps', (t) => {
+  // As Dawn and Chromium report them (GPUAdapterInfo fields).
+  t.true(softwareAdapter({ vendor: 'mesa', architecture: '', device: 'llvmpipe (LLVM 15.0.6, 256 bits)', description: '' }));
+  t.true(softwareAdapter({ vendor: 'mesa', description: 'lavapipe' }));
+  t.true(softwareAdapter({ vendor: 'google', architecture: 'swiftshader', device: '', description: '' }));
+  t.true(softwareAdapter({ vendor: 'microsoft', description: 'Microsoft Basic Render Driver' }));
+  t.true(softwareAdapter({ vendor: 'unknown', isFallbackAdapter: true }), 'the spec\'s fallback flag, in the info');
+  t.true(softwareAdapter(undefined, true), 'the fallback flag on the adapter (older Dawn)');
+  t.false(softwareAdapter({ vendor: 'nvidia', architecture: 'hopper', device: '', description: '' }));
+  t.false(softwareAdapter({ vendor: 'amd', architecture: 'rdna-3', description: 'AMD Radeon RX 7900 XTX (RADV NAVI31)' }));
+  t.false(softwareAdapter({ vendor: 'intel', architecture: 'gen-12lp', description: 'Mesa Intel(R) UHD Graphics 770 (ADL-S GT1)' }), '"Mesa" alone is a hardware driver');
+  t.false(softwareAdapter(undefined));
+  t.regex(softwareAdapterReason('mesa llvmpipe'), /^only a software WebGPU adapter \(mesa llvmpipe\).*--backend webgpu/);
 });
 
 test.serial('without a Vulkan loader, webgpu is skipped with that reason and Dawn prints nothing', async (t) => {

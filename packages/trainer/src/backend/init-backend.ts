@@ -15,6 +15,11 @@ export interface InitBackendOptions {
   threads?: number;
   /** Throw instead of falling back when an explicitly requested backend does not initialise (default false). */
   strict?: boolean;
+  /**
+   * Use a software WebGPU adapter (llvmpipe, SwiftShader), slower than wasm (default: only when webgpu is asked for
+   * by name, not under `auto`).
+   */
+  allowSoftwareGpu?: boolean;
 }
 
 export interface BackendInfo {
@@ -29,7 +34,7 @@ export interface BackendInfo {
 }
 
 const loaders: Record<BackendName, (options: InitBackendOptions) => Promise<LoadResult>> = {
-  webgpu: () => loadWebGpu(),
+  webgpu: (options) => loadWebGpu({ allowSoftware: options.allowSoftwareGpu === true }),
   tensorflow: () => loadTensorflow(),
   wasm: (options) => loadWasm(options.threads ?? defaultWasmThreads()),
   cpu: async () => ((await tf.setBackend('cpu')) ? { ok: true, detail: 'pure JavaScript' } : { ok: false, reason: 'the cpu backend did not initialise' }),
@@ -62,9 +67,10 @@ export async function initBackend(requested: BackendRequest, options: InitBacken
   registerBgfillKernels();
   const log = options.log ?? (() => {});
   const skipped: string[] = [];
+  const loadOptions: InitBackendOptions = { ...options, allowSoftwareGpu: options.allowSoftwareGpu ?? request === 'webgpu' };
   for (const name of candidatesFor(request)) {
     const cached = ready.get(name);
-    const result: LoadResult = cached !== undefined && (await tf.setBackend(name)) ? { ok: true, detail: cached } : await loaders[name](options);
+    const result: LoadResult = cached !== undefined && (await tf.setBackend(name)) ? { ok: true, detail: cached } : await loaders[name](loadOptions);
     if (result.ok) {
       ready.set(name, result.detail);
       registerBgfillKernels(); // again: the backend's own kernels are registered now, so replacements apply

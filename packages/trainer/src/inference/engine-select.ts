@@ -6,7 +6,7 @@ import type { LoadGeneratorOptions } from '../weights/checkpoint.js';
 import { loadGenerator } from '../weights/checkpoint.js';
 import { OnnxEngine, type OnnxProvider } from '../onnx/onnx-engine.js';
 import { probeOnnxProvider } from '../onnx/provider-probe.js';
-import { probeWebGpuAdapter } from '../backend/webgpu-loader.js';
+import { probeWebGpuAdapter, softwareAdapterReason } from '../backend/webgpu-loader.js';
 import { defaultOnnxThreads, loadOnnxRuntime, ONNX_DETERMINISTIC, ONNXRUNTIME_MODULE, type OnnxRuntime } from '../onnx/onnx-runtime.js';
 import type { InpaintEngine } from './engine.js';
 import { engineCandidates, parseEngineRequest, type EngineRequest } from './engine-name.js';
@@ -72,7 +72,11 @@ export async function selectEngine(requested: EngineRequest, options: SelectEngi
         // Ask Dawn (the `webgpu` package, silent) for an adapter first: onnxruntime's own Dawn prints native
         // warnings on machines without a GPU driver, which every CPU user of `auto` would otherwise see.
         const adapter = await probeWebGpuAdapter();
-        const probe = adapter.ok ? await probeOnnxProvider(load.runtime, 'webgpu') : adapter;
+        const probe = !adapter.ok
+          ? adapter
+          : adapter.software && request !== 'onnx-webgpu'
+            ? { ok: false as const, reason: softwareAdapterReason(adapter.name) }
+            : await probeOnnxProvider(load.runtime, 'webgpu');
         if (probe.ok) {
           return {
             name,
@@ -89,7 +93,12 @@ export async function selectEngine(requested: EngineRequest, options: SelectEngi
     } else {
       const lines: string[] = [];
       try {
-        const info = await initBackend(name, { strict: true, log: (l) => lines.push(l), ...(options.threads !== undefined ? { threads: options.threads } : {}) });
+        const info = await initBackend(name, {
+          strict: true,
+          log: (l) => lines.push(l),
+          allowSoftwareGpu: request === 'webgpu',
+          ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        });
         return { name, reason: withSkipped(info.reason), deterministic: info.deterministic, backend: info };
       } catch (err) {
         if (!(err instanceof BgfillError)) throw err;
