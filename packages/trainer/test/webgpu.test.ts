@@ -4,7 +4,7 @@
 // What only the webgpu path has is checked against the pure-JS cpu backend: the forward pass, every parameter's
 // gradient (im2col filter gradient, matrix-product data gradient), attention in image chunks, a whole training run
 // with asynchronous reads only (a synchronous read on tfjs-webgpu in Node needs an OffscreenCanvas and fails), and
-// `bgfill inpaint --backend webgpu` in batches.
+// `bgfill inpaint --backend webgpu` in batches; and onnxruntime's WebGPU provider on bgfill's exported graph.
 import test from 'ava';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { parseTrainConfig } from '../src/train/config.js';
 import { train } from '../src/train/train.js';
 import { parseLog } from '../src/train/run-log.js';
 import { saveGeneratorCheckpoint } from '../src/weights/checkpoint.js';
+import { openEngine, selectEngine } from '../src/inference/engine-select.js';
 import { calibratedGenerator } from './fixtures/inference-generator.js';
 import { makeBundle, runCli, tempDir } from './train-helpers.js';
 
@@ -215,4 +216,37 @@ gpuTest('bgfill inpaint --backend webgpu: a batch of 3 gives what one at a time 
     t.true(worstSingle <= 1, `image ${i}: batch against single differ by ${worstSingle} levels`);
     t.true(worstCpu <= 1, `image ${i}: webgpu against cpu differ by ${worstCpu} levels`);
   }
+});
+
+gpuTest('onnx-webgpu (onnxruntime’s WebGPU provider) runs the exported graph as its CPU provider does', async (t) => {
+  // A calibrated generator (outputs inside −1…1, not clipped), so that agreement means something.
+  await tf.setBackend('cpu');
+  const dir = await tempDir('onnx-webgpu');
+  const checkpoint = join(dir, 'g.safetensors');
+  const generator = calibratedGenerator({ cnum: 4 }, 5, 8);
+  await saveGeneratorCheckpoint(checkpoint, generator);
+  generator.dispose();
+  const [n, height, width] = [2, 32, 32];
+  const image = Float32Array.from({ length: n * height * width * 3 }, (_, i) => Math.sin(i * 0.37));
+  const mask = Float32Array.from({ length: n * height * width }, (_, i) => {
+    const [y, x] = [Math.floor(i / width) % height, i % width];
+    return y > 8 && y < 24 && x > 8 && x < 20 ? 1 : 0;
+  });
+  const refined = async (request: 'onnx' | 'onnx-webgpu') => {
+    const selection = await selectEngine(request, { strict: true, threads: 1 });
+    t.is(selection.name, request);
+    const engine = await openEngine(checkpoint, selection);
+    try {
+      return await engine.run({ image, mask, n, height, width }, 'refined');
+    } finally {
+      await engine.dispose();
+    }
+  };
+  const cpu = await refined('onnx');
+  const gpu = await refined('onnx-webgpu');
+  const spread = maxAbs(cpu.map((v) => v - cpu[0]));
+  t.log(`max |onnx-webgpu − onnx| = ${maxAbsDiff(cpu, gpu).toExponential(2)} over outputs spanning ${spread.toFixed(3)}`);
+  t.true(spread > 0.1 && maxAbs(cpu) < 1, 'outputs vary and are not clipped');
+  t.true(maxAbsDiff(cpu, gpu) < 1e-4);
+  await initBackend('webgpu', { strict: true });
 });
