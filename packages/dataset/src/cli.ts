@@ -83,7 +83,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--exclude-categories <names>', 'drop these categories: a,b or @file')
     .requiredOption('--out <dir>', 'output folder')
     .option('--split <names>', 'places365: which lists to read (train,val,test); folder: split names', list)
-    .option('--split-ratios <ratios>', 'folder: seeded hash split by record key, e.g. train=0.9,val=0.1 (default train=1)')
+    .option('--split-ratios <ratios>', 'folder: seeded hash split by record key, ratios summing to 1, e.g. train=0.9,val=0.1 (default train=1)')
     .option('--size <px>', 'resize the shorter side to this, then crop a square', int('--size'), 256)
     .addOption(new Option('--crop <how>', 'square crop position').choices(['center', 'random']).default('center'))
     .option('--keep-size', 'keep each image at its own size (no resize or crop)')

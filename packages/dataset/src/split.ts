@@ -1,4 +1,4 @@
-import { invalidParameter, rngFor, type Seed } from '@bgfill/masks';
+import { BgfillError, invalidParameter, rngFor, type Seed } from '@bgfill/masks';
 
 /** Split names end up in shard file names: lower-case letters, digits and `_`, starting with a letter. */
 export const SPLIT_NAME = /^[a-z][a-z0-9_]*$/;
@@ -14,9 +14,13 @@ export function checkSplitName(name: string, option = '--split'): string {
   return name;
 }
 
+/** How far from 1 the ratios of `--split-ratios` may sum (decimal fractions such as 0.1 are not exact in binary). */
+export const RATIO_SUM_TOLERANCE = 1e-6;
+
 /**
- * Parse `train=0.9,val=0.1` (or an object) into ratios that sum to 1. Ratios must be positive; they are normalised,
- * so `train=9,val=1` means the same.
+ * Parse `train=0.9,val=0.1` (or an object) into ratios. Ratios must be positive and sum to 1 within
+ * {@link RATIO_SUM_TOLERANCE}: `train=0.3,val=0.1` (sum 0.4) is an error, not silently rescaled. The ratios are then
+ * divided by their sum, which removes the rounding error of decimal fractions.
  * @example parseSplitRatios('train=0.9,val=0.1') // [{ split: 'train', ratio: 0.9 }, { split: 'val', ratio: 0.1 }]
  */
 export function parseSplitRatios(value: string | Readonly<Record<string, number>>): SplitRatio[] {
@@ -41,6 +45,13 @@ export function parseSplitRatios(value: string | Readonly<Record<string, number>
     if (!Number.isFinite(ratio) || ratio <= 0) throw invalidParameter(`--split-ratios ${name}`, 'a positive number', ratio);
   }
   const total = pairs.reduce((s, [, r]) => s + r, 0);
+  if (Math.abs(total - 1) > RATIO_SUM_TOLERANCE) {
+    const given = typeof value === 'string' ? value : pairs.map(([n, r]) => `${n}=${r}`).join(',');
+    throw new BgfillError(
+      `--split-ratios ${given} sums to ${Number(total.toPrecision(12))}; the ratios must sum to 1 (e.g. train=0.9,val=0.1)`,
+      { subject: '--split-ratios' },
+    );
+  }
   return pairs.map(([split, ratio]) => ({ split, ratio: ratio / total }));
 }
 

@@ -39,7 +39,7 @@ test.serial('a new user builds a folder bundle, verifies it, inspects it; damage
   for (let i = 0; i < 9; i++) await writeImage(join(input, `p${i}.jpg`), await patternJpeg(120, 90, i));
   await writeFile(join(input, 'notes.jpg'), 'not an image');
   const out = join(root, 'bundle');
-  const built = await bgfill('build', '--input', input, '--out', out, '--size', '64', '--split-ratios', 'train=2,val=1', '--records-per-shard', '4', '--labels', 'none');
+  const built = await bgfill('build', '--input', input, '--out', out, '--size', '64', '--split-ratios', 'train=0.7,val=0.3', '--records-per-shard', '4', '--labels', 'none');
   t.is(built.error, null);
   t.regex(built.stdout, /9 records \(0 passed through unchanged\), 1 inputs rejected — see .*rejects\.jsonl/);
   t.regex(await readFile(join(out, 'rejects.jsonl'), 'utf8'), /"file":"notes\.jpg".*"code":"not-an-image"/);

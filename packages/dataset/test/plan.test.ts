@@ -14,14 +14,31 @@ import { rngFor } from '@bgfill/masks';
 
 const item = (filename: string, split?: string): SourceItem => ({ path: `/x/${filename}`, filename, label: -1, labelText: '', ...(split ? { split } : {}) });
 
-test('parseSplitRatios normalises and rejects bad input', (t) => {
-  t.deepEqual(parseSplitRatios('train=9,val=1'), [
+test('parseSplitRatios keeps ratios that sum to 1 and rejects bad input', (t) => {
+  t.deepEqual(parseSplitRatios('train=0.9,val=0.1'), [
     { split: 'train', ratio: 0.9 },
     { split: 'val', ratio: 0.1 },
   ]);
+  t.deepEqual(parseSplitRatios({ train: 0.75, val: 0.25 }), [
+    { split: 'train', ratio: 0.75 },
+    { split: 'val', ratio: 0.25 },
+  ]);
+  // 0.1 + 0.2 + 0.7 is 0.9999999999999999 in binary: within the tolerance, and the result sums to 1.
+  const thirds = parseSplitRatios('a=0.1,b=0.2,c=0.7');
+  t.true(Math.abs(thirds.reduce((s, r) => s + r.ratio, 0) - 1) < 1e-15);
   for (const bad of ['', 'train', 'train=0', 'train=-1,val=1', 'Train=1', 'train=1,train=2', 'a b=1']) {
     t.throws(() => parseSplitRatios(bad), { instanceOf: BgfillError }, bad);
   }
+});
+
+test('parseSplitRatios: ratios that do not sum to 1 are an error naming the sum (no silent rescaling)', (t) => {
+  for (const [bad, sum] of [['train=0.3,val=0.1', '0.4'], ['train=0.9,val=0.2', '1.1'], ['train=9,val=1', '10'], ['train=0.999', '0.999']] as const) {
+    const err = t.throws(() => parseSplitRatios(bad), { instanceOf: BgfillError }, bad);
+    t.is(err?.message, `--split-ratios ${bad} sums to ${sum}; the ratios must sum to 1 (e.g. train=0.9,val=0.1)`);
+  }
+  t.throws(() => parseSplitRatios({ train: 0.5, val: 0.4 }), { instanceOf: BgfillError, message: /sums to 0\.9;/ });
+  t.notThrows(() => parseSplitRatios('train=0.9999995,val=0.0000005'));
+  t.throws(() => parseSplitRatios('train=0.99999,val=0.0000005'), { message: /sums to 0\.9999905;/ });
 });
 
 test('hashSplit follows the ratios over many keys and depends only on (seed, key)', (t) => {
