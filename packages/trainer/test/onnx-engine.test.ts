@@ -4,6 +4,7 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { tfjsEngine } from '../src/inference/tfjs-engine.js';
 import { exportGeneratorOnnx } from '../src/onnx/export-generator.js';
 import { OnnxEngine, sessionOptions } from '../src/onnx/onnx-engine.js';
 import { probeOnnxProvider } from '../src/onnx/provider-probe.js';
-import { defaultOnnxThreads, loadOnnxRuntime, ONNX_DETERMINISTIC } from '../src/onnx/onnx-runtime.js';
+import { defaultOnnxThreads, loadOnnxRuntime, ONNX_DETERMINISTIC, ORT_TELEMETRY_SWITCH } from '../src/onnx/onnx-runtime.js';
 import { liveGenerator, seededInputs } from './fixtures/live-generator.js';
 
 const run = promisify(execFile);
@@ -187,6 +188,20 @@ test.serial('onnx-webgpu where Vulkan finds no GPU: skipped with the adapter’s
   const runtime = await loadOnnxRuntime();
   if (!runtime.ok) return t.fail(runtime.reason);
   t.deepEqual(await probeOnnxProvider(runtime.runtime, 'cpu'), { ok: true });
+});
+
+test.serial('onnxruntime runs with its telemetry off unless the user set the switch: no device id, no /tmp/mat-debug-<pid>.log', async (t) => {
+  // onnxruntime 1.30's 1DS client, when on, leaves /tmp/mat-debug-<pid>.log behind on every run (checked by hand with
+  // ORT_DISABLE_TELEMETRY=0; not repeated here, so that the tests never start the uploader).
+  const script = fileURLToPath(new URL('./fixtures/onnx-session.ts', import.meta.url));
+  const env = { ...process.env };
+  delete env[ORT_TELEMETRY_SWITCH];
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { env });
+  const { pid, telemetry } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { pid: number; telemetry: string | null };
+  t.is(telemetry, '1', 'set before onnxruntime loaded');
+  for (const dir of new Set(['/tmp', tmpdir()])) t.false(existsSync(join(dir, `mat-debug-${pid}.log`)), `nothing left in ${dir}`);
+  const { stdout: kept } = await run(process.execPath, ['--import', 'tsx', script], { env: { ...env, [ORT_TELEMETRY_SWITCH]: 'true' } });
+  t.is((JSON.parse(kept.trim().split('\n').at(-1)!) as { telemetry: string }).telemetry, 'true', 'a value the user set is kept');
 });
 
 test.serial('auto takes the first engine in preference order that loads, and reports every one skipped before it', async (t) => {

@@ -77,7 +77,17 @@ function whyNot(specifier: string, err: unknown): string {
 const loads = new Map<string, Promise<OnnxRuntimeLoad>>();
 
 /**
- * Import onnxruntime-node (or `specifier`, a module name or path) once per process. Never throws: a missing
+ * onnxruntime's switch for its telemetry. Since 1.29 its Linux and macOS builds start Microsoft's 1DS telemetry client
+ * when the first session environment is created: it stores a device id under ~/.cache/Microsoft, tries to upload usage
+ * events, and leaves an empty `/tmp/mat-debug-<pid>.log` behind on every run (seen with 1.30.0; the variable is read
+ * by the native library, see onnxruntime's docs/Privacy.md and pull requests #27379, #29843). A data tool should not
+ * phone home or litter /tmp, so bgfill sets it to 1 before onnxruntime loads, unless the user has set it.
+ */
+export const ORT_TELEMETRY_SWITCH = 'ORT_DISABLE_TELEMETRY';
+
+/**
+ * Import onnxruntime-node (or `specifier`, a module name or path) once per process, with its telemetry off (see
+ * ORT_TELEMETRY_SWITCH). Never throws: a missing
  * package, a native binary that does not load on this platform, or a module that is not onnxruntime comes back as
  * `{ ok: false, reason }`.
  * @example
@@ -88,6 +98,7 @@ export function loadOnnxRuntime(specifier: string = ONNXRUNTIME_MODULE): Promise
   if (!load) {
     load = (async (): Promise<OnnxRuntimeLoad> => {
       let m: unknown;
+      process.env[ORT_TELEMETRY_SWITCH] ??= '1';
       try {
         m = await import(specifier);
       } catch (err) {
