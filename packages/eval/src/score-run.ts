@@ -7,6 +7,7 @@ import { maskedInput, renderComparisonGrid } from './grid.js';
 import { gridEpochLabel, parseGridEpochs, resolveGridEpochs } from './grid-epochs.js';
 import type { RgbImage } from './metrics/image.js';
 import type { PairMetricsOptions } from './metrics/pair-metrics.js';
+import { checkOutputFolder } from './output-path.js';
 import { metricPlotSpec, renderSvg, svgToPng } from './plot.js';
 import type { BackendResolver, Predictor, PredictorFactory } from './predictor.js';
 import { renderReportHtml } from './report.js';
@@ -146,10 +147,12 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   }
   const gridTokens = parseGridEpochs(options.gridEpochs ?? SCORE_RUN_DEFAULTS.gridEpochs);
   if (typeof options.loadPredictor !== 'function') throw invalidParameter('loadPredictor', 'a predictor factory function', options.loadPredictor);
+  const out = options.out ?? join(options.run, 'eval');
+  const checkpoints = await listRunCheckpoints(options.run);
+  await checkOutputFolder(out); // before any work: a file named as the output folder fails now, not after scoring
   const requested = options.backend ?? SCORE_RUN_DEFAULTS.backend;
   const backend = options.resolveBackend ? await options.resolveBackend(requested, log) : requested;
   if (backend !== requested) log(`backend ${requested}: ${backend}`);
-  const out = options.out ?? join(options.run, 'eval');
   const cacheDir = join(out, 'cache');
   const notes: string[] = [];
   const note = (message: string) => {
@@ -157,7 +160,6 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
     log(message);
   };
 
-  const checkpoints = await listRunCheckpoints(options.run);
   const set = await openEvalSet(options.data, { split: options.split ?? SCORE_RUN_DEFAULTS.split, limit: options.limit });
   const sampleIndices = gridSamples > 0 && gridTokens.length > 0 ? spreadIndices(set.count, gridSamples) : [];
   const metricsKey = JSON.stringify(options.metrics ?? {});

@@ -2,11 +2,14 @@
 // scored), a split without masks (refused, saying how to build one), outputs of the wrong size (an error naming the
 // epoch), and bad options.
 import test from 'ava';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { BgfillError } from '@bgfill/masks';
 import { scoreRun } from '../src/score-run.js';
-import { buildTinyBundle, fakePredictorFactory, tempDir, writeCheckpoint } from './score-fixtures.js';
+import { buildTinyBundle, fakePredictorFactory, tempDir, writeCheckpoint, type FactoryLog } from './score-fixtures.js';
 
 async function setup(t: Parameters<typeof tempDir>[0]) {
   const root = await tempDir(t);
@@ -118,4 +121,37 @@ test('images too small for five-scale MS-SSIM are an error naming the epoch and 
     instanceOf: BgfillError,
     message: /^epoch 1 \(.*epoch-0001\/generator\.safetensors\): record 0 \([0-9a-f]+\): .*96/,
   });
+});
+
+test('an existing file as the output folder is refused before any work, naming it (library and the real CLI, exit 2)', async (t) => {
+  const { root, bundle, run } = await setup(t);
+  await writeCheckpoint(run, 1, { blur: 1 });
+  await writeCheckpoint(run, 2, { blur: 2 });
+  const file = join(root, 'room.jpg');
+  await writeFile(file, 'not a folder');
+  const log: FactoryLog = { loads: [], batches: [], disposed: 0 };
+  const lines: string[] = [];
+  await t.throwsAsync(scoreRun({ run, data: bundle, out: file, loadPredictor: fakePredictorFactory(log).factory, log: (l) => lines.push(l) }), {
+    instanceOf: BgfillError,
+    message: `${file}: exists and is not a folder`,
+  });
+  t.deepEqual(log.loads, [], 'no checkpoint was loaded');
+  t.deepEqual(lines, [], 'nothing was logged (no cache lookups)');
+  // Below a file: cannot be created either.
+  await t.throwsAsync(scoreRun({ run, data: bundle, out: join(file, 'eval'), loadPredictor: fakePredictorFactory(log).factory }), {
+    instanceOf: BgfillError,
+    message: `${join(file, 'eval')}: cannot be created: ${file} is a file, not a folder`,
+  });
+  t.deepEqual(log.loads, []);
+  t.is(await readFile(file, 'utf8'), 'not a folder');
+  t.deepEqual((await readdir(root)).sort(), ['bundle', 'room.jpg', 'run']);
+
+  const root2 = fileURLToPath(new URL('../../..', import.meta.url));
+  const bin = join(root2, 'packages', 'cli', 'bin', 'bgfill.js');
+  const r = await promisify(execFile)(process.execPath, [bin, 'eval', '--run', run, '--data', bundle, '--out', file], { env: { ...process.env, CI: '1' } }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => e,
+  );
+  t.is(r.code, 2);
+  t.is(r.stderr, `bgfill: ${file}: exists and is not a folder\n`);
 });
