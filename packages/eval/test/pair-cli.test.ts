@@ -1,7 +1,7 @@
 // The real `bgfill` executable (node packages/cli/bin/bgfill.js) on the fixtures, compared to torchmetrics' values.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,4 +74,27 @@ test('bgfill eval pair on one pair with a mask prints the table; a size mismatch
   const missing = await bgfill(['eval', 'pair', '--pred', small, '--target', join(root, 'missing.png')]);
   t.is(missing.code, 2);
   t.is(missing.stderr, `bgfill: ${join(root, 'missing.png')}: no such file or folder (given as --target)\n`);
+});
+
+test('bgfill eval pair --out naming a folder (or a path below a file) exits 2 before scoring, and writes nothing', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'bgfill-eval-cli-out-'));
+  const out = join(root, 'out');
+  await mkdir(out);
+  const pred = join(FIXTURES, VALUES.pairs[0].dist);
+  const target = join(FIXTURES, VALUES.pairs[0].ref);
+  const r = await bgfill(['eval', 'pair', '--pred', pred, '--target', target, '--out', out]);
+  t.is(r.code, 2);
+  t.is(r.stdout, '', 'no table: nothing was scored');
+  t.is(r.stderr, `bgfill: ${out}: is a folder; --out takes the file the JSON report is written to (e.g. ${join(out, 'scores.json')})\n`);
+  t.deepEqual(await readdir(out), [], 'no temporary file left in the folder');
+  const file = join(root, 'file.json');
+  await writeFile(file, '{}');
+  const below = await bgfill(['eval', 'pair', '--pred', pred, '--target', target, '--out', join(file, 'scores.json')]);
+  t.is(below.code, 2);
+  t.is(below.stderr, `bgfill: ${join(file, 'scores.json')}: cannot be created: ${file} is a file, not a folder\n`);
+  t.deepEqual((await readdir(root)).sort(), ['file.json', 'out']);
+  // The folder form of the command takes a file too, and a missing file in a new folder is fine.
+  const ok = await bgfill(['eval', 'pair', '--pred', pred, '--target', target, '--out', join(out, 'new', 'scores.json'), '--json']);
+  t.is(ok.code, 0, ok.stderr);
+  t.deepEqual(await readdir(join(out, 'new')), ['scores.json']);
 });
