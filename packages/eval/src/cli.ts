@@ -44,21 +44,28 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
     .option('--mask <path>', 'hole mask (white = hole), a folder of masks matched by name, or one mask for all pairs')
     .option('--json', 'print JSON instead of a table (infinite PSNR is written as null)', false)
     .option('--out <file>', 'also write the JSON report to this file (atomically)')
-    .option('--scales <n>', 'MS-SSIM scales (5 needs images of at least 96×96; 3 needs 24×24)', positiveInt('--scales'), 5)
+    .option(
+      '--scales <n>',
+      'MS-SSIM scales (5 needs images of at least 96×96, 3 needs 24×24); left out: as many of 5 as the smallest pair allows, with a note',
+      positiveInt('--scales'),
+      5,
+    )
     .option('--window <n>', 'SSIM / MS-SSIM Gaussian window size (odd)', positiveInt('--window'), 11)
     .option('--concurrency <n>', 'pairs read and scored at once (folders)', positiveInt('--concurrency'), 2)
     .addHelpText(
       'after',
       '\nOutput: a table (pair, L1, PSNR dB, SSIM, MS-SSIM, L1 hole, PSNR hole; mean and std rows for folders), or with\n' +
         '--json { pairs: [{ name, pred, target, mask?, l1, psnr, ssim, msssim, l1Hole?, psnrHole?, holeRatio? }],\n' +
-        '  summary: { <metric>: { mean, std, n, infinite } }, skipped: [{ file, reason }] }.\n' +
+        '  summary: { <metric>: { mean, std, n, infinite } }, skipped: [{ file, reason }], msssim: { scales, windowSize }, notes }.\n' +
+        'MS-SSIM uses one scale count for every pair: without --scales, as many of the standard 5 as the smallest pair\n' +
+        'allows (a note says so when it is fewer); with --scales, pairs too small for it are an error (skipped in folders).\n' +
         'PSNR of identical images is infinite: "inf" in the table, null in JSON, and left out of mean/std (counted in\n' +
         '"infinite"). In folders, unreadable, mismatched or unmatched files are skipped and listed on stderr.\n' +
         '\nExample:\n' +
         '  $ bgfill eval pair --pred out/0001.png --target gt/0001.png --mask masks/0001.png\n' +
         '  $ bgfill eval pair --pred out/ --target gt/ --json --out scores.json',
     )
-    .action(async (opts: { pred: string; target: string; mask?: string; json: boolean; out?: string; scales: number; window: number; concurrency: number }) => {
+    .action(async (opts: { pred: string; target: string; mask?: string; json: boolean; out?: string; scales: number; window: number; concurrency: number }, command: Command) => {
       const { evaluatePairs, pairReportJson, formatPairTable, formatSkipped } = await import('./pair.js');
       const { atomicWriteJson } = await import('@bgfill/masks');
       const { checkOutputFile } = await import('./output-path.js');
@@ -69,13 +76,16 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
         target: opts.target,
         mask: opts.mask,
         ssim: { windowSize: opts.window },
-        msssim: { scales: opts.scales, windowSize: opts.window },
+        // The default shown in --help is the standard count; unless given, the count is chosen to fit the images.
+        msssim: command.getOptionValueSource('scales') === 'default' ? { windowSize: opts.window } : { scales: opts.scales, windowSize: opts.window },
+        optionNames: { scales: '--scales', window: '--window' },
         concurrency: opts.concurrency,
       });
       const json = pairReportJson(report);
       if (opts.out !== undefined) await atomicWriteJson(opts.out, json);
       out(opts.json ? `${JSON.stringify(json, null, 2)}\n` : formatPairTable(report));
       err(formatSkipped(report.skipped));
+      if (opts.json) for (const note of report.notes) err(`note: ${note}\n`); // the table carries them below its rows
     });
   return evalCommand;
 }

@@ -55,3 +55,19 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
 export async function readMaskImage(path: string, threshold = 0.5): Promise<Mask> {
   return maskFromImage(path, { threshold });
 }
+
+/**
+ * An image's upright size from its header alone (no decoding), or undefined when the header cannot be read (the
+ * full read then reports why). For choices made before decoding, such as `bgfill eval pair`'s MS-SSIM scale count.
+ * @example await readImageSize('pred/0001.png') // { width: 256, height: 256 }
+ */
+export async function readImageSize(path: string): Promise<{ width: number; height: number } | undefined> {
+  try {
+    const m = await sharp(path, { limitInputPixels: MAX_PIXELS }).metadata();
+    const width = m.autoOrient?.width ?? m.width;
+    const height = m.autoOrient?.height ?? m.height;
+    return width > 0 && height > 0 ? { width, height } : undefined;
+  } catch {
+    return undefined;
+  }
+}

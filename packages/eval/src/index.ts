@@ -19,6 +19,7 @@ export {
   STANDARD_MSSSIM_WEIGHTS,
   MSSSIM_NORMALIZE,
   msssimMinimumSide,
+  msssimScalesThatFit,
   ssimMinimumSide,
   resolveSsimOptions,
   resolveMsssimOptions,

@@ -6,11 +6,12 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { BgfillError, badFile, createProgress, errorMessage, invalidParameter, type Mask } from '@bgfill/masks';
-import { readMaskImage, readRgbImage } from './image-io.js';
+import { readImageSize, readMaskImage, readRgbImage } from './image-io.js';
 import { aggregate, type Aggregate } from './metrics/aggregate.js';
 import { sizeLabel } from './metrics/image.js';
-import type { MsssimOptions, SsimOptions } from './metrics/options.js';
+import { resolveMsssimOptions, type MsssimOptions, type SsimOptions } from './metrics/options.js';
 import { PAIR_METRIC_NAMES, pairMetrics, type PairMetricName, type PairMetrics } from './metrics/pair-metrics.js';
+import { API_OPTION_NAMES, checkPairSize, chooseScales, scalesNote, type MsssimOptionNames, type PairSize } from './pair-scales.js';
 
 /** File name extensions taken as images in folders (case-insensitive); other files are ignored. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.gif', '.avif'];
@@ -40,6 +41,12 @@ export interface PairReport {
   /** Mean / std / n per metric over the rows (hole metrics over the rows that have them); see `aggregate`. */
   summary: Record<PairMetricName, Aggregate>;
   skipped: SkippedFile[];
+  /** MS-SSIM scales used for every pair (chosen to fit unless given; see `EvaluatePairsOptions.msssim`). */
+  msssimScales: number;
+  /** SSIM / MS-SSIM window size used. */
+  windowSize: number;
+  /** Things worth knowing about the scores, e.g. that fewer MS-SSIM scales were used. */
+  notes: string[];
 }
 
 export interface EvaluatePairsOptions {
@@ -51,8 +58,14 @@ export interface EvaluatePairsOptions {
   mask?: string;
   /** SSIM settings. */
   ssim?: SsimOptions;
-  /** MS-SSIM settings (e.g. fewer scales for images under 96×96). */
+  /**
+   * MS-SSIM settings. Without `scales` or `weights`, as many of the standard five scales as the smallest pair allows
+   * are used for every pair (5 need 96×96, 3 need 24×24 with the 11-pixel window), and a note says so; with them,
+   * a pair too small for that count is an error (a skipped pair in folders).
+   */
   msssim?: MsssimOptions;
+  /** What the caller calls the scale count and window in messages (default `msssim.scales`, `msssim.windowSize`). */
+  optionNames?: MsssimOptionNames;
   /** Pairs read and scored at once in folder mode. Default 2. */
   concurrency?: number;
   /** Show a progress bar (default: on a terminal). */
@@ -145,11 +158,26 @@ export async function matchPairs(pred: string, target: string, mask?: string): P
   return { pairs, skipped, folders: true };
 }
 
+/** Settings for scoring one pair. */
+export interface ScorePairOptions {
+  ssim?: SsimOptions;
+  /** MS-SSIM settings; without `scales` or `weights`, the standard five scales. */
+  msssim?: MsssimOptions;
+  /** What the caller calls the scale count and window in messages (default `msssim.scales`, `msssim.windowSize`). */
+  optionNames?: MsssimOptionNames;
+}
+
 /**
- * Read and score one pair. Throws a BgfillError naming the file for an unreadable image, and naming both files
- * and their sizes when they differ.
+ * Read and score one pair. Throws a BgfillError naming the file for an unreadable image, naming both files and
+ * their sizes when they differ, and naming the size needed (in terms of `optionNames`) when the pair is too small.
+ * @example await scorePair({ name: '0001', pred: 'out/0001.png', target: 'gt/0001.png' }, { msssim: { scales: 3 } })
  */
-export async function scorePair(files: PairFiles, options: { ssim?: SsimOptions; msssim?: MsssimOptions } = {}): Promise<PairMetrics> {
+export async function scorePair(files: PairFiles, options: ScorePairOptions = {}): Promise<PairMetrics> {
+  return readAndScore(files, options, options.msssim?.scales !== undefined);
+}
+
+/** `scorePair`; `explicit`: the scale count was asked for by the user (not chosen to fit), which the size error says. */
+async function readAndScore(files: PairFiles, options: ScorePairOptions, explicit: boolean): Promise<PairMetrics> {
   const [pred, target, mask] = await Promise.all([
     readRgbImage(files.pred),
     readRgbImage(files.target),
@@ -166,6 +194,16 @@ export async function scorePair(files: PairFiles, options: { ssim?: SsimOptions;
       `size mismatch: mask ${files.mask} is ${sizeLabel(mask)} but ${files.pred} and ${files.target} are ${sizeLabel(pred)}`,
       { subject: files.mask },
     );
+  }
+  const msssim = resolveMsssimOptions(options.msssim);
+  if (options.msssim?.weights === undefined) {
+    // Checked here to name the caller's options (pairMetrics' own check speaks of the API's).
+    try {
+      checkPairSize(pred.width, pred.height, msssim.weights.length, msssim.windowSize, explicit, options.optionNames ?? API_OPTION_NAMES);
+    } catch (err) {
+      if (err instanceof BgfillError) throw new BgfillError(`${files.pred}: ${err.message}`, { subject: files.pred, cause: err });
+      throw err;
+    }
   }
   try {
     return pairMetrics(pred, target, mask, options);
@@ -201,10 +239,23 @@ export async function evaluatePairs(options: EvaluatePairsOptions): Promise<Pair
     throw invalidParameter('concurrency', 'integer between 1 and 64', concurrency);
   }
   const { pairs, skipped, folders } = await matchPairs(options.pred, options.target, options.mask);
+  const names = options.optionNames ?? API_OPTION_NAMES;
+  const resolved = resolveMsssimOptions(options.msssim);
+  const explicit = options.msssim?.scales !== undefined || options.msssim?.weights !== undefined;
+  const notes: string[] = [];
+  let msssim = options.msssim;
+  if (!explicit) {
+    const choice = chooseScales(await pairSizes(pairs, concurrency), resolved.windowSize);
+    msssim = { ...options.msssim, scales: choice.scales };
+    const note = scalesNote(choice, resolved.windowSize, pairs.length, names);
+    if (note !== undefined) notes.push(note);
+  }
+  const settings = { msssimScales: msssim?.weights?.length ?? msssim?.scales ?? resolved.weights.length, windowSize: resolved.windowSize, notes };
+  const scoreOptions: ScorePairOptions = { ssim: options.ssim, msssim, optionNames: names };
   if (!folders) {
-    const metrics = await scorePair(pairs[0], options);
+    const metrics = await readAndScore(pairs[0], scoreOptions, explicit);
     const rows = [{ ...pairs[0], metrics }];
-    return { rows, summary: summarize(rows), skipped };
+    return { rows, summary: summarize(rows), skipped, ...settings };
   }
   const progress = createProgress({ label: 'eval pair', total: pairs.length, enabled: options.progress });
   const limit = pLimit(concurrency);
@@ -212,7 +263,7 @@ export async function evaluatePairs(options: EvaluatePairsOptions): Promise<Pair
     pairs.map((files) =>
       limit(async (): Promise<PairRow | SkippedFile> => {
         try {
-          return { ...files, metrics: await scorePair(files, options) };
+          return { ...files, metrics: await readAndScore(files, scoreOptions, explicit) };
         } catch (err) {
           if (!(err instanceof BgfillError)) throw err;
           const message = err.message;
@@ -235,7 +286,26 @@ export async function evaluatePairs(options: EvaluatePairsOptions): Promise<Pair
     const detail = skipped.length === 0 ? 'no image files with matching names' : `${skipped.length} skipped: ${skipped[0].file}: ${skipped[0].reason}${skipped.length > 1 ? ' …' : ''}`;
     throw new BgfillError(`no pair could be scored in ${options.pred} and ${options.target} (${detail})`, { subject: options.pred });
   }
-  return { rows, summary: summarize(rows), skipped };
+  return { rows, summary: summarize(rows), skipped, ...settings };
+}
+
+/**
+ * Each pair's size from the headers, for the scale choice: pairs whose prediction and target headers both read and
+ * agree (up to orientation); the others fail later, with their reason, when scored.
+ */
+async function pairSizes(pairs: readonly PairFiles[], concurrency: number): Promise<PairSize[]> {
+  const limit = pLimit(concurrency);
+  const sizes = await Promise.all(
+    pairs.map((files) =>
+      limit(async (): Promise<PairSize | undefined> => {
+        const [p, t] = await Promise.all([readImageSize(files.pred), readImageSize(files.target)]);
+        if (p === undefined || t === undefined) return undefined;
+        if (Math.min(p.width, p.height) !== Math.min(t.width, t.height) || Math.max(p.width, p.height) !== Math.max(t.width, t.height)) return undefined;
+        return { name: files.name, ...p };
+      }),
+    ),
+  );
+  return sizes.filter((s): s is PairSize => s !== undefined);
 }
 
 /** A metric value for JSON: Infinity (identical pixels) and NaN (no value) become null. */
@@ -270,6 +340,8 @@ export function pairReportJson(report: PairReport): object {
     })),
     summary,
     skipped: report.skipped,
+    msssim: { scales: report.msssimScales, windowSize: report.windowSize },
+    notes: report.notes,
   };
 }
 
@@ -309,6 +381,7 @@ export function formatPairTable(report: PairReport): string {
       notes.push(`${c.title}: ${a.infinite} pair${a.infinite === 1 ? ' is' : 's are'} identical (inf), left out of mean and std`);
     }
   }
+  notes.push(...report.notes);
   return [...text, ...notes].join('\n') + '\n';
 }
 

@@ -8,7 +8,7 @@ import { gaussianWindow } from '../src/metrics/gaussian.js';
 import type { FloatImage, RgbImage } from '../src/metrics/image.js';
 import { l1 } from '../src/metrics/l1.js';
 import { msssim, msssimScaleValues } from '../src/metrics/msssim.js';
-import { msssimMinimumSide, resolveMsssimOptions, STANDARD_MSSSIM_WEIGHTS } from '../src/metrics/options.js';
+import { msssimMinimumSide, msssimScalesThatFit, resolveMsssimOptions, STANDARD_MSSSIM_WEIGHTS } from '../src/metrics/options.js';
 import { pairMetrics } from '../src/metrics/pair-metrics.js';
 import { downsample2x } from '../src/metrics/planes.js';
 import { psnr } from '../src/metrics/psnr.js';
@@ -256,6 +256,26 @@ test('msssimMinimumSide is exactly the smallest side MS-SSIM accepts', (t) => {
       t.true(err!.message.includes(`at least ${min}×${min}`), err!.message);
     }
   }
+});
+
+test('msssimScalesThatFit: MS-SSIM runs with that many scales and refuses one more, at every side around the limits', (t) => {
+  for (const windowSize of [3, 7, 11]) {
+    const sides = new Set<number>();
+    for (let scales = 1; scales <= 5; scales++) {
+      const min = msssimMinimumSide(scales, windowSize);
+      sides.add(min - 1).add(min).add(min + 1);
+    }
+    for (const side of [...sides].filter((s) => s >= 1).sort((a, b) => a - b)) {
+      const fits = msssimScalesThatFit(side, windowSize);
+      const a = randomImage(side, side + 2, `fit-a${side}`);
+      const b = randomImage(side, side + 2, `fit-b${side}`);
+      if (fits > 0) t.true(Number.isFinite(msssim(a, b, { scales: fits, windowSize })), `${fits} scales at ${side}, window ${windowSize}`);
+      if (fits < 5) t.throws(() => msssim(a, b, { scales: fits + 1, windowSize }), { instanceOf: BgfillError }, `${fits + 1} scales at ${side}`);
+    }
+  }
+  t.is(msssimScalesThatFit(64, 11), 4);
+  t.is(msssimScalesThatFit(1000, 11), 5, 'never more than the five standard scales');
+  t.is(msssimScalesThatFit(1000, 11, 8), 8);
 });
 
 test('too small for MS-SSIM: the error names the minimum size, the image size and what would fit', (t) => {

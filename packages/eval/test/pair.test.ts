@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import sharp from 'sharp';
 import { BgfillError } from '@bgfill/masks';
 import { registerEvalCommands } from '../src/cli.js';
+import { msssim } from '../src/metrics/msssim.js';
 import { evaluatePairs, formatPairTable, matchPairs } from '../src/pair.js';
 import { EXTRA, FIXTURES, VALUES, crop, fixture } from './fixtures/metrics-pairs/fixtures.js';
 
@@ -83,6 +84,7 @@ test('folders: pairs matched by name, values equal torchmetrics’, problems ski
   const meanPsnr = finitePsnr.reduce((a, b) => a + b, 0) / 5;
   t.true(Math.abs(report.summary.psnr.mean! - meanPsnr) < 1e-3, `mean psnr ${report.summary.psnr.mean} vs ${meanPsnr}`);
   t.false('l1Hole' in report.summary);
+  t.deepEqual([(report as unknown as { msssim: { scales: number } }).msssim.scales, (report as unknown as { notes: string[] }).notes], [5, []], 'standard scales, no note');
 
   const skipped = Object.fromEntries(report.skipped.map((s) => [s.file, s.reason]));
   t.regex(skipped[join(pred, 'broken.png')], /^not a readable image/);
@@ -163,18 +165,77 @@ test('one pair: table with every metric; errors name the files (size mismatch, u
   await t.throwsAsync(evaluatePairs({ pred: emptyDir, target: emptyDir }), { instanceOf: BgfillError, message: /no pair could be scored/ });
 });
 
-test('small images: MS-SSIM needs fewer scales, --scales makes them scoreable', async (t) => {
+test('small images: as many MS-SSIM scales as fit, one count for every pair, with a note; an explicit --scales that does not fit names the flags', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'bgfill-eval-small-'));
   const a = crop(await fixture('00_blur.png'), [10, 10, 64, 64]);
   const b = crop(await fixture('00_ref.png'), [10, 10, 64, 64]);
-  await sharp(a.data, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(join(root, 'a.png'));
-  await sharp(b.data, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(join(root, 'b.png'));
-  await t.throwsAsync(run(['eval', 'pair', '--pred', join(root, 'a.png'), '--target', join(root, 'b.png')]), {
+  const pa = join(root, 'a.png');
+  const pb = join(root, 'b.png');
+  await sharp(a.data, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(pa);
+  await sharp(b.data, { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(pb);
+  // 64×64 allows 4 scales with the 11-pixel window (5 need 96×96): the value is the 4-scale MS-SSIM of the metric
+  // function (checked against torchmetrics elsewhere), not the 3-scale one.
+  const four = msssim(a, b, { scales: 4 });
+  t.not(four.toFixed(6), msssim(a, b, { scales: 3 }).toFixed(6));
+  const table = await run(['eval', 'pair', '--pred', pa, '--target', pb]);
+  t.regex(table.out, new RegExp(`^a\\.png\\s+\\S+\\s+\\S+\\s+\\S+\\s+${four.toFixed(6)}$`, 'm'));
+  t.regex(table.out, /^MS-SSIM over 4 of the 5 standard scales \(weights renormalised\): the images are 64×64, and 5 scales with a 11-pixel window need 96×96; .*\(--scales sets it\)$/m);
+  const json = await run(['eval', 'pair', '--pred', pa, '--target', pb, '--json']);
+  const report = JSON.parse(json.out) as JsonReport & { msssim: { scales: number; windowSize: number }; notes: string[] };
+  t.deepEqual(report.msssim, { scales: 4, windowSize: 11 });
+  t.is(report.pairs[0].msssim, four);
+  t.is(report.notes.length, 1);
+  t.is(json.err, `note: ${report.notes[0]}\n`);
+
+  // Asked for explicitly: the count is kept, and a pair too small for it is an error in CLI terms.
+  const err = await t.throwsAsync(run(['eval', 'pair', '--pred', pa, '--target', pb, '--scales', '5']), { instanceOf: BgfillError });
+  t.is(
+    err!.message,
+    `${pa}: MS-SSIM with 5 scales and a 11-pixel window needs images of at least 96×96 pixels; got 64×64: ` +
+      'use --scales 4 or fewer, a smaller --window, or leave --scales out to use as many scales as fit',
+  );
+  const three = JSON.parse((await run(['eval', 'pair', '--pred', pa, '--target', pb, '--scales', '3', '--json'])).out) as typeof report;
+  t.is(three.pairs[0].msssim, msssim(a, b, { scales: 3 }));
+  t.deepEqual([three.msssim.scales, three.notes], [3, []]);
+  // The library API names its own options.
+  await t.throwsAsync(evaluatePairs({ pred: pa, target: pb, msssim: { scales: 5 } }), {
     instanceOf: BgfillError,
-    message: /a\.png: MS-SSIM with 5 scales and a 11-pixel window needs images of at least 96×96 pixels; got 64×64/,
+    message: /got 64×64: use msssim\.scales 4 or fewer, a smaller msssim\.windowSize, or leave msssim\.scales out/,
   });
-  const report: JsonReport = JSON.parse((await run(['eval', 'pair', '--pred', join(root, 'a.png'), '--target', join(root, 'b.png'), '--scales', '3', '--json'])).out);
-  t.true((report.pairs[0].msssim as number) > 0.9);
+
+  // Folders: the smallest pair sets one count for all, so the 256×256 pair is scored over 4 scales too.
+  const p = join(root, 'p');
+  const q = join(root, 'q');
+  await Promise.all([mkdir(p), mkdir(q)]);
+  await Promise.all([copyFile(pa, join(p, 'x.png')), copyFile(pb, join(q, 'x.png'))]);
+  await Promise.all([copyFile(join(FIXTURES, '00_blur.png'), join(p, 'y.png')), copyFile(join(FIXTURES, '00_ref.png'), join(q, 'y.png'))]);
+  const both = JSON.parse((await run(['eval', 'pair', '--pred', p, '--target', q, '--json', '--concurrency', '4'])).out) as typeof report;
+  t.is(both.msssim.scales, 4);
+  t.is(both.pairs[0].msssim, four);
+  const y = msssim(await fixture('00_blur.png'), await fixture('00_ref.png'), { scales: 4 });
+  t.is(both.pairs[1].msssim, y);
+  t.true(Math.abs(y - VALUES.pairs[0].msssim) > 1e-4, 'differs from the 5-scale value');
+  t.regex(both.notes[0], /^MS-SSIM over 4 of the 5 standard scales \(weights renormalised\) for every pair: the smallest pair, x, is 64×64/);
+});
+
+test('images too small for any scale with the window: skipped in folders with the --window that fits', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'bgfill-eval-tiny-'));
+  const p = join(root, 'p');
+  const q = join(root, 'q');
+  await Promise.all([mkdir(p), mkdir(q)]);
+  const tiny = crop(await fixture('00_ref.png'), [0, 0, 4, 4]);
+  await sharp(tiny.data, { raw: { width: 4, height: 4, channels: 3 } }).png().toFile(join(p, 't.png'));
+  await copyFile(join(p, 't.png'), join(q, 't.png'));
+  await Promise.all([copyFile(join(FIXTURES, '00_blur.png'), join(p, 'y.png')), copyFile(join(FIXTURES, '00_ref.png'), join(q, 'y.png'))]);
+  const { out, err } = await run(['eval', 'pair', '--pred', p, '--target', q, '--json']);
+  const report = JSON.parse(out) as JsonReport & { msssim: { scales: number } };
+  // The 4×4 pair cannot be scored at all with the 11-pixel window, so it does not lower the count for the others.
+  t.is(report.msssim.scales, 5);
+  t.true(Math.abs((report.pairs[0].msssim as number) - VALUES.pairs[0].msssim) < 1e-4);
+  t.deepEqual(report.skipped, [
+    { file: join(p, 't.png'), reason: 'SSIM and MS-SSIM with a 11-pixel window need images of at least 6×6 pixels; got 4×4: use --window 7 or smaller' },
+  ]);
+  t.regex(err, /skipped 1 file/);
 });
 
 test('matchPairs: ambiguous names are reported, and the table marks infinite PSNR and its note', async (t) => {

@@ -154,6 +154,18 @@ export function msssimMinimumSide(scales: number, windowSize: number): number {
   return Math.max(last, inner);
 }
 
+/**
+ * How many MS-SSIM scales an image whose smaller side is `side` pixels allows with this window: the largest n ≤ `max`
+ * with `msssimMinimumSide(n, windowSize) <= side`, or 0 when not even one scale fits (the image is too small for
+ * SSIM with that window). The rule behind every "as many scales as fit" choice (`bgfill eval pair`, size hints).
+ * @example msssimScalesThatFit(64, 11) // 3;  msssimScalesThatFit(256, 11) // 5;  msssimScalesThatFit(4, 11) // 0
+ */
+export function msssimScalesThatFit(side: number, windowSize: number, max: number = STANDARD_MSSSIM_WEIGHTS.length): number {
+  let fits = 0;
+  while (fits < max && msssimMinimumSide(fits + 1, windowSize) <= side) fits++;
+  return fits;
+}
+
 /** Throw a BgfillError when an image is too small for SSIM with these options. */
 export function checkSsimSize(width: number, height: number, options: ResolvedSsimOptions): void {
   const min = ssimMinimumSide(options.windowSize);
@@ -171,9 +183,7 @@ export function checkMsssimSize(width: number, height: number, options: Resolved
   const scales = options.weights.length;
   const min = msssimMinimumSide(scales, options.windowSize);
   if (width >= min && height >= min) return;
-  const side = Math.min(width, height);
-  let fits = 0;
-  while (fits < 8 && msssimMinimumSide(fits + 1, options.windowSize) <= side) fits++;
+  const fits = msssimScalesThatFit(Math.min(width, height), options.windowSize, 8);
   const hint =
     fits > 0
       ? ` Use ${fits} scale${fits === 1 ? '' : 's'} (e.g. { scales: ${Math.min(fits, STANDARD_MSSSIM_WEIGHTS.length)} }) or a smaller windowSize.`
