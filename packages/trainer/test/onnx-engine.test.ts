@@ -173,7 +173,7 @@ test.serial('onnx-webgpu where Vulkan finds no GPU: skipped with the adapter’s
   const env = { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' };
   const child = async (...args: string[]) => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', script, ...args], { env });
-    return JSON.parse(stdout.trim().split('\n').at(-1)!) as { name?: string; reason?: string; error?: string; lines: string[] };
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as { name?: string; reason?: string; detail?: string; error?: string; lines: string[] };
   };
   const noGpu = /^(no WebGPU adapter|no Vulkan loader)/;
   const relaxed = await child('onnx-webgpu');
@@ -182,6 +182,7 @@ test.serial('onnx-webgpu where Vulkan finds no GPU: skipped with the adapter’s
   t.regex(relaxed.lines[1].replace('backend webgpu skipped: ', ''), noGpu);
   t.is(relaxed.name, 'onnx');
   t.regex(relaxed.reason!, /^onnxruntime 1\.30\.0, CPU execution provider, 1 thread; skipped onnx-webgpu \((no WebGPU adapter|no Vulkan loader)/);
+  t.is(relaxed.detail, 'onnxruntime 1.30.0, CPU execution provider, 1 thread', 'what runs, for logs that printed each skip already');
   const strict = await child('onnx-webgpu', 'strict');
   t.regex(strict.error!, /^--backend onnx-webgpu is not available here: (no WebGPU adapter|no Vulkan loader)/);
   // The provider probe itself, on the CPU provider (always present).

@@ -26,6 +26,8 @@ export interface BackendInfo {
   name: BackendName;
   /** One line: what runs (device, threads) and, when others were tried first, why they were skipped. */
   reason: string;
+  /** What runs (device, threads), without the skipped backends: for a log that already printed each skip. */
+  detail: string;
   /**
    * Same inputs give bit-identical outputs on this backend (run to run, whatever the thread count): true for
    * wasm and cpu (tested); false for webgpu (unverified); for native TensorFlow only with TF_DETERMINISTIC_OPS=1.
@@ -57,6 +59,7 @@ function isDeterministic(name: BackendName): boolean {
  * @example
  * const { name, reason } = await initBackend('auto', { log: console.error });
  * console.error(`backend: ${name} (${reason})`); // backend: wasm (XNNPACK, SIMD, 2 threads; skipped webgpu: no WebGPU adapter …)
+ * // with a log that printed each skip already: `backend: ${name} (${detail})` → backend: wasm (XNNPACK, SIMD, 2 threads)
  */
 export async function initBackend(requested: BackendRequest, options: InitBackendOptions = {}): Promise<BackendInfo> {
   const request = parseBackendRequest(requested);
@@ -76,7 +79,7 @@ export async function initBackend(requested: BackendRequest, options: InitBacken
       registerBgfillKernels(); // again: the backend's own kernels are registered now, so replacements apply
       await tf.ready();
       const reason = skipped.length === 0 ? result.detail : `${result.detail}; skipped ${skipped.join('; ')}`;
-      return { name, reason, deterministic: isDeterministic(name) };
+      return { name, reason, detail: result.detail, deterministic: isDeterministic(name) };
     }
     log(`backend ${name} skipped: ${result.reason}`);
     skipped.push(`${name} (${result.reason})`);

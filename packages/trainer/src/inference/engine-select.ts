@@ -24,9 +24,16 @@ export interface SelectEngineOptions {
 }
 
 /** The engine a request resolved to. */
-export type EngineSelection =
-  | { name: 'onnx' | 'onnx-webgpu'; reason: string; deterministic: boolean; runtime: OnnxRuntime; threads: number; provider: OnnxProvider }
-  | { name: BackendName; reason: string; deterministic: boolean; backend: BackendInfo };
+export type EngineSelection = (
+  | { name: 'onnx' | 'onnx-webgpu'; runtime: OnnxRuntime; threads: number; provider: OnnxProvider }
+  | { name: BackendName; backend: BackendInfo }
+) & {
+  /** What runs and, when others were tried first, why they were skipped (one line). */
+  reason: string;
+  /** What runs, without the skipped engines: for a log that already printed each skip. */
+  detail: string;
+  deterministic: boolean;
+};
 
 /** A skipped tfjs backend's reason, from initBackend's log line ("backend webgpu skipped: …") or its error. */
 function skipReason(name: string, lines: readonly string[], err: unknown): string {
@@ -44,6 +51,7 @@ function skipReason(name: string, lines: readonly string[], err: unknown): strin
  * @example
  * const sel = await selectEngine('auto', { log: console.error });
  * console.error(`backend: ${sel.name} (${sel.reason})`); // backend: onnx (onnxruntime 1.30.0, CPU, 2 threads; skipped webgpu (…); tensorflow (…))
+ * // with a log that printed each skip already: `backend: ${sel.name} (${sel.detail})`
  */
 export async function selectEngine(requested: EngineRequest, options: SelectEngineOptions = {}): Promise<EngineSelection> {
   const request = parseEngineRequest(requested);
@@ -52,7 +60,7 @@ export async function selectEngine(requested: EngineRequest, options: SelectEngi
   }
   const log = options.log ?? (() => {});
   const skipped: string[] = [];
-  const withSkipped = (detail: string) => (skipped.length === 0 ? detail : `${detail}; skipped ${skipped.join('; ')}`);
+  const described = (detail: string) => ({ detail, reason: skipped.length === 0 ? detail : `${detail}; skipped ${skipped.join('; ')}` });
   for (const name of engineCandidates(request)) {
     let reason: string;
     if (name === 'onnx' || name === 'onnx-webgpu') {
@@ -62,7 +70,7 @@ export async function selectEngine(requested: EngineRequest, options: SelectEngi
       else if (name === 'onnx') {
         return {
           name,
-          reason: withSkipped(`onnxruntime ${load.version}, CPU execution provider, ${threads} thread${threads === 1 ? '' : 's'}`),
+          ...described(`onnxruntime ${load.version}, CPU execution provider, ${threads} thread${threads === 1 ? '' : 's'}`),
           deterministic: ONNX_DETERMINISTIC,
           runtime: load.runtime,
           threads,
@@ -80,7 +88,7 @@ export async function selectEngine(requested: EngineRequest, options: SelectEngi
         if (probe.ok) {
           return {
             name,
-            reason: withSkipped(`onnxruntime ${load.version}, WebGPU execution provider${adapter.ok && adapter.name ? ` on ${adapter.name}` : ''}`),
+            ...described(`onnxruntime ${load.version}, WebGPU execution provider${adapter.ok && adapter.name ? ` on ${adapter.name}` : ''}`),
             deterministic: false,
             runtime: load.runtime,
             threads,
@@ -99,7 +107,7 @@ export async function selectEngine(requested: EngineRequest, options: SelectEngi
           allowSoftwareGpu: request === 'webgpu',
           ...(options.threads !== undefined ? { threads: options.threads } : {}),
         });
-        return { name, reason: withSkipped(info.reason), deterministic: info.deterministic, backend: info };
+        return { name, ...described(info.detail), deterministic: info.deterministic, backend: info };
       } catch (err) {
         if (!(err instanceof BgfillError)) throw err;
         reason = skipReason(name, lines, err);

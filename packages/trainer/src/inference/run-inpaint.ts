@@ -153,7 +153,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
   if (todo.length > 0) {
     const backend = await selectEngine(settings.backend, { log, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) });
     summary.backend = backend.name;
-    log(`backend: ${backend.name} (${backend.reason})`);
+    log(`backend: ${backend.name} (${backend.detail})`);
     const engine = await openEngine(options.checkpoint, backend, {
       strict: options.nonStrict !== true,
       onWarning: (message) => log(`warning: ${message}`),

@@ -110,7 +110,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
 
   const { initBackend } = await import('../backend/index.js');
   const backend = await initBackend(config.backend, { log });
-  log(`backend: ${backend.name} (${backend.reason})${backend.deterministic ? '' : ' — not bit-deterministic: a resumed run may differ slightly'}`);
+  log(`backend: ${backend.name} (${backend.detail})${backend.deterministic ? '' : ' — not bit-deterministic: a resumed run may differ slightly'}`);
 
   // ---- networks and optimizers
   const generator =
