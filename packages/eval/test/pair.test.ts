@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import sharp from 'sharp';
 import { BgfillError } from '@bgfill/masks';
+import { readRgbImage } from '../src/image-io.js';
 import { registerEvalCommands } from '../src/cli.js';
 import { msssim } from '../src/metrics/msssim.js';
 import { evaluatePairs, formatPairTable, matchPairs } from '../src/pair.js';
@@ -257,4 +258,44 @@ test('matchPairs: ambiguous names are reported, and the table marks infinite PSN
   t.regex(table, /^y\s+0\.000000\s+inf\s+1\.000000\s+1\.000000$/m);
   t.regex(table, /^mean \(n=2\)/m);
   t.regex(table, /PSNR dB: 1 pair is identical \(inf\), left out of mean and std/);
+});
+
+test('folders at concurrency 4: every unreadable file reports its own reason (libvips shares one error buffer), run after run', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'bgfill-eval-reasons-'));
+  const p = join(root, 'p');
+  const q = join(root, 'q');
+  await Promise.all([mkdir(p), mkdir(q)]);
+  const ref = await fixture('00_ref.png');
+  const raw = { raw: { width: ref.width, height: ref.height, channels: 3 as const } };
+  const jpeg = await sharp(ref.data, raw).jpeg({ quality: 90 }).toBuffer();
+  const png = await sharp(ref.data, raw).png().toBuffer();
+  const bad = new Map<string, RegExp>();
+  for (let i = 0; i < 16; i++) {
+    const name = String(i).padStart(2, '0');
+    await writeFile(join(q, `${name}.png`), png);
+    if (i % 4 === 1) {
+      await writeFile(join(p, `${name}.jpg`), jpeg.subarray(0, Math.floor(jpeg.length * (0.3 + i / 40)))); // truncated JPEG
+      bad.set(join(p, `${name}.jpg`), /^not a readable image \(VipsJpeg: premature end of JPEG image\)$/);
+    } else if (i % 8 === 3) {
+      await writeFile(join(p, `${name}.png`), png.subarray(0, Math.floor(png.length / 2))); // truncated PNG
+      bad.set(join(p, `${name}.png`), /^not a readable image \(.+\)$/);
+    } else {
+      await writeFile(join(p, `${name}.jpg`), jpeg);
+    }
+  }
+  // Each bad file's reason read alone, one at a time: what every concurrent run must report.
+  const alone = new Map<string, string>();
+  for (const file of bad.keys()) {
+    const err = await t.throwsAsync(readRgbImage(file), { instanceOf: BgfillError });
+    alone.set(file, err!.message.slice(`${file}: `.length));
+  }
+  for (const [file, reason] of alone) {
+    t.regex(reason, bad.get(file)!, file);
+    t.false(/Unknown error/.test(reason), reason);
+  }
+  for (let round = 0; round < 6; round++) {
+    const report = await evaluatePairs({ pred: p, target: q, concurrency: 4 });
+    t.is(report.rows.length, 16 - bad.size);
+    t.deepEqual(new Map(report.skipped.map((s) => [s.file, s.reason])), alone, `round ${round}`);
+  }
 });
