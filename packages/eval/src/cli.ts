@@ -15,10 +15,11 @@ export interface EvalCliDeps {
   resolveBackend?: BackendResolver;
 }
 
-function positiveInt(name: string) {
+function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    if (n > max) throw new InvalidArgumentError(`${name} must be at most ${max}`);
     return n;
   };
 }
@@ -43,12 +44,11 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
     .requiredOption('--target <path>', 'target (ground-truth) image, or a folder matched to --pred by name')
     .option('--mask <path>', 'hole mask (white = hole), a folder of masks matched by name, or one mask for all pairs')
     .option('--json', 'print JSON instead of a table (infinite PSNR is written as null)', false)
-    .option('--out <file>', 'also write the JSON report to this file (atomically)')
+    .option('--out <file>', 'also write the JSON report to this file (atomically; a file, also for folders)')
     .option(
       '--scales <n>',
-      'MS-SSIM scales (5 needs images of at least 96×96, 3 needs 24×24); left out: as many of 5 as the smallest pair allows, with a note',
-      positiveInt('--scales'),
-      5,
+      'MS-SSIM scales, 1–5 (5 need images of at least 96×96, 3 need 24×24) (default: as many of the standard 5 as the smallest pair allows, with a note)',
+      positiveInt('--scales', 5),
     )
     .option('--window <n>', 'SSIM / MS-SSIM Gaussian window size (odd)', positiveInt('--window'), 11)
     .option('--concurrency <n>', 'pairs read and scored at once (folders)', positiveInt('--concurrency'), 2)
@@ -65,7 +65,7 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
         '  $ bgfill eval pair --pred out/0001.png --target gt/0001.png --mask masks/0001.png\n' +
         '  $ bgfill eval pair --pred out/ --target gt/ --json --out scores.json',
     )
-    .action(async (opts: { pred: string; target: string; mask?: string; json: boolean; out?: string; scales: number; window: number; concurrency: number }, command: Command) => {
+    .action(async (opts: { pred: string; target: string; mask?: string; json: boolean; out?: string; scales?: number; window: number; concurrency: number }) => {
       const { evaluatePairs, pairReportJson, formatPairTable, formatSkipped } = await import('./pair.js');
       const { atomicWriteJson } = await import('@bgfill/masks');
       const { checkOutputFile } = await import('./output-path.js');
@@ -76,8 +76,8 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
         target: opts.target,
         mask: opts.mask,
         ssim: { windowSize: opts.window },
-        // The default shown in --help is the standard count; unless given, the count is chosen to fit the images.
-        msssim: command.getOptionValueSource('scales') === 'default' ? { windowSize: opts.window } : { scales: opts.scales, windowSize: opts.window },
+        // Unless given, the scale count is chosen to fit the images (see EvaluatePairsOptions.msssim).
+        msssim: opts.scales === undefined ? { windowSize: opts.window } : { scales: opts.scales, windowSize: opts.window },
         optionNames: { scales: '--scales', window: '--window' },
         concurrency: opts.concurrency,
       });

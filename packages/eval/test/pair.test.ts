@@ -195,6 +195,7 @@ test('small images: as many MS-SSIM scales as fit, one count for every pair, wit
     `${pa}: MS-SSIM with 5 scales and a 11-pixel window needs images of at least 96×96 pixels; got 64×64: ` +
       'use --scales 4 or fewer, a smaller --window, or leave --scales out to use as many scales as fit',
   );
+  await t.throwsAsync(run(['eval', 'pair', '--pred', pa, '--target', pb, '--scales', '6']), { message: /--scales must be at most 5/ });
   const three = JSON.parse((await run(['eval', 'pair', '--pred', pa, '--target', pb, '--scales', '3', '--json'])).out) as typeof report;
   t.is(three.pairs[0].msssim, msssim(a, b, { scales: 3 }));
   t.deepEqual([three.msssim.scales, three.notes], [3, []]);
