@@ -22,6 +22,7 @@ import {
   type Reject,
   type ShardPart,
 } from './manifest.js';
+import { checkBuildFolders, checkPlacesImageFolders } from './build-folders.js';
 import { createMaskMaker, type MaskMaker } from './mask-feature.js';
 import { orderedMap } from './ordered-map.js';
 import { InputRejected, processImage, readInput, type ProcessOptions } from './process-image.js';
@@ -165,10 +166,37 @@ export function resolveBuildConfig(options: BuildOptions): BuildConfig {
     gzip: options.gzip ?? false,
     seed,
   };
+  checkMaskSplits(config, options.maskSplits !== undefined);
   if (!['center', 'random'].includes(config.crop)) throw invalidParameter('--crop', 'center or random', config.crop);
   if (!['jpeg', 'png'].includes(config.format)) throw invalidParameter('--format', 'jpeg or png', config.format);
   if (!/^#[0-9a-fA-F]{6}$|^#[0-9a-fA-F]{3}$/.test(config.flatten)) throw invalidParameter('--flatten', 'a colour such as #ffffff', config.flatten);
   return buildConfigSchema.parse(config);
+}
+
+/**
+ * `--mask-splits` given by the user must name splits this build produces; and `--masks` must reach at least one of
+ * them (the default `val,test` reaches none of a train-only build, which would silently store no masks).
+ * @example checkMaskSplits(config, true) // throws for --mask-splits nosuch on a train/val build
+ */
+export function checkMaskSplits(config: Pick<BuildConfig, 'splits' | 'maskSplits' | 'masks' | 'source'>, given: boolean): void {
+  const have = config.splits.join(', ');
+  if (given) {
+    const unknown = config.maskSplits.filter((s) => !config.splits.includes(s));
+    if (unknown.length > 0) {
+      throw new BgfillError(
+        `--mask-splits names ${unknown.map((s) => `"${s}"`).join(', ')}, which this build does not produce (its splits: ${have})`,
+        { subject: '--mask-splits' },
+      );
+    }
+  }
+  if (config.masks !== null && !config.maskSplits.some((s) => config.splits.includes(s))) {
+    const splitHint = config.source === 'places365' ? '--split train,val' : '--split-ratios train=0.9,val=0.1';
+    throw new BgfillError(
+      `--masks ${config.masks}: no split of this build gets masks (--mask-splits ${config.maskSplits.join(',') || '(none)'}; ` +
+        `this build's splits: ${have}). Give --mask-splits ${config.splits[0]}, or make a validation split with ${splitHint}`,
+      { subject: '--masks' },
+    );
+  }
 }
 
 /** The processing options a config implies. */
@@ -404,7 +432,11 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   const worker = options.worker ?? 0;
   if (!Number.isInteger(worker) || worker < 0 || worker >= workers) throw invalidParameter('--worker', `an integer in [0, ${workers - 1}]`, worker);
 
+  // Before any listing or image work: the input is a folder, the output is not a file, they do not overlap, and the
+  // output holds nothing but this build's bundle (finished or interrupted).
+  await checkBuildFolders({ source: config.source, input: options.input, list: options.list ?? null, out: options.out, splits: config.splits, gzip: config.gzip });
   const listing = await listSource(config);
+  if (config.source === 'places365') await checkPlacesImageFolders(options.input, listing.items);
   const masks = config.masks ? await createMaskMaker(config.masks, config.seed) : null;
   const recordsPerShard = await recordsPerShardFor(config, listing, concurrency);
   const ratios = config.splitRatios ? Object.entries(config.splitRatios).map(([split, ratio]) => ({ split, ratio })) : undefined;

@@ -90,7 +90,11 @@ export function registerDatasetCommands(program: Command): void {
     .addOption(new Option('--format <codec>', 'stored image codec').choices(['jpeg', 'png']).default('jpeg'))
     .option('--quality <q>', 'JPEG quality for re-encoded images', int('--quality'), 95)
     .option('--masks <strategy>', 'add fixed masks from a @bgfill/masks strategy (name, JSON or @file.json), seeded by record key')
-    .addOption(new Option('--mask-splits <names>', 'splits that carry masks').argParser(list).default(['val', 'test'], 'val,test'))
+    .addOption(
+      new Option('--mask-splits <names>', 'splits that carry masks (given: each must be a split this build makes; default: those of val,test it makes)')
+        .argParser(list)
+        .default(['val', 'test'], 'val,test'),
+    )
     .option('--records-per-shard <n>', 'records per shard (default 1000)', int('--records-per-shard'))
     .option('--shard-mb <mb>', 'target shard size in MiB instead (records per shard estimated from a seeded sample)', positiveNumber('--shard-mb'))
     .option('--gzip', 'GZIP-compress shards (.tfrecord.gz; TensorFlow compression_type="GZIP")')
@@ -110,7 +114,7 @@ export function registerDatasetCommands(program: Command): void {
         '      --include-categories @outdoor.txt --masks person-box --mask-splits val --out bundles/places-outdoor\n' +
         '  $ bgfill dataset build --input photos --split-ratios train=0.9,val=0.1 --out bundles/photos --gzip',
     )
-    .action(async (flags: BuildFlags) => {
+    .action(async (flags: BuildFlags, command: Command) => {
       if ((flags.worker === undefined) !== (flags.workers === undefined)) {
         throw new BgfillError('--worker and --workers go together (e.g. --worker 0 --workers 4)');
       }
@@ -134,7 +138,8 @@ export function registerDatasetCommands(program: Command): void {
         format: flags.format,
         quality: flags.quality,
         ...(flags.masks ? { masks: flags.masks } : {}),
-        maskSplits: flags.maskSplits,
+        // Only a --mask-splits the user gave must name produced splits; the default val,test applies where it fits.
+        ...(command.getOptionValueSource('maskSplits') === 'default' ? {} : { maskSplits: flags.maskSplits }),
         ...(flags.recordsPerShard !== undefined ? { recordsPerShard: flags.recordsPerShard } : {}),
         ...(flags.shardMb !== undefined ? { shardMb: flags.shardMb } : {}),
         gzip: flags.gzip ?? false,
@@ -180,16 +185,18 @@ export function registerDatasetCommands(program: Command): void {
     .command('inspect <dir>')
     .description('Print bundle statistics and optionally draw a preview grid with the masks over the images')
     .option('--split <name>', 'only this split (and preview it)')
-    .option('--preview <png>', 'write a preview grid PNG here')
+    .option('--preview <file>', 'write a preview grid here: .png, .jpg/.jpeg or .webp (the extension picks the format)')
+    .option('--overwrite', 'replace an existing --preview file (without it, an existing file is an error)')
     .option('--count <n>', 'records in the preview', int('--count'), 16)
     .option('--scan <n>', 'records read per split for size / hole statistics (0 = all)', int('--scan'), 1000)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExample:\n  $ bgfill dataset inspect bundles/places --split val --preview val-grid.png --count 25')
-    .action(async (dir: string, flags: { split?: string; preview?: string; count: number; scan: number; json?: boolean }) => {
+    .action(async (dir: string, flags: { split?: string; preview?: string; overwrite?: boolean; count: number; scan: number; json?: boolean }) => {
       const { inspectBundle, formatInspectReport } = await import('./inspect.js');
       const report = await inspectBundle(dir, {
         ...(flags.split ? { split: flags.split } : {}),
         ...(flags.preview ? { preview: flags.preview } : {}),
+        overwrite: flags.overwrite ?? false,
         count: flags.count,
         scan: flags.scan,
       });

@@ -39,7 +39,7 @@ export { listPlaces365, placesCategoryName, PLACES365_FILES, type Places365Optio
 export { listFolder, DEFAULT_PATTERN, IMAGE_EXTENSIONS, type FolderOptions } from './sources/folder.js';
 export { parseCategoryList } from './sources/categories.js';
 export type { SourceItem, SourceListing, CategoryFilter } from './sources/source.js';
-export { parseSplitRatios, hashSplit, type SplitRatio } from './split.js';
+export { parseSplitRatios, hashSplit, RATIO_SUM_TOLERANCE, type SplitRatio } from './split.js';
 export { planShards, shardsForWorker, recordKey, type ShardPlan, type PlannedShard, type PlannedRecord } from './shard-plan.js';
 export {
   readManifest,
@@ -53,7 +53,9 @@ export {
   type Reject,
   type RejectCode,
 } from './manifest.js';
-export { buildDataset, resolveBuildConfig, readRejects, type BuildOptions, type BuildResult } from './build.js';
+export { buildDataset, resolveBuildConfig, checkMaskSplits, readRejects, type BuildOptions, type BuildResult } from './build.js';
+export { checkBuildFolders, checkInputFolder, checkOutputPath, checkPlacesImageFolders, bundleEntry, type BuildFolders } from './build-folders.js';
+export { inspectBundle, formatInspectReport, previewGrid, previewFormatOf, checkPreviewPath, type InspectOptions, type InspectReport, type PreviewFormat } from './inspect.js';
 export { readBundle, splitShards, type DecodedExample, type ReadOptions } from './reader.js';
 export { decodeMaskPng } from './mask-feature.js';
 export { toTfDataset, type TfExample, type TfDatasetOptions } from './tf-dataset.js';

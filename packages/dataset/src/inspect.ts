@@ -1,6 +1,7 @@
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import sharp from 'sharp';
-import { atomicWriteFile, invalidParameter, type Mask } from '@bgfill/masks';
+import { atomicWriteFile, BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
 import { readManifest, type DatasetManifest } from './manifest.js';
 import { readBundle, splitShards, type DecodedExample } from './reader.js';
 import { decodeRecord } from './record.js';
@@ -9,8 +10,10 @@ import { readTfRecords } from './tfrecord-reader.js';
 export interface InspectOptions {
   /** Only this split (default: all). The preview uses it too (default: the first split with masks, else the first). */
   split?: string;
-  /** Write a preview grid PNG here. */
+  /** Write a preview grid here, in the format its extension names (`.png`, `.jpg`/`.jpeg`, `.webp`). */
   preview?: string;
+  /** Replace an existing `preview` file (default false: an existing file is an error). */
+  overwrite?: boolean;
   /** Records in the preview (default 16). */
   count?: number;
   /** Records read per split for the per-record statistics (default 1000; 0 = all). */
@@ -135,11 +138,42 @@ async function tileOf(example: DecodedExample, side: number): Promise<Buffer> {
     .toBuffer();
 }
 
+/** Codecs a preview can be written in. */
+export type PreviewFormat = 'png' | 'jpeg' | 'webp';
+
+const PREVIEW_EXTENSIONS: Readonly<Record<string, PreviewFormat>> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp' };
+
 /**
- * A preview grid PNG (near-square) of examples with their masks' holes tinted red, tiles `side` pixels, 2-pixel gaps.
- * @example await previewGrid(examples, 128)
+ * The format a preview path's extension names (any letter case); other extensions are an error.
+ * @example previewFormatOf('val.jpg') // 'jpeg'
  */
-export async function previewGrid(examples: readonly DecodedExample[], side = 128): Promise<Buffer> {
+export function previewFormatOf(path: string): PreviewFormat {
+  const format = PREVIEW_EXTENSIONS[extname(path).toLowerCase()];
+  if (!format) throw invalidParameter('--preview', 'a file name ending in .png, .jpg, .jpeg or .webp', path);
+  return format;
+}
+
+/**
+ * Check a preview path before any work: a known extension, and no existing file unless `overwrite` (never a folder).
+ * @example await checkPreviewPath('val.png', false)
+ */
+export async function checkPreviewPath(path: string, overwrite: boolean): Promise<PreviewFormat> {
+  const format = previewFormatOf(path);
+  const existing = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw new BgfillError(`${path}: cannot write the preview (${err.code ?? String(err)})`, { subject: path, cause: err });
+  });
+  if (existing?.isDirectory()) throw new BgfillError(`${path}: is a folder; give a file name for the preview`, { subject: path });
+  if (existing && !overwrite) throw new BgfillError(`${path}: exists; pass --overwrite to replace it`, { subject: path });
+  return format;
+}
+
+/**
+ * A preview grid (near-square) of examples with their masks' holes tinted red, tiles `side` pixels, 2-pixel gaps,
+ * encoded as `format` (PNG by default; JPEG and WebP at quality 90).
+ * @example await previewGrid(examples, 128, 'jpeg')
+ */
+export async function previewGrid(examples: readonly DecodedExample[], side = 128, format: PreviewFormat = 'png'): Promise<Buffer> {
   if (examples.length === 0) throw invalidParameter('count', 'at least one record to preview', 0);
   const columns = Math.ceil(Math.sqrt(examples.length));
   const rows = Math.ceil(examples.length / columns);
@@ -153,12 +187,16 @@ export async function previewGrid(examples: readonly DecodedExample[], side = 12
     const y0 = gap + Math.floor(k / columns) * (side + gap);
     for (let y = 0; y < side; y++) tile.copy(canvas, ((y0 + y) * width + x0) * 3, y * side * 3, (y + 1) * side * 3);
   });
-  return sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  const image = sharp(canvas, { raw: { width, height, channels: 3 } });
+  if (format === 'jpeg') return image.jpeg({ quality: 90 }).toBuffer();
+  if (format === 'webp') return image.webp({ quality: 90 }).toBuffer();
+  return image.png().toBuffer();
 }
 
 /**
  * Statistics of a bundle (from dataset.json, plus image sizes, formats, encoded sizes and hole ratios from scanning
- * records) and, with `preview`, a grid PNG of the first `count` records of a split with their masks over them.
+ * records) and, with `preview`, a grid of the first `count` records of a split with their masks over them, in the
+ * format the file's extension names; an existing preview file is replaced only with `overwrite`.
  * @example const report = await inspectBundle('bundle', { split: 'val', preview: 'val.png' }); console.log(formatInspectReport(report))
  */
 export async function inspectBundle(dir: string, options: InspectOptions = {}): Promise<InspectReport> {
@@ -167,6 +205,7 @@ export async function inspectBundle(dir: string, options: InspectOptions = {}): 
   if (options.split !== undefined && !names.includes(options.split)) {
     throw invalidParameter('--split', `one of ${names.join(', ')}`, options.split);
   }
+  const previewFormat = options.preview ? await checkPreviewPath(options.preview, options.overwrite ?? false) : 'png';
   const scan = options.scan ?? 1000;
   const splits: SplitStats[] = [];
   for (const split of options.split ? [options.split] : names) splits.push(await splitStats(dir, manifest, split, scan));
@@ -178,7 +217,7 @@ export async function inspectBundle(dir: string, options: InspectOptions = {}): 
     if (!Number.isInteger(count) || count < 1) throw invalidParameter('--count', 'a positive integer', count);
     const examples: DecodedExample[] = [];
     for await (const ex of readBundle(dir, { split, limit: count })) examples.push(ex);
-    await atomicWriteFile(options.preview, await previewGrid(examples, options.tile ?? 128));
+    await atomicWriteFile(options.preview, await previewGrid(examples, options.tile ?? 128, previewFormat));
     preview = options.preview;
   }
   return {

@@ -12,7 +12,12 @@ export { readManifest } from './manifest.js';
 
 /** One record as the trainer and eval see it. */
 export interface DecodedExample {
+  /** The record key: hex SHA-256 of `filename` (feature `image/key/sha256`). */
   key: string;
+  /**
+   * The source path relative to the input root, `/`-separated (feature `image/filename`, e.g.
+   * `data_256/a/abbey/00000000.jpg`): name records by this in messages, with `key` beside it.
+   */
   filename: string;
   label: number;
   labelText: string;

@@ -1,29 +1,10 @@
 import test from 'ava';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import sharp from 'sharp';
 import { BgfillError } from '@bgfill/masks';
-import { registerDatasetCommands } from '../src/cli.js';
 import { readManifest } from '../src/manifest.js';
-import { patternJpeg, tempDir, writeImage } from './helpers.js';
-
-/** Run `bgfill dataset …` in-process; returns what it printed, or the error it threw. */
-async function bgfill(...args: string[]): Promise<{ stdout: string; error: unknown }> {
-  const program = new Command('bgfill').exitOverride().configureOutput({ writeOut: (s) => void (stdout += s), writeErr: () => {} });
-  registerDatasetCommands(program);
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(['node', 'bgfill', 'dataset', ...args]);
-    return { stdout, error: null };
-  } catch (error) {
-    return { stdout, error };
-  } finally {
-    process.stdout.write = write;
-  }
-}
+import { runDatasetCli as bgfill, patternJpeg, tempDir, writeImage } from './helpers.js';
 
 test.serial('help shows every option default and an example', async (t) => {
   const { stdout } = await bgfill('build', '--help');

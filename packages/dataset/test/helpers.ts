@@ -5,7 +5,9 @@ import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
+import { Command } from 'commander';
 import type { ExecutionContext } from 'ava';
+import { registerDatasetCommands } from '../src/cli.js';
 
 /** A fresh temporary folder, removed after the test. */
 export async function tempDir(t: ExecutionContext, prefix = 'bgfill-ds-'): Promise<string> {
@@ -144,4 +146,21 @@ export async function snapshot(dir: string, options: { skipParts?: boolean } = {
   };
   await walk('');
   return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Run `bgfill dataset …` in-process (tests using it must be serial); returns what it printed, or the error it threw. */
+export async function runDatasetCli(...args: string[]): Promise<{ stdout: string; error: unknown }> {
+  let stdout = '';
+  const program = new Command('bgfill').exitOverride().configureOutput({ writeOut: (s) => void (stdout += s), writeErr: () => {} });
+  registerDatasetCommands(program);
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(['node', 'bgfill', 'dataset', ...args]);
+    return { stdout, error: null };
+  } catch (error) {
+    return { stdout, error };
+  } finally {
+    process.stdout.write = write;
+  }
 }

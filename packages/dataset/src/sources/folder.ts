@@ -73,10 +73,21 @@ async function listEntries(root: string, listFile: string): Promise<Entry[]> {
   return entries;
 }
 
+/** The error for a listing that found nothing at all: names the folder (or list) and what was looked for. */
+function noInputs(root: string, listFile: string | undefined, patterns: readonly string[] | undefined): BgfillError {
+  if (listFile) return new BgfillError(`${listFile}: lists no files`, { subject: listFile });
+  const what =
+    patterns && patterns.length > 0
+      ? `no file matches --pattern ${patterns.join(' ')}`
+      : `no image files found (looked for ${IMAGE_EXTENSIONS.map((e) => `.${e}`).join(', ')}, in any letter case, in every subfolder)`;
+  return new BgfillError(`${root}: ${what}`, { subject: root });
+}
+
 /**
  * List a plain folder (fast-glob patterns, recursive) or a list file of paths. With `labels: 'top-folder'`, classes are
  * the sorted names of the first folder level (files directly under the root are unlabelled); a list file's own labels
- * win when it has them. Category filters apply to those class names.
+ * win when it has them. Category filters apply to those class names. Finding no file at all is an error naming the
+ * folder and the extensions (or patterns) looked for.
  * @example await listFolder({ root: 'photos', patterns: ['**\/*.jpg'] })
  */
 export async function listFolder(options: FolderOptions): Promise<SourceListing> {
@@ -86,6 +97,7 @@ export async function listFolder(options: FolderOptions): Promise<SourceListing>
   const entries = listFile
     ? await listEntries(root, listFile)
     : await globEntries(root, options.patterns && options.patterns.length > 0 ? options.patterns : [DEFAULT_PATTERN]);
+  if (entries.length === 0) throw noInputs(root, listFile, options.patterns);
   const useListLabels = entries.some((e) => e.listLabel !== undefined);
   const folderOf = (e: Entry): string => {
     const slash = e.filename.indexOf('/');
