@@ -135,6 +135,22 @@ test('user errors: missing bundle, existing run, resume of nothing, unmatched fr
   t.regex(badFile.stderr, /bad\.json[\s\S]*optimizer\.lr[\s\S]*loss\.adv/);
 });
 
+test.serial('a run that fails before finishing an epoch can be started again with other settings through --resume', async (t) => {
+  const data = await bundle;
+  const run = join(await tempDir('train-failed-start'), 'run');
+  const tooBig = await runCli(['train', ...SMALL_RUN, '--data', data, '--out', run, '--epochs', '1', '--steps-per-epoch', '1', '--crop', '64']);
+  t.is(tooBig.code, 2);
+  t.regex(tooBig.stderr, /is smaller than --crop 64/);
+  t.deepEqual(await listEpochs(run), [], 'no epoch finished');
+  const fresh = await runCli(['train', ...SMALL_RUN, '--data', data, '--out', run, '--epochs', '1', '--steps-per-epoch', '1', '--crop', '32']);
+  t.is(fresh.code, 2, 'a fresh start never replaces a run folder');
+  t.regex(fresh.stderr, /holds a training run that finished no epoch: pass --resume to start it again \(any setting may change then\)/);
+  const again = await runCli(['train', '--out', run, '--resume', '--crop', '32']);
+  t.is(again.code, 0, again.stderr);
+  t.deepEqual(await listEpochs(run), [1]);
+  t.is(JSON.parse(await readFile(join(run, 'config.json'), 'utf8')).crop, 32, 'the new setting was kept');
+});
+
 test.serial('resume refuses changed training settings but accepts more epochs', async (t) => {
   const data = await bundle;
   const run = join(await tempDir('train-resume-conf'), 'run');

@@ -20,8 +20,11 @@ export async function checkFreshRun(dir: string): Promise<void> {
   });
   if (entries && entries.length > 0) {
     const isRun = entries.includes(CONFIG_FILE);
+    const unfinished = isRun && (await listEpochs(dir)).length === 0;
     throw new BgfillError(
-      `${dir} already exists${isRun ? ' and holds a training run' : ' and is not empty'}: pass --resume to continue it, or choose another --out`,
+      unfinished
+        ? `${dir} already exists and holds a training run that finished no epoch: pass --resume to start it again (any setting may change then), or choose another --out`
+        : `${dir} already exists${isRun ? ' and holds a training run' : ' and is not empty'}: pass --resume to continue it, or choose another --out`,
       { subject: dir },
     );
   }

@@ -1,5 +1,6 @@
 import { BgfillError } from '@bgfill/masks';
 import { configValueAt, readConfigFile, resolveTrainConfig, type TrainConfig } from './config.js';
+import { listEpochs } from './epoch-dir.js';
 import { readRunConfig } from './run-folder.js';
 import { train, type TrainResult } from './train.js';
 
@@ -19,7 +20,8 @@ export interface TrainCommandInput {
 /**
  * Resolve the configuration of `bgfill train` and run it. A fresh run: the config file's fields, overridden by
  * flags. A resumed run: the run's config.json; flags may only extend `--epochs`, change `--backend` or point
- * `--data` elsewhere — any other difference is an error, since it would break the exact continuation.
+ * `--data` elsewhere — any other difference is an error, since it would break the exact continuation — unless the
+ * run finished no epoch: then it restarts from the beginning, and any setting may change.
  */
 export async function resolveCommandConfig(input: TrainCommandInput): Promise<TrainConfig> {
   const base = input.configFile ? await readConfigFile(input.configFile) : {};
@@ -31,6 +33,9 @@ export async function resolveCommandConfig(input: TrainCommandInput): Promise<Tr
   const saved = await readRunConfig(String(input.overrides.out));
   const requested = { ...flatten(base), ...input.overrides };
   const resolved = resolveTrainConfig(saved as unknown as Record<string, unknown>, requested, source);
+  // A run that finished no epoch restarts from the beginning on resume: nothing continues, so any setting may change
+  // (the way out of a run that failed at its start, e.g. on a --crop larger than the images).
+  if ((await listEpochs(resolved.out)).length === 0) return resolved;
   const conflicts: string[] = [];
   for (const path of Object.keys(requested)) {
     if (RESUMABLE_CHANGES.has(path)) continue;
