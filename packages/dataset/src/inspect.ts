@@ -149,7 +149,10 @@ const PREVIEW_EXTENSIONS: Readonly<Record<string, PreviewFormat>> = { '.png': 'p
  */
 export function previewFormatOf(path: string): PreviewFormat {
   const format = PREVIEW_EXTENSIONS[extname(path).toLowerCase()];
-  if (!format) throw invalidParameter('--preview', 'a file name ending in .png, .jpg, .jpeg or .webp', path);
+  if (!format) {
+    const ext = extname(path) === '' ? 'no extension' : `not ${extname(path)}`;
+    throw new BgfillError(`${path}: --preview writes .png, .jpg, .jpeg or .webp (the extension picks the format), ${ext}`, { subject: path });
+  }
   return format;
 }
 
