@@ -113,7 +113,7 @@ test('user errors: missing bundle, existing run, resume of nothing, unmatched fr
   await writeFile(join(occupied, 'config.json'), '{}');
   const exists = await runCli(['train', '--data', data, '--out', occupied]);
   t.is(exists.code, 2);
-  t.regex(exists.stderr, /already exists and holds a training run: pass --resume/);
+  t.regex(exists.stderr, /already exists and holds a training run that finished no epoch: pass --resume/);
 
   const nothing = await runCli(['train', '--out', join(root, 'never'), '--resume']);
   t.is(nothing.code, 2);
@@ -123,6 +123,11 @@ test('user errors: missing bundle, existing run, resume of nothing, unmatched fr
   t.is(freeze.code, 2);
   t.regex(freeze.stderr, /"\*\.no_such\.\*" matched no parameter/);
   t.false(await stat(join(root, 'f')).then(() => true, () => false), 'nothing written for a rejected run');
+
+  const noVal = await runCli(['train', ...SMALL_RUN, '--data', data, '--out', join(root, 'v'), '--val-split', 'nosuch']);
+  t.is(noVal.code, 2);
+  t.regex(noVal.stderr, /--val-split nosuch: .* has no such split with records \(splits: train\)/);
+  t.false(await stat(join(root, 'v')).then(() => true, () => false), 'nothing written for a rejected run');
 
   const badValue = await runCli(['train', '--data', data, '--out', join(root, 'b'), '--epochs', 'many']);
   t.not(badValue.code, 0);
@@ -147,6 +152,8 @@ test.serial('a run that fails before finishing an epoch can be started again wit
   t.regex(fresh.stderr, /holds a training run that finished no epoch: pass --resume to start it again \(any setting may change then\)/);
   const again = await runCli(['train', '--out', run, '--resume', '--crop', '32']);
   t.is(again.code, 0, again.stderr);
+  t.regex(again.stdout, /no "val" split: samples\.png and the per-epoch sample L1 use the first train images/);
+  t.regex(again.stdout, /\| train L1 [\d.]+ \(hole [\d.]+\)/, 'the sample L1 is labelled with the split it comes from');
   t.deepEqual(await listEpochs(run), [1]);
   t.is(JSON.parse(await readFile(join(run, 'config.json'), 'utf8')).crop, 32, 'the new setting was kept');
 });

@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BgfillError, badFile } from '@bgfill/masks';
 
+/** The split drawn in samples.png and scored each epoch, unless --val-split names another. */
+export const DEFAULT_VAL_SPLIT = 'val';
+
 /**
  * The training configuration: one zod schema is the single list of fields, defaults and limits.
  * A JSON file (`--config`) is validated against it, CLI flags override single fields, and the resolved
@@ -89,7 +92,7 @@ export const trainConfigSchema = z.strictObject({
   out: z.string().min(1),
   split: z.string().min(1).default('train'),
   /** Split with the fixed images drawn in each epoch's samples.png (falls back to the train split if absent). */
-  valSplit: z.string().min(1).default('val'),
+  valSplit: z.string().min(1).default(DEFAULT_VAL_SPLIT),
   /** Initial generator weights: .pth / .safetensors / bgfill checkpoint; null = from scratch (seeded). */
   init: z.string().min(1).nullable().default(null),
   epochs: positiveInt.default(12),

@@ -8,7 +8,7 @@ import { InpaintGenerator } from '../model/generator.js';
 import { loadGenerator } from '../weights/checkpoint.js';
 import { Adam } from './adam.js';
 import { SAMPLES_FILE, loadTrainingCheckpoint, saveTrainingCheckpoint, type CheckpointParts } from './checkpoint.js';
-import { LOSS_NAMES, type TrainConfig } from './config.js';
+import { DEFAULT_VAL_SPLIT, LOSS_NAMES, type TrainConfig } from './config.js';
 import { batches, epochSeed, prepareItem, toBatchTensors, type SourceExample, type TrainItem } from './data.js';
 import { SnPatchDiscriminator } from './discriminator.js';
 import { epochDirName } from './epoch-dir.js';
@@ -50,6 +50,8 @@ interface Session {
   maskFor?: (size: Size, index: string) => Mask;
   similarity?: SimilarityFn;
   valItems: TrainItem[];
+  /** The split valItems come from (the training split when the bundle has no validation split). */
+  valSplit: string;
   splitCount: number;
   log: (line: string) => void;
   progress?: boolean;
@@ -101,7 +103,15 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
   const maskFor = maskGenerator ? (size: Size, index: string): Mask => maskGenerator.generate(size, config.seed, index) : undefined;
   if (config.init !== null && !(await isFile(config.init))) throw new BgfillError(`--init ${config.init}: no such file`, { subject: config.init });
   const valName = manifest.splits[config.valSplit]?.count ? config.valSplit : config.split;
-  if (valName !== config.valSplit) log(`no "${config.valSplit}" split: samples.png shows the first ${config.split} images`);
+  if (valName !== config.valSplit) {
+    // Only the default may be missing (a bundle built without a validation split); a name the user gave must exist.
+    if (config.valSplit !== DEFAULT_VAL_SPLIT) {
+      throw new BgfillError(`--val-split ${config.valSplit}: ${config.data} has no such split with records (splits: ${Object.keys(manifest.splits).join(', ')})`, {
+        subject: 'valSplit',
+      });
+    }
+    log(`no "${config.valSplit}" split: samples.png and the per-epoch sample L1 use the first ${config.split} images`);
+  }
   const valExamples = await firstExamples(readBundle(config.data, { split: valName, repeat: true }), config.sampleCount);
   const valItems = valExamples.map((ex, i) => validationItem(ex, i, config.crop, maskFor));
   const side = valItems[0].image.width;
@@ -145,6 +155,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
       maskFor,
       similarity: msssim ? (pred, target) => msssimTensor(pred, target, { dataRange: 2, scales, windowSize }) : undefined,
       valItems,
+      valSplit: valName,
       splitCount: split.count,
       log,
       progress: options.progress,
@@ -263,11 +274,11 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
       );
       checkpoints.push(dir);
       lastGood = dir;
-      await runLog.append({ type: 'epoch', epoch, step: globalStep, ...means, valL1: validation.l1, valL1Hole: validation.l1Hole, checkpoint: dir });
+      await runLog.append({ type: 'epoch', epoch, step: globalStep, ...means, valL1: validation.l1, valL1Hole: validation.l1Hole, valSplit: session.valSplit, checkpoint: dir });
       log(
         `epoch ${epoch}/${config.epochs} step ${globalStep}: ` +
           LOSS_NAMES.map((k) => `${k} ${fmt(means[k])}`).join(' ') +
-          ` | val L1 ${fmt(validation.l1)} (hole ${fmt(validation.l1Hole)}) → ${dir}`,
+          ` | ${session.valSplit} L1 ${fmt(validation.l1)} (hole ${fmt(validation.l1Hole)}) → ${dir}`,
       );
     }
   } catch (err) {
