@@ -1,4 +1,5 @@
 import test from 'ava';
+import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,6 +50,26 @@ test('unshuffled reading follows the shards in order, with positions, shard and 
     t.deepEqual([e.image.width, e.image.height, e.image.channels], [64, 64, 3]);
     t.deepEqual(Buffer.from(e.image.data), reference);
     t.is(e.mask, undefined);
+  }
+});
+
+test('every example names its source file (image/filename), so errors downstream can say which input it was', async (t) => {
+  const manifest = await readManifest(bundle);
+  for (const split of ['train', 'val']) {
+    const examples = await collect(bundle, { split, shuffleBuffer: 8, seed: 3, decode: false });
+    // The Places365 lists name these files: data_256/<x>/<category>/NNNNNNNN.jpg and val_256/Places365_val_NNNNNNNN.jpg.
+    let passedOver = 0; // larger inputs were resized: their bytes differ
+    const pattern = split === 'train' ? /^data_256\/[a-z]\/[a-z]+\/\d{8}\.jpg$/ : /^val_256\/Places365_val_\d{8}\.jpg$/;
+    for (const e of examples) {
+      t.regex(e.filename, pattern);
+      t.is(e.key, createHash('sha256').update(e.filename).digest('hex'), 'the key is the SHA-256 of the filename');
+      const source = await readFile(join(root, e.filename));
+      const meta = await sharp(source).metadata();
+      if (meta.width === 64 && meta.height === 64) t.deepEqual(source, Buffer.from(e.encoded), `${e.filename}: 64² inputs are stored byte for byte`);
+      else passedOver++;
+    }
+    t.is(new Set(examples.map((e) => e.filename)).size, manifest.splits[split].count);
+    t.true(passedOver < examples.length);
   }
 });
 
