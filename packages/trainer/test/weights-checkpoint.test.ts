@@ -120,7 +120,7 @@ test.serial('a mismatched config lists every shape mismatch in one error naming 
   t.true(
     err.message.startsWith(
       `${file}: does not match the generator (cnum 4, 4 input channels, gate spatial) ` +
-        '(the weights look like cnum 8, 4 input channels, gate spatial): 274 shape mismatches: ' +
+        '(the weights look like cnum 8, 4 input channels, gate spatial):\n  274 shape mismatches: ' +
         'coarse_net.0.conv2d.weight (expected [4, 4, 5, 5], file has [8, 4, 5, 5]), ',
     ),
     err.message,
@@ -149,8 +149,8 @@ test.serial('unknown and missing keys are listed by name; strict: false warns, l
   const err = await t.throwsAsync(loadGenerator(file), { instanceOf: BgfillError });
   t.is(
     err.message,
-    `${file}: does not match the generator (cnum 2, 4 input channels, gate spatial): ` +
-      '2 missing keys: coarse_net.3.mask_conv2d.bias, refine_attn.gamma; 1 unknown key: refine_attn.extra_conv.weight',
+    `${file}: does not match the generator (cnum 2, 4 input channels, gate spatial):\n` +
+      '  2 missing keys: coarse_net.3.mask_conv2d.bias, refine_attn.gamma;\n  1 unknown key: refine_attn.extra_conv.weight',
   );
 
   const target = new InpaintGenerator({ cnum: 2 }, { seed: 12 });
@@ -159,7 +159,7 @@ test.serial('unknown and missing keys are listed by name; strict: false warns, l
   const warnings: string[] = [];
   target.loadStateDict(weights, { strict: false, onWarning: (m) => warnings.push(m), source: 'edited' });
   t.is(warnings.length, 1);
-  t.regex(warnings[0], /^edited: does not match .*2 missing keys/);
+  t.regex(warnings[0], /^edited: does not match .*:\n {2}2 missing keys/);
   t.deepEqual(await values(target.params.get('refine_attn.gamma')!), gammaBefore);
   t.deepEqual(await values(target.params.get('coarse_net.3.mask_conv2d.bias')!), unchanged);
   t.deepEqual(
@@ -177,7 +177,7 @@ test.serial('a strict failure changes nothing (all keys are checked before any i
   weights.set('bogus', weights.get('refine_attn.gamma')!);
   const target = new InpaintGenerator({ cnum: 2 }, { seed: 2 });
   const before = await generatorWeights(target);
-  t.throws(() => target.loadStateDict(weights), { instanceOf: BgfillError, message: /^state dict: .*1 unknown key: bogus$/ });
+  t.throws(() => target.loadStateDict(weights), { instanceOf: BgfillError, message: /^state dict: .*:\n {2}1 unknown key: bogus$/ });
   const after = await generatorWeights(target);
   for (const [name, w] of before) t.deepEqual(weightBytes(after.get(name)!), weightBytes(w), name);
   source.dispose();
@@ -206,6 +206,15 @@ test.serial('weights whose first layer is neither 4 nor 5 channels, reserved met
   await t.throwsAsync(saveGeneratorCheckpoint(join(dir, 'x.safetensors'), g, { config: 'mine' }), { instanceOf: BgfillError, message: /metadata key "config"/ });
   const text = join(dir, 'notes.safetensors');
   await writeSafetensors(text, new Map()); // a valid but empty file
-  await t.throwsAsync(loadGenerator(text), { instanceOf: BgfillError, message: new RegExp(`^${text}: does not match .*missing keys`) });
+  await t.throwsAsync(loadGenerator(text), { instanceOf: BgfillError, message: new RegExp(`^${text}: does not match .*:\n {2}\\d+ missing keys`) });
+  // The other files of an epoch folder are named for what they are, not listed key by key.
+  const disc = join(dir, 'discriminator.safetensors');
+  await writeSafetensors(disc, new Map([['discriminator_net.0.conv2d.bias', { shape: [2], dtype: 'float32', data: new Float32Array(2), layout: 'pytorch' }]]), {
+    format: 'bgfill-sn-patchgan',
+  });
+  await t.throwsAsync(loadGenerator(disc), {
+    instanceOf: BgfillError,
+    message: `${disc}: this is a discriminator checkpoint (SN-PatchGAN), not generator weights: give the epoch folder's generator.safetensors`,
+  });
   g.dispose();
 });

@@ -81,6 +81,12 @@ export async function readWeightFile(input: string | Uint8Array): Promise<Weight
   return { weights, metadata: {}, format: 'torch', source };
 }
 
+/** The other files of a bgfill epoch folder, by their safetensors `format` metadata. */
+const OTHER_BGFILL_FORMATS: Readonly<Record<string, string>> = {
+  'bgfill-sn-patchgan': 'a discriminator checkpoint (SN-PatchGAN)',
+  'bgfill-adam': 'an optimizer state file (Adam moments)',
+};
+
 export interface LoadGeneratorOptions {
   /** Overrides for the config; fields not given come from the checkpoint's metadata, then from the weights' shapes. */
   config?: Partial<GeneratorConfig>;
@@ -111,6 +117,12 @@ function checkpointConfig(file: WeightFile): Partial<GeneratorConfig> {
  */
 export async function loadGenerator(path: string, options: LoadGeneratorOptions = {}): Promise<InpaintGenerator> {
   const file = await readWeightFile(path);
+  const format = file.metadata.format;
+  if (format !== undefined && format.startsWith('bgfill-') && format !== CHECKPOINT_FORMAT) {
+    // Another file of a bgfill epoch folder (discriminator, optimizer state): say so rather than list every key.
+    const what = OTHER_BGFILL_FORMATS[format] ?? `a bgfill file of format ${format}`;
+    throw badFile(file.source, `this is ${what}, not generator weights: give the epoch folder's generator.safetensors`);
+  }
   const merged = { ...inferGeneratorConfig(file.weights), ...checkpointConfig(file), ...(options.config ?? {}) };
   let config: GeneratorConfig;
   try {

@@ -104,8 +104,9 @@ function count(n: number, singular: string, plural: string): string {
 
 /**
  * One message naming every problem key, e.g. "weights.pth: does not match the generator (cnum 32, 4 input
- * channels, gate spatial): 2 missing keys: a, b; 1 unknown key: c; …". `hint` (what the weights look like) goes
- * before the lists, so the likely cause reads first.
+ * channels, gate spatial):⏎  2 missing keys: a, b;⏎  1 unknown key: c; …" — the summary on the first line, each kind
+ * of problem on a line of its own. `hint` (what the weights look like) goes before the lists, so the likely cause
+ * reads first.
  * @example
  * describeProblems(problems, 'g.pth', 'the generator (cnum 8, 4 input channels, gate spatial)', 'cnum 32, 4 input channels, gate spatial')
  */
@@ -123,7 +124,8 @@ export function describeProblems(problems: KeyProblems, source: string, modelDes
     const items = problems.badDtype.map((b) => `${b.name} (${b.dtype})`);
     parts.push(`${count(problems.badDtype.length, 'unusable dtype', 'unusable dtypes')}: ${listNames(items)}`);
   }
-  return `${source}: does not match ${modelDescription}${hint ? ` (the weights look like ${hint})` : ''}: ${parts.join('; ')}`;
+  // The summary first, then one line per kind of problem, so that a message naming hundreds of keys still reads.
+  return `${source}: does not match ${modelDescription}${hint ? ` (the weights look like ${hint})` : ''}:\n  ${parts.join(';\n  ')}`;
 }
 
 /**
