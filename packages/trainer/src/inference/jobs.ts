@@ -60,6 +60,10 @@ function byStem(files: readonly string[]): Map<string, string[]> {
   return map;
 }
 
+function endsWithSeparator(path: string): boolean {
+  return path.endsWith(sep) || path.endsWith('/');
+}
+
 /**
  * Turn `--image`, `--mask`/`--mask-from`, `--out` and `--save-raw` into jobs. A folder of images is matched to a
  * folder of masks by file name without extension (`a.jpg` ↔ `a.png`), and writes `OUT/<name>.png` (and
@@ -77,7 +81,7 @@ export async function planJobs(options: PlanJobsOptions): Promise<{ jobs: Inpain
 
   if (imageKind === 'file') {
     if (maskKind === 'dir') throw new BgfillError(`${options.mask}: a mask folder needs an image folder (--image is a file)`, { subject: options.mask });
-    const outIsDir = options.out.endsWith(sep) || options.out.endsWith('/') || (await kind(options.out)) === 'dir';
+    const outIsDir = endsWithSeparator(options.out) || (await kind(options.out)) === 'dir';
     const out = outIsDir ? join(options.out, `${stem(options.image)}.png`) : options.out;
     const ext = extname(out).slice(1).toLowerCase();
     if (!(OUTPUT_IMAGE_EXTENSIONS as readonly string[]).includes(ext)) {
@@ -85,16 +89,31 @@ export async function planJobs(options: PlanJobsOptions): Promise<{ jobs: Inpain
     }
     let raw: string | undefined;
     if (options.saveRaw !== undefined) {
-      const rawIsDir = !options.saveRaw.toLowerCase().endsWith('.npy') || (await kind(options.saveRaw)) === 'dir';
+      // As --out: a file (ending in .npy), or a folder that exists or ends in a separator.
+      const rawIsDir = endsWithSeparator(options.saveRaw) || (await kind(options.saveRaw)) === 'dir';
+      if (!rawIsDir && !options.saveRaw.toLowerCase().endsWith('.npy')) {
+        throw new BgfillError(`--save-raw ${options.saveRaw}: the file name must end in .npy (or give a folder, ending in /)`, { subject: options.saveRaw });
+      }
       raw = rawIsDir ? join(options.saveRaw, `${stem(options.image)}.npy`) : options.saveRaw;
     }
     jobs.push({ name: stem(options.image), image: options.image, mask: options.mask, out, ...(raw ? { raw } : {}) });
     return { jobs, problems };
   }
 
-  if ((await kind(options.out)) === 'file') throw new BgfillError(`--out ${options.out}: must be a folder when --image is a folder`, { subject: options.out });
-  if (options.saveRaw !== undefined && (await kind(options.saveRaw)) === 'file') {
-    throw new BgfillError(`--save-raw ${options.saveRaw}: must be a folder when --image is a folder`, { subject: options.saveRaw });
+  // A folder of images writes into folders: an existing file, or a new name that reads as a file name
+  // (filled.png, raw.npy), is refused rather than turned into a folder of that name.
+  for (const [flag, path, fileExtensions] of [
+    ['--out', options.out, OUTPUT_IMAGE_EXTENSIONS],
+    ['--save-raw', options.saveRaw, ['npy']],
+  ] as const) {
+    if (path === undefined) continue;
+    const pathKind = await kind(path);
+    const looksLikeFile = pathKind === 'missing' && !endsWithSeparator(path) && (fileExtensions as readonly string[]).includes(extname(path).slice(1).toLowerCase());
+    if (pathKind === 'file' || looksLikeFile) {
+      throw new BgfillError(`${flag} ${path}: must be a folder when --image is a folder${looksLikeFile ? ' (this reads as a file name; give a folder such as out/)' : ''}`, {
+        subject: path,
+      });
+    }
   }
   const images = byStem(await listImages(options.image));
   if (images.size === 0) throw new BgfillError(`${options.image}: no ${INPUT_IMAGE_EXTENSIONS.join('/')} images in this folder`, { subject: options.image });
