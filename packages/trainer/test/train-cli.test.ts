@@ -145,7 +145,7 @@ test.serial('a run that fails before finishing an epoch can be started again wit
   const run = join(await tempDir('train-failed-start'), 'run');
   const tooBig = await runCli(['train', ...SMALL_RUN, '--data', data, '--out', run, '--epochs', '1', '--steps-per-epoch', '1', '--crop', '64']);
   t.is(tooBig.code, 2);
-  t.regex(tooBig.stderr, /is smaller than --crop 64/);
+  t.regex(tooBig.stderr, /record [^ ]+\.jpg \(key [0-9a-f]{12}…\): image 32×32 is smaller than --crop 64/, 'the source file is named');
   t.deepEqual(await listEpochs(run), [], 'no epoch finished');
   const fresh = await runCli(['train', ...SMALL_RUN, '--data', data, '--out', run, '--epochs', '1', '--steps-per-epoch', '1', '--crop', '32']);
   t.is(fresh.code, 2, 'a fresh start never replaces a run folder');

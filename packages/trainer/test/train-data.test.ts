@@ -66,6 +66,12 @@ test('bad records are named: too small for the crop, no stored mask', (t) => {
   t.throws(() => prepareItem(example('abc'), { seed: 0, epoch: 1, index: 0, crop: 11 }), { instanceOf: BgfillError, message: /record abc: image 12×10 is smaller than --crop 11/ });
   const noMask = { ...example('m1'), mask: undefined };
   t.throws(() => prepareItem(noMask, { seed: 0, epoch: 1, index: 0, crop: null }), { message: /record m1 has no stored mask/ });
+  // Records read from a bundle carry their source file (image/filename): messages name it first.
+  const named = { ...example('9c5a9600339f44e3d8cdf2750c9bef21'), filename: 'photos/beach.jpg' };
+  t.throws(() => prepareItem(named, { seed: 0, epoch: 1, index: 0, crop: 11 }), {
+    instanceOf: BgfillError,
+    message: 'record photos/beach.jpg (key 9c5a9600339f…): image 12×10 is smaller than --crop 11',
+  });
 });
 
 test('batch tensors: x / 127.5 − 1 and 0/1 masks; back to bytes exactly', async (t) => {

@@ -13,6 +13,8 @@ import type { RgbPixels } from './samples.js';
 /** What a training example needs (a subset of the dataset reader's DecodedExample). */
 export interface SourceExample {
   key: string;
+  /** The source file the record was built from (`image/filename`), to name it in messages. */
+  filename?: string;
   image: { data: Uint8Array; width: number; height: number; channels: number };
   mask?: Mask;
 }
@@ -64,16 +66,21 @@ export interface ItemOptions {
   maskFor?: (size: Size, index: string) => Mask;
 }
 
+/** How messages name a record: its source file when known, with the start of its key. */
+export function recordName(example: Pick<SourceExample, 'key' | 'filename'>): string {
+  return example.filename ? `record ${example.filename} (key ${example.key.slice(0, 12)}…)` : `record ${example.key}`;
+}
+
 /**
  * Crop an example and attach its mask. Throws a BgfillError naming the record when the image is smaller
  * than the crop or a stored mask is missing / of another size.
  */
 export function prepareItem(example: SourceExample, options: ItemOptions): TrainItem {
   const { width, height, channels } = example.image;
-  if (channels !== 3) throw new BgfillError(`record ${example.key}: expected 3 channels, got ${channels}`, { subject: example.key });
+  if (channels !== 3) throw new BgfillError(`${recordName(example)}: expected 3 channels, got ${channels}`, { subject: example.key });
   const side = options.crop;
   if (side !== null && (side > width || side > height)) {
-    throw new BgfillError(`record ${example.key}: image ${width}×${height} is smaller than --crop ${side}`, { subject: example.key });
+    throw new BgfillError(`${recordName(example)}: image ${width}×${height} is smaller than --crop ${side}`, { subject: example.key });
   }
   const origin = side === null ? { x: 0, y: 0 } : cropOrigin(options.seed, options.epoch, options.index, { width, height }, side);
   const w = side ?? width;
@@ -85,9 +92,9 @@ export function prepareItem(example: SourceExample, options: ItemOptions): Train
     mask = options.maskFor({ width: w, height: h }, maskIndex(options.epoch, options.index));
   } else {
     const stored = example.mask;
-    if (!stored) throw new BgfillError(`record ${example.key} has no stored mask (use an online mask strategy instead of "bundle")`, { subject: example.key });
+    if (!stored) throw new BgfillError(`${recordName(example)} has no stored mask (use an online mask strategy instead of "bundle")`, { subject: example.key });
     if (stored.width !== width || stored.height !== height) {
-      throw new BgfillError(`record ${example.key}: mask ${stored.width}×${stored.height} differs from image ${width}×${height}`, { subject: example.key });
+      throw new BgfillError(`${recordName(example)}: mask ${stored.width}×${stored.height} differs from image ${width}×${height}`, { subject: example.key });
     }
     mask = side === null ? stored : { width: w, height: h, data: cropPixels(stored.data, width, 1, origin.x, origin.y, side) };
   }

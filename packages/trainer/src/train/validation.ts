@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BgfillError, type Mask, type Size } from '@bgfill/masks';
-import { cropPixels, fromImageTensor, toBatchTensors, type SourceExample, type TrainItem } from './data.js';
+import { cropPixels, fromImageTensor, recordName, toBatchTensors, type SourceExample, type TrainItem } from './data.js';
 import { paintHoles, writeSampleGrid, type RgbPixels } from './samples.js';
 import type { TrainableGenerator } from './step.js';
 
@@ -20,7 +20,7 @@ export function validationItem(example: SourceExample, i: number, crop: number |
   let mask: Mask;
   if (example.mask) mask = { width: side, height: side, data: cropPixels(example.mask.data, width, 1, x, y, side) };
   else if (maskFor) mask = maskFor({ width: side, height: side }, `val-${i}`);
-  else throw new BgfillError(`validation record ${example.key} has no stored mask and no mask strategy is set`, { subject: example.key });
+  else throw new BgfillError(`validation ${recordName(example)} has no stored mask and no mask strategy is set`, { subject: example.key });
   return { key: example.key, image, mask };
 }
 
