@@ -27,7 +27,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    // Help and --version end with code 0; a usage error (unknown or missing option, bad value) is a user error: 2.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof BgfillError) {
       process.stderr.write(`bgfill: ${err.message}\n`);
       return 2;
