@@ -27,6 +27,7 @@ interface PreviewOptions {
   images?: string;
   columns?: string;
   threshold: string;
+  overwrite?: boolean;
 }
 
 const RECIPE_HELP =
@@ -120,6 +121,7 @@ export function registerMasksCommands(program: Command): void {
     .option('--images <paths>', 'folder or glob of photos to draw the masks over (photo i under mask i, cover-cropped)')
     .option('--columns <n>', 'cells per row (default: ceil(sqrt(count)))')
     .option('--threshold <t>', 'hole where value / max > t, for masks read from files', '0.5')
+    .option('--overwrite', 'replace an existing --out file')
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill masks preview --strategy "irregular:thick" --count 16 --out thick.png\n  $ bgfill masks preview masks/train --images "photos/*.jpg" --out sheet.png\n',
@@ -141,6 +143,7 @@ export function registerMasksCommands(program: Command): void {
         images: opts.images,
         columns: opts.columns === undefined ? undefined : parseIntegerOption(opts.columns, '--columns', 1, 1024),
         threshold: parseNumberOption(opts.threshold, '--threshold', 0, 0.999999),
+        overwrite: opts.overwrite === true,
       });
       process.stdout.write(`wrote ${opts.out}\n`);
     });

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { atomicWriteFile, atomicWriteJson } from './atomic-write.js';
 import { MAX_MASK_COUNT } from './cli-options.js';
 import type { MaskConfig, MaskConfigInput } from './config.js';
@@ -142,6 +142,9 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
     throw invalidParameter('count', `integer between 1 and ${MAX_MASK_COUNT}`, count);
   }
   checkSize(size);
+  if (options.preview !== undefined && extname(options.preview).toLowerCase() !== '.png') {
+    throw new BgfillError(`--preview ${options.preview}: the contact sheet is written as PNG: give a .png file name`, { subject: options.preview });
+  }
   const concurrency = options.concurrency ?? Math.min(4, availableParallelism());
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw invalidParameter('concurrency', 'integer between 1 and 256', concurrency);

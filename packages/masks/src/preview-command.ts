@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { atomicWriteFile } from './atomic-write.js';
 import { BgfillError } from './errors.js';
 import { resolveMaskPaths } from './from-files.js';
@@ -18,6 +20,22 @@ export interface PreviewJob {
   images?: string;
   columns?: number;
   threshold?: number;
+  /** Replace an existing file at `out` (default: refuse). */
+  overwrite?: boolean;
+}
+
+/**
+ * Check where a contact sheet goes before any work: a `.png` name (the sheet is PNG), not a folder, and not an
+ * existing file unless `overwrite`.
+ * @example await checkSheetPath('sheet.png', false) // passes when sheet.png does not exist
+ */
+export async function checkSheetPath(out: string, overwrite: boolean, flag = '--out'): Promise<void> {
+  if (extname(out).toLowerCase() !== '.png') {
+    throw new BgfillError(`${flag} ${out}: the contact sheet is written as PNG: give a .png file name`, { subject: out });
+  }
+  const existing = await stat(out).catch(() => undefined);
+  if (existing?.isDirectory()) throw new BgfillError(`${flag} ${out}: is a folder; give the .png file to write`, { subject: out });
+  if (existing && !overwrite) throw new BgfillError(`${flag} ${out}: exists; pass --overwrite to replace it`, { subject: out });
 }
 
 /**
@@ -25,6 +43,7 @@ export interface PreviewJob {
  * @example await writePreview({ strategy: 'irregular:thick', out: 'sheet.png', count: 16, size: { width: 256, height: 256 }, seed: '0' });
  */
 export async function writePreview(job: PreviewJob): Promise<void> {
+  await checkSheetPath(job.out, job.overwrite === true);
   let masks: Mask[];
   if (job.dir !== undefined) {
     const { files } = await resolveMaskPaths(job.dir);
@@ -47,8 +66,22 @@ export async function writePreview(job: PreviewJob): Promise<void> {
   if (job.images !== undefined) {
     const { files } = await resolveMaskPaths(job.images);
     if (files.length === 0) throw new BgfillError(`${job.images}: no images found`, { subject: job.images });
+    // An unreadable photo is skipped with its reason (as unreadable masks are); the readable ones take its turns.
+    const unreadable = new Set<string>();
     images = [];
-    for (let i = 0; i < masks.length; i++) images.push(await readRgbCover(files[i % files.length], masks[i]));
+    for (let i = 0, next = 0; i < masks.length; ) {
+      if (unreadable.size === files.length) throw new BgfillError(`${job.images}: no readable image (${files.length} tried)`, { subject: job.images });
+      const file = files[next++ % files.length];
+      if (unreadable.has(file)) continue;
+      try {
+        images.push(await readRgbCover(file, masks[i]));
+        i++;
+      } catch (err) {
+        if (!(err instanceof BgfillError)) throw err;
+        unreadable.add(file);
+        process.stderr.write(`bgfill: skipped ${err.message}\n`);
+      }
+    }
   }
   await atomicWriteFile(job.out, await contactSheetPng(masks, { columns: job.columns, images }));
 }

@@ -1,7 +1,7 @@
 // Spawns the real `bgfill` command (node packages/cli/bin/bgfill.js) on temporary folders.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +131,34 @@ test('stats reads any folder of masks (16-bit, other sizes) and reports unreadab
   const none = await bgfill(['masks', 'stats', join(dir, 'c.png')]);
   t.is(none.code, 2);
   t.regex(none.stderr, /no readable mask image/);
+});
+
+test('preview refuses to replace a file unless --overwrite, writes only .png names, and skips unreadable photos', async (t) => {
+  const root = await tempDir();
+  const sheet = join(root, 'sheet.png');
+  await writeFile(sheet, 'keep me');
+  const base = ['masks', 'preview', '--strategy', 'box', '--count', '4', '--size', '16'];
+  const refused = await bgfill([...base, '--out', sheet]);
+  t.is(refused.code, 2);
+  t.regex(refused.stderr, /sheet\.png: exists; pass --overwrite to replace it/);
+  t.is(await readFile(sheet, 'utf8'), 'keep me', 'untouched');
+  const jpg = await bgfill([...base, '--out', join(root, 'sheet.jpg')]);
+  t.is(jpg.code, 2);
+  t.regex(jpg.stderr, /sheet\.jpg: the contact sheet is written as PNG: give a \.png file name/);
+  const generated = await bgfill(['masks', 'generate', '--strategy', 'box', '--count', '2', '--size', '16', '--out', join(root, 'm'), '--preview', join(root, 'm.webp')]);
+  t.is(generated.code, 2);
+  t.regex(generated.stderr, /--preview .*m\.webp: the contact sheet is written as PNG/);
+  // Photos: one good, one truncated; the good one is drawn under every mask, the bad one is named and skipped.
+  const photos = join(root, 'photos');
+  await mkdir(photos);
+  await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toFile(join(photos, 'a.png'));
+  await writeFile(join(photos, 'b.png'), (await readFile(join(photos, 'a.png'))).subarray(0, 40));
+  const over = await bgfill([...base, '--images', photos, '--out', sheet, '--overwrite']);
+  t.is(over.code, 0, over.stderr);
+  t.regex(over.stderr, /skipped .*b\.png: not a readable image/);
+  t.is((over.stderr.match(/skipped/g) ?? []).length, 1, 'named once');
+  const meta = await sharp(sheet).metadata();
+  t.is(meta.format, 'png');
 });
 
 test('preview draws a contact sheet from a recipe or a folder; strategies lists every strategy; help shows an example', async (t) => {
