@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { BgfillError, atomicWriteJson, generateMaskFolder, invalidParameter } from '@bgfill/masks';
 import { buildDataset } from '@bgfill/dataset';
 import { createPredictor, resolveTrainConfig, train } from '@bgfill/trainer';
-import { msssimMinimumSide, scoreRun } from '@bgfill/eval';
+import { msssimScalesThatFit, scoreRun } from '@bgfill/eval';
 export { DEMO_DEFAULTS } from './demo-defaults.js';
 
 /** The embedded sample scenes (`samples/scenes/*.jpg`, 256×256 JPEG; credits in samples/CREDITS.md). */
@@ -137,8 +137,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   step(4, 'eval: score every epoch on the val split, choose the best, write the report');
   // MS-SSIM's standard 5 scales need images of 96² or more; smaller demo images use as many scales as fit.
-  let scales = 5;
-  while (scales > 1 && msssimMinimumSide(scales, 11) > options.size) scales--;
+  const scales = Math.max(1, msssimScalesThatFit(options.size, 11));
   if (scales < 5) log(`  MS-SSIM over ${scales} scales: ${options.size}² is too small for the standard 5 (needs 96²)`);
   const scored = await scoreRun({
     run: paths.run,

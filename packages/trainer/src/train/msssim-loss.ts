@@ -1,5 +1,5 @@
 import { BgfillError } from '@bgfill/masks';
-import { msssimMinimumSide } from '@bgfill/eval';
+import { msssimMinimumSide, msssimScalesThatFit } from '@bgfill/eval';
 
 /**
  * Scales and window for the MS-SSIM loss at a training crop side: the given number of scales (checked), or the
@@ -16,7 +16,8 @@ export function chooseMsssimScales(side: number, scales: number | null, windowSi
     }
     return { scales, windowSize };
   }
-  for (let s = 5; s >= 1; s--) if (side >= msssimMinimumSide(s, windowSize)) return { scales: s, windowSize };
+  const fits = msssimScalesThatFit(side, windowSize);
+  if (fits > 0) return { scales: fits, windowSize };
   throw new BgfillError(`MS-SSIM loss with window ${windowSize} needs crops of at least ${msssimMinimumSide(1, windowSize)} px; the crop is ${side} px`, {
     subject: 'loss.msssimWindow',
   });
