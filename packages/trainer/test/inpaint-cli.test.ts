@@ -150,10 +150,21 @@ test.serial('--mask-from: the hole is the segmentation map thresholded, resized 
   const segPath = join(dir, 'seg.png');
   await sharp(seg, { raw: { width: 20, height: 16, channels: 1 } }).png().toFile(segPath);
   const out = join(dir, 'from-seg.png');
+  const lines: string[] = [];
   await runInpaintCommand(
     { checkpoint, image: join(dir, 'images', 'a.png'), maskFrom: segPath, threshold: '0.1', dilate: '3', out, backend: 'wasm', progress: false },
-    () => {},
+    (line) => lines.push(line),
   );
+  t.false(lines.some((l) => l.startsWith('warning:')), 'same aspect ratio (20×16 → 40×32): no warning');
+  // A map of another aspect ratio is stretched with a warning naming both sizes.
+  const square = join(dir, 'seg-square.png');
+  await sharp(seg.subarray(0, 16 * 16), { raw: { width: 16, height: 16, channels: 1 } }).png().toFile(square);
+  const warned: string[] = [];
+  await runInpaintCommand(
+    { checkpoint, image: join(dir, 'images', 'a.png'), maskFrom: square, threshold: '0.1', out: join(dir, 'from-square.png'), backend: 'wasm', progress: false },
+    (line) => warned.push(line),
+  );
+  t.true(warned.some((l) => /^warning: .*seg-square\.png: 16×16 stretched to the image's 40×32 \(aspect ratios differ/.test(l)), warned.join('\n'));
   const image = await readRgbImage(join(dir, 'images', 'a.png'));
   const hole = dilate(await maskFromImage(segPath, { threshold: 0.1, size: { width: 40, height: 32 } }), { iterations: 3 });
   const generator = await loadGenerator(checkpoint);

@@ -13,7 +13,12 @@ export interface HoleMaskOptions {
    * means the wrong file and is reported.
    */
   resize: boolean;
+  /** Receives a note when a resized map's aspect ratio differs from the image's by more than 2 % (stretched). */
+  onWarning?: (message: string) => void;
 }
+
+/** Aspect ratios further apart than this (relative) make a resized segmentation map worth a warning. */
+const ASPECT_TOLERANCE = 0.02;
 
 /**
  * Read the hole for one image: a hole mask (`--mask`: white = hole) or a person segmentation map
@@ -26,6 +31,12 @@ export async function readHoleMask(path: string, options: HoleMaskOptions): Prom
   if (mask.width !== options.size.width || mask.height !== options.size.height) {
     if (!options.resize) {
       throw badFile(path, `mask is ${mask.width}×${mask.height} but the image is ${options.size.width}×${options.size.height}`);
+    }
+    const ratio = (mask.width / mask.height) / (options.size.width / options.size.height);
+    if (Math.abs(ratio - 1) > ASPECT_TOLERANCE) {
+      options.onWarning?.(
+        `${path}: ${mask.width}×${mask.height} stretched to the image's ${options.size.width}×${options.size.height} (aspect ratios differ: is it this image's map?)`,
+      );
     }
     mask = resizeNearest(mask, options.size);
   }

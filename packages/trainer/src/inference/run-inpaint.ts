@@ -213,6 +213,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
             dilate: settings.dilate,
             size: { width: image.width, height: image.height },
             resize: settings.maskIsSegmentation,
+            onWarning: (message) => log(`warning: ${message}`),
           });
         } catch (err) {
           fail(job, err);
