@@ -1,6 +1,6 @@
 import { stat, readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
-import { BgfillError, rngFor, type Seed } from '@bgfill/masks';
+import { BgfillError, decodeWithOwnError, rngFor, type Seed } from '@bgfill/masks';
 import type { ImageFormat } from './record.js';
 import type { RejectCode } from './manifest.js';
 
@@ -165,6 +165,12 @@ function decodeError(name: string, err: unknown): InputRejected {
  * @example const img = await processImage(await readInput(path), key, DEFAULT_PROCESS_OPTIONS, 'a/abbey/1.jpg')
  */
 export async function processImage(input: Buffer, key: string, options: ProcessOptions, name = key): Promise<ProcessedImage> {
+  // A rejected input is processed again alone, so that its reason is its own whatever the concurrency (libvips has
+  // one error buffer; concurrent decodes made rejects.jsonl differ run to run). Same result for every good input.
+  return decodeWithOwnError(() => processImageOnce(input, key, options, name));
+}
+
+async function processImageOnce(input: Buffer, key: string, options: ProcessOptions, name: string): Promise<ProcessedImage> {
   let meta: Metadata;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();

@@ -160,6 +160,28 @@ test('concurrency 1 and 8 give byte-identical bundles (masks, random crops, gzip
   }
 });
 
+test('rejected inputs get their own reason at any concurrency: rejects.jsonl is byte-identical run to run', async (t) => {
+  // libvips keeps one error buffer per process: under concurrent decodes a failed input's reason could be lost or
+  // another input's ("Unknown error", "Warning treated as error…"), so rejects.jsonl differed between runs.
+  const root = await tempDir(t);
+  const input = join(root, 'in');
+  for (let i = 0; i < 24; i++) await writeImage(join(input, `${String(i).padStart(2, '0')}.jpg`), await patternJpeg(120, 90, i));
+  for (let i = 0; i < 6; i++) await writeImage(join(input, `bad${i}.jpg`), (await patternJpeg(120, 90, 50 + i)).subarray(0, 300 + 40 * i));
+  const base = { source: 'folder' as const, input, size: 48, splitRatios: 'train=1', seed: 3, progress: false };
+  await buildDataset({ ...base, out: join(root, 'c1'), concurrency: 1 });
+  const reference = await readFile(join(root, 'c1', 'rejects.jsonl'), 'utf8');
+  const reasons = reference.trim().split('\n').map((l) => (JSON.parse(l) as { reason: string }).reason);
+  t.is(reasons.length, 6);
+  for (const r of reasons) {
+    t.regex(r, /^cannot decode: [^]*VipsJpeg: /, 'the JPEG decoder\'s own message');
+    t.notRegex(r, /Unknown error|Warning treated as error/);
+  }
+  for (let run = 0; run < 3; run++) {
+    await buildDataset({ ...base, out: join(root, `c8-${run}`), concurrency: 8 });
+    t.is(await readFile(join(root, `c8-${run}`, 'rejects.jsonl'), 'utf8'), reference, `run ${run} at concurrency 8`);
+  }
+});
+
 test('validation masks: drawn by @bgfill/masks from (seed, record key), stored as PNG with their hole ratio', async (t) => {
   const root = await tempDir(t);
   await makePlaces(root, 2, 6, 64);

@@ -1,42 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { BgfillError, badFile, errorMessage, maskFromImage, type Mask } from '@bgfill/masks';
-import { DecodeLock } from './decode-lock.js';
+import { BgfillError, badFile, decodeShared, decodeWithOwnError, errorMessage, maskFromImage, type Mask } from '@bgfill/masks';
 import type { RgbImage } from './metrics/image.js';
 
 /** Largest image side read (guards against decompression bombs): 16384, as @bgfill/masks' MAX_MASK_SIDE. */
 const MAX_PIXELS = 16384 * 16384;
-
-/** Every decode in this module runs under this lock; see decode-lock.ts for why. */
-const decodeLock = new DecodeLock();
-
-/** Longest wait for sharp work started elsewhere in the process to finish before a failed file is re-read alone. */
-const IDLE_WAIT_MS = 2000;
-
-async function sharpIdle(): Promise<void> {
-  const until = Date.now() + IDLE_WAIT_MS;
-  for (;;) {
-    const { queue, process } = sharp.counters();
-    if ((queue === 0 && process === 0) || Date.now() >= until) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-/**
- * Run a decode; if it fails, run it again alone (no other decode of this module in flight, sharp idle) so that the
- * error is this file's own: with concurrent decodes libvips' one error buffer can lose the reason ("Unknown
- * error") or hand over another file's. A file that then decodes is returned as decoded.
- */
-async function decodeWithOwnError<T>(decode: () => Promise<T>): Promise<T> {
-  try {
-    return await decodeLock.runShared(decode);
-  } catch {
-    return decodeLock.runExclusive(async () => {
-      await sharpIdle();
-      return decode();
-    });
-  }
-}
 
 async function readBytes(path: string): Promise<Buffer> {
   try {
@@ -98,7 +66,7 @@ export async function readMaskImage(path: string, threshold = 0.5): Promise<Mask
  */
 export async function readImageSize(path: string): Promise<{ width: number; height: number } | undefined> {
   try {
-    const m = await decodeLock.runShared(() => sharp(path, { limitInputPixels: MAX_PIXELS }).metadata());
+    const m = await decodeShared(() => sharp(path, { limitInputPixels: MAX_PIXELS }).metadata());
     const width = m.autoOrient?.width ?? m.width;
     const height = m.autoOrient?.height ?? m.height;
     return width > 0 && height > 0 ? { width, height } : undefined;
