@@ -56,7 +56,7 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
  * @example const mask = await readMaskImage('masks/mask-000001.png');
  */
 export async function readMaskImage(path: string, threshold = 0.5): Promise<Mask> {
-  return decodeWithOwnError(() => maskFromImage(path, { threshold }));
+  return maskFromImage(path, { threshold }); // decodes under the process's decode lock itself
 }
 
 /**

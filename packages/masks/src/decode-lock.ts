@@ -1,5 +1,3 @@
-import sharp from 'sharp';
-
 /**
  * A shared/exclusive lock around image decoding. libvips keeps one error buffer for the whole process, and sharp
  * clears it at the end of every task, so when several decodes run at once the reason one of them failed can be
@@ -75,6 +73,7 @@ const processLock = new DecodeLock();
 const IDLE_WAIT_MS = 2000;
 
 async function sharpIdle(): Promise<void> {
+  const sharp = (await import('sharp')).default; // lazily, as the rest of @bgfill/masks: mask drawing needs no sharp
   const until = Date.now() + IDLE_WAIT_MS;
   for (;;) {
     const { queue, process } = sharp.counters();

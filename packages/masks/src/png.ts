@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { BgfillError, badFile, errorMessage, invalidParameter } from './errors.js';
 import { checkSize, type Mask, type Size } from './mask.js';
 import { resizeNearest } from './resize.js';
+import { decodeWithOwnError } from './decode-lock.js';
 
 /** sharp (libvips) is loaded on first use, so importing this package (e.g. for `bgfill --help`) stays fast. */
 async function loadSharp() {
@@ -72,11 +73,10 @@ export async function maskFromImage(input: string | Buffer, options: MaskFromIma
   let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     // grey16 scales 8-bit samples by 257 exactly, so value / 65535 is the same fraction for every bit depth.
-    decoded = await sharp(bytes, { failOn: 'error' })
-      .removeAlpha()
-      .toColourspace('grey16')
-      .raw({ depth: 'ushort' })
-      .toBuffer({ resolveWithObject: true });
+    // Re-run alone on failure, so the reason is this file's own whatever else is decoding (see decode-lock.ts).
+    decoded = await decodeWithOwnError(() =>
+      sharp(bytes, { failOn: 'error' }).removeAlpha().toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true }),
+    );
   } catch (err) {
     throw badFile(name, `not a readable image (${errorMessage(err)})`, err);
   }

@@ -112,3 +112,22 @@ test('maskFromImage names the file and the reason for bad inputs', async (t) => 
   await t.throwsAsync(maskFromImage(png, { threshold: 1 }), { instanceOf: BgfillError, message: /threshold/ });
   await t.throwsAsync(maskFromImage(png, { size: { width: 0, height: 3 } }), { instanceOf: BgfillError, message: /size\.width/ });
 });
+
+test('an unreadable mask file is refused with its own reason even while many others decode at once', async (t) => {
+  // libvips has one error buffer per process: without the decode lock, concurrent reads lost or swapped reasons.
+  const dir = await mkdtemp(join(tmpdir(), 'bgfill-png-race-'));
+  const files: string[] = [];
+  for (let i = 0; i < 24; i++) {
+    const rng = rngFor('race', i);
+    const pixels = Buffer.from(Array.from({ length: 96 * 96 }, () => rng.int(0, 255)));
+    const png = await sharp(pixels, { raw: { width: 96, height: 96, channels: 1 } }).png().toBuffer();
+    const file = join(dir, `${i}.png`);
+    await writeFile(file, i % 3 === 0 ? png.subarray(0, 200 + 10 * i) : png);
+    files.push(file);
+  }
+  const outcome = async (file: string) => maskFromImage(file).then(() => 'ok', (err: Error) => err.message);
+  const alone: string[] = [];
+  for (const file of files) alone.push(await outcome(file));
+  t.is(alone.filter((o) => o !== 'ok').length, 8);
+  for (let round = 0; round < 3; round++) t.deepEqual(await Promise.all(files.map(outcome)), alone, `round ${round}: same reasons as one at a time`);
+});
