@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { BgfillError, createMaskGenerator, holeRatio, maskToPng, parseMaskConfig, type Mask, type Seed, type Size } from '@bgfill/masks';
+import { BgfillError, createMaskGenerator, decodeShared, holeRatio, maskToPng, parseMaskConfig, type Mask, type Seed, type Size } from '@bgfill/masks';
 
 /** A record's mask features. */
 export interface MaskFeature {
@@ -49,7 +49,7 @@ export async function createMaskMaker(spec: string, seed: Seed): Promise<MaskMak
  * @example const mask = await decodeMaskPng(example.maskEncoded)
  */
 export async function decodeMaskPng(png: Uint8Array): Promise<Mask> {
-  const { data, info } = await sharp(png).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await decodeShared(() => sharp(png).extractChannel(0).raw().toBuffer({ resolveWithObject: true }));
   const out = new Uint8Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels] >= 128 ? 1 : 0;
   return { width: info.width, height: info.height, data: out };

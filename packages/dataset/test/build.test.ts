@@ -160,9 +160,10 @@ test('concurrency 1 and 8 give byte-identical bundles (masks, random crops, gzip
   }
 });
 
-test('rejected inputs get their own reason at any concurrency: rejects.jsonl is byte-identical run to run', async (t) => {
+test.serial('rejected inputs get their own reason at any concurrency: rejects.jsonl is byte-identical run to run', async (t) => {
   // libvips keeps one error buffer per process: under concurrent decodes a failed input's reason could be lost or
-  // another input's ("Unknown error", "Warning treated as error…"), so rejects.jsonl differed between runs.
+  // another input's ("Unknown error", "Warning treated as error…"), so rejects.jsonl differed between runs. Serial:
+  // as in the CLI, the build must be the only sharp work in the process (this file's other tests decode too).
   const root = await tempDir(t);
   const input = join(root, 'in');
   for (let i = 0; i < 24; i++) await writeImage(join(input, `${String(i).padStart(2, '0')}.jpg`), await patternJpeg(120, 90, i));

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { BgfillError, badFile, errorMessage, invalidParameter } from './errors.js';
 import { checkSize, type Mask, type Size } from './mask.js';
 import { resizeNearest } from './resize.js';
-import { decodeWithOwnError } from './decode-lock.js';
+import { decodeShared, decodeWithOwnError } from './decode-lock.js';
 
 /** sharp (libvips) is loaded on first use, so importing this package (e.g. for `bgfill --help`) stays fast. */
 async function loadSharp() {
@@ -19,10 +19,13 @@ export async function maskToPng(mask: Mask): Promise<Buffer> {
   const sharp = await loadSharp();
   const pixels = new Uint8Array(mask.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = mask.data[i] === 0 ? 0 : 255;
-  return sharp(pixels, { raw: { width: mask.width, height: mask.height, channels: 1 } })
-    .toColourspace('b-w')
-    .png({ compressionLevel: 6, adaptiveFiltering: false, palette: false })
-    .toBuffer();
+  // Under the process's decode lock (shared), so that a failed decode re-run alone elsewhere is not overlapped.
+  return decodeShared(() =>
+    sharp(pixels, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+      .toColourspace('b-w')
+      .png({ compressionLevel: 6, adaptiveFiltering: false, palette: false })
+      .toBuffer(),
+  );
 }
 
 export interface MaskFromImageOptions {
