@@ -218,3 +218,39 @@ test.serial('weights whose first layer is neither 4 nor 5 channels, reserved met
   });
   g.dispose();
 });
+
+test.serial('a generator nested under a name prefix (Lightning, torch.compile) loads with a note; two generators are an error; non-strict refuses a file where nothing matches', async (t) => {
+  const dir = await tempDir();
+  const source = new InpaintGenerator({ cnum: 2, gate: 'gct' }, { seed: 21 });
+  const weights = await generatorWeights(source);
+  const prefixed = (prefix: string): WeightMap => new Map([...weights].map(([k, v]) => [`${prefix}${k}`, v]));
+  const extra = weights.get('refine_attn.gamma')!;
+  // Lightning: the generator beside a discriminator.
+  const lightning = join(dir, 'lightning.safetensors');
+  await writeSafetensors(lightning, new Map([...prefixed('generator.'), ['discriminator.conv.weight', extra]]));
+  const notes: string[] = [];
+  const loaded = await loadGenerator(lightning, { onNote: (n) => notes.push(n) });
+  t.deepEqual(notes, [`${lightning}: using the ${weights.size} tensors under "generator." (1 others ignored)`]);
+  t.is(loaded.config.gate, 'gct', 'the config is inferred from the selected weights');
+  for (const [name, variable] of source.params) t.deepEqual(await values(loaded.params.get(name)!), await values(variable), name);
+  loaded.dispose();
+  // torch.compile and nested DataParallel prefixes.
+  for (const prefix of ['_orig_mod.', 'module.module.']) {
+    const file = join(dir, `${prefix.replace(/\./g, '_')}.safetensors`);
+    await writeSafetensors(file, prefixed(prefix));
+    const g = await loadGenerator(file);
+    t.deepEqual(await values(g.params.get('coarse_net.0.conv2d.weight')!), await values(source.params.get('coarse_net.0.conv2d.weight')!), prefix);
+    g.dispose();
+  }
+  const two = join(dir, 'ema.safetensors');
+  await writeSafetensors(two, new Map([...prefixed('generator.'), ...prefixed('generator_ema.')]));
+  await t.throwsAsync(loadGenerator(two), { instanceOf: BgfillError, message: `${two}: holds 2 generators, under "generator.", "generator_ema.": keep one (e.g. save its state_dict alone)` });
+  // Nothing matches: strict lists the keys; non-strict must not go on with random weights.
+  const unrelated = join(dir, 'unrelated.safetensors');
+  await writeSafetensors(unrelated, new Map([['encoder.weight', extra]]));
+  await t.throwsAsync(loadGenerator(unrelated, { strict: false, config: { cnum: 2 }, onWarning: () => {} }), {
+    instanceOf: BgfillError,
+    message: /^.*unrelated\.safetensors: no weight matches the generator \(cnum 2, .*\): nothing to load \(1 tensors in the file\)$/,
+  });
+  source.dispose();
+});

@@ -157,6 +157,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     const engine = await openEngine(options.checkpoint, backend, {
       strict: options.nonStrict !== true,
       onWarning: (message) => log(`warning: ${message}`),
+      onNote: log,
     });
     const progress = createProgress({ label: 'inpaint', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
     // Single-pass jobs without tiles or raw output whose images share a size go through the network together.

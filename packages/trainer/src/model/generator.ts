@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { invalidParameter, type Seed } from '@bgfill/masks';
+import { BgfillError, invalidParameter, type Seed } from '@bgfill/masks';
 import { describeWeights } from '../weights/infer-config.js';
 import { matchWeights, reportProblems } from '../weights/key-mapping.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
@@ -264,6 +264,12 @@ export class InpaintGenerator {
   loadStateDict(weights: WeightMap, options: LoadStateDictOptions = {}): void {
     if (this.disposed) throw new Error('InpaintGenerator: used after dispose()');
     const { weights: mapped, problems } = matchWeights(weights, this.specs);
+    if (mapped.length === 0 && (options.strict ?? true) === false) {
+      // Non-strict loading skips what does not match; with nothing matching it would run on random weights.
+      throw new BgfillError(`${options.source ?? 'state dict'}: no weight matches ${this.describe()}: nothing to load (${weights.size} tensors in the file)`, {
+        subject: options.source ?? 'state dict',
+      });
+    }
     const looksLike = problems.mismatched.length > 0 ? describeWeights(weights) : undefined;
     reportProblems(problems, {
       strict: options.strict ?? true,

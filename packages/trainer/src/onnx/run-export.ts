@@ -80,6 +80,7 @@ export async function runExportOnnxCommand(
   const generator = await loadGenerator(options.checkpoint, {
     strict: options.nonStrict !== true,
     onWarning: (message) => log(`warning: ${message}`),
+    onNote: log,
   });
   try {
     const model = await exportGeneratorOnnx(generator, { metadata: { 'bgfill.source': basename(options.checkpoint) } });

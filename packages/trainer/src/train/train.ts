@@ -124,7 +124,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
 
   // ---- networks and optimizers
   const generator =
-    config.init !== null ? await loadGenerator(config.init, { config: config.generator }) : new InpaintGenerator(config.generator, { seed: config.seed });
+    config.init !== null ? await loadGenerator(config.init, { config: config.generator, onNote: log }) : new InpaintGenerator(config.generator, { seed: config.seed });
   const disposables: Array<{ dispose(): void }> = [generator];
   try {
     if (generator.config.inChannels !== 4) throw new BgfillError('training supports 4-channel generators (image + mask) only', { subject: 'generator.inChannels' });

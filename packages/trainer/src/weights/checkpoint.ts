@@ -6,6 +6,7 @@ import { parseSafetensors, writeSafetensors } from './safetensors.js';
 import { readSource, readTorchStateDict } from './torch-reader.js';
 import { inferGeneratorConfig } from './infer-config.js';
 import type { WeightMap, WeightTensor } from './weight-tensor.js';
+import { selectGenerator } from './generator-prefix.js';
 
 /** `__metadata__.format` of a bgfill generator checkpoint. */
 export const CHECKPOINT_FORMAT = 'bgfill-generator';
@@ -94,6 +95,8 @@ export interface LoadGeneratorOptions {
   strict?: boolean;
   /** With strict false, receives the problems as a warning. */
   onWarning?: (message: string) => void;
+  /** Receives what the loader chose on its own (weights found under a name prefix). */
+  onNote?: (message: string) => void;
 }
 
 function checkpointConfig(file: WeightFile): Partial<GeneratorConfig> {
@@ -123,7 +126,12 @@ export async function loadGenerator(path: string, options: LoadGeneratorOptions 
     const what = OTHER_BGFILL_FORMATS[format] ?? `a bgfill file of format ${format}`;
     throw badFile(file.source, `this is ${what}, not generator weights: give the epoch folder's generator.safetensors`);
   }
-  const merged = { ...inferGeneratorConfig(file.weights), ...checkpointConfig(file), ...(options.config ?? {}) };
+  const selection = selectGenerator(file.weights, file.source);
+  if (selection.prefix) {
+    options.onNote?.(`${file.source}: using the ${selection.weights.size} tensors under "${selection.prefix}"${selection.ignored ? ` (${selection.ignored} others ignored)` : ''}`);
+  }
+  const weights = selection.weights;
+  const merged = { ...inferGeneratorConfig(weights), ...checkpointConfig(file), ...(options.config ?? {}) };
   let config: GeneratorConfig;
   try {
     config = resolveGeneratorConfig(merged);
@@ -133,7 +141,7 @@ export async function loadGenerator(path: string, options: LoadGeneratorOptions 
   }
   const generator = new InpaintGenerator(config);
   try {
-    generator.loadStateDict(file.weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
+    generator.loadStateDict(weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
   } catch (err) {
     generator.dispose();
     throw err;
