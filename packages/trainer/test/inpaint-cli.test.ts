@@ -256,6 +256,27 @@ test.serial('output paths: a folder of images never turns a file name into a fol
   t.deepEqual(await readdir(root), [], 'nothing was created');
 });
 
+test.serial('an image too large for one network run is tiled automatically when --tiles is not given, with a note', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'bgfill-inpaint-large-'));
+  const [width, height] = [600, 520]; // (600·520/16)² · 4 bytes ≈ 1.4 GiB of attention scores in one run
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let p = 0; p < pixels.length; p++) pixels[p] = (p * 13 + (p >> 7)) % 256;
+  const hole = Buffer.alloc(width * height);
+  for (let y = 200; y < 330; y++) for (let x = 250; x < 340; x++) hole[y * width + x] = 255;
+  const imagePath = join(root, 'big.png');
+  const maskPath = join(root, 'big-mask.png');
+  await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(imagePath);
+  await sharp(hole, { raw: { width, height, channels: 1 } }).png().toFile(maskPath);
+  const lines: string[] = [];
+  const out = join(root, 'filled.png');
+  await runInpaintCommand({ checkpoint, image: imagePath, mask: maskPath, out, backend: 'wasm', progress: false }, (l) => lines.push(l));
+  t.true(lines.some((l) => /big\.png: 600×520 is above about 512×512 for one network run: inpainting in 2×2 tiles \(--tiles to choose\)/.test(l)), lines.join('\n'));
+  const generator = await loadGenerator(checkpoint);
+  const expected = await inpaint(generator, await readRgbImage(imagePath), await maskFromImage(maskPath), { tiles: 'auto' });
+  generator.dispose();
+  t.deepEqual((await readRgbImage(out)).data, expected.data, 'the same as --tiles auto');
+});
+
 test('options are checked before anything loads', async (t) => {
   const base = { checkpoint: 'nowhere.safetensors', image: 'nowhere.png', out: 'o.png' };
   await t.throwsAsync(runInpaintCommand({ ...base, mask: 'm.png', maskFrom: 's.png' }), { instanceOf: BgfillError, message: /exactly one of --mask/ });

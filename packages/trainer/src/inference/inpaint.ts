@@ -1,4 +1,4 @@
-import { invalidParameter, type Mask } from '@bgfill/masks';
+import { BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
 import type { Inpainter } from './engine.js';
 import { passMasks } from './passes.js';
 import { fromNetRange, toNetRange } from './pixel-range.js';
@@ -47,6 +47,17 @@ export interface InpaintResult {
 }
 
 /**
+ * Bytes of the float32 self-attention score matrix for one network run on a `width` × `height` image (padded to
+ * `multiple`; attention runs at 1/4 resolution, so (H·W/16)² scores).
+ * @example attentionBytes(512, 512, 4) // → 2 ** 30
+ */
+export function attentionBytes(width: number, height: number, multiple: number): number {
+  const pad = paddingToMultiple(width, height, multiple);
+  const positions = ((width + pad.left + pad.right) * (height + pad.top + pad.bottom)) / 16;
+  return positions * positions * 4;
+}
+
+/**
  * Run the network once on an image of any size: reflect-pad image and mask to multiples of the network's
  * `requiredMultiple`, take the refined output, crop back. `image` is HWC float32 in −1…1, `hole` one byte per pixel.
  * `net` is a tfjs generator or an engine (e.g. OnnxEngine).
@@ -61,13 +72,13 @@ export async function refineOnce(
   maxAttentionBytes = DEFAULT_MAX_ATTENTION_BYTES,
 ): Promise<Float32Array> {
   const pad = paddingToMultiple(width, height, net.requiredMultiple);
-  const positions = ((width + pad.left + pad.right) * (height + pad.top + pad.bottom)) / 16;
-  if (positions * positions * 4 > maxAttentionBytes) {
+  const bytes = attentionBytes(width, height, net.requiredMultiple);
+  if (bytes > maxAttentionBytes) {
     const grid = autoTileGrid(width, height);
-    throw invalidParameter(
-      'image size',
-      `at most about 512×512 pixels per network run (its self-attention needs ${(positions * positions * 4 / 2 ** 30).toFixed(1)} GiB at ${width}×${height}); inpaint in tiles, e.g. --tiles ${grid.cols}x${grid.rows} or --tiles auto`,
-      `${width}×${height}`,
+    throw new BgfillError(
+      `image ${width}×${height} is too large for one network run (its self-attention would need ${(bytes / 2 ** 30).toFixed(1)} GiB; ` +
+        `about 512×512 fits): inpaint in tiles, e.g. --tiles ${grid.cols}x${grid.rows} or --tiles auto`,
+      { subject: 'image size' },
     );
   }
   const x = reflectPad({ data: image, width, height, channels: 3 }, pad);

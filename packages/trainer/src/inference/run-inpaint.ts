@@ -4,7 +4,7 @@ import { readRgbImage } from '@bgfill/eval';
 import { isGpuEngine, parseEngineRequest, type EngineRequest } from './engine-name.js';
 import { openEngine, selectEngine } from './engine-select.js';
 import { writeRgbImage } from './image-file.js';
-import { DEFAULT_MAX_ATTENTION_BYTES, inpaint, type InpaintOptions } from './inpaint.js';
+import { attentionBytes, DEFAULT_MAX_ATTENTION_BYTES, inpaint, type InpaintOptions } from './inpaint.js';
 import { inpaintBatch } from '../predictor.js';
 import { REQUIRED_MULTIPLE } from '../model/architecture.js';
 import { paddingToMultiple } from './reflect-pad.js';
@@ -14,7 +14,7 @@ import { planJobs, type InpaintJob, type JobProblem } from './jobs.js';
 import { readHoleMask } from './mask-source.js';
 import { encodeNpy } from './npy.js';
 import { MAX_PASSES } from './passes.js';
-import { parseTileGrid, type TileGrid } from './tiling.js';
+import { autoTileGrid, parseTileGrid, type TileGrid } from './tiling.js';
 
 /**
  * Images per network run by default on a GPU engine: batch 8 ran 7.3× batch 1 per image on tfjs-webgpu (H200,
@@ -183,7 +183,14 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     };
     const one = (job: InpaintJob, image: RgbImage, mask: Mask) =>
       settle(job, async () => {
-        const result = await inpaint(engine, image, mask, { ...settings.strategy, raw: job.raw !== undefined });
+        // Without --tiles, an image too large for one network run is tiled rather than refused (with a note).
+        let tiles = settings.strategy.tiles;
+        if (tiles === undefined && attentionBytes(image.width, image.height, engine.requiredMultiple) > DEFAULT_MAX_ATTENTION_BYTES) {
+          const grid = autoTileGrid(image.width, image.height);
+          log(`${job.image}: ${image.width}×${image.height} is above about 512×512 for one network run: inpainting in ${grid.cols}×${grid.rows} tiles (--tiles to choose)`);
+          tiles = 'auto';
+        }
+        const result = await inpaint(engine, image, mask, { ...settings.strategy, ...(tiles ? { tiles } : {}), raw: job.raw !== undefined });
         if (job.raw !== undefined && result.raw) await atomicWriteFile(job.raw, encodeNpy(result.raw, [1, result.height, result.width, 3]));
         await writeRgbImage(job.out, result);
       });
