@@ -334,6 +334,24 @@ test('auto tiling: the fewest tiles per axis that keep every tile within 512 px'
   t.deepEqual(autoTileGrid(512, 300), { cols: 1, rows: 1 });
 });
 
+test.serial('with tiles, the raw output is the network\'s everywhere, also in tiles without hole pixels; the composite is unchanged', async (t) => {
+  const image = testImage(64, 48, 'raw-tiles');
+  const mask = rectMask(64, 48, 4, 4, 20, 16); // only in the top-left tile of a 2×2 grid
+  const tiles = { cols: 2, rows: 2 };
+  const withRaw = await inpaint(generator, image, mask, { tiles, raw: true });
+  const without = await inpaint(generator, image, mask, { tiles });
+  t.deepEqual(withRaw.data, without.data, 'the composite does not depend on running hole-free tiles');
+  // The bottom-right tile has no hole: its raw values are the network's (calibrated net: not the input back).
+  let differsFromInput = 0;
+  const input = toNetRange(image.data);
+  for (let y = 40; y < 48; y++) {
+    for (let x = 56; x < 64; x++) {
+      for (let c = 0; c < 3; c++) if (Math.abs(withRaw.raw![(y * 64 + x) * 3 + c] - input[(y * 64 + x) * 3 + c]) > 1e-3) differsFromInput++;
+    }
+  }
+  t.true(differsFromInput > 100, `raw values in the hole-free corner are network output (${differsFromInput} of 192 differ from the input)`);
+});
+
 test.serial('an image too large for one network run is refused with advice; tiles make it fit', async (t) => {
   const image = testImage(64, 64, 'large');
   const mask = rectMask(64, 64, 10, 10, 50, 50);

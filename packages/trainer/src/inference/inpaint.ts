@@ -98,6 +98,7 @@ async function refineTiled(
   height: number,
   grid: TileGrid,
   maxAttentionBytes: number,
+  everyTile = false,
 ): Promise<Float32Array> {
   const tiles = planTiles(width, height, grid);
   const weights = tileWeights(tiles, grid);
@@ -105,7 +106,10 @@ async function refineTiled(
   for (const [i, tile] of tiles.entries()) {
     const tileImage = crop({ data: image, width, height, channels: 3 }, tile).data;
     const tileHole = crop({ data: hole, width, height, channels: 1 }, tile).data;
-    const values = tileHole.includes(1) ? await refineOnce(net, tileImage, tileHole, tile.width, tile.height, maxAttentionBytes) : tileImage;
+    // A tile without hole pixels needs no network run for the composite (its pixels are all kept); the raw output
+    // asks for the network's output everywhere, so then every tile runs.
+    const run = everyTile || tileHole.includes(1);
+    const values = run ? await refineOnce(net, tileImage, tileHole, tile.width, tile.height, maxAttentionBytes) : tileImage;
     blender.add(tile, values, weights[i]);
   }
   return blender.result();
@@ -148,7 +152,7 @@ export async function inpaint(net: Inpainter, image: RgbImageLike, mask: Mask, o
   let refined: Float32Array | undefined;
   for (const passMask of masks) {
     refined = grid
-      ? await refineTiled(net, current, passMask.data, width, height, grid, limit)
+      ? await refineTiled(net, current, passMask.data, width, height, grid, limit, options.raw === true)
       : await refineOnce(net, current, passMask.data, width, height, limit);
     for (let p = 0; p < passMask.data.length; p++) {
       if (passMask.data[p] === 0) continue;
