@@ -26,6 +26,7 @@ export function registerInpaintCommand(program: Command): void {
     .option('--threads <n>', 'CPU threads for onnx (default: BGFILL_ONNX_THREADS, else the CPU cores) or wasm (BGFILL_WASM_THREADS, else the cores, at most 8)')
     .option('--batch-size <n>', 'same-size images per network run (single-pass jobs without --tiles or --save-raw; fewer where self-attention memory needs it) (default: 8 on a GPU, 1 on a CPU)')
     .option('--non-strict', 'load weights whose keys or shapes do not all match (prints warnings)')
+    .option('--scaled-attention', 'the net divides attention energy by √d (cannot be read from PyTorch weights; bgfill checkpoints store it)')
     .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)')
     .addHelpText(
       'after',
@@ -49,6 +50,7 @@ export function registerExportCommand(program: Command): void {
     .requiredOption('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors')
     .requiredOption('--out <file>', 'the ONNX file to write (written atomically; an existing file is replaced)')
     .option('--non-strict', 'export weights whose keys or shapes do not all match (prints warnings)')
+    .option('--scaled-attention', 'the net divides attention energy by √d (cannot be read from PyTorch weights; bgfill checkpoints store it)')
     .option('--no-check', 'skip running the exported model once with onnxruntime against TensorFlow.js')
     .addHelpText(
       'after',

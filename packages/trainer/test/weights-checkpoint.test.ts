@@ -230,7 +230,10 @@ test.serial('a generator nested under a name prefix (Lightning, torch.compile) l
   await writeSafetensors(lightning, new Map([...prefixed('generator.'), ['discriminator.conv.weight', extra]]));
   const notes: string[] = [];
   const loaded = await loadGenerator(lightning, { onNote: (n) => notes.push(n) });
-  t.deepEqual(notes, [`${lightning}: using the ${weights.size} tensors under "generator." (1 others ignored)`]);
+  t.deepEqual(notes, [
+    `${lightning}: using the ${weights.size} tensors under "generator." (1 others ignored)`,
+    `${lightning}: no stored config: attention energy assumed unscaled (InpaintSANet's default); pass --scaled-attention if the net was trained with 1/√d scaling`,
+  ]);
   t.is(loaded.config.gate, 'gct', 'the config is inferred from the selected weights');
   for (const [name, variable] of source.params) t.deepEqual(await values(loaded.params.get(name)!), await values(variable), name);
   loaded.dispose();
@@ -253,4 +256,26 @@ test.serial('a generator nested under a name prefix (Lightning, torch.compile) l
     message: /^.*unrelated\.safetensors: no weight matches the generator \(cnum 2, .*\): nothing to load \(1 tensors in the file\)$/,
   });
   source.dispose();
+});
+
+test.serial('scaled attention, which weights cannot show, is noted as assumed off unless set or stored', async (t) => {
+  const file = fixturePath('main.pth');
+  const notes: string[] = [];
+  const assumed = await loadGenerator(file, { onNote: (n) => notes.push(n) });
+  t.false(assumed.config.scaledAttention);
+  t.is(notes.length, 1);
+  t.regex(notes[0], /main\.pth: no stored config: attention energy assumed unscaled .*--scaled-attention/);
+  assumed.dispose();
+  const quiet: string[] = [];
+  const given = await loadGenerator(file, { config: { scaledAttention: true }, onNote: (n) => quiet.push(n) });
+  t.true(given.config.scaledAttention);
+  t.deepEqual(quiet, [], 'set by the caller: nothing assumed');
+  const dir = await tempDir();
+  const ckpt = join(dir, 'stored.safetensors');
+  await saveGeneratorCheckpoint(ckpt, given);
+  given.dispose();
+  const fromCheckpoint = await loadGenerator(ckpt, { onNote: (n) => quiet.push(n) });
+  t.true(fromCheckpoint.config.scaledAttention, 'a bgfill checkpoint stores it');
+  t.deepEqual(quiet, []);
+  fromCheckpoint.dispose();
 });

@@ -56,6 +56,8 @@ export interface InpaintCommandOptions {
    */
   batchSize?: string;
   nonStrict?: boolean;
+  /** The net scales attention energy by 1/√d (for weight files without a stored config). */
+  scaledAttention?: boolean;
   overwrite?: boolean;
   /** Progress bar on or off (default: on for a terminal). */
   progress?: boolean;
@@ -156,6 +158,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     log(`backend: ${backend.name} (${backend.detail})`);
     const engine = await openEngine(options.checkpoint, backend, {
       strict: options.nonStrict !== true,
+      ...(options.scaledAttention ? { config: { scaledAttention: true } } : {}),
       onWarning: (message) => log(`warning: ${message}`),
       onNote: log,
     });

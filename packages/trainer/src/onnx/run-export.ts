@@ -14,6 +14,8 @@ export interface ExportOnnxCommandOptions {
   checkpoint: string;
   out: string;
   nonStrict?: boolean;
+  /** The net scales attention energy by 1/√d (for weight files without a stored config). */
+  scaledAttention?: boolean;
   /** Run the exported model once against TensorFlow.js before writing (default true; `--no-check` sets false). */
   check?: boolean;
   /** The onnxruntime module for the check (default 'onnxruntime-node'). */
@@ -79,6 +81,7 @@ export async function runExportOnnxCommand(
   await initBackend('wasm');
   const generator = await loadGenerator(options.checkpoint, {
     strict: options.nonStrict !== true,
+      ...(options.scaledAttention ? { config: { scaledAttention: true } } : {}),
     onWarning: (message) => log(`warning: ${message}`),
     onNote: log,
   });

@@ -131,7 +131,12 @@ export async function loadGenerator(path: string, options: LoadGeneratorOptions 
     options.onNote?.(`${file.source}: using the ${selection.weights.size} tensors under "${selection.prefix}"${selection.ignored ? ` (${selection.ignored} others ignored)` : ''}`);
   }
   const weights = selection.weights;
-  const merged = { ...inferGeneratorConfig(weights), ...checkpointConfig(file), ...(options.config ?? {}) };
+  const stored = checkpointConfig(file);
+  if (stored.scaledAttention === undefined && options.config?.scaledAttention === undefined) {
+    // The one switch the weights cannot show: say what was assumed, since a wrong guess changes every output.
+    options.onNote?.(`${file.source}: no stored config: attention energy assumed unscaled (InpaintSANet's default); pass --scaled-attention if the net was trained with 1/√d scaling`);
+  }
+  const merged = { ...inferGeneratorConfig(weights), ...stored, ...(options.config ?? {}) };
   let config: GeneratorConfig;
   try {
     config = resolveGeneratorConfig(merged);
