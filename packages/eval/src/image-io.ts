@@ -49,7 +49,7 @@ export async function readRgbImage(path: string): Promise<RgbImage> {
 }
 
 /**
- * Read a hole mask from any image: @bgfill/masks' `maskFromImage` (luminance, alpha ignored, 8 or 16 bits; hole (1)
+ * Read a hole mask from any image: @bgfill/masks' `maskFromImage` (luminance, or the alpha where it varies; 8 or 16 bits; hole (1)
  * where value / max > `threshold`, default 0.5), so the 0/255 PNGs `bgfill masks` writes read back exactly. Unlike
  * `readRgbImage` it does not apply EXIF orientation (mask files are written without it). Throws a BgfillError naming
  * the file when unreadable.

@@ -48,8 +48,9 @@ export function checkThreshold(threshold: number, name = 'threshold'): number {
 
 /**
  * Read a mask from any image sharp decodes (PNG, JPEG, WebP, TIFF, GIF, AVIF), of any size, 8 or 16 bits, with soft
- * values (saliency maps, anti-aliased edges). Colour images are reduced to luminance and alpha is ignored; a pixel is
- * hole where value / max > `threshold`. Throws a BgfillError naming the file and the reason when it cannot be read.
+ * values (saliency maps, anti-aliased edges). Colour images are reduced to luminance; an image whose alpha varies is
+ * read by its alpha instead (a hole painted on a transparent layer, a person cutout); a pixel is hole where
+ * value / max > `threshold`. Throws a BgfillError naming the file and the reason when it cannot be read.
  * @example const mask = await maskFromImage('masks/mask-000001.png', { threshold: 0.1, size: { width: 256, height: 256 } });
  */
 export async function maskFromImage(input: string | Buffer, options: MaskFromImageOptions = {}): Promise<Mask> {
@@ -78,16 +79,27 @@ export async function maskFromImage(input: string | Buffer, options: MaskFromIma
     // grey16 scales 8-bit samples by 257 exactly, so value / 65535 is the same fraction for every bit depth.
     // Re-run alone on failure, so the reason is this file's own whatever else is decoding (see decode-lock.ts).
     decoded = await decodeWithOwnError(() =>
-      sharp(bytes, { failOn: 'error' }).removeAlpha().toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true }),
+      sharp(bytes, { failOn: 'error' }).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true }),
     );
   } catch (err) {
     throw badFile(name, `not a readable image (${errorMessage(err)})`, err);
   }
   const { width, height, channels } = decoded.info;
   const values = new Uint16Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.length >> 1);
+  // Grey, then alpha when present (grey16 keeps it as a second band). A transparency that varies is the mask (a
+  // painted hole on a transparent layer, a cutout whose alpha is the person); a uniform alpha says nothing.
+  let band = 0;
+  if (channels === 2) {
+    for (let i = 3; i < values.length; i += 2) {
+      if (values[i] !== values[1]) {
+        band = 1;
+        break;
+      }
+    }
+  }
   const limit = threshold * 65535;
   const data = new Uint8Array(width * height);
-  for (let i = 0; i < data.length; i++) data[i] = values[i * channels] > limit ? 1 : 0;
+  for (let i = 0; i < data.length; i++) data[i] = values[i * channels + band] > limit ? 1 : 0;
   const mask: Mask = { width, height, data };
   return options.size === undefined ? mask : resizeNearest(mask, options.size);
 }

@@ -51,11 +51,18 @@ test('maskFromImage reads 16-bit PNGs at full precision', async (t) => {
   t.deepEqual([...(await maskFromImage(png, { threshold: 0.1 })).data], [0, 1, 1, 1, 0, 1, 0, 1]);
 });
 
-test('maskFromImage reads colour and alpha images by luminance, and JPEG', async (t) => {
+test('maskFromImage reads colour images by luminance, an alpha that varies as the mask, and JPEG', async (t) => {
   const rgba = await sharp({ create: { width: 3, height: 2, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0 } } })
     .png()
     .toBuffer();
-  t.deepEqual([...(await maskFromImage(rgba)).data], [1, 1, 1, 1, 1, 1], 'alpha ignored');
+  t.deepEqual([...(await maskFromImage(rgba)).data], [1, 1, 1, 1, 1, 1], 'a uniform alpha is ignored');
+  // A hole painted white on a transparent layer, and a person cutout (colour photo, alpha = person): the alpha decides.
+  const painted = Buffer.alloc(3 * 2 * 4);
+  for (let i = 0; i < 6; i++) painted.set([255, 255, 255, i === 1 || i === 4 ? 255 : 0], i * 4);
+  t.deepEqual([...(await maskFromImage(await sharp(painted, { raw: { width: 3, height: 2, channels: 4 } }).png().toBuffer())).data], [0, 1, 0, 0, 1, 0]);
+  const cutout = Buffer.alloc(3 * 2 * 4);
+  for (let i = 0; i < 6; i++) cutout.set([40 * i, 200 - 30 * i, 90, i < 3 ? 230 : 10], i * 4);
+  t.deepEqual([...(await maskFromImage(await sharp(cutout, { raw: { width: 3, height: 2, channels: 4 } }).png().toBuffer())).data], [1, 1, 1, 0, 0, 0]);
   const mask = randomMask(40, 24, 4);
   const pixels = Uint8Array.from(mask.data, (v) => v * 255);
   const jpg = await sharp(pixels, { raw: { width: 40, height: 24, channels: 1 } }).jpeg({ quality: 95 }).toBuffer();

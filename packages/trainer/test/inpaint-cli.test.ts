@@ -165,6 +165,15 @@ test.serial('--mask-from: the hole is the segmentation map thresholded, resized 
     (line) => warned.push(line),
   );
   t.true(warned.some((l) => /^warning: .*seg-square\.png: 16×16 stretched to the image's 40×32 \(aspect ratios differ/.test(l)), warned.join('\n'));
+  // A map that is hole everywhere (an inverted mask, say) is filled but warned about.
+  const everything = join(dir, 'seg-all.png');
+  await sharp(Buffer.alloc(20 * 16, 255), { raw: { width: 20, height: 16, channels: 1 } }).png().toFile(everything);
+  const all: string[] = [];
+  await runInpaintCommand(
+    { checkpoint, image: join(dir, 'images', 'a.png'), maskFrom: everything, out: join(dir, 'from-all.png'), backend: 'wasm', progress: false },
+    (line) => all.push(line),
+  );
+  t.true(all.some((l) => /^warning: .*seg-all\.png: the hole covers 100\.0 % of .*a\.png \(an inverted mask\? white = hole\)/.test(l)), all.join('\n'));
   const image = await readRgbImage(join(dir, 'images', 'a.png'));
   const hole = dilate(await maskFromImage(segPath, { threshold: 0.1, size: { width: 40, height: 32 } }), { iterations: 3 });
   const generator = await loadGenerator(checkpoint);

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { BgfillError, atomicWriteFile, checkThreshold, createProgress, errorMessage, invalidParameter } from '@bgfill/masks';
+import { BgfillError, atomicWriteFile, checkThreshold, createProgress, errorMessage, holeRatio, invalidParameter } from '@bgfill/masks';
 import { readRgbImage } from '@bgfill/eval';
 import { isGpuEngine, parseEngineRequest, type EngineRequest } from './engine-name.js';
 import { openEngine, selectEngine } from './engine-select.js';
@@ -35,6 +35,9 @@ export function batchLimit(width: number, height: number, requested: number): nu
 }
 
 /** `bgfill inpaint` options as commander hands them over (strings for numbers, as typed). */
+/** A hole covering this share of an image or more is worth a warning: the mask is likely inverted. */
+const NEARLY_ALL = 0.99;
+
 export interface InpaintCommandOptions {
   checkpoint: string;
   image: string;
@@ -226,6 +229,8 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
             resize: settings.maskIsSegmentation,
             onWarning: (message) => log(`warning: ${message}`),
           });
+          const ratio = holeRatio(mask);
+          if (ratio >= NEARLY_ALL) log(`warning: ${job.mask}: the hole covers ${(100 * ratio).toFixed(1)} % of ${job.image} (an inverted mask? white = hole)`);
         } catch (err) {
           fail(job, err);
           progress.tick();
