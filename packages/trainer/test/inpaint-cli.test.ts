@@ -17,7 +17,8 @@ import { inpaint } from '../src/inference/inpaint.js';
 import { batchLimit, runInpaintCommand, type InpaintCommandOptions } from '../src/inference/run-inpaint.js';
 import { decodeOnnxModel } from '../src/onnx/onnx-proto.js';
 import { OnnxEngine } from '../src/onnx/onnx-engine.js';
-import { runExportOnnxCommand } from '../src/onnx/run-export.js';
+import { judgeExportCheck, runExportOnnxCommand } from '../src/onnx/run-export.js';
+import { fixturePath } from './fixtures/parity/load-fixture.js';
 import { calibratedGenerator } from './fixtures/inference-generator.js';
 
 const run = promisify(execFile);
@@ -340,6 +341,27 @@ test.serial('bgfill export onnx writes a file onnxruntime runs, with the checkpo
   await engine.dispose();
   generator.dispose();
   t.deepEqual((await readdir(join(dir, 'export'))).sort(), ['g.onnx'], 'no temporary files left');
+});
+
+test('the export check: a match within 1e-3; beyond it, inconclusive within 10× the net\'s float32 sensitivity, else a mismatch', (t) => {
+  t.is(judgeExportCheck(4e-4, 0), 'match');
+  t.is(judgeExportCheck(2e-3, 5e-4), 'inconclusive');
+  t.is(judgeExportCheck(2e-3, 1e-6), 'mismatch');
+  t.is(judgeExportCheck(Number.NaN, 1), 'mismatch', 'NaN never passes');
+});
+
+test.serial('bgfill export onnx on a net that amplifies float32 rounding: written, with the check called inconclusive and why', async (t) => {
+  // The coordinate-attention parity fixture: random weights, chaotic in float32 at 64² (PyTorch fp32 vs fp64 differ by ~4e-2).
+  const out = join(dir, 'chaotic.onnx');
+  const lines: string[] = [];
+  const summary = await runExportOnnxCommand({ checkpoint: fixturePath('variant-coord.safetensors'), out }, (l) => lines.push(l));
+  t.true('maxAbsDiff' in summary.check);
+  if (!('maxAbsDiff' in summary.check)) return;
+  t.log(`max |onnx − tfjs| ${summary.check.maxAbsDiff.toExponential(2)}, float32 sensitivity ${summary.check.sensitivity.toExponential(2)}`);
+  t.true(summary.check.sensitivity > 0, 'the probe moves the outputs');
+  t.is(judgeExportCheck(summary.check.maxAbsDiff, summary.check.sensitivity), 'inconclusive', 'refused as a bgfill bug before');
+  t.true(lines.some((l) => /^check inconclusive: onnxruntime and TensorFlow\.js differ by .*float32 rounding is amplified/.test(l)), lines.join('\n'));
+  t.true((await stat(out)).size > 0, 'written');
 });
 
 test.serial('bgfill export onnx: a bad or missing checkpoint and a wrong --out are refused naming the file, nothing written', async (t) => {

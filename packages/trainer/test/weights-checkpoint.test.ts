@@ -279,3 +279,22 @@ test.serial('scaled attention, which weights cannot show, is noted as assumed of
   t.deepEqual(quiet, []);
   fromCheckpoint.dispose();
 });
+
+test.serial('an epoch folder given as the weights loads its generator.safetensors (with a note); another folder is refused', async (t) => {
+  const dir = await tempDir();
+  const epoch = join(dir, 'epoch-0004');
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(epoch);
+  const g = new InpaintGenerator({ cnum: 2 }, { seed: 5 });
+  await saveGeneratorCheckpoint(join(epoch, 'generator.safetensors'), g);
+  const notes: string[] = [];
+  const loaded = await loadGenerator(epoch, { onNote: (n) => notes.push(n) });
+  t.deepEqual(notes, [`${epoch}: using its generator.safetensors`]);
+  t.deepEqual(await values(loaded.params.get('coarse_net.0.conv2d.weight')!), await values(g.params.get('coarse_net.0.conv2d.weight')!));
+  loaded.dispose();
+  g.dispose();
+  await t.throwsAsync(loadGenerator(dir), {
+    instanceOf: BgfillError,
+    message: `${dir}: is a folder without generator.safetensors: give a weight file (.pth, .safetensors) or an epoch folder`,
+  });
+});

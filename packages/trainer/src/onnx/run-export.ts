@@ -25,9 +25,27 @@ export interface ExportOnnxCommandOptions {
 export interface ExportOnnxSummary {
   out: string;
   bytes: number;
-  /** Largest |onnxruntime − tfjs| over the check's outputs, or why the check did not run. */
-  check: { maxAbsDiff: number } | { skipped: string };
+  /**
+   * Largest |onnxruntime − tfjs| over the check's outputs and the net's own float32 sensitivity (largest tfjs output
+   * change under a rounding-sized input change), or why the check did not run.
+   */
+  check: { maxAbsDiff: number; sensitivity: number } | { skipped: string };
 }
+
+/**
+ * The export check's verdict: `match` within EXPORT_CHECK_TOLERANCE; `inconclusive` when the difference is within
+ * SENSITIVITY_FACTOR × what float32 rounding alone moves the net's outputs (such a net cannot tell); else `mismatch`.
+ * @example judgeExportCheck(2e-3, 5e-4) // → 'inconclusive'; judgeExportCheck(2e-3, 1e-6) // → 'mismatch'
+ */
+export function judgeExportCheck(maxAbsDiff: number, sensitivity: number): 'match' | 'inconclusive' | 'mismatch' {
+  if (maxAbsDiff <= EXPORT_CHECK_TOLERANCE) return 'match';
+  return maxAbsDiff <= SENSITIVITY_FACTOR * sensitivity ? 'inconclusive' : 'mismatch';
+}
+
+/** Relative input change of the sensitivity probe: about 16 float32 ulps, the size of summation-order differences. */
+const PROBE_STEP = 1e-6;
+/** A difference within this many times the net's own sensitivity says nothing about the export. */
+const SENSITIVITY_FACTOR = 10;
 
 /** Largest difference the check accepts: float32 summation order differs, wrong layers differ by far more. */
 export const EXPORT_CHECK_TOLERANCE = 1e-3;
@@ -51,13 +69,21 @@ async function checkAgainstTfjs(generator: InpaintGenerator, model: Uint8Array, 
   const engine = await OnnxEngine.fromModel(model, generator.config, { runtime: load.runtime, threads: 1 });
   try {
     const input = checkInput();
+    // The same input nudged by a rounding-sized amount: how far float32 noise alone moves this net's outputs.
+    // Untrained or unusual weights can amplify it past any fixed bound (PyTorch fp32 against fp64 differs as much).
+    const nudged = { ...input, image: input.image.map((v, i) => v * (1 + (i % 2 === 0 ? PROBE_STEP : -PROBE_STEP))) };
     let worst = 0;
+    let sensitivity = 0;
     for (const output of ['refined', 'composite'] as const) {
       const expected = await tfjsEngine(generator).run(input, output);
       const actual = await engine.run(input, output);
-      for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+      const moved = await tfjsEngine(generator).run(nudged, output);
+      for (let i = 0; i < expected.length; i++) {
+        worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+        sensitivity = Math.max(sensitivity, Math.abs(expected[i] - moved[i]));
+      }
     }
-    return { maxAbsDiff: worst };
+    return { maxAbsDiff: worst, sensitivity };
   } finally {
     await engine.dispose();
   }
@@ -81,7 +107,7 @@ export async function runExportOnnxCommand(
   await initBackend('wasm');
   const generator = await loadGenerator(options.checkpoint, {
     strict: options.nonStrict !== true,
-      ...(options.scaledAttention ? { config: { scaledAttention: true } } : {}),
+    ...(options.scaledAttention ? { config: { scaledAttention: true } } : {}),
     onWarning: (message) => log(`warning: ${message}`),
     onNote: log,
   });
@@ -90,16 +116,25 @@ export async function runExportOnnxCommand(
     let check: ExportOnnxSummary['check'] = { skipped: '--no-check' };
     if (options.check !== false) {
       check = await checkAgainstTfjs(generator, model, options.onnxModule ?? ONNXRUNTIME_MODULE);
-      if ('maxAbsDiff' in check && !(check.maxAbsDiff <= EXPORT_CHECK_TOLERANCE)) {
-        throw new BgfillError(
-          `${options.checkpoint}: the exported model differs from TensorFlow.js by ${check.maxAbsDiff.toExponential(2)} (more than ${EXPORT_CHECK_TOLERANCE}); not written. This is a bgfill bug: please report it`,
-          { subject: options.checkpoint },
+      const verdict = 'maxAbsDiff' in check ? judgeExportCheck(check.maxAbsDiff, check.sensitivity) : 'match';
+      if (verdict !== 'match' && 'maxAbsDiff' in check) {
+        if (verdict === 'mismatch') {
+          throw new BgfillError(
+            `${options.checkpoint}: the exported model differs from TensorFlow.js by ${check.maxAbsDiff.toExponential(2)} (more than ${EXPORT_CHECK_TOLERANCE}, ` +
+              `and more than ${SENSITIVITY_FACTOR}× the ${check.sensitivity.toExponential(1)} that float32 rounding alone moves this net's outputs); not written. This is a bgfill bug: please report it`,
+            { subject: options.checkpoint },
+          );
+        }
+        log(
+          `check inconclusive: onnxruntime and TensorFlow.js differ by ${check.maxAbsDiff.toExponential(1)}, but a ${PROBE_STEP} relative change of the input ` +
+            `already moves this net's outputs by ${check.sensitivity.toExponential(1)} (float32 rounding is amplified: common for untrained weights); the file is written`,
         );
       }
     }
     await atomicWriteFile(options.out, model);
     log(`wrote ${options.out} (${(model.length / 2 ** 20).toFixed(1)} MiB, ${generator.describe().replace(/^the /, '')}, opset 17)`);
-    log('maxAbsDiff' in check ? `check: onnxruntime matches TensorFlow.js (${tf.getBackend()}) within ${check.maxAbsDiff.toExponential(1)} on a 64×64 input` : `check skipped: ${check.skipped}`);
+    if (!('maxAbsDiff' in check)) log(`check skipped: ${check.skipped}`);
+    else if (check.maxAbsDiff <= EXPORT_CHECK_TOLERANCE) log(`check: onnxruntime matches TensorFlow.js (${tf.getBackend()}) within ${check.maxAbsDiff.toExponential(1)} on a 64×64 input`);
     return { out: options.out, bytes: model.length, check };
   } finally {
     generator.dispose();

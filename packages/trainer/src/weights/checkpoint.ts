@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BgfillError, badFile, errorMessage, invalidParameter } from '@bgfill/masks';
 import { resolveGeneratorConfig, type GeneratorConfig } from '../model/config.js';
 import { InpaintGenerator } from '../model/generator.js';
@@ -82,6 +84,24 @@ export async function readWeightFile(input: string | Uint8Array): Promise<Weight
   return { weights, metadata: {}, format: 'torch', source };
 }
 
+/** The generator file of a bgfill epoch folder (`runs/a/epoch-0004/generator.safetensors`). */
+const EPOCH_GENERATOR_FILE = 'generator.safetensors';
+
+/**
+ * A weight file path as given, or, for a folder, the epoch folder's generator file (with a note); a folder without
+ * one is an error naming what to give.
+ */
+async function weightFileIn(path: string, onNote?: (message: string) => void): Promise<string> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return path;
+  const inside = join(path, EPOCH_GENERATOR_FILE);
+  if (!(await stat(inside).then((s) => s.isFile(), () => false))) {
+    throw badFile(path, `is a folder without ${EPOCH_GENERATOR_FILE}: give a weight file (.pth, .safetensors) or an epoch folder`);
+  }
+  onNote?.(`${path}: using its ${EPOCH_GENERATOR_FILE}`);
+  return inside;
+}
+
 /** The other files of a bgfill epoch folder, by their safetensors `format` metadata. */
 const OTHER_BGFILL_FORMATS: Readonly<Record<string, string>> = {
   'bgfill-sn-patchgan': 'a discriminator checkpoint (SN-PatchGAN)',
@@ -119,7 +139,7 @@ function checkpointConfig(file: WeightFile): Partial<GeneratorConfig> {
  * const g2 = await loadGenerator('deepfillv2_places2.pth', { config: { scaledAttention: false } });
  */
 export async function loadGenerator(path: string, options: LoadGeneratorOptions = {}): Promise<InpaintGenerator> {
-  const file = await readWeightFile(path);
+  const file = await readWeightFile(await weightFileIn(path, options.onNote));
   const format = file.metadata.format;
   if (format !== undefined && format.startsWith('bgfill-') && format !== CHECKPOINT_FORMAT) {
     // Another file of a bgfill epoch folder (discriminator, optimizer state): say so rather than list every key.
