@@ -86,6 +86,8 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
         loadPredictor: deps.loadPredictor,
         resolveBackend: deps.resolveBackend,
         progress: deps.progress,
+        // Images under 96² (a bundle built with --size 64, say) get as many MS-SSIM scales as fit, with a note.
+        fitMsssimScales: true,
         log: (line) => err(`${line}\n`),
       });
       const b = result.best;

@@ -6,6 +6,7 @@ import { readScoreCache, writeScoreCache, type ScoreCacheIdentity } from './cach
 import { maskedInput, renderComparisonGrid } from './grid.js';
 import { gridEpochLabel, parseGridEpochs, resolveGridEpochs } from './grid-epochs.js';
 import type { RgbImage } from './metrics/image.js';
+import { DEFAULT_SSIM_WINDOW, msssimScalesThatFit, STANDARD_MSSSIM_WEIGHTS } from './metrics/options.js';
 import type { PairMetricsOptions } from './metrics/pair-metrics.js';
 import { checkOutputFolder } from './output-path.js';
 import { metricPlotSpec, renderSvg, svgToPng } from './plot.js';
@@ -76,6 +77,11 @@ export interface ScoreRunOptions {
   log?: (message: string) => void;
   /** SSIM / MS-SSIM settings (defaults: torchmetrics'); part of the cache key. */
   metrics?: PairMetricsOptions;
+  /**
+   * When `metrics` sets no MS-SSIM scale count: use as many of the standard 5 as the split's first image allows
+   * (with a note when fewer), instead of failing on images under 96² (default false; the CLI sets it).
+   */
+  fitMsssimScales?: boolean;
 }
 
 export interface ScoreRunResult {
@@ -161,8 +167,20 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   };
 
   const set = await openEvalSet(options.data, { split: options.split ?? SCORE_RUN_DEFAULTS.split, limit: options.limit });
+  let metrics = options.metrics;
+  if (options.fitMsssimScales && metrics?.msssim?.scales === undefined && metrics?.msssim?.weights === undefined) {
+    const [first] = await readEvalItems(set, [0]);
+    const windowSize = metrics?.msssim?.windowSize ?? DEFAULT_SSIM_WINDOW;
+    const side = Math.min(first.image.width, first.image.height);
+    const scales = msssimScalesThatFit(side, windowSize);
+    if (scales < STANDARD_MSSSIM_WEIGHTS.length) {
+      if (scales === 0) throw new BgfillError(`${options.data}: ${first.image.width}×${first.image.height} images are too small for MS-SSIM with a ${windowSize}-pixel window`, { subject: options.data });
+      metrics = { ...metrics, msssim: { ...metrics?.msssim, scales } };
+      note(`MS-SSIM over ${scales} scales: ${first.image.width}×${first.image.height} images are too small for the standard ${STANDARD_MSSSIM_WEIGHTS.length} (96² and up)`);
+    }
+  }
   const sampleIndices = gridSamples > 0 && gridTokens.length > 0 ? spreadIndices(set.count, gridSamples) : [];
-  const metricsKey = JSON.stringify(options.metrics ?? {});
+  const metricsKey = JSON.stringify(metrics ?? {});
 
   const results = new Map<number, Scored>();
   const skipped: SkippedCheckpoint[] = [];
@@ -225,7 +243,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
           label,
           sampleIndices: new Set(sampleIndices),
           onProgress: (n) => progress.tick(n, { epoch: `epoch ${checkpoint.epoch}` }),
-          metrics: options.metrics,
+          metrics,
         });
       } finally {
         predictor.dispose();

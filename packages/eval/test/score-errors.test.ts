@@ -123,6 +123,20 @@ test('images too small for five-scale MS-SSIM are an error naming the epoch and 
   });
 });
 
+test('fitMsssimScales (the CLI\'s default): images under 96² are scored over the MS-SSIM scales that fit, with a note', async (t) => {
+  const { root, run } = await setup(t);
+  const small = await buildTinyBundle(join(root, 'small'), { size: 64, pattern: '00[1-2]-*.jpg' });
+  await writeCheckpoint(run, 1, { blur: 1 });
+  const lines: string[] = [];
+  const fitted = await scoreRun({ run, data: small, out: join(root, 'fitted'), loadPredictor: fakePredictorFactory().factory, fitMsssimScales: true, log: (l) => lines.push(l) });
+  t.true(lines.includes('MS-SSIM over 4 scales: 64×64 images are too small for the standard 5 (96² and up)'), lines.join('\n'));
+  t.true(fitted.notes.some((n) => n.startsWith('MS-SSIM over 4 scales')), 'in the report too');
+  // The same numbers as asking for 4 scales explicitly.
+  const explicit = await scoreRun({ run, data: small, out: join(root, 'explicit'), loadPredictor: fakePredictorFactory().factory, metrics: { msssim: { scales: 4 } } });
+  t.is(fitted.epochs[0].all.metrics.msssim.mean, explicit.epochs[0].all.metrics.msssim.mean);
+  t.true(Number.isFinite(fitted.epochs[0].all.metrics.msssim.mean));
+});
+
 test('an existing file as the output folder is refused before any work, naming it (library and the real CLI, exit 2)', async (t) => {
   const { root, bundle, run } = await setup(t);
   await writeCheckpoint(run, 1, { blur: 1 });

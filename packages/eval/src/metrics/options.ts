@@ -41,6 +41,9 @@ export interface MsssimOptions extends SsimOptions {
   normalize?: MsssimNormalize;
 }
 
+/** The SSIM window side when none is given: 11, as torchmetrics and the MS-SSIM paper. */
+export const DEFAULT_SSIM_WINDOW = 11;
+
 /** The five MS-SSIM exponents (β1…β5 = γ1…γ5) of Wang, Simoncelli & Bovik, "Multi-scale structural similarity for image quality assessment" (2003), also torchmetrics' `betas` default. */
 export const STANDARD_MSSSIM_WEIGHTS: readonly number[] = Object.freeze([0.0448, 0.2856, 0.3001, 0.2363, 0.1333]);
 
@@ -76,7 +79,7 @@ function positiveFinite(value: unknown, name: string): number {
  */
 export function resolveSsimOptions(options: SsimOptions = {}, defaultDataRange = 255): ResolvedSsimOptions {
   const dataRange = positiveFinite(options.dataRange ?? defaultDataRange, 'dataRange');
-  const windowSize = options.windowSize ?? 11;
+  const windowSize = options.windowSize ?? DEFAULT_SSIM_WINDOW;
   if (!Number.isInteger(windowSize) || windowSize < 3 || windowSize % 2 === 0 || windowSize > 255) {
     throw invalidParameter('windowSize', 'odd integer between 3 and 255', windowSize);
   }
