@@ -566,18 +566,25 @@ test.serial('wasm Conv2DBackpropInput (replaced) matches the cpu kernel on rando
   t.true(fastCases >= 30 && fastCases < cases.length, `${fastCases} of ${cases.length} cases ran the flipped-filter convolution, the rest the fallback`);
 });
 
+/**
+ * Run Conv2DBackpropInput directly on `backend` (as conv2dTranspose does): its output, and what it left behind —
+ * tensors, backend data ids — and the wasm heap's bytes afterwards (0 elsewhere).
+ */
+async function runInputGradientKernel(backend: string, dy: Tensor, f: Tensor, attrs: object) {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const dataIds = tf.backend().numDataIds();
+  const out = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, attrs as unknown as NamedAttrMap) as Tensor;
+  const result = { shape: out.shape, values: out.dataSync() as Float32Array };
+  out.dispose();
+  return { ...result, leaked: tf.memory().numTensors - before, leakedData: tf.backend().numDataIds() - dataIds, bytes: backend === 'wasm' ? tf.memory().numBytes : 0 };
+}
+
 test.serial('wasm Conv2DBackpropInput called directly (as conv2dTranspose does) equals the cpu kernel, and leaks no tensors', async (t) => {
   const dy = randomTensor([2, 12, 10, 5], 'direct-dy');
   const f = randomTensor([3, 3, 4, 5], 'direct-f');
   const attrs = { strides: 1, pad: [[0, 0], [2, 0], [1, 3], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: [2, 12, 8, 4] };
-  const run = async (backend: string) => {
-    await tf.setBackend(backend);
-    const before = tf.memory().numTensors;
-    const out = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, attrs as unknown as NamedAttrMap) as Tensor;
-    const result = { shape: out.shape, values: out.dataSync() as Float32Array };
-    out.dispose();
-    return { ...result, leaked: tf.memory().numTensors - before, bytes: backend === 'wasm' ? tf.memory().numBytes : 0 };
-  };
+  const run = (backend: string) => runInputGradientKernel(backend, dy, f, attrs);
   const cpu = await run('cpu');
   const wasmBytes = (await tf.setBackend('wasm'), tf.memory().numBytes);
   const wasm = await run('wasm');
@@ -697,15 +704,7 @@ test.serial('wasm Conv2DBackpropInput with strides [2, 3] called directly (as co
   // Forward: 12 rows, pad 1/2, 4 taps, stride 2 → ⌊11 / 2⌋ + 1 = 6; 11 columns, pad 2/1, 5 taps, stride 3 → 4.
   const attrs = { strides: [2, 3], pad: [[0, 0], [1, 2], [2, 1], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: [2, 12, 11, 3] };
   t.true(coversInputGradient(attrs as InputGradAttrs, f.shape, dy.shape), 'the phase convolutions take this geometry');
-  const run = async (backend: string) => {
-    await tf.setBackend(backend);
-    const before = tf.memory().numTensors;
-    const dataIds = tf.backend().numDataIds();
-    const out = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, attrs as unknown as NamedAttrMap) as Tensor;
-    const result = { shape: out.shape, values: out.dataSync() as Float32Array };
-    out.dispose();
-    return { ...result, leaked: tf.memory().numTensors - before, leakedData: tf.backend().numDataIds() - dataIds, bytes: backend === 'wasm' ? tf.memory().numBytes : 0 };
-  };
+  const run = (backend: string) => runInputGradientKernel(backend, dy, f, attrs);
   const cpu = await run('cpu');
   await run('wasm'); // moves dy and the filter back to wasm, so the next run counts only what the kernel makes
   const wasmBytes = tf.memory().numBytes;

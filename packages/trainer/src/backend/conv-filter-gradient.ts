@@ -117,15 +117,8 @@ function batchAxisGeometry({ info, top, bottom, left, right }: FilterGradientRea
  * filterGradientGeometry([2, 9, 9, 3], [3, 3, 3, 4], 2, 'same', 1)
  * // → { strides: [1, 1], dilations: [2, 2], pad: [[0,0],[1,1],[1,1],[0,0]], outHeight: 5, outWidth: 5, … }
  */
-export function filterGradientGeometry(
-  xShape: [number, number, number, number],
-  filterShape: [number, number, number, number],
-  strides: number | [number, number],
-  pad: FilterGradAttrs['pad'],
-  dilations: number | [number, number] = 1,
-  dimRoundingMode?: FilterGradAttrs['dimRoundingMode'],
-) {
-  return batchAxisGeometry(filterGradientReach(xShape, filterShape, strides, pad, dilations, dimRoundingMode));
+export function filterGradientGeometry(...forward: Parameters<typeof filterGradientReach>) {
+  return batchAxisGeometry(filterGradientReach(...forward));
 }
 
 /**
