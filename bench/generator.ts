@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as TF from '../packages/trainer/node_modules/@tensorflow/tfjs/dist/index.js';
-import { atomicWriteFile } from '../packages/masks/src/atomic-write.js';
+import { atomicWriteFile } from '../packages/core/src/atomic-write.js';
 import { initBackend } from '../packages/trainer/src/backend/index.js';
 import { conv2dTorch } from '../packages/trainer/src/model/conv.js';
 import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';

@@ -8,7 +8,7 @@
  * scribble with 0–3 strokes (the union is a byte OR here, so only the strategies are measured).
  */
 import { createMask, type Mask, type Size } from '../packages/masks/src/mask.js';
-import { rngFor, type Rng } from '../packages/masks/src/rng.js';
+import { rngFor, type Rng } from '../packages/core/src/rng.js';
 import { boxSchema, boxStrategy } from '../packages/masks/src/strategies/box.js';
 import { irregularSchema, irregularStrategy } from '../packages/masks/src/strategies/irregular.js';
 import { outpaintSchema, outpaintStrategy } from '../packages/masks/src/strategies/outpaint.js';

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { relative } from 'node:path';
-import { parseIntegerOption, parseNumberOption } from '@bgfill/masks';
+import { parseIntegerOption, parseNumberOption } from '@bgfill/core';
 
 import { DEMO_DEFAULTS as D } from './demo-defaults.js';
 

@@ -1,7 +1,8 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BgfillError, atomicWriteJson, generateMaskFolder, invalidParameter } from '@bgfill/masks';
+import { BgfillError, atomicWriteJson, invalidParameter } from '@bgfill/core';
+import { generateMaskFolder } from '@bgfill/masks';
 import { buildDataset } from '@bgfill/dataset';
 import { createPredictor, resolveTrainConfig, train } from '@bgfill/trainer';
 import { msssimScalesThatFit, scoreRun } from '@bgfill/eval';

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { registerCommands } from './commands.js';
 
 /** Build the `bgfill` program with every package's subcommands. */

@@ -1,7 +1,7 @@
 // Checks of a build's input and output folders, made before any listing or image work.
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { MANIFEST_FILE, PARTS_DIR, REJECTS_FILE } from './manifest.js';
 import { PLACES365_FILES } from './sources/places365.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { atomicWriteFile, atomicWriteJson, BgfillError, createProgress, invalidParameter, rngFor, type Seed } from '@bgfill/masks';
+import { atomicWriteFile, atomicWriteJson, BgfillError, createProgress, invalidParameter, rngFor, type Seed } from '@bgfill/core';
 import {
   assembleManifest,
   buildConfigSchema,

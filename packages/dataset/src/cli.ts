@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { BgfillError, invalidParameter } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
 
 function int(name: string) {
   return (value: string): number => {

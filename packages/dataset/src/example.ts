@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 
 /**
  * `tf.train.Example` through protobufjs, from a JSON descriptor that transcribes TensorFlow's published

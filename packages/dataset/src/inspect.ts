@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
-import { atomicWriteFile, BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
+import { atomicWriteFile, BgfillError, invalidParameter } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 import { readManifest, type DatasetManifest } from './manifest.js';
 import { readBundle, splitShards, type DecodedExample } from './reader.js';
 import { decodeRecord } from './record.js';

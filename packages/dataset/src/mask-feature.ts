@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { BgfillError, createMaskGenerator, decodeShared, holeRatio, maskToPng, parseMaskConfig, type Mask, type Seed, type Size } from '@bgfill/masks';
+import { BgfillError, decodeShared, type Seed } from '@bgfill/core';
+import { createMaskGenerator, holeRatio, maskToPng, parseMaskConfig, type Mask, type Size } from '@bgfill/masks';
 
 /** A record's mask features. */
 export interface MaskFeature {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { atomicWriteJson, BgfillError, temporaryPathFor } from '@bgfill/masks';
+import { atomicWriteJson, BgfillError, temporaryPathFor } from '@bgfill/core';
 import { writeBundleManifest } from './build.js';
 import { PARTS_DIR, readWorkerManifest, type DatasetManifest, type ShardPart, type WorkerManifest } from './manifest.js';
 

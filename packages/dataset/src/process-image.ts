@@ -1,6 +1,6 @@
 import { stat, readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
-import { BgfillError, decodeWithOwnError, rngFor, type Seed } from '@bgfill/masks';
+import { BgfillError, decodeWithOwnError, rngFor, type Seed } from '@bgfill/core';
 import type { ImageFormat } from './record.js';
 import type { RejectCode } from './manifest.js';
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { BgfillError, invalidParameter, rngFor, type Mask, type Seed } from '@bgfill/masks';
+import { BgfillError, invalidParameter, rngFor, type Seed } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 import { readManifest, type DatasetManifest, type ShardEntry } from './manifest.js';
 import { decodeMaskPng } from './mask-feature.js';
 import { orderedMap } from './ordered-map.js';

@@ -1,4 +1,4 @@
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { FEATURE, FEATURES, MASK_FEATURES } from './features.js';
 import { decodeExample, encodeExample, type ExampleFeatures, type FeatureValue } from './example.js';
 

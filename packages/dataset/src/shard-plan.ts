@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { invalidParameter, rngFor, type Seed } from '@bgfill/masks';
+import { invalidParameter, rngFor, type Seed } from '@bgfill/core';
 import type { SourceItem } from './sources/source.js';
 import { hashSplit, type SplitRatio } from './split.js';
 import type { Compression } from './tfrecord-writer.js';

@@ -1,4 +1,4 @@
-import { BgfillError, invalidParameter, rngFor, type Seed } from '@bgfill/masks';
+import { BgfillError, invalidParameter, rngFor, type Seed } from '@bgfill/core';
 
 /** Split names end up in shard file names: lower-case letters, digits and `_`, starting with a letter. */
 export const SPLIT_NAME = /^[a-z][a-z0-9_]*$/;

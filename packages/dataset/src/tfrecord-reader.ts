@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { crc32c, maskCrc } from './crc32c.js';
 import { FRAME_OVERHEAD, type Compression } from './tfrecord-writer.js';
 

@@ -6,7 +6,7 @@ import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import { temporaryPathFor } from '@bgfill/masks';
+import { temporaryPathFor } from '@bgfill/core';
 import { crc32c, maskCrc } from './crc32c.js';
 
 /** Bytes TFRecord adds around each record: 8 (length) + 4 (length CRC) before, 4 (data CRC) after. */

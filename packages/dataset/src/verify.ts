@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createProgress } from '@bgfill/masks';
+import { createProgress } from '@bgfill/core';
 import { MANIFEST_FILE, readManifest, type DatasetManifest, type ShardEntry } from './manifest.js';
 import { decodeMaskPng } from './mask-feature.js';
 import { orderedMap } from './ordered-map.js';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { readManifest } from '../src/manifest.js';
 import { runDatasetCli as bgfill, patternJpeg, tempDir, writeImage } from './helpers.js';
 

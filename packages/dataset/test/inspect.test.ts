@@ -3,7 +3,7 @@ import test from 'ava';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { buildDataset } from '../src/build.js';
 import { previewFormatOf } from '../src/inspect.js';
 import { patternJpeg, runDatasetCli as bgfill, tempDir, writeImage } from './helpers.js';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError, rngFor } from '@bgfill/core';
 import { hashSplit, parseSplitRatios } from '../src/split.js';
 import { planShards, recordKey, seededShuffle, shardsForWorker } from '../src/shard-plan.js';
 import { listFolder } from '../src/sources/folder.js';
@@ -10,7 +10,6 @@ import { parseCategoryList } from '../src/sources/categories.js';
 import type { SourceItem } from '../src/sources/source.js';
 import { makePlaces, patternJpeg, tempDir, writeImage } from './helpers.js';
 import { createHash } from 'node:crypto';
-import { rngFor } from '@bgfill/masks';
 
 const item = (filename: string, split?: string): SourceItem => ({ path: `/x/${filename}`, filename, label: -1, labelText: '', ...(split ? { split } : {}) });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { buildDataset } from '../src/build.js';
 import { readManifest } from '../src/manifest.js';
 import { readBundle, TfRecordError, type DecodedExample, type ReadOptions } from '../src/reader.js';

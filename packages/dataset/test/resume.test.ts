@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import { rngFor } from '@bgfill/masks';
+import { rngFor } from '@bgfill/core';
 import { buildDataset } from '../src/build.js';
 import { readManifest } from '../src/manifest.js';
 import { decodeRecord } from '../src/record.js';

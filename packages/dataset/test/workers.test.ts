@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { buildDataset } from '../src/build.js';
 import { mergeWorkers } from '../src/merge.js';
 import { makeBadInputs, makePlaces, snapshot, tempDir } from './helpers.js';

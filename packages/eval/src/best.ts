@@ -1,4 +1,4 @@
-import { BgfillError, invalidParameter } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
 
 /** Metrics an epoch can be chosen by. */
 export const BEST_RULES = ['msssim', 'l1', 'psnr', 'ssim'] as const;

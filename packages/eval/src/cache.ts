@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { atomicWriteFile, atomicWriteJson, errorMessage } from '@bgfill/masks';
+import { atomicWriteFile, atomicWriteJson, errorMessage } from '@bgfill/core';
 import type { RgbImage } from './metrics/image.js';
 import type { ImageScore } from './score-checkpoint.js';
 import { encodeNonFinite, jsonNumber } from './score-json.js';

@@ -1,4 +1,4 @@
-import { invalidParameter } from '@bgfill/masks';
+import { invalidParameter } from '@bgfill/core';
 
 /** A column request for the grid: `best`, `last`, `first`, or an epoch number. */
 export type GridEpochToken = 'best' | 'last' | 'first' | number;

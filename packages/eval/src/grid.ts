@@ -1,5 +1,6 @@
 import sharp, { type OverlayOptions } from 'sharp';
-import { invalidParameter, type Mask } from '@bgfill/masks';
+import { invalidParameter } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 import type { RgbImage } from './metrics/image.js';
 
 /** One column of the comparison grid: a header and one image per row. */

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { BgfillError, badFile, decodeShared, decodeWithOwnError, errorMessage, maskFromImage, type Mask } from '@bgfill/masks';
+import { BgfillError, badFile, decodeShared, decodeWithOwnError, errorMessage } from '@bgfill/core';
+import { maskFromImage, type Mask } from '@bgfill/masks';
 import type { RgbImage } from './metrics/image.js';
 
 /** Largest image side read (guards against decompression bombs): 16384, as @bgfill/masks' MAX_MASK_SIDE. */

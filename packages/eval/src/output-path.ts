@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { badFile, errorMessage } from '@bgfill/masks';
+import { badFile, errorMessage } from '@bgfill/core';
 
 /**
  * Checks on output paths, made before any work so that a wrong `--out` fails at once with a clear message instead

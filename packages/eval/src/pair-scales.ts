@@ -1,4 +1,4 @@
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { msssimMinimumSide, msssimScalesThatFit, ssimMinimumSide, STANDARD_MSSSIM_WEIGHTS } from './metrics/options.js';
 
 /**

@@ -5,7 +5,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import pLimit from 'p-limit';
-import { BgfillError, badFile, createProgress, errorMessage, invalidParameter, type Mask } from '@bgfill/masks';
+import { BgfillError, badFile, createProgress, errorMessage, invalidParameter } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 import { readImageSize, readMaskImage, readRgbImage } from './image-io.js';
 import { aggregate, type Aggregate } from './metrics/aggregate.js';
 import { sizeLabel } from './metrics/image.js';

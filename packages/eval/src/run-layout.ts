@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BgfillError, badFile, errorMessage } from '@bgfill/masks';
+import { BgfillError, badFile, errorMessage } from '@bgfill/core';
 
 /**
  * A training run folder, as the trainer writes it: `RUN/config.json`, `RUN/log.jsonl`, and one folder per finished

@@ -1,4 +1,5 @@
-import { BgfillError, holeRatioBin } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
+import { holeRatioBin } from '@bgfill/masks';
 import { checkImage, sizeLabel, type RgbImage } from './metrics/image.js';
 import { pairMetrics, type PairMetrics, type PairMetricsOptions } from './metrics/pair-metrics.js';
 import type { Predictor } from './predictor.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import type { BackendResolver, PredictorFactory } from './predictor.js';
 
 /** What the run-scoring form of `bgfill eval` needs from outside eval. */

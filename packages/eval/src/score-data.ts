@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 import { readBundle, readManifest, splitShards, type DecodedExample } from '@bgfill/dataset';
 import type { RgbImage } from './metrics/image.js';
 

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BgfillError, atomicWriteFile, atomicWriteJson, createProgress, errorMessage, invalidParameter } from '@bgfill/masks';
+import { BgfillError, atomicWriteFile, atomicWriteJson, createProgress, errorMessage, invalidParameter } from '@bgfill/core';
 import { BEST_RULES, chooseBestEpoch, parseBestRule, type BestChoice, type BestRule } from './best.js';
 import { readScoreCache, writeScoreCache, type ScoreCacheIdentity } from './cache.js';
 import { maskedInput, renderComparisonGrid } from './grid.js';

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { readMaskImage, readRgbImage } from '../src/image-io.js';
 import { l1 } from '../src/metrics/l1.js';
 import { EXTRA, FIXTURES } from './fixtures/metrics-pairs/fixtures.js';

@@ -2,7 +2,8 @@
 // re-implementation to check the separable filtering against, the aggregate, and the error messages.
 import test from 'ava';
 import sharp from 'sharp';
-import { BgfillError, rngFor, type Mask } from '@bgfill/masks';
+import { BgfillError, rngFor } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 import { aggregate } from '../src/metrics/aggregate.js';
 import { gaussianWindow } from '../src/metrics/gaussian.js';
 import type { FloatImage, RgbImage } from '../src/metrics/image.js';

@@ -4,7 +4,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { BgfillError, rngFor } from '@bgfill/masks';
+import { BgfillError, rngFor } from '@bgfill/core';
 import type { FloatImage, RgbImage } from '../src/metrics/image.js';
 import { msssim } from '../src/metrics/msssim.js';
 import type { MsssimOptions } from '../src/metrics/options.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import sharp from 'sharp';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { readRgbImage } from '../src/image-io.js';
 import { registerEvalCommands } from '../src/cli.js';
 import { msssim } from '../src/metrics/msssim.js';

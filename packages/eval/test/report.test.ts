@@ -3,7 +3,8 @@
 import test from 'ava';
 import sharp from 'sharp';
 import * as vl from 'vega-lite';
-import { BgfillError, holeRatioBin, rngFor } from '@bgfill/masks';
+import { BgfillError, rngFor } from '@bgfill/core';
+import { holeRatioBin } from '@bgfill/masks';
 import { chooseBestEpoch } from '../src/best.js';
 import { scoreCacheKey, type ScoreCacheIdentity } from '../src/cache.js';
 import { cellOrigin, gridGeometry, maskedInput, renderComparisonGrid, wrapLabel } from '../src/grid.js';

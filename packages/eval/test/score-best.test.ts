@@ -1,7 +1,7 @@
 // The best-epoch rule: direction per metric, ties broken by L1 (or MS-SSIM for the l1 rule), then by the earliest
 // epoch; NaN never wins; and the choice is a function of the means alone (order of the list does not matter).
 import test from 'ava';
-import { BgfillError, rngFor } from '@bgfill/masks';
+import { BgfillError, rngFor } from '@bgfill/core';
 import { chooseBestEpoch, parseBestRule, BEST_RULES, type BestRule, type EpochMeans } from '../src/best.js';
 
 const e = (epoch: number, msssim: number, l1: number, psnr = 20, ssim = 0.8): EpochMeans => ({ epoch, means: { msssim, l1, psnr, ssim } });

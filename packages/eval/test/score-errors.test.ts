@@ -7,7 +7,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { scoreRun } from '../src/score-run.js';
 import { buildTinyBundle, fakePredictorFactory, tempDir, writeCheckpoint, type FactoryLog } from './score-fixtures.js';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { BgfillError, errorMessage, invalidParameter } from './errors.js';
+import { BgfillError, errorMessage, invalidParameter } from '@bgfill/core';
 import { MAX_MASK_SIDE, type Size } from './mask.js';
 
 /** The most masks one `bgfill masks generate` run may write. */
@@ -17,29 +17,6 @@ export function parseSizeOption(text: string, name = '--size'): Size {
   const height = m[2] === undefined ? width : Number(m[2]);
   for (const v of [width, height]) if (v < 1 || v > MAX_MASK_SIDE) throw invalidParameter(name, expected, text);
   return { width, height };
-}
-
-/**
- * A whole number in [min, max], from a command-line string.
- * @example parseIntegerOption('1000', '--count', 1, MAX_MASK_COUNT) // 1000
- */
-export function parseIntegerOption(text: string, name: string, min: number, max: number): number {
-  const trimmed = text.trim();
-  const value = /^[+-]?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalidParameter(name, `integer between ${min} and ${max}`, text);
-  }
-  return value;
-}
-
-/**
- * A number in [min, max] (e.g. a threshold), from a command-line string.
- * @example parseNumberOption('0.1', '--threshold', 0, 0.999) // 0.1
- */
-export function parseNumberOption(text: string, name: string, min: number, max: number): number {
-  const value = text.trim() === '' ? Number.NaN : Number(text);
-  if (!Number.isFinite(value) || value < min || value > max) throw invalidParameter(name, `number between ${min} and ${max}`, text);
-  return value;
 }
 
 /**

@@ -56,7 +56,8 @@ export function registerMasksCommands(program: Command): void {
       '\nExample:\n  $ bgfill masks generate --strategy "person-box+scribble:0-3" --count 10000 --size 256 --seed 1 --out masks/train\n',
     )
     .action(async (opts: GenerateOptions) => {
-      const { parseIntegerOption, parseSizeOption, readStrategyOption, MAX_MASK_COUNT } = await import('./cli-options.js');
+      const { parseSizeOption, readStrategyOption, MAX_MASK_COUNT } = await import('./cli-options.js');
+      const { parseIntegerOption } = await import('@bgfill/core');
       const { generateMaskFolder } = await import('./generate-folder.js');
       const { formatHistogramTable } = await import('./folder-stats.js');
       const count = parseIntegerOption(opts.count, '--count', 1, MAX_MASK_COUNT);
@@ -97,7 +98,7 @@ export function registerMasksCommands(program: Command): void {
     .option('--threshold <t>', 'hole where value / max > t', '0.5')
     .addHelpText('after', '\nExample:\n  $ bgfill masks stats masks/train --json > train-masks.json\n')
     .action(async (paths: string[], opts: StatsOptions) => {
-      const { parseNumberOption } = await import('./cli-options.js');
+      const { parseNumberOption } = await import('@bgfill/core');
       const { maskFolderStats, formatHistogramTable } = await import('./folder-stats.js');
       const threshold = parseNumberOption(opts.threshold, '--threshold', 0, 0.999999);
       const stats = await maskFolderStats(paths, { threshold });
@@ -127,8 +128,9 @@ export function registerMasksCommands(program: Command): void {
       '\nExample:\n  $ bgfill masks preview --strategy "irregular:thick" --count 16 --out thick.png\n  $ bgfill masks preview masks/train --images "photos/*.jpg" --out sheet.png\n',
     )
     .action(async (dir: string | undefined, opts: PreviewOptions) => {
-      const { BgfillError } = await import('./errors.js');
-      const { parseIntegerOption, parseNumberOption, parseSizeOption, readStrategyOption } = await import('./cli-options.js');
+      const { BgfillError } = await import('@bgfill/core');
+      const { parseSizeOption, readStrategyOption } = await import('./cli-options.js');
+      const { parseIntegerOption, parseNumberOption } = await import('@bgfill/core');
       const { writePreview } = await import('./preview-command.js');
       if ((dir === undefined) === (opts.strategy === undefined)) {
         throw new BgfillError('bgfill masks preview: give either a folder of masks or --strategy (not both)');

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { BgfillError, describeValue } from './errors.js';
+import { BgfillError, describeValue } from '@bgfill/core';
 import { fromFilesSchema, type FromFilesConfig } from './from-files.js';
 import { mixShallowSchema, unionShallowSchema, type MixConfig, type UnionConfig } from './mix.js';
 import { postSchema, type PostStep } from './post.js';

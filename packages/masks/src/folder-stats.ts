@@ -1,9 +1,8 @@
 import pLimit from 'p-limit';
-import { BgfillError } from './errors.js';
+import { BgfillError, createProgress } from '@bgfill/core';
 import { resolveMaskPaths, type SkippedFile } from './from-files.js';
 import { holeRatio } from './mask.js';
 import { maskFromImage } from './png.js';
-import { createProgress } from './progress.js';
 import { ALL_HOLE_RATIO_BINS, summarizeHoleRatios, type HoleRatioSummary } from './stats.js';
 
 export interface FolderStats {

@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import { BgfillError, errorMessage } from './errors.js';
+import { BgfillError, errorMessage, type Rng } from '@bgfill/core';
 import { createMask, type Mask, type Size } from './mask.js';
 import { dilate, MAX_MORPHOLOGY_ITERATIONS } from './morphology.js';
 import { maskFromImage } from './png.js';
-import type { Rng } from './rng.js';
 
 /** Extensions picked up when a path names a folder (a glob or an explicit file path may name any file). */
 export const MASK_IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif', 'avif'] as const;

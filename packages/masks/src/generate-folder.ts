@@ -1,17 +1,14 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
-import { atomicWriteFile, atomicWriteJson } from './atomic-write.js';
+import { atomicWriteFile, atomicWriteJson, BgfillError, errorMessage, invalidParameter, createProgress, type Seed } from '@bgfill/core';
 import { MAX_MASK_COUNT } from './cli-options.js';
 import type { MaskConfig, MaskConfigInput } from './config.js';
-import { BgfillError, errorMessage, invalidParameter } from './errors.js';
 import type { SkippedFile } from './from-files.js';
 import { createMaskGenerator } from './generate.js';
 import { checkSize, holeRatio, type Mask, type Size } from './mask.js';
 import { maskToPng } from './png.js';
 import { contactSheetPng } from './preview.js';
-import { createProgress } from './progress.js';
-import type { Seed } from './rng.js';
 import { canonicalJson } from './short-form.js';
 import { DEFAULT_BALANCE_ATTEMPTS, generateBalancedMask, summarizeHoleRatios, type HoleRatioSummary } from './stats.js';
 

@@ -1,11 +1,10 @@
 import { parseMaskConfig, type MaskConfig, type MaskConfigInput } from './config.js';
-import { BgfillError, invalidParameter } from './errors.js';
+import { BgfillError, invalidParameter, rngFor, type Rng, type Seed } from '@bgfill/core';
 import { loadMaskFiles, type FromFilesConfig, type MaskFileSet, type SkippedFile } from './from-files.js';
 import { checkSize, type Mask, type Size } from './mask.js';
 import { mixNode, unionNode, type MaskNode } from './mix.js';
 import { applyPost } from './post.js';
 import { proceduralStrategy } from './registry.js';
-import { rngFor, type Rng, type Seed } from './rng.js';
 import { formatMaskConfig } from './short-form.js';
 
 /** A compiled mask recipe. Mask `index` is a pure function of (config, size, seed, index). */

@@ -1,9 +1,4 @@
-export { BgfillError, invalidParameter, badFile, errorMessage, describeValue } from './errors.js';
-export { atomicWriteFile, atomicWriteJson, temporaryPathFor } from './atomic-write.js';
-export { DecodeLock, decodeShared, decodeWithOwnError } from './decode-lock.js';
-export { createProgress, type Progress, type ProgressOptions } from './progress.js';
 export { type Mask, type Size, MAX_MASK_SIDE, checkSize, createMask, holeRatio, fillRect } from './mask.js';
-export { type Rng, type Seed, rngFor, seedKey } from './rng.js';
 export type { MaskStrategy } from './strategy.js';
 export { parseMaskConfig, formatConfigPath, type MaskConfig, type MaskConfigInput, type WithPost } from './config.js';
 export { formatMaskConfig, parseShortForm, canonicalJson } from './short-form.js';
@@ -71,4 +66,4 @@ export { generateMaskFolder, maskFileName, maskFileDigits, MASK_SET_FORMAT, MASK
 export { maskFolderStats, formatHistogramTable, type FolderStats } from './folder-stats.js';
 export { contactSheet, contactSheetPng, readRgbCover, MAX_SHEET_PIXELS, type RgbImage, type ContactSheetOptions } from './preview.js';
 export { describeStrategies, formatStrategyDocs, type StrategyDoc, type OptionDoc } from './strategy-docs.js';
-export { parseSizeOption, parseIntegerOption, parseNumberOption, readStrategyOption, MAX_MASK_COUNT } from './cli-options.js';
+export { parseSizeOption, readStrategyOption, MAX_MASK_COUNT } from './cli-options.js';

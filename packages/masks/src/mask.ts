@@ -1,4 +1,4 @@
-import { invalidParameter } from './errors.js';
+import { invalidParameter } from '@bgfill/core';
 
 /** A binary mask, row-major, one byte per pixel: 1 = hole (to be filled), 0 = known pixel. */
 export interface Mask {

@@ -3,7 +3,7 @@ import type { MaskConfig } from './config.js';
 import type { Mask, Size } from './mask.js';
 import { orInto } from './morphology.js';
 import type { PostStep } from './post.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '@bgfill/core';
 
 /** `mix`: each mask comes from one component, chosen with probability weight / Σ weights. */
 export interface MixConfig {

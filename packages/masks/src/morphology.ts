@@ -1,4 +1,4 @@
-import { invalidParameter } from './errors.js';
+import { invalidParameter } from '@bgfill/core';
 import type { Mask } from './mask.js';
 
 /** The 3×3 structuring elements: `cross` is OpenCV's MORPH_CROSS (4-neighbourhood), `square` is MORPH_RECT. */

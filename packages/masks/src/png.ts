@@ -1,8 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
-import { BgfillError, badFile, errorMessage, invalidParameter } from './errors.js';
+import { BgfillError, badFile, errorMessage, invalidParameter, decodeShared, decodeWithOwnError } from '@bgfill/core';
 import { checkSize, type Mask, type Size } from './mask.js';
 import { resizeNearest } from './resize.js';
-import { decodeShared, decodeWithOwnError } from './decode-lock.js';
 
 /** sharp (libvips) is loaded on first use, so importing this package (e.g. for `bgfill --help`) stays fast. */
 async function loadSharp() {

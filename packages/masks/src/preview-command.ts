@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { atomicWriteFile } from './atomic-write.js';
-import { BgfillError } from './errors.js';
+import { atomicWriteFile, BgfillError } from '@bgfill/core';
 import { resolveMaskPaths } from './from-files.js';
 import { createMaskGenerator } from './generate.js';
 import type { Mask, Size } from './mask.js';

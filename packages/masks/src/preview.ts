@@ -1,4 +1,4 @@
-import { BgfillError, invalidParameter } from './errors.js';
+import { BgfillError, invalidParameter } from '@bgfill/core';
 import type { Mask } from './mask.js';
 
 /** sharp (libvips) is loaded on first use, so importing this package (e.g. for `bgfill --help`) stays fast. */

@@ -17,7 +17,7 @@
  * Precedence, loosest first: `|`, `*weight`, `+`, `>`. So `person-box+scribble:0-3*0.7|irregular:thick*0.3` mixes the
  * union (person-box + scribble) at 0.7 with irregular at 0.3, and `(a+b)>dilate:2` grows the union's hole.
  */
-import { BgfillError } from './errors.js';
+import { BgfillError } from '@bgfill/core';
 import { fromFilesSchema } from './from-files.js';
 import type { MaskConfig } from './config.js';
 import type { PostStep } from './post.js';

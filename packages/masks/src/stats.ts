@@ -1,7 +1,6 @@
-import { invalidParameter } from './errors.js';
+import { invalidParameter, rngFor, type Seed } from '@bgfill/core';
 import type { MaskGenerator } from './generate.js';
 import { holeRatio, type Mask, type Size } from './mask.js';
-import { rngFor, type Seed } from './rng.js';
 
 /** A hole-ratio interval (lo, hi], or [0, hi] for the first. */
 export interface HoleRatioBin {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Mask, Size } from './mask.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '@bgfill/core';
 
 /**
  * A named, documented, seeded mask generator. `schema` validates a JSON config (filling defaults);

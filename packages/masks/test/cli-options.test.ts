@@ -2,8 +2,9 @@ import test from 'ava';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_MASK_COUNT, parseIntegerOption, parseNumberOption, parseSizeOption, readStrategyOption } from '../src/cli-options.js';
-import { BgfillError } from '../src/errors.js';
+import { parseIntegerOption, parseNumberOption } from '@bgfill/core';
+import { MAX_MASK_COUNT, parseSizeOption, readStrategyOption } from '../src/cli-options.js';
+import { BgfillError } from '@bgfill/core';
 
 test('sizes: one side or WIDTHxHEIGHT, 1 … 16384', (t) => {
   t.deepEqual(parseSizeOption('256'), { width: 256, height: 256 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseMaskConfig, type MaskConfig } from '../src/config.js';
-import { BgfillError } from '../src/errors.js';
+import { BgfillError } from '@bgfill/core';
 import { STRATEGY_NAMES } from '../src/registry.js';
 import { formatMaskConfig } from '../src/short-form.js';
 

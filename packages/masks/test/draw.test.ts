@@ -10,7 +10,7 @@ import {
   type Point,
 } from '../src/draw.js';
 import { createMask, type Mask } from '../src/mask.js';
-import { rngFor, type Rng } from '../src/rng.js';
+import { rngFor, type Rng } from '@bgfill/core';
 
 // Independent expectations: every primitive is compared with a brute-force per-pixel test of the pixel centre
 // (i + 0.5, j + 0.5) against the shape's defining inequality.

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { BgfillError } from '../src/errors.js';
+import { BgfillError } from '@bgfill/core';
 import { createMaskGenerator } from '../src/generate.js';
 import { dilate } from '../src/morphology.js';
 import { maskFromImage } from '../src/png.js';

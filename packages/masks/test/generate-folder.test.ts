@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { BgfillError } from '../src/errors.js';
+import { BgfillError } from '@bgfill/core';
 import { maskFolderStats } from '../src/folder-stats.js';
 import { generateMaskFolder, maskFileName, type MaskSetStats } from '../src/generate-folder.js';
 import { generateMask } from '../src/generate.js';

@@ -2,12 +2,11 @@ import test from 'ava';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { parseMaskConfig } from '../src/config.js';
-import { BgfillError } from '../src/errors.js';
+import { BgfillError, rngFor } from '@bgfill/core';
 import { createMaskGenerator, generateMask } from '../src/generate.js';
 import { createMask, holeRatio, type Mask } from '../src/mask.js';
 import { dilate, invert, orInto } from '../src/morphology.js';
 import { MASK_STRATEGIES } from '../src/registry.js';
-import { rngFor } from '../src/rng.js';
 
 const size = { width: 96, height: 80 };
 const recipe = 'person-box+scribble:0-3*0.6|irregular:thick*0.2|box>dilate:2*0.2';

@@ -1,9 +1,8 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { BgfillError } from '../src/errors.js';
+import { BgfillError, rngFor } from '@bgfill/core';
 import type { Mask } from '../src/mask.js';
 import { dilate, erode, intersection, invert, union, type MorphKernel } from '../src/morphology.js';
-import { rngFor } from '../src/rng.js';
 
 interface FixtureCase {
   name: string;

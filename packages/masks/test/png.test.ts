@@ -3,11 +3,10 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { BgfillError } from '../src/errors.js';
+import { BgfillError, rngFor } from '@bgfill/core';
 import type { Mask } from '../src/mask.js';
 import { maskFromImage, maskToPng } from '../src/png.js';
 import { resizeNearest } from '../src/resize.js';
-import { rngFor } from '../src/rng.js';
 
 function randomMask(width: number, height: number, seed: number): Mask {
   const rng = rngFor(seed, 'png-test');

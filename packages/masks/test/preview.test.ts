@@ -1,9 +1,8 @@
 import test from 'ava';
 import sharp from 'sharp';
-import { BgfillError } from '../src/errors.js';
+import { BgfillError, rngFor } from '@bgfill/core';
 import type { Mask } from '../src/mask.js';
 import { contactSheet, contactSheetPng, type RgbImage } from '../src/preview.js';
-import { rngFor } from '../src/rng.js';
 
 function randomMask(width: number, height: number, seed: number): Mask {
   const rng = rngFor(seed, 'preview-test');

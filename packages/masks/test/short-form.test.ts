@@ -1,8 +1,7 @@
 import test from 'ava';
 import { parseMaskConfig, type MaskConfig } from '../src/config.js';
-import { BgfillError } from '../src/errors.js';
+import { BgfillError, rngFor, type Rng } from '@bgfill/core';
 import { MASK_STRATEGIES } from '../src/registry.js';
-import { rngFor, type Rng } from '../src/rng.js';
 import { canonicalJson, formatMaskConfig, parseShortForm } from '../src/short-form.js';
 
 test('grammar: | mixes, * weighs, + unites, > post-processes, with documented precedence', (t) => {

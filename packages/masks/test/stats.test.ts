@@ -1,5 +1,5 @@
 import test from 'ava';
-import { BgfillError } from '../src/errors.js';
+import { BgfillError } from '@bgfill/core';
 import { createProceduralGenerator } from '../src/generate.js';
 import { holeRatio } from '../src/mask.js';
 import {

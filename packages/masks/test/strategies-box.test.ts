@@ -1,5 +1,5 @@
 import test from 'ava';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '@bgfill/core';
 import { boxRects, boxSchema, boxStrategy } from '../src/strategies/box.js';
 
 test('every rectangle lies inside the margins with sizes in the asked ranges; the mask is their union', (t) => {

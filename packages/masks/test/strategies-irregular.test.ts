@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { holeRatio } from '../src/mask.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '@bgfill/core';
 import {
   IRREGULAR_PRESETS,
   IRREGULAR_PRESET_NAMES,

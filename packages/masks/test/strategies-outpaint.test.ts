@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Mask } from '../src/mask.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '@bgfill/core';
 import { OUTPAINT_SIDES, outpaintMargins, outpaintSchema, outpaintStrategy } from '../src/strategies/outpaint.js';
 
 /** The known (0) pixels, measured from the mask: their bounding box and whether they fill it exactly. */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ZodError } from 'zod';
 import { createMask, type Mask } from '../src/mask.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '@bgfill/core';
 import {
   boundsArea,
   personBoxBounds,

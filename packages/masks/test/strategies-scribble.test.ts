@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Mask } from '../src/mask.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '@bgfill/core';
 import { scribbleSchema, scribbleStrategy, scribbleStrokes, type Stroke } from '../src/strategies/scribble.js';
 
 const SIZE = { width: 256, height: 256 };

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Mask, Size } from '../src/mask.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '@bgfill/core';
 import {
   silhouetteLayout,
   silhouetteSchema,

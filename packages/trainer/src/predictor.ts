@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 import type { Predictor, PredictorBatch, RgbImage } from '@bgfill/eval';
 import type { Inpainter } from './inference/engine.js';
 import { isGpuEngine, parseEngineRequest } from './inference/engine-name.js';

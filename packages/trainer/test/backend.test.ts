@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { candidatesFor, parseBackendRequest } from '../src/backend/backend-name.js';
 import { initBackend } from '../src/backend/init-backend.js';
 import { defaultWasmThreads } from '../src/backend/wasm-threads.js';

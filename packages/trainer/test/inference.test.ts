@@ -1,14 +1,14 @@
 // Inference strategies on a real (small, random-init) generator and on a stand-in network with a known, smooth
 // output: padding and cropping, the unchanged-outside-the-hole guarantee, erosion passes, feathered tiles, NPY.
 import test from 'ava';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError, rngFor } from '@bgfill/core';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { erode, rngFor, type Mask } from '@bgfill/masks';
+import { erode, type Mask } from '@bgfill/masks';
 import { initBackend } from '../src/backend/init-backend.js';
 import { InpaintGenerator, type ApplyOptions, type GeneratorOutputs } from '../src/model/generator.js';
 import { loadGenerator, saveGeneratorCheckpoint } from '../src/weights/checkpoint.js';

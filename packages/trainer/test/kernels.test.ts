@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { rngFor } from '@bgfill/masks';
+import { rngFor } from '@bgfill/core';
 import { initBackend } from '../src/backend/init-backend.js';
 import { registerBgfillKernels, useFilterGradient, type FilterGradientStrategy } from '../src/backend/register-kernels.js';
 import { splitCount } from '../src/backend/conv-filter-gradient-im2col.js';

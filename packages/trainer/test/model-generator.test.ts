@@ -3,7 +3,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { DEFAULT_GENERATOR_CONFIG, resolveGeneratorConfig, type GeneratorConfig } from '../src/model/config.js';
 import { generatorArchitecture, generatorParamSpecs } from '../src/model/architecture.js';
 import { InpaintGenerator } from '../src/model/generator.js';

@@ -2,7 +2,7 @@
 // resize op, a dilated-by-zero-insertion kernel for gradients, and plain double-precision loops.
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { rngFor } from '@bgfill/masks';
+import { rngFor } from '@bgfill/core';
 import { conv2dTorch, convOutputSize } from '../src/model/conv.js';
 import { upsampleNearest2x } from '../src/model/upsample.js';
 import { batchNormTraining, batchNormInference, channelMean } from '../src/model/batch-norm.js';

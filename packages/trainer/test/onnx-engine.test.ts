@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { initBackend } from '../src/backend/init-backend.js';
 import type { InpaintGenerator } from '../src/model/generator.js';
 import type { EngineInput } from '../src/inference/engine.js';

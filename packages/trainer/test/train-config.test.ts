@@ -1,5 +1,5 @@
 import test from 'ava';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { parseTrainConfig, resolveTrainConfig, configValueAt } from '../src/train/config.js';
 import { learningRate } from '../src/train/schedule.js';
 

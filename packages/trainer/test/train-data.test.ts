@@ -1,6 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, type Mask, type Size } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
+import { type Mask, type Size } from '@bgfill/masks';
 import { batches, cropOrigin, fromImageTensor, prepareItem, toBatchTensors, type SourceExample } from '../src/train/data.js';
 import { hingeDiscriminatorLoss, hingeGeneratorLoss, maskedL1 } from '../src/train/losses.js';
 

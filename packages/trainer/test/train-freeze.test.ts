@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { compileFreezePattern, describeFreezePlan, planFreeze } from '../src/train/freeze.js';
 import { changedTensors, snapshotTensors, verifyFrozen } from '../src/train/freeze-guard.js';
 

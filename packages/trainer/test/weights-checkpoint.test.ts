@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { InpaintGenerator } from '../src/model/generator.js';
 import { generatorWeights, loadGenerator, saveGeneratorCheckpoint } from '../src/weights/checkpoint.js';
 import { inferGeneratorConfig } from '../src/weights/infer-config.js';

@@ -3,7 +3,7 @@ import test from 'ava';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { encodeSafetensors, readSafetensors, writeSafetensors } from '../src/weights/safetensors.js';
 import { weightBytes, type WeightMap, type WeightTensor } from '../src/weights/weight-tensor.js';
 import { fixturePath } from './fixtures/parity/load-fixture.js';

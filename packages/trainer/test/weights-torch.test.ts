@@ -5,7 +5,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { PyDict, PyGlobal, PyObject, unpickle, type PyValue } from '../src/weights/pickle.js';
 import { readTorchCheckpoint, readTorchStateDict } from '../src/weights/torch-reader.js';
 import { readSafetensors } from '../src/weights/safetensors.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { BgfillError, invalidParameter } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
 import type { CategoryFilter } from './source.js';
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BgfillError, invalidParameter } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
 import { categoryPredicate } from './categories.js';
 import type { CategoryFilter, SourceItem, SourceListing } from './source.js';
 

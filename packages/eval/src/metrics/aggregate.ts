@@ -1,4 +1,4 @@
-import { invalidParameter } from '@bgfill/masks';
+import { invalidParameter } from '@bgfill/core';
 
 /** Summary of one metric over many pairs. */
 export interface Aggregate {

@@ -1,4 +1,5 @@
-import { invalidParameter, type Mask } from '@bgfill/masks';
+import { invalidParameter } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 import { checkMaskFor, checkPair, type MetricImage } from './image.js';
 
 /** Sums of absolute and squared differences over the pixels considered, all channels. */

@@ -1,4 +1,5 @@
-import { BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 
 /**
  * An 8-bit RGB image: row-major, channels interleaved (HWC), `data.length === width * height * 3`.

@@ -1,4 +1,4 @@
-import { BgfillError, invalidParameter } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
 
 /**
  * SSIM settings. Defaults are torchmetrics' (`structural_similarity_index_measure`): Gaussian window 11, sigma 1.5,

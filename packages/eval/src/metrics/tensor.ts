@@ -11,7 +11,7 @@
  * This module is the only one in `metrics/` that imports TensorFlow.js; the buffer metrics never load it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, invalidParameter } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
 import { gaussianWindow } from './gaussian.js';
 import {
   checkMsssimSize,

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { createMask, fillRect, type Size } from '../mask.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@bgfill/core';
 import type { MaskStrategy } from '../strategy.js';
 import { intIn, rangeSchema, shorterSide, uniformIn } from './range.js';
 

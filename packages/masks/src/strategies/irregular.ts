@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { fillCapsule } from '../draw.js';
 import { createMask, fillRect, type Mask, type Size } from '../mask.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@bgfill/core';
 import type { MaskStrategy } from '../strategy.js';
 import { boxRects, type Rect } from './box.js';
 import { intIn, rangeSchema, shorterSide, uniformIn, type Range } from './range.js';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { createMask, fillRect, type Size } from '../mask.js';
 import type { MaskStrategy } from '../strategy.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@bgfill/core';
 import { rangeSchema, uniformIn } from './range.js';
 
 export const OUTPAINT_SIDES = ['top', 'right', 'bottom', 'left'] as const;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { createMask, fillRect, type Mask, type Size } from '../mask.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@bgfill/core';
 import type { MaskStrategy } from '../strategy.js';
 import { rangeSchema, type Range } from './range.js';
 

@@ -2,7 +2,7 @@
  * `[min, max]` range options shared by the procedural strategies: a zod schema for them, and draws from an Rng.
  */
 import { z } from 'zod';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@bgfill/core';
 
 /** An inclusive range `[min, max]` with min ≤ max. */
 export type Range = readonly [number, number];

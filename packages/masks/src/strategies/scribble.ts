@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { fillCapsule, fillDisk, type Point } from '../draw.js';
 import { createMask, type Mask, type Size } from '../mask.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@bgfill/core';
 import type { MaskStrategy } from '../strategy.js';
 import { intIn, rangeSchema, shorterSide, uniformIn } from './range.js';
 

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { fillCapsule, fillEllipse, fillPolygon, type Point } from '../draw.js';
 import { createMask, type Mask, type Size } from '../mask.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@bgfill/core';
 import type { MaskStrategy } from '../strategy.js';
 import { foldedNormalMargin } from './person-box.js';
 

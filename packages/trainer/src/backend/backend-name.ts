@@ -1,4 +1,4 @@
-import { invalidParameter } from '@bgfill/masks';
+import { invalidParameter } from '@bgfill/core';
 
 /** The TensorFlow.js backends bgfill can run on. */
 export type BackendName = 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { candidatesFor, parseBackendRequest, type BackendName, type BackendRequest } from './backend-name.js';
 import type { LoadResult } from './load-result.js';
 import { registerBgfillKernels } from './register-kernels.js';

@@ -1,4 +1,4 @@
-import { invalidParameter } from '@bgfill/masks';
+import { invalidParameter } from '@bgfill/core';
 import { BACKEND_DESCRIPTIONS, type BackendName } from '../backend/backend-name.js';
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { initBackend, type BackendInfo } from '../backend/init-backend.js';
 import type { BackendName } from '../backend/backend-name.js';
 import type { LoadGeneratorOptions } from '../weights/checkpoint.js';

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import sharp from 'sharp';
-import { atomicWriteFile, invalidParameter } from '@bgfill/masks';
+import { atomicWriteFile, invalidParameter } from '@bgfill/core';
 import type { RgbImageLike } from './inpaint.js';
 
 /** Image formats bgfill inpaint reads (what sharp decodes) and writes. */

@@ -1,4 +1,5 @@
-import { BgfillError, invalidParameter, type Mask } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
+import { type Mask } from '@bgfill/masks';
 import type { Inpainter } from './engine.js';
 import { passMasks } from './passes.js';
 import { fromNetRange, toNetRange } from './pixel-range.js';

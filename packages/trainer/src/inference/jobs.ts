@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname, join, sep } from 'node:path';
 import fg from 'fast-glob';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { INPUT_IMAGE_EXTENSIONS, OUTPUT_IMAGE_EXTENSIONS } from './image-file.js';
 
 /** One image to inpaint: its files, and where its results go. */

@@ -1,4 +1,5 @@
-import { badFile, dilate, maskFromImage, resizeNearest, type Mask, type Size } from '@bgfill/masks';
+import { badFile } from '@bgfill/core';
+import { dilate, maskFromImage, resizeNearest, type Mask, type Size } from '@bgfill/masks';
 
 export interface HoleMaskOptions {
   /** Hole where value / max > threshold (see maskFromImage). */

@@ -1,4 +1,5 @@
-import { erode, invalidParameter, type Mask } from '@bgfill/masks';
+import { invalidParameter } from '@bgfill/core';
+import { erode, type Mask } from '@bgfill/masks';
 
 /** The most refill passes accepted (each is a full network run). */
 export const MAX_PASSES = 32;

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
-import { BgfillError, atomicWriteFile, checkThreshold, createProgress, errorMessage, holeRatio, invalidParameter } from '@bgfill/masks';
+import { BgfillError, atomicWriteFile, createProgress, errorMessage, invalidParameter } from '@bgfill/core';
+import { checkThreshold, holeRatio } from '@bgfill/masks';
 import { readRgbImage } from '@bgfill/eval';
 import { isGpuEngine, parseEngineRequest, type EngineRequest } from './engine-name.js';
 import { openEngine, selectEngine } from './engine-select.js';

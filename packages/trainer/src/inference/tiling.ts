@@ -1,4 +1,4 @@
-import { invalidParameter } from '@bgfill/masks';
+import { invalidParameter } from '@bgfill/core';
 
 /**
  * Tiled inpainting: the image is cut into a cols × rows grid of overlapping tiles, each inpainted on its own

@@ -1,4 +1,4 @@
-import { invalidParameter } from '@bgfill/masks';
+import { invalidParameter } from '@bgfill/core';
 
 /** Which gate multiplies a gated convolution's feature branch. */
 export type GateKind = 'spatial' | 'gct' | 'spatial*gct';

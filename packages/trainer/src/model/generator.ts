@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, invalidParameter, type Seed } from '@bgfill/masks';
+import { BgfillError, invalidParameter, type Seed } from '@bgfill/core';
 import { describeWeights } from '../weights/infer-config.js';
 import { matchWeights, reportProblems } from '../weights/key-mapping.js';
 import type { WeightMap } from '../weights/weight-tensor.js';

@@ -1,4 +1,4 @@
-import { rngFor, type Seed } from '@bgfill/masks';
+import { rngFor, type Seed } from '@bgfill/core';
 import type { ParamSpec } from './architecture.js';
 
 /**

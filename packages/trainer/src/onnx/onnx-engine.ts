@@ -1,4 +1,4 @@
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { REQUIRED_MULTIPLE } from '../model/architecture.js';
 import type { GeneratorConfig } from '../model/config.js';
 import type { InpaintGenerator } from '../model/generator.js';

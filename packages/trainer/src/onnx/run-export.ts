@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, atomicWriteFile, rngFor } from '@bgfill/masks';
+import { BgfillError, atomicWriteFile, rngFor } from '@bgfill/core';
 import { initBackend } from '../backend/init-backend.js';
 import type { InpaintGenerator } from '../model/generator.js';
 import { loadGenerator } from '../weights/checkpoint.js';

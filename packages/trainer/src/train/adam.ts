@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 
 export interface AdamOptions {
   betas: readonly [number, number];

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { atomicWriteJson, badFile } from '@bgfill/masks';
+import { atomicWriteJson, badFile } from '@bgfill/core';
 import type { InpaintGenerator } from '../model/generator.js';
 import { saveGeneratorCheckpoint } from '../weights/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.js';

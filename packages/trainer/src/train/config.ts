@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { BgfillError, badFile } from '@bgfill/masks';
+import { BgfillError, badFile } from '@bgfill/core';
 
 /** The split drawn in samples.png and scored each epoch, unless --val-split names another. */
 export const DEFAULT_VAL_SPLIT = 'val';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, rngFor, type Mask, type Size } from '@bgfill/masks';
+import { BgfillError, rngFor } from '@bgfill/core';
+import { type Mask, type Size } from '@bgfill/masks';
 import type { RgbPixels } from './samples.js';
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, invalidParameter, rngFor } from '@bgfill/masks';
+import { BgfillError, invalidParameter, rngFor } from '@bgfill/core';
 
 /**
  * DeepFill v2's SN-PatchGAN discriminator (Yu et al., "Free-Form Image Inpainting with Gated Convolution",

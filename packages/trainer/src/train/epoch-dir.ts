@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 
 /**
  * Epoch checkpoint folders: `RUN/epoch-0001/` … A folder under its final name is always complete: it is written

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 
 /**
  * The after-the-fact half of freezing: a byte snapshot of every frozen tensor taken at the start, compared

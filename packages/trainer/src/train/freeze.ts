@@ -1,4 +1,4 @@
-import { BgfillError, invalidParameter } from '@bgfill/masks';
+import { BgfillError, invalidParameter } from '@bgfill/core';
 
 /**
  * Freezing by parameter-name patterns. A pattern is either a glob over the PyTorch state_dict name

@@ -1,4 +1,4 @@
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { msssimMinimumSide, msssimScalesThatFit } from '@bgfill/eval';
 
 /**

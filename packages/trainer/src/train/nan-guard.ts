@@ -1,4 +1,4 @@
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 
 /** A loss went NaN or infinite: the run stops, keeping the last complete checkpoint. */
 export class NonFiniteLossError extends BgfillError {

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { atomicWriteJson, BgfillError, badFile } from '@bgfill/masks';
+import { atomicWriteJson, BgfillError, badFile } from '@bgfill/core';
 import { parseTrainConfig, type TrainConfig } from './config.js';
 import { listEpochs, removeStaleTemporaries } from './epoch-dir.js';
 

@@ -1,6 +1,6 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { atomicWriteFile } from '@bgfill/masks';
+import { atomicWriteFile } from '@bgfill/core';
 
 /**
  * `RUN/log.jsonl`: one JSON object per line, for plotting. Step lines `{type:"step", epoch, step, lr, …losses}`,

@@ -1,4 +1,4 @@
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import { configValueAt, readConfigFile, resolveTrainConfig, type TrainConfig } from './config.js';
 import { listEpochs } from './epoch-dir.js';
 import { readRunConfig } from './run-folder.js';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { atomicWriteFile, invalidParameter } from '@bgfill/masks';
+import { atomicWriteFile, invalidParameter } from '@bgfill/core';
 
 /** One RGB image, 8-bit, row-major, 3 channels. */
 export interface RgbPixels {

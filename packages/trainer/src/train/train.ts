@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, createProgress, createMaskGenerator, type Mask, type Size } from '@bgfill/masks';
+import { BgfillError, createProgress } from '@bgfill/core';
+import { createMaskGenerator, type Mask, type Size } from '@bgfill/masks';
 import { readBundle, readManifest } from '@bgfill/dataset';
 import { msssimTensor } from '@bgfill/eval';
 import { InpaintGenerator } from '../model/generator.js';

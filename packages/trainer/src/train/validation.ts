@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, type Mask, type Size } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
+import { type Mask, type Size } from '@bgfill/masks';
 import { cropPixels, fromImageTensor, recordName, toBatchTensors, type SourceExample, type TrainItem } from './data.js';
 import { paintHoles, writeSampleGrid, type RgbPixels } from './samples.js';
 import type { TrainableGenerator } from './step.js';

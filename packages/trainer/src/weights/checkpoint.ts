@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BgfillError, badFile, errorMessage, invalidParameter } from '@bgfill/masks';
+import { BgfillError, badFile, errorMessage, invalidParameter } from '@bgfill/core';
 import { resolveGeneratorConfig, type GeneratorConfig } from '../model/config.js';
 import { InpaintGenerator } from '../model/generator.js';
 import { parseSafetensors, writeSafetensors } from './safetensors.js';

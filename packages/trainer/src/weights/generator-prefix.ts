@@ -1,4 +1,4 @@
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import type { WeightMap } from './weight-tensor.js';
 
 /** The generator's first layer: every InpaintSANet state_dict has it, so it locates the generator inside a file. */

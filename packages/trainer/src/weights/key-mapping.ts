@@ -1,4 +1,4 @@
-import { BgfillError } from '@bgfill/masks';
+import { BgfillError } from '@bgfill/core';
 import type { ParamSpec } from '../model/architecture.js';
 import { elementCount, shapeInLayout, toFloat32, toLayout, type WeightMap } from './weight-tensor.js';
 

@@ -1,4 +1,4 @@
-import { badFile } from '@bgfill/masks';
+import { badFile } from '@bgfill/core';
 
 /**
  * A minimal Python pickle virtual machine (protocols 0–5, minus out-of-band buffers and the extension registry),

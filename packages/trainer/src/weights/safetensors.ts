@@ -1,4 +1,4 @@
-import { atomicWriteFile, badFile, invalidParameter } from '@bgfill/masks';
+import { atomicWriteFile, badFile, invalidParameter } from '@bgfill/core';
 import { readSource } from './torch-reader.js';
 import { DTYPE_BYTES, elementCount, toLayout, weightBytes, weightDataView, type WeightDType, type WeightMap } from './weight-tensor.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
-import { badFile, BgfillError, errorMessage } from '@bgfill/masks';
+import { badFile, BgfillError, errorMessage } from '@bgfill/core';
 import { PyDict, PyGlobal, isTuple, unpickle, type PyValue } from './pickle.js';
 import { findStateDict } from './state-dict-unwrap.js';
 import { STORAGE_DTYPES, TORCH_DTYPES, TorchStorage, TorchTensor, materialize } from './torch-tensor.js';
