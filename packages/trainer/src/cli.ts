@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ARCH_OPTION_HELP } from './arch/help.js';
 import { registerTrainCommand } from './train/cli-train.js';
 
 /**
@@ -11,6 +12,7 @@ export function registerInpaintCommand(program: Command): void {
     .command('inpaint')
     .description('Fill the masked part of images with a trained generator (files or folders matched by name)')
     .requiredOption('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors')
+    .option('--arch <name>', ARCH_OPTION_HELP)
     .requiredOption('--image <path>', 'an image, or a folder of images')
     .option('--mask <path>', 'hole mask (white = hole), or a folder of masks named like the images')
     .option('--mask-from <path>', 'person segmentation map (or folder) turned into the hole: thresholded, resized, dilated')
@@ -30,7 +32,7 @@ export function registerInpaintCommand(program: Command): void {
     .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)')
     .addHelpText(
       'after',
-      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png',
+      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --arch rfrnet --checkpoint RFR_places2.pth --image room.jpg --mask hole.png --out room-filled.png',
     )
     .action(async (options: import('./inference/run-inpaint.js').InpaintCommandOptions) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
@@ -46,8 +48,9 @@ export function registerExportCommand(program: Command): void {
   const exportCommand = program.command('export').description('Convert a generator checkpoint to another format');
   exportCommand
     .command('onnx')
-    .description('Write a checkpoint as an ONNX model (opset 17, NCHW, inputs image/mask[/guidance], outputs coarse/refined/composite)')
+    .description('Write a checkpoint as an ONNX model (opset 17, NCHW, inputs image/mask[/guidance]; any architecture, see --arch)')
     .requiredOption('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors')
+    .option('--arch <name>', ARCH_OPTION_HELP)
     .requiredOption('--out <file>', 'the ONNX file to write (written atomically; an existing file is replaced)')
     .option('--non-strict', 'export weights whose keys or shapes do not all match (prints warnings)')
     .option('--scaled-attention', 'the net divides attention energy by √d (cannot be read from PyTorch weights; bgfill checkpoints store it)')
@@ -55,8 +58,10 @@ export function registerExportCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill export onnx --checkpoint runs/a/epoch-0012/generator.safetensors --out generator.onnx\n' +
-        '\nThe file runs in onnxruntime (any language) or loads in PyTorch users\' tools: image [N,3,H,W] in −1…1, mask [N,1,H,W] (1 = hole),\n' +
-        'H and W multiples of 4; initializers are named by the PyTorch state_dict keys.',
+        '  $ bgfill export onnx --checkpoint RFR_places2.pth --out rfrnet.onnx\n' +
+        '\nThe file runs in onnxruntime (any language) or loads in PyTorch users\' tools: image [N,3,H,W], mask [N,1,H,W] (1 = hole);\n' +
+        'InpaintSANet: image in −1…1, H and W multiples of 4, outputs coarse/refined/composite; RFR-Net: image in 0…1, multiples\n' +
+        'of 16, outputs output/composite. Initializers are named by the PyTorch state_dict keys.',
     )
     .action(async (options: import('./onnx/run-export.js').ExportOnnxCommandOptions) => {
       const { runExportOnnxCommand } = await import('./onnx/run-export.js');

@@ -139,7 +139,11 @@ export type ParamRole =
   | 'gct-alpha'
   | 'gct-gamma'
   | 'gct-beta'
-  | 'attn-gamma';
+  | 'attn-gamma'
+  /** PyTorch ConvTranspose2d weight: [in, out, kh, kw] (tfjs conv2dTranspose's [kh, kw, out, in] after the usual permutation). */
+  | 'conv-transpose-weight'
+  /** RFR-Net's attention score carry-over ratio. */
+  | 'attn-ratio';
 
 /** One entry of the generator's state_dict. */
 export interface ParamSpec {
