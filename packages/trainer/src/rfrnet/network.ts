@@ -233,7 +233,12 @@ export class RfrNet implements InpaintNet {
    */
   loadStateDict(weights: WeightMap, options: LoadStateDictOptions = {}): void {
     if (this.disposed) throw new Error('RfrNet: used after dispose()');
-    assignStateDict(this.all, this.specs, weights, options, this.describe(), describeRfrWeights);
+    // When shapes mismatch, say what width the weights have, if it is another one.
+    const hint = (w: WeightMap) => {
+      const width = inferRfrNetWidth(w);
+      return width !== undefined && width !== this.config.width ? `width ${width}` : undefined;
+    };
+    assignStateDict(this.all, this.specs, weights, options, this.describe(), hint);
   }
 
   dispose(): void {
@@ -243,18 +248,24 @@ export class RfrNet implements InpaintNet {
   }
 }
 
+/** Keys whose shape shows the width, and where: [key, axis in PyTorch layout, axis in tfjs layout]. */
+const WIDTH_KEYS: ReadonlyArray<readonly [string, number, number]> = [
+  ['Pconv1.weight', 0, 3],
+  ['Pconv2.weight', 0, 3],
+  ['bn1.weight', 0, 0],
+  ['out.weight', 1, 2],
+];
+
 /**
- * The width the weights' first partial convolution shows (undefined when there is none), for configs and messages.
+ * The width the weights show (the first partial convolution's, else another layer's that has it; undefined when
+ * none does), for configs and messages.
  * @example inferRfrNetWidth(weights) // → 64
  */
 export function inferRfrNetWidth(weights: WeightMap): number | undefined {
-  const first = weights.get('Pconv1.weight');
-  if (!first || first.shape.length !== 4) return undefined;
-  return first.layout === 'pytorch' ? first.shape[0] : first.shape[3];
-}
-
-/** "width 64" for weights whose first layer says so (messages about mismatched shapes). */
-function describeRfrWeights(weights: WeightMap): string | undefined {
-  const width = inferRfrNetWidth(weights);
-  return width === undefined ? undefined : `width ${width}`;
+  for (const [key, pytorchAxis, tfjsAxis] of WIDTH_KEYS) {
+    const w = weights.get(key);
+    const rank = key.endsWith('bn1.weight') ? 1 : 4;
+    if (w && w.shape.length === rank) return w.shape[w.layout === 'pytorch' ? pytorchAxis : tfjsAxis];
+  }
+  return undefined;
 }

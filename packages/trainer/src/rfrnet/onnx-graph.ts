@@ -31,8 +31,11 @@ class RfrGraph {
     this.l = rfrNetLayout(config);
   }
 
+  private readonly params = new Map<string, string>();
+  /** A state_dict entry as an initializer under its own name, declared once however often the recurrence uses it. */
   private param(name: string, shape: number[]): string {
-    return this.b.floatInitializer(name, shape, this.weight(name, shape));
+    if (!this.params.has(name)) this.params.set(name, this.b.floatInitializer(name, shape, this.weight(name, shape)));
+    return this.params.get(name)!;
   }
 
   /** Conv or ConvTranspose (weights as PyTorch stores them: [out, in, k, k] and [in, out, k, k]). */
@@ -58,11 +61,19 @@ class RfrGraph {
     return this.activate(this.batchNorm(this.conv(x, block.conv), block.bn, block.conv.outChannels), block.slope, block.bn);
   }
 
+  private readonly onesKernels = new Map<string, string>();
+  /** The all-ones mask-update kernel [1, channels, k, k] (shared by every partial convolution of that shape). */
+  private ones(channels: number, k: number): string {
+    const name = `const/ones_${channels}x${k}x${k}`;
+    if (!this.onesKernels.has(name)) this.onesKernels.set(name, this.b.floatInitializer(name, [1, channels, k, k], new Float32Array(channels * k * k).fill(1)));
+    return this.onesKernels.get(name)!;
+  }
+
   /** partial-conv.ts: the mask's window count (all-ones kernel), renormalisation, updated mask. */
   partialConv(x: string, mask: string, maskChannels: number, s: RfrConvSpec): PartialResult {
     const b = this.b;
     const k = s.kernel;
-    const ones = b.floatInitializer(`const/ones_${maskChannels}x${k}x${k}`, [1, maskChannels, k, k], new Float32Array(maskChannels * k * k).fill(1));
+    const ones = this.ones(maskChannels, k);
     let count = b.node('Conv', [mask, ones], [attr.ints('kernel_shape', [k, k]), attr.ints('strides', [s.stride, s.stride]), attr.ints('pads', Array(4).fill(s.padding))], `${s.name}/mask_count`);
     if (maskChannels === 1 && s.inChannels > 1) count = b.node('Mul', [count, b.floatScalar(s.inChannels)], [], `${s.name}/mask_count_channels`);
     const update = b.node('Clip', [count, b.floatScalar(0), b.floatScalar(1)], [], `${s.name}/mask_update`);
@@ -94,10 +105,8 @@ class RfrGraph {
     return { y, scores };
   }
 
-  private ratioName: string | undefined;
   private ratio(): string {
-    if (!this.ratioName) this.ratioName = this.param(this.l.ratio, [1]);
-    return this.ratioName;
+    return this.param(this.l.ratio, [1]);
   }
 
   /** The feature-reasoning module, run once: encoder, decoder with skips, attention after dec_3. */
