@@ -30,6 +30,7 @@ interface RunScoringFlags {
   out?: string;
   rule: string;
   backend: string;
+  arch?: string;
   batchSize: number;
   gridSamples: number;
   gridEpochs: string;
@@ -52,6 +53,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
     .option('--out <dir>', 'output folder (default: RUN/eval)')
     .option('--rule <metric>', 'how the best epoch is chosen: msssim | l1 | psnr | ssim (ties: lowest L1)', 'msssim')
     .option('--backend <name>', 'inference engine: auto | webgpu | tensorflow | onnx | wasm | cpu (auto: the first that loads, in that order) | onnx-webgpu (on request only)', 'auto')
+    .option('--arch <name>', "the checkpoints' network architecture, e.g. rfrnet (default: the one each checkpoint stores)")
     .option('--batch-size <n>', 'records per predictor call', integer('--batch-size', 1), 8)
     .option('--grid-samples <n>', 'rows of the comparison grid (0: no grid)', integer('--grid-samples', 0), 6)
     .option('--grid-epochs <list>', 'grid columns: best, last, first or epoch numbers', 'best,last,1')
@@ -80,6 +82,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
         out: flags.out,
         rule: parseBestRule(flags.rule),
         backend: flags.backend,
+        ...(flags.arch !== undefined ? { arch: flags.arch } : {}),
         batchSize: flags.batchSize,
         gridSamples: flags.gridSamples,
         gridEpochs: flags.gridEpochs,

@@ -58,6 +58,8 @@ export interface ScoreRunOptions {
   out?: string;
   /** How the best epoch is chosen (default `msssim`). */
   rule?: BestRule;
+  /** The checkpoints' architecture, passed to the predictor factory (default: each checkpoint's own). */
+  arch?: string;
   /** Passed to the predictor factory (default `auto`), after `resolveBackend` when given. */
   backend?: string;
   /**
@@ -231,7 +233,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
       progress.tick(0, { epoch: `epoch ${checkpoint.epoch}` });
       let predictor: Predictor;
       try {
-        predictor = await options.loadPredictor(checkpoint.path, { backend });
+        predictor = await options.loadPredictor(checkpoint.path, { backend, ...(options.arch !== undefined ? { arch: options.arch } : {}) });
       } catch (err) {
         skip(checkpoint, `cannot load the checkpoint: ${errorMessage(err)}`, scoringLog);
         progress.tick(set.count, { epoch: `epoch ${checkpoint.epoch} skipped` });
@@ -290,7 +292,10 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   if (sampleIndices.length > 0) {
     const { columns, missing } = resolveGridEpochs(gridTokens, epochs.map((e) => e.epoch), best.epoch);
     for (const epoch of missing) note(`grid: epoch ${epoch} was not scored (not in the run, or skipped), so it has no column`);
-    if (columns.length > 0) grid = await buildGrid(set, sampleIndices, columns, results, options.loadPredictor, backend, batchSize, log, note);
+    if (columns.length > 0) {
+      const load: PredictorFactory = (path, o) => options.loadPredictor(path, { ...o, ...(options.arch !== undefined ? { arch: options.arch } : {}) });
+      grid = await buildGrid(set, sampleIndices, columns, results, load, backend, batchSize, log, note);
+    }
   }
 
   // ---- files

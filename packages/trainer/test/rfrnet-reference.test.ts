@@ -17,6 +17,8 @@ import { diffStats, readNchwAsNhwc, sharedRfrReference } from './fixtures/rfrnet
 const dir = sharedRfrReference();
 const run = dir ? test.serial : test.serial.skip;
 const SIZE = 256;
+/** One full-size forward pass is ~130 GMAC: about a minute on wasm on 2 idle cores, several on a loaded machine. */
+const FULL_SIZE_TIMEOUT = 20 * 60_000;
 
 interface Reference {
   image: Float32Array;
@@ -58,6 +60,7 @@ run('the authors\' checkpoint is detected as RFR-Net (full width, 114 keys) and 
 });
 
 run('tfjs (wasm): the output and the composite within 2× PyTorch\'s float32 error; the 8-bit composite as save_image writes it', async (t) => {
+  t.timeout(FULL_SIZE_TIMEOUT);
   const x = tf.tensor4d(reference.image, [1, SIZE, SIZE, 3]);
   const m = tf.tensor4d(reference.hole, [1, SIZE, SIZE, 1]);
   const out = net.apply(x, m);
@@ -79,6 +82,7 @@ run('tfjs (wasm): the output and the composite within 2× PyTorch\'s float32 err
 });
 
 run('ONNX (onnxruntime): the output and the composite within 2× PyTorch\'s float32 error', async (t) => {
+  t.timeout(FULL_SIZE_TIMEOUT);
   const arch = architectureNamed('rfrnet');
   const engine = await OnnxEngine.fromModel(await arch.exportOnnx(net, {}), arch.onnxIo(net), {});
   const input = { image: reference.image, mask: reference.hole, n: 1, height: SIZE, width: SIZE };

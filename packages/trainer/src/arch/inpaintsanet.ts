@@ -5,6 +5,7 @@ import { exportGeneratorOnnx, generatorOnnxIo } from '../onnx/export-generator.j
 import { generatorFromFile } from '../weights/checkpoint.js';
 import { GENERATOR_ANCHOR_KEY } from '../weights/generator-prefix.js';
 import { inferGeneratorConfig } from '../weights/infer-config.js';
+import { inpaintSaNetTraining } from '../train/inpaintsanet-training.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
 import type { Architecture, InpaintNet, OnnxIo } from './types.js';
 
@@ -37,4 +38,5 @@ export const inpaintSaNet: Architecture = {
   fromFile: (file, options) => generatorFromFile(file, { ...options, config: options.config as Partial<GeneratorConfig> | undefined }),
   exportOnnx: (net, metadata) => exportGeneratorOnnx(generatorOf(net), { metadata }),
   onnxIo: (net): OnnxIo => generatorOnnxIo(generatorOf(net).config),
+  training: inpaintSaNetTraining,
 };

@@ -4,6 +4,7 @@ import { resolveRfrNetConfig, type RfrNetConfig } from '../rfrnet/config.js';
 import { RFRNET_MULTIPLE, rfrNetParamSpecs } from '../rfrnet/layout.js';
 import { RfrNet, inferRfrNetWidth } from '../rfrnet/network.js';
 import { exportRfrNetOnnx, RFRNET_ONNX_OUTPUTS } from '../rfrnet/onnx-graph.js';
+import { rfrNetTraining } from '../rfrnet/training.js';
 import { storedConfig } from '../weights/checkpoint.js';
 import { selectNetworkWeights } from '../weights/generator-prefix.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
@@ -70,4 +71,5 @@ export const rfrNet: Architecture = {
       attentionBytes: (width, height) => r.attentionBytes(width, height),
     };
   },
+  training: rfrNetTraining,
 };

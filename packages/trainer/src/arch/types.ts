@@ -4,6 +4,7 @@ import type { LoadStateDictOptions } from '../model/generator.js';
 import type { PixelCodec } from '../inference/pixel-range.js';
 import type { WeightFile } from '../weights/checkpoint.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
+import type { ArchTraining } from './training.js';
 
 /** The architectures bgfill knows, by the name `--arch` takes and checkpoints store. */
 export const ARCH_NAMES = ['inpaintsanet', 'rfrnet'] as const;
@@ -69,7 +70,7 @@ export interface OnnxIo {
 
 /**
  * One architecture: how to build it, where its weights live in a file, its input conventions, inference through
- * tfjs and ONNX. The registry (registry.ts) lists them; `--arch` picks one by `name`, and a file's keys pick one when
+ * tfjs and ONNX, and its training. The registry (registry.ts) lists them; `--arch` picks one by `name`, and a file's keys pick one when
  * `--arch` is not given.
  */
 export interface Architecture {
@@ -89,4 +90,6 @@ export interface Architecture {
   /** The network as ONNX file bytes, and how to feed the graph. */
   exportOnnx(net: InpaintNet, metadata: Record<string, string>): Promise<Uint8Array>;
   onnxIo(net: InpaintNet): OnnxIo;
+  /** How it trains: its losses, optimizers and step (`bgfill train`). */
+  readonly training: ArchTraining;
 }

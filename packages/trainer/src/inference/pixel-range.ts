@@ -30,6 +30,8 @@ export function fromNetRange(values: Float32Array): Uint8Array {
 export interface PixelCodec {
   /** The value range the network sees, for messages and docs, e.g. '−1…1'. */
   readonly range: string;
+  /** Its width (max − min): differences divided by it are on the 0…1 scale. */
+  readonly span: number;
   /** 8-bit values (any layout) to network values. */
   toNet(pixels: Uint8Array): Float32Array;
   /** Network values back to 8-bit. */
@@ -37,7 +39,7 @@ export interface PixelCodec {
 }
 
 /** InpaintSANet's codec: v / 127.5 − 1, back by rounding (toNetRange / fromNetRange). */
-export const SIGNED_UNIT_PIXELS: PixelCodec = Object.freeze({ range: '−1…1', toNet: toNetRange, fromNet: fromNetRange });
+export const SIGNED_UNIT_PIXELS: PixelCodec = Object.freeze({ range: '−1…1', span: 2, toNet: toNetRange, fromNet: fromNetRange });
 
 /**
  * 8-bit values to 0…1 as torchvision's `to_tensor` computes them: the float32 quotient v / 255.
@@ -65,4 +67,4 @@ export function fromUnitRange(values: Float32Array): Uint8Array {
 }
 
 /** RFR-Net's codec (the authors' test path): to_tensor's v / 255 in, save_image's quantisation out. */
-export const UNIT_PIXELS: PixelCodec = Object.freeze({ range: '0…1', toNet: toUnitRange, fromNet: fromUnitRange });
+export const UNIT_PIXELS: PixelCodec = Object.freeze({ range: '0…1', span: 1, toNet: toUnitRange, fromNet: fromUnitRange });
