@@ -97,6 +97,8 @@ export function registerTrainCommand(program: Command): void {
       }
       overrides.out = options.out;
       flagOf.out = '--out';
+      // An unknown --arch is refused with the known names and the nearest (the config schema alone would not say it).
+      if (overrides.arch !== undefined) (await import('../arch/registry.js')).parseArchOption(String(overrides.arch));
       await runTrainCommand({ configFile: options.config, overrides, flagOf, resume: options.resume === true, progress: options.progress !== false });
     });
 }
