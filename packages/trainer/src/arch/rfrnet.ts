@@ -6,6 +6,7 @@ import { RfrNet, inferRfrNetWidth } from '../rfrnet/network.js';
 import { exportRfrNetOnnx, RFRNET_ONNX_OUTPUTS } from '../rfrnet/onnx-graph.js';
 import { rfrNetTraining } from '../rfrnet/training.js';
 import { storedConfig } from '../weights/checkpoint.js';
+import { loadedOrDisposed } from '../model/param-store.js';
 import { selectNetworkWeights } from '../weights/generator-prefix.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
 import type { Architecture, InpaintNet, OnnxIo } from './types.js';
@@ -51,14 +52,7 @@ export const rfrNet: Architecture = {
       if (err instanceof BgfillError) throw badFile(file.source, `cannot build RFR-Net from these weights: ${err.message}`, err);
       throw err;
     }
-    const net = new RfrNet(config);
-    try {
-      net.loadStateDict(weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
-    } catch (err) {
-      net.dispose();
-      throw err;
-    }
-    return net;
+    return loadedOrDisposed(new RfrNet(config), weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
   },
   exportOnnx: async (net, metadata) => exportRfrNetOnnx(rfrNetOf(net), { metadata }),
   onnxIo(net): OnnxIo {

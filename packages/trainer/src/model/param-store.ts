@@ -82,3 +82,22 @@ export function assignStateDict(
     }
   });
 }
+
+/**
+ * Load weights into a freshly built network (its `loadStateDict`), disposing of the network when they do not fit, so
+ * that a failed load leaves no variables behind.
+ * @example const net = loadedOrDisposed(new RfrNet(config), weights, { strict: true, source: 'rfr.pth' });
+ */
+export function loadedOrDisposed<T extends { loadStateDict(weights: WeightMap, options?: LoadStateDictOptions): void; dispose(): void }>(
+  net: T,
+  weights: WeightMap,
+  options: LoadStateDictOptions,
+): T {
+  try {
+    net.loadStateDict(weights, options);
+  } catch (err) {
+    net.dispose();
+    throw err;
+  }
+  return net;
+}

@@ -1,4 +1,4 @@
-import type { ParamInit, ParamSpec } from '../model/architecture.js';
+import type { ConvLayerSpec, ParamInit, ParamSpec } from '../model/architecture.js';
 import type { RfrNetConfig } from './config.js';
 
 /**
@@ -21,16 +21,8 @@ import type { RfrNetConfig } from './config.js';
  * No convolution has a bias except the attention's 1×1 `combiner`.
  */
 
-/** One convolution (or transposed convolution) of the network. */
-export interface RfrConvSpec {
-  /** state_dict prefix: `${name}.weight` (and `${name}.bias`). */
-  name: string;
-  inChannels: number;
-  outChannels: number;
-  kernel: number;
-  stride: number;
-  padding: number;
-  dilation: number;
+/** One convolution (or transposed convolution) of the network; `name` is the prefix of `.weight` (and `.bias`). */
+export interface RfrConvSpec extends ConvLayerSpec {
   /** A transposed convolution (PyTorch ConvTranspose2d: weight [in, out, k, k]). */
   transposed: boolean;
   bias: boolean;

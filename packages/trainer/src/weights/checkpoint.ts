@@ -9,6 +9,7 @@ import { readSource, readTorchStateDict } from './torch-reader.js';
 import { inferGeneratorConfig } from './infer-config.js';
 import type { WeightMap, WeightTensor } from './weight-tensor.js';
 import { GENERATOR_ANCHOR_KEY, selectNetworkWeights } from './generator-prefix.js';
+import { loadedOrDisposed } from '../model/param-store.js';
 
 /** `__metadata__.format` of a bgfill generator checkpoint. */
 export const CHECKPOINT_FORMAT = 'bgfill-generator';
@@ -185,12 +186,5 @@ export function generatorFromFile(file: WeightFile, options: LoadGeneratorOption
     if (err instanceof BgfillError) throw badFile(file.source, `cannot build a generator from these weights: ${err.message}`, err);
     throw err;
   }
-  const generator = new InpaintGenerator(config);
-  try {
-    generator.loadStateDict(weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
-  } catch (err) {
-    generator.dispose();
-    throw err;
-  }
-  return generator;
+  return loadedOrDisposed(new InpaintGenerator(config), weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
 }
