@@ -1,7 +1,7 @@
 // Checks of a build's input and output folders, made before any listing or image work.
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { BgfillError } from '@bgfill/core';
+import { dirname, join, resolve } from 'node:path';
+import { BgfillError, checkOutputPath, isWithin } from '@bgfill/core';
 import { MANIFEST_FILE, PARTS_DIR, REJECTS_FILE } from './manifest.js';
 import { PLACES365_FILES } from './sources/places365.js';
 
@@ -35,42 +35,6 @@ export async function checkInputFolder(given: string): Promise<void> {
     throw new BgfillError(`${given}: cannot read (${errnoCode(err) ?? String(err)})`, { subject: given, cause: err });
   }
   if (!isDirectory) throw new BgfillError(`${given}: not a folder (give the folder that holds the images)`, { subject: given });
-}
-
-/**
- * The output path, if it exists, must be a folder, and so must its nearest existing ancestor. Returns the real path
- * of the output (symlinks resolved in its existing part) for the overlap check.
- * @example await checkOutputPath('bundles/photos') // throws "bundles/photos: exists and is not a folder" for a file
- */
-export async function checkOutputPath(given: string): Promise<string> {
-  const absolute = resolve(given);
-  let existing = absolute;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      const s = await stat(existing);
-      if (!s.isDirectory()) {
-        if (existing === absolute) throw new BgfillError(`${given}: exists and is not a folder`, { subject: given });
-        throw new BgfillError(`${given}: cannot create the folder, ${relative(process.cwd(), existing) || existing} is a file`, { subject: given });
-      }
-      break;
-    } catch (err) {
-      if (err instanceof BgfillError) throw err;
-      // ENOTDIR: a file somewhere above; walking up finds it and says so.
-      if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') throw new BgfillError(`${given}: cannot use as output (${errnoCode(err) ?? String(err)})`, { subject: given, cause: err });
-      const parent = dirname(existing);
-      if (parent === existing) break;
-      rest.unshift(basename(existing));
-      existing = parent;
-    }
-  }
-  return join(await realpath(existing), ...rest);
-}
-
-/** Is `inner` the folder `outer` or somewhere under it? (both absolute, real paths) */
-export function isWithin(inner: string, outer: string): boolean {
-  const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /**
@@ -132,7 +96,7 @@ export async function foreignEntries(folders: BuildFolders): Promise<string[]> {
  */
 export async function checkBuildFolders(folders: BuildFolders): Promise<void> {
   const { input, out } = folders;
-  const outReal = await checkOutputPath(out);
+  const outReal = await checkOutputPath(out, { kind: 'folder' });
   if (input !== '') {
     await checkInputFolder(input);
     checkApart(folders, await realpath(input), outReal);

@@ -54,7 +54,7 @@ export {
   type RejectCode,
 } from './manifest.js';
 export { buildDataset, resolveBuildConfig, checkMaskSplits, readRejects, type BuildOptions, type BuildResult } from './build.js';
-export { checkBuildFolders, checkInputFolder, checkOutputPath, checkPlacesImageFolders, bundleEntry, type BuildFolders } from './build-folders.js';
+export { checkBuildFolders, checkInputFolder, checkPlacesImageFolders, bundleEntry, type BuildFolders } from './build-folders.js';
 export { inspectBundle, formatInspectReport, previewGrid, previewFormatOf, checkPreviewPath, type InspectOptions, type InspectReport, type PreviewFormat } from './inspect.js';
 export { readBundle, splitShards, type DecodedExample, type ReadOptions } from './reader.js';
 export { decodeMaskPng } from './mask-feature.js';

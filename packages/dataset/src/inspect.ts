@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
-import { atomicWriteFile, BgfillError, invalidParameter } from '@bgfill/core';
+import { atomicWriteFile, BgfillError, checkOutputPath, invalidParameter } from '@bgfill/core';
 import { type Mask } from '@bgfill/masks';
 import { readManifest, type DatasetManifest } from './manifest.js';
 import { readBundle, splitShards, type DecodedExample } from './reader.js';
@@ -163,12 +162,7 @@ export function previewFormatOf(path: string): PreviewFormat {
  */
 export async function checkPreviewPath(path: string, overwrite: boolean): Promise<PreviewFormat> {
   const format = previewFormatOf(path);
-  const existing = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw new BgfillError(`${path}: cannot write the preview (${err.code ?? String(err)})`, { subject: path, cause: err });
-  });
-  if (existing?.isDirectory()) throw new BgfillError(`${path}: is a folder; give a file name for the preview`, { subject: path });
-  if (existing && !overwrite) throw new BgfillError(`${path}: exists; pass --overwrite to replace it`, { subject: path });
+  await checkOutputPath(path, { kind: 'file', overwrite, hint: 'give a file name for the preview' });
   return format;
 }
 

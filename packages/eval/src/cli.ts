@@ -67,10 +67,9 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
     )
     .action(async (opts: { pred: string; target: string; mask?: string; json: boolean; out?: string; scales?: number; window: number; concurrency: number }) => {
       const { evaluatePairs, pairReportJson, formatPairTable, formatSkipped } = await import('./pair.js');
-      const { atomicWriteJson } = await import('@bgfill/core');
-      const { checkOutputFile } = await import('./output-path.js');
+      const { atomicWriteJson, checkOutputPath } = await import('@bgfill/core');
       // Before any work: a folder (or a path below a file) as --out fails now, not at the final rename.
-      if (opts.out !== undefined) await checkOutputFile(opts.out, `--out takes the file the JSON report is written to (e.g. ${join(opts.out, 'scores.json')})`);
+      if (opts.out !== undefined) await checkOutputPath(opts.out, { kind: 'file', hint: `--out takes the file the JSON report is written to (e.g. ${join(opts.out, 'scores.json')})` });
       const report = await evaluatePairs({
         pred: opts.pred,
         target: opts.target,

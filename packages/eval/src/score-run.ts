@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BgfillError, atomicWriteFile, atomicWriteJson, createProgress, errorMessage, invalidParameter } from '@bgfill/core';
+import { BgfillError, atomicWriteFile, atomicWriteJson, createProgress, errorMessage, invalidParameter, checkOutputPath } from '@bgfill/core';
 import { BEST_RULES, chooseBestEpoch, parseBestRule, type BestChoice, type BestRule } from './best.js';
 import { readScoreCache, writeScoreCache, type ScoreCacheIdentity } from './cache.js';
 import { maskedInput, renderComparisonGrid } from './grid.js';
@@ -8,7 +8,6 @@ import { gridEpochLabel, parseGridEpochs, resolveGridEpochs } from './grid-epoch
 import type { RgbImage } from './metrics/image.js';
 import { DEFAULT_SSIM_WINDOW, msssimScalesThatFit, STANDARD_MSSSIM_WEIGHTS } from './metrics/options.js';
 import type { PairMetricsOptions } from './metrics/pair-metrics.js';
-import { checkOutputFolder } from './output-path.js';
 import { metricPlotSpec, renderSvg, svgToPng } from './plot.js';
 import type { BackendResolver, Predictor, PredictorFactory } from './predictor.js';
 import { renderReportHtml } from './report.js';
@@ -155,7 +154,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   if (typeof options.loadPredictor !== 'function') throw invalidParameter('loadPredictor', 'a predictor factory function', options.loadPredictor);
   const out = options.out ?? join(options.run, 'eval');
   const checkpoints = await listRunCheckpoints(options.run);
-  await checkOutputFolder(out); // before any work: a file named as the output folder fails now, not after scoring
+  await checkOutputPath(out, { kind: 'folder' }); // before any work: a file named as the output folder fails now, not after scoring
   const requested = options.backend ?? SCORE_RUN_DEFAULTS.backend;
   const backend = options.resolveBackend ? await options.resolveBackend(requested, log) : requested;
   if (backend !== requested) log(`backend ${requested}: ${backend}`);

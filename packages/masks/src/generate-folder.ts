@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { extname, join } from 'node:path';
-import { atomicWriteFile, atomicWriteJson, BgfillError, errorMessage, invalidParameter, createProgress, type Seed } from '@bgfill/core';
+import { join } from 'node:path';
+import { atomicWriteFile, atomicWriteJson, BgfillError, checkOutputPath, errorMessage, invalidParameter, createProgress, type Seed } from '@bgfill/core';
 import { MAX_MASK_COUNT } from './cli-options.js';
 import type { MaskConfig, MaskConfigInput } from './config.js';
 import type { SkippedFile } from './from-files.js';
@@ -139,8 +139,8 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
     throw invalidParameter('count', `integer between 1 and ${MAX_MASK_COUNT}`, count);
   }
   checkSize(size);
-  if (options.preview !== undefined && extname(options.preview).toLowerCase() !== '.png') {
-    throw new BgfillError(`--preview ${options.preview}: the contact sheet is written as PNG: give a .png file name`, { subject: options.preview });
+  if (options.preview !== undefined) {
+    await checkOutputPath(options.preview, { kind: 'file', extensions: ['.png'], what: 'the contact sheet (--preview)', hint: 'give the .png file to write' });
   }
   const concurrency = options.concurrency ?? Math.min(4, availableParallelism());
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {

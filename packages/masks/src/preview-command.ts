@@ -1,6 +1,4 @@
-import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { atomicWriteFile, BgfillError } from '@bgfill/core';
+import { atomicWriteFile, BgfillError, checkOutputPath } from '@bgfill/core';
 import { resolveMaskPaths } from './from-files.js';
 import { createMaskGenerator } from './generate.js';
 import type { Mask, Size } from './mask.js';
@@ -29,12 +27,7 @@ export interface PreviewJob {
  * @example await checkSheetPath('sheet.png', false) // passes when sheet.png does not exist
  */
 export async function checkSheetPath(out: string, overwrite: boolean, flag = '--out'): Promise<void> {
-  if (extname(out).toLowerCase() !== '.png') {
-    throw new BgfillError(`${flag} ${out}: the contact sheet is written as PNG: give a .png file name`, { subject: out });
-  }
-  const existing = await stat(out).catch(() => undefined);
-  if (existing?.isDirectory()) throw new BgfillError(`${flag} ${out}: is a folder; give the .png file to write`, { subject: out });
-  if (existing && !overwrite) throw new BgfillError(`${flag} ${out}: exists; pass --overwrite to replace it`, { subject: out });
+  await checkOutputPath(out, { kind: 'file', overwrite, extensions: ['.png'], what: `the contact sheet (${flag})`, hint: 'give the .png file to write' });
 }
 
 /**
