@@ -21,7 +21,7 @@ const TEXT = /\.(json|jsonl|csv|md|html|svg)$/;
 
 /** The commands, run in `dir` with relative paths (the outputs that record paths then record the same ones). */
 export const GOLDEN_COMMANDS: readonly (readonly string[])[] = [
-  ['masks', 'generate', '--strategy', 'person-box+scribble:0-3', '--count', '6', '--size', '64', '--seed', '3', '--out', 'masks'],
+  ['masks', 'generate', '--masks', 'person-box+scribble:0-3', '--count', '6', '--size', '64', '--seed', '3', '--out', 'masks'],
   ['dataset', 'build', '--input', 'in', '--size', '64', '--split-ratios', 'train=0.75,val=0.25', '--masks', 'person-box', '--out', 'bundle', '--seed', '1'],
   ['train', '--data', 'bundle', '--out', 'run', '--epochs', '2', '--steps-per-epoch', '2', '--batch-size', '2', '--cnum', '4', '--d-cnum', '8', '--backend', 'wasm', '--seed', '1', '--no-progress'],
   ['eval', '--run', 'run', '--data', 'bundle', '--backend', 'wasm'],

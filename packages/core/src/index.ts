@@ -10,3 +10,4 @@ export { createProgress, type Progress, type ProgressOptions } from './progress.
 export { type Rng, type Seed, rngFor, seedKey } from './rng.js';
 export { parseIntegerOption, parseNumberOption } from './options.js';
 export { checkOutputPath, isWithin, type OutputPathOptions } from './output-path.js';
+export { addOutputOptions, commandOutput, progressOption, type CommandOutput } from './command-output.js';

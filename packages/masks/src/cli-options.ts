@@ -20,7 +20,24 @@ export function parseSizeOption(text: string, name = '--size'): Size {
 }
 
 /**
- * The text of a `--strategy` option: itself, or the content of the file after `@` (`@config.json`).
+ * The recipe a command was given: `--masks`, or its old name `--strategy` (a hidden alias for one release, with a
+ * note on stderr). Throws when neither is given and one is required.
+ * @example masksOption({ strategy: 'box' }, { required: true }) // 'box', after the note
+ */
+export function masksOption(opts: { masks?: string; strategy?: string }, options: { required: boolean }): string | undefined {
+  if (opts.masks !== undefined && opts.strategy !== undefined) {
+    throw new BgfillError('give the mask recipe once: --masks (--strategy is its old name)', { subject: '--masks' });
+  }
+  if (opts.strategy !== undefined) {
+    process.stderr.write('bgfill: note: --strategy is now --masks, as on dataset build, train and demo; the old name goes in the next release\n');
+    return opts.strategy;
+  }
+  if (opts.masks === undefined && options.required) throw new BgfillError("required option '--masks <recipe>' not specified", { subject: '--masks' });
+  return opts.masks;
+}
+
+/**
+ * The text of a `--masks` option: itself, or the content of the file after `@` (`@config.json`).
  * @example await readStrategyOption('@recipes/thick.json')
  */
 export async function readStrategyOption(text: string): Promise<string> {
