@@ -19,13 +19,23 @@ const BGFILL = join(REPO, 'packages/cli/bin/bgfill.js');
 /** Text outputs, some of which record the absolute path of the working folder (dataset.json, config.json, log.jsonl). */
 const TEXT = /\.(json|jsonl|csv|md|html|svg)$/;
 
-/** The commands, run in `dir` with relative paths (the outputs that record paths then record the same ones). */
+/**
+ * The commands, run in `dir` with relative paths (the outputs that record paths then record the same ones), each with
+ * `--json --no-progress`: the summaries they print on stdout are returned too.
+ */
 export const GOLDEN_COMMANDS: readonly (readonly string[])[] = [
   ['masks', 'generate', '--masks', 'person-box+scribble:0-3', '--count', '6', '--size', '64', '--seed', '3', '--out', 'masks'],
   ['dataset', 'build', '--input', 'in', '--size', '64', '--split-ratios', 'train=0.75,val=0.25', '--masks', 'person-box', '--out', 'bundle', '--seed', '1'],
-  ['train', '--data', 'bundle', '--out', 'run', '--epochs', '2', '--steps-per-epoch', '2', '--batch-size', '2', '--cnum', '4', '--d-cnum', '8', '--backend', 'wasm', '--seed', '1', '--no-progress'],
+  ['train', '--data', 'bundle', '--out', 'run', '--epochs', '2', '--steps-per-epoch', '2', '--batch-size', '2', '--cnum', '4', '--d-cnum', '8', '--backend', 'wasm', '--seed', '1'],
   ['eval', '--run', 'run', '--data', 'bundle', '--backend', 'wasm'],
 ];
+
+export interface GoldenRun {
+  /** Relative path → SHA-256 of every output file. */
+  digests: Record<string, string>;
+  /** Each command's `--json` summary, parsed, in command order. */
+  summaries: unknown[];
+}
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -36,12 +46,16 @@ async function listFiles(dir: string): Promise<string[]> {
  * Runs the pipeline in `dir` (an empty folder; the first eight sample scenes are copied to `dir/in`) and returns
  * { relative path: sha256 } for every output file, with `dir` replaced by `<dir>` inside text files.
  */
-export async function runGoldenPipeline(dir: string): Promise<Record<string, string>> {
+export async function runGoldenPipeline(dir: string): Promise<GoldenRun> {
   const input = join(dir, 'in');
   await mkdir(input, { recursive: true });
   const scenes = (await readdir(join(REPO, 'samples/scenes'))).filter((n) => n.endsWith('.jpg')).sort().slice(0, 8);
   for (const name of scenes) await copyFile(join(REPO, 'samples/scenes', name), join(input, name));
-  for (const args of GOLDEN_COMMANDS) await run(process.execPath, [BGFILL, ...args], { cwd: dir, env: { ...process.env, CI: '1' } });
+  const summaries: unknown[] = [];
+  for (const args of GOLDEN_COMMANDS) {
+    const { stdout } = await run(process.execPath, [BGFILL, ...args, '--json', '--no-progress'], { cwd: dir, env: { ...process.env, CI: '1' }, maxBuffer: 64 << 20 });
+    summaries.push(JSON.parse(stdout));
+  }
   const digests: Record<string, string> = {};
   for (const file of (await listFiles(dir)).sort()) {
     const name = relative(dir, file).split('\\').join('/');
@@ -51,5 +65,5 @@ export async function runGoldenPipeline(dir: string): Promise<Record<string, str
     const content = TEXT.test(name) ? bytes.toString('utf8').split(dir).join('<dir>').replace(/,"imagesPerSecond":[^,}]+/g, '') : bytes;
     digests[name] = createHash('sha256').update(content).digest('hex');
   }
-  return digests;
+  return { digests, summaries };
 }

@@ -7,7 +7,7 @@ import { runGoldenPipeline } from './golden-pipeline.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'bgfill-golden-'));
 try {
-  const digests = await runGoldenPipeline(dir);
+  const { digests } = await runGoldenPipeline(dir);
   const out = new URL('../fixtures/golden-outputs.json', import.meta.url);
   await atomicWriteJson(out.pathname, digests);
   process.stdout.write(`recorded ${Object.keys(digests).length} digests in ${out.pathname}\n`);

@@ -1,12 +1,12 @@
 import { type Command, Option } from 'commander';
 import { relative } from 'node:path';
-import { parseIntegerOption, parseNumberOption } from '@bgfill/core';
+import { addOutputOptions, commandOutput, parseIntegerOption, parseNumberOption } from '@bgfill/core';
 
 import { DEMO_DEFAULTS as D } from './demo-defaults.js';
 
 /** Adds `bgfill demo`: the whole pipeline on the embedded sample photos. */
 export function registerDemoCommand(program: Command): void {
-  program
+  const demo = program
     .command('demo')
     .description(
       'Run the whole pipeline on the embedded sample photos: masks → dataset bundle → fine-tune a small generator → score every epoch → HTML report',
@@ -19,10 +19,11 @@ export function registerDemoCommand(program: Command): void {
     .option('--batch-size <n>', 'images per training step', String(D.batchSize))
     .option('--lr <rate>', 'generator learning rate', String(D.lr))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']).default(D.backend))
-    .option('--masks <strategy>', 'mask strategy for training and for the fixed validation masks', D.masks)
+    .option('--masks <recipe>', 'mask recipe for training and for the fixed validation masks', D.masks)
     .option('--images <dir>', 'folder of scene photos to use instead of the embedded samples')
     .option('--seed <n>', 'seed for masks, splits, initialisation and data order', String(D.seed))
-    .option('--overwrite', 'replace an output folder that holds other files', false)
+    .option('--overwrite', 'replace an output folder that holds other files', false);
+  addOutputOptions(demo, 'print a JSON summary on stdout: best epoch and where each artefact went (the human lines go to stderr)')
     .addHelpText(
       'after',
       `
@@ -36,7 +37,8 @@ Example:
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const { runDemo, SAMPLE_SCENES } = await import('./demo.js');
       const int = (name: string, key: string, min: number, max: number) => parseIntegerOption(String(opts[key]), name, min, max);
-      const log = (line: string) => process.stdout.write(`${line}\n`);
+      const out = commandOutput({ json: opts.json === true });
+      const log = (line: string) => out.info(line);
       const result = await runDemo({
         out: String(opts.out),
         size: int('--size', 'size', 16, 4096),
@@ -50,6 +52,7 @@ Example:
         masks: String(opts.masks),
         images: typeof opts.images === 'string' ? opts.images : SAMPLE_SCENES,
         overwrite: opts.overwrite === true,
+        ...(opts.progress === false ? { progress: false } : {}),
         log,
       });
       const rel = (p: string) => {
@@ -63,5 +66,6 @@ Done. Best epoch: ${result.bestEpoch}.
   training run        ${rel(result.run)}/ (config.json, log.jsonl, epoch-NNNN/)
   scores              ${rel(result.eval)}/ (scores.csv, scores.md, best.json, plot.svg, grid.png)
   report              ${rel(result.report)}  ← open this in a browser`);
+      out.result(result);
     });
 }

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { BgfillError, invalidParameter } from '@bgfill/core';
+import { addOutputOptions, BgfillError, invalidParameter } from '@bgfill/core';
 
 function int(name: string) {
   return (value: string): number => {
@@ -59,6 +59,8 @@ interface BuildFlags {
   failOn: 'none' | 'truncated' | 'error' | 'warning';
   worker?: number;
   workers?: number;
+  progress?: boolean;
+  json?: boolean;
 }
 
 /** Adds `bgfill dataset build | verify | inspect | merge`. */
@@ -67,7 +69,7 @@ export function registerDatasetCommands(program: Command): void {
     .command('dataset')
     .description('Build, verify, inspect and merge sharded TFRecord bundles (Places365 or any image folder)');
 
-  dataset
+  const build = dataset
     .command('build')
     .description(
       'Turn Places365 or a folder of images into sharded TFRecord bundles (tf.train.Example records, an index per shard, ' +
@@ -89,7 +91,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--keep-size', 'keep each image at its own size (no resize or crop)')
     .addOption(new Option('--format <codec>', 'stored image codec').choices(['jpeg', 'png']).default('jpeg'))
     .option('--quality <q>', 'JPEG quality for re-encoded images', int('--quality'), 95)
-    .option('--masks <strategy>', 'add fixed masks from a @bgfill/masks strategy (name, JSON or @file.json), seeded by record key')
+    .option('--masks <recipe>', 'add fixed masks from a mask recipe (short form, JSON or @file.json; see bgfill masks strategies), seeded by record key')
     .addOption(
       new Option('--mask-splits <names>', 'splits that carry masks (given: each must be a split this build makes; default: those of val,test it makes)')
         .argParser(list)
@@ -106,7 +108,8 @@ export function registerDatasetCommands(program: Command): void {
     .option('--flatten <colour>', 'background for transparent pixels', '#ffffff')
     .addOption(new Option('--fail-on <level>', "decoder complaints that reject an image (sharp's failOn)").choices(['none', 'truncated', 'error', 'warning']).default('warning'))
     .option('--worker <i>', 'build only shards i, i+N, i+2N, … (Slurm array / Indexed Job index)', int('--worker'))
-    .option('--workers <n>', 'number of workers N; join their outputs with `bgfill dataset merge`', int('--workers'))
+    .option('--workers <n>', 'number of workers N; join their outputs with `bgfill dataset merge`', int('--workers'));
+  addOutputOptions(build)
     .addHelpText(
       'after',
       '\nExample:\n' +
@@ -120,6 +123,8 @@ export function registerDatasetCommands(program: Command): void {
       }
       const { buildDataset } = await import('./build.js');
       const { parseCategoryList } = await import('./sources/categories.js');
+      const { commandOutput, progressOption } = await import('@bgfill/core');
+      const out = commandOutput(flags);
       const result = await buildDataset({
         source: flags.source,
         input: flags.input ?? '',
@@ -151,34 +156,46 @@ export function registerDatasetCommands(program: Command): void {
         flatten: flags.flatten,
         failOn: flags.failOn,
         ...(flags.workers !== undefined ? { worker: flags.worker, workers: flags.workers } : {}),
+        progress: progressOption(flags),
       });
       const kept = result.shardsKept > 0 ? ` (${result.shardsKept} kept from an earlier run)` : '';
-      process.stdout.write(
+      out.info(
         `${result.workerManifest ? `worker share written: ${result.workerManifest}` : `bundle written: ${result.out}`}\n` +
           `  ${result.shardsWritten + result.shardsKept} shards${kept}, ${result.records} records ` +
           `(${result.passthrough} passed through unchanged), ${result.rejected} inputs rejected` +
-          `${result.rejected > 0 && !result.workerManifest ? ` — see ${result.out}/rejects.jsonl` : ''}\n`,
+          `${result.rejected > 0 && !result.workerManifest ? ` — see ${result.out}/rejects.jsonl` : ''}`,
       );
-      if (result.manifest) {
-        for (const [name, s] of Object.entries(result.manifest.splits)) {
-          process.stdout.write(`  ${name}: ${s.count} records in ${s.shards} shards${s.hasMasks ? `, masks ${s.maskStrategy}` : ''}\n`);
-        }
-      }
+      const splits = Object.entries(result.manifest?.splits ?? {}).map(([name, s]) => ({ name, records: s.count, shards: s.shards, masks: s.hasMasks ? s.maskStrategy : null }));
+      for (const s of splits) out.info(`  ${s.name}: ${s.records} records in ${s.shards} shards${s.masks ? `, masks ${s.masks}` : ''}`);
+      out.result({
+        out: result.out,
+        workerManifest: result.workerManifest ?? null,
+        records: result.records,
+        rejected: result.rejected,
+        passthrough: result.passthrough,
+        shardsWritten: result.shardsWritten,
+        shardsKept: result.shardsKept,
+        splits,
+      });
     });
 
-  dataset
+  const verify = dataset
     .command('verify <dir>')
     .description('Check a bundle: shard digests and sizes, TFRecord framing and CRCs, Example schema, counts, index files')
     .option('--decode', 'also decode every image and mask and check sizes and hole ratios')
-    .option('--concurrency <n>', 'records decoded at once', int('--concurrency'), 4)
+    .option('--concurrency <n>', 'records decoded at once', int('--concurrency'), 4);
+  addOutputOptions(verify, 'print the report (ok, counts, every problem) as JSON on stdout; a bundle with problems still exits 2')
     .addHelpText('after', '\nExample:\n  $ bgfill dataset verify bundles/places --decode')
-    .action(async (dir: string, flags: { decode?: boolean; concurrency: number }) => {
+    .action(async (dir: string, flags: { decode?: boolean; concurrency: number; progress?: boolean; json?: boolean }) => {
       const { verifyBundle, formatIssue } = await import('./verify.js');
-      const report = await verifyBundle(dir, { decode: flags.decode ?? false, concurrency: flags.concurrency });
-      for (const issue of report.issues) process.stdout.write(`${formatIssue(issue)}\n`);
+      const { commandOutput, progressOption } = await import('@bgfill/core');
+      const out = commandOutput(flags);
+      const report = await verifyBundle(dir, { decode: flags.decode ?? false, concurrency: flags.concurrency, progress: progressOption(flags) });
+      for (const issue of report.issues) out.info(formatIssue(issue));
+      out.result(report);
       const what = `${report.shards} shards, ${report.records} records${report.decoded ? `, ${report.decoded} decoded` : ''}`;
       if (!report.ok) throw new BgfillError(`${dir}: ${report.issues.length} problem(s) found (${what})`, { subject: dir });
-      process.stdout.write(`${dir}: OK (${what})\n`);
+      out.info(`${dir}: OK (${what})`);
     });
 
   dataset
@@ -206,17 +223,21 @@ export function registerDatasetCommands(program: Command): void {
   dataset
     .command('merge <out> [dirs...]')
     .description('Join the worker manifests of a --worker/--workers build into one bundle (copying shards into <out> when needed)')
+    .option('--json', 'print a JSON summary on stdout (the human lines go to stderr)')
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill dataset merge bundles/places bundles/places          # workers shared one folder\n' +
         '  $ bgfill dataset merge bundles/places w0 w1 w2 w3              # workers wrote separate folders',
     )
-    .action(async (out: string, dirs: string[]) => {
+    .action(async (out: string, dirs: string[], flags: { json?: boolean }) => {
       const { mergeWorkers } = await import('./merge.js');
+      const { commandOutput } = await import('@bgfill/core');
+      const output = commandOutput(flags);
       const result = await mergeWorkers(out, dirs);
-      process.stdout.write(
+      output.info(
         `merged ${result.workers} workers into ${out}: ${result.manifest.records} records in ${result.manifest.shards.length} shards` +
-          `${result.copied ? ` (${result.copied} files copied)` : ''}\n`,
+          `${result.copied ? ` (${result.copied} files copied)` : ''}`,
       );
+      output.result({ out, workers: result.workers, records: result.manifest.records, shards: result.manifest.shards.length, copied: result.copied });
     });
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { BgfillError } from '@bgfill/core';
+import { addOutputOptions, BgfillError } from '@bgfill/core';
 import type { BackendResolver, PredictorFactory } from './predictor.js';
 
 /** What the run-scoring form of `bgfill eval` needs from outside eval. */
@@ -33,6 +33,8 @@ interface RunScoringFlags {
   batchSize: number;
   gridSamples: number;
   gridEpochs: string;
+  progress?: boolean;
+  json?: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
   const err = deps.stderr ?? ((text: string) => void process.stderr.write(text));
   // `eval pair --out x` must reach pair's --out, not this command's: parse this command's options only before a subcommand.
   evalCommand.enablePositionalOptions();
-  return evalCommand
+  evalCommand
     .option('--run <dir>', 'training run folder (epoch-0001/generator.safetensors, …): score every checkpoint in it')
     .option('--data <bundle>', 'dataset bundle whose split carries fixed masks')
     .option('--split <name>', 'split of the bundle to score on', 'val')
@@ -54,7 +56,8 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
     .option('--backend <name>', 'inference engine: auto | webgpu | tensorflow | onnx | wasm | cpu (auto: the first that loads, in that order) | onnx-webgpu (on request only)', 'auto')
     .option('--batch-size <n>', 'records per predictor call', integer('--batch-size', 1), 8)
     .option('--grid-samples <n>', 'rows of the comparison grid (0: no grid)', integer('--grid-samples', 0), 6)
-    .option('--grid-epochs <list>', 'grid columns: best, last, first or epoch numbers', 'best,last,1')
+    .option('--grid-epochs <list>', 'grid columns: best, last, first or epoch numbers', 'best,last,1');
+  return addOutputOptions(evalCommand, 'print a JSON summary on stdout: best epoch, scored / cached / skipped checkpoints, the files written')
     .addHelpText(
       'after',
       '\nScoring a run: every epoch folder\'s generator.safetensors is scored on the split (L1, PSNR, SSIM, MS-SSIM over\n' +
@@ -72,6 +75,8 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
       if (!deps.loadPredictor) throw new BgfillError('bgfill eval --run: no predictor loader is wired in (the trainer package provides it)');
       const { scoreRun } = await import('./score-run.js');
       const { parseBestRule } = await import('./best.js');
+      const { commandOutput, progressOption } = await import('@bgfill/core');
+      const output = commandOutput(flags);
       const result = await scoreRun({
         run: flags.run,
         data: flags.data,
@@ -85,7 +90,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
         gridEpochs: flags.gridEpochs,
         loadPredictor: deps.loadPredictor,
         resolveBackend: deps.resolveBackend,
-        progress: deps.progress,
+        progress: progressOption(flags) ?? deps.progress,
         // Images under 96² (a bundle built with --size 64, say) get as many MS-SSIM scales as fit, with a note.
         fitMsssimScales: true,
         log: (line) => err(`${line}\n`),
@@ -95,5 +100,6 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
         `best epoch ${b.epoch} by ${b.rule} (${b.value}); scored ${result.scored.length}, cached ${result.cached.length}, ` +
           `skipped ${result.skipped.length}; report: ${result.files.report}\n`,
       );
+      output.result({ best: b, scored: result.scored, cached: result.cached, skipped: result.skipped, files: result.files });
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { addOutputOptions } from '@bgfill/core';
 import { registerTrainCommand } from './train/cli-train.js';
 
 /**
@@ -7,7 +8,7 @@ import { registerTrainCommand } from './train/cli-train.js';
  * @example registerInpaintCommand(new Command('bgfill'))
  */
 export function registerInpaintCommand(program: Command): void {
-  program
+  const inpaint = program
     .command('inpaint')
     .description('Fill the masked part of images with a trained generator (files or folders matched by name)')
     .requiredOption('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors')
@@ -27,14 +28,17 @@ export function registerInpaintCommand(program: Command): void {
     .option('--batch-size <n>', 'same-size images per network run (single-pass jobs without --tiles or --save-raw; fewer where self-attention memory needs it) (default: 8 on a GPU, 1 on a CPU)')
     .option('--non-strict', 'load weights whose keys or shapes do not all match (prints warnings)')
     .option('--scaled-attention', 'the net divides attention energy by √d (cannot be read from PyTorch weights; bgfill checkpoints store it)')
-    .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)')
+    .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)');
+  addOutputOptions(inpaint, 'print a JSON summary on stdout: backend, written, kept and failed files with reasons')
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png',
     )
-    .action(async (options: import('./inference/run-inpaint.js').InpaintCommandOptions) => {
+    .action(async (options: import('./inference/run-inpaint.js').InpaintCommandOptions & { json?: boolean }) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
-      await runInpaintCommand(options);
+      const { commandOutput } = await import('@bgfill/core');
+      const { json, ...rest } = options;
+      commandOutput({ json }).result(await runInpaintCommand({ ...rest, progress: rest.progress === false ? false : undefined }));
     });
 }
 
@@ -52,15 +56,18 @@ export function registerExportCommand(program: Command): void {
     .option('--non-strict', 'export weights whose keys or shapes do not all match (prints warnings)')
     .option('--scaled-attention', 'the net divides attention energy by √d (cannot be read from PyTorch weights; bgfill checkpoints store it)')
     .option('--no-check', 'skip running the exported model once with onnxruntime against TensorFlow.js')
+    .option('--json', 'print a JSON summary on stdout: the file, its size and the check against TensorFlow.js')
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill export onnx --checkpoint runs/a/epoch-0012/generator.safetensors --out generator.onnx\n' +
         '\nThe file runs in onnxruntime (any language) or loads in PyTorch users\' tools: image [N,3,H,W] in −1…1, mask [N,1,H,W] (1 = hole),\n' +
         'H and W multiples of 4; initializers are named by the PyTorch state_dict keys.',
     )
-    .action(async (options: import('./onnx/run-export.js').ExportOnnxCommandOptions) => {
+    .action(async (options: import('./onnx/run-export.js').ExportOnnxCommandOptions & { json?: boolean }) => {
       const { runExportOnnxCommand } = await import('./onnx/run-export.js');
-      await runExportOnnxCommand(options);
+      const { commandOutput } = await import('@bgfill/core');
+      const { json, ...rest } = options;
+      commandOutput({ json }).result(await runExportOnnxCommand(rest));
     });
 }
 
