@@ -1,28 +1,13 @@
 import type { z } from 'zod';
 import { BgfillError, describeValue } from '@bgfill/core';
-import { fromFilesSchema, type FromFilesConfig } from './from-files.js';
-import { mixShallowSchema, unionShallowSchema, type MixConfig, type UnionConfig } from './mix.js';
-import { postSchema, type PostStep } from './post.js';
-import { proceduralStrategy, STRATEGY_NAMES, type ProceduralConfig } from './registry.js';
+import type { MaskConfig } from './config-types.js';
+import { fromFilesSchema } from './from-files.js';
+import { mixShallowSchema, unionShallowSchema } from './mix.js';
+import { postSchema } from './post.js';
+import { proceduralStrategy, STRATEGY_NAMES } from './registry.js';
 import { parseShortForm } from './short-form.js';
 
-/** Any config node may end with post-processing steps (dilate / erode / invert), applied in order. */
-export type WithPost<C> = C & { post?: PostStep[] };
-
-/**
- * A mask recipe: one of the procedural strategies, masks read from files, a weighted `mix` of recipes, or a `union`
- * of recipes whose holes are OR-ed; each optionally post-processed. Discriminated on `strategy`.
- */
-export type MaskConfig = WithPost<ProceduralConfig> | WithPost<FromFilesConfig> | MixConfig | UnionConfig;
-
-/**
- * A config as written by hand (JSON, an object literal): options may be left out, to be filled by `parseMaskConfig`.
- * @example const input: MaskConfigInput = { strategy: 'scribble', count: [0, 3] };
- */
-export interface MaskConfigInput {
-  strategy: string;
-  [option: string]: unknown;
-}
+export type { MaskConfig, MaskConfigInput, WithPost } from './config-types.js';
 
 type PathSegment = string | number;
 

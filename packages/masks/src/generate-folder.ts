@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { atomicWriteFile, atomicWriteJson, BgfillError, errorMessage, invalidParameter, createProgress, type Seed } from '@bgfill/core';
 import { MAX_MASK_COUNT } from './cli-options.js';
-import type { MaskConfig, MaskConfigInput } from './config.js';
+import type { MaskConfig, MaskConfigInput } from './config-types.js';
 import type { SkippedFile } from './from-files.js';
 import { createMaskGenerator } from './generate.js';
 import { checkSize, holeRatio, type Mask, type Size } from './mask.js';

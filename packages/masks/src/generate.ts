@@ -1,4 +1,5 @@
-import { parseMaskConfig, type MaskConfig, type MaskConfigInput } from './config.js';
+import { parseMaskConfig } from './config.js';
+import type { MaskConfig, MaskConfigInput } from './config-types.js';
 import { BgfillError, invalidParameter, rngFor, type Rng, type Seed } from '@bgfill/core';
 import { loadMaskFiles, type FromFilesConfig, type MaskFileSet, type SkippedFile } from './from-files.js';
 import { checkSize, type Mask, type Size } from './mask.js';

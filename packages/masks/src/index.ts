@@ -1,6 +1,7 @@
 export { type Mask, type Size, MAX_MASK_SIDE, checkSize, createMask, holeRatio, fillRect } from './mask.js';
 export type { MaskStrategy } from './strategy.js';
-export { parseMaskConfig, formatConfigPath, type MaskConfig, type MaskConfigInput, type WithPost } from './config.js';
+export { parseMaskConfig, formatConfigPath } from './config.js';
+export type { MaskConfig, MaskConfigInput, WithPost, MixConfig, MixComponent, UnionConfig } from './config-types.js';
 export { formatMaskConfig, parseShortForm, canonicalJson } from './short-form.js';
 export {
   createMaskGenerator,
@@ -9,7 +10,7 @@ export {
   checkIndex,
   type MaskGenerator,
 } from './generate.js';
-export { mixNode, unionNode, type MixConfig, type MixComponent, type UnionConfig, type MaskNode } from './mix.js';
+export { mixNode, unionNode, type MaskNode } from './mix.js';
 export { applyPost, POST_OPS, type PostStep } from './post.js';
 export {
   MASK_STRATEGIES,

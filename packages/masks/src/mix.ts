@@ -1,29 +1,9 @@
 import { z } from 'zod';
-import type { MaskConfig } from './config.js';
+import type { Rng } from '@bgfill/core';
 import type { Mask, Size } from './mask.js';
 import { orInto } from './morphology.js';
-import type { PostStep } from './post.js';
-import type { Rng } from '@bgfill/core';
 
-/** `mix`: each mask comes from one component, chosen with probability weight / Σ weights. */
-export interface MixConfig {
-  strategy: 'mix';
-  components: MixComponent[];
-  post?: PostStep[];
-}
-
-export interface MixComponent {
-  /** Relative weight, > 0 (default 1). */
-  weight: number;
-  config: MaskConfig;
-}
-
-/** `union`: every part is drawn and the holes are OR-ed. */
-export interface UnionConfig {
-  strategy: 'union';
-  parts: MaskConfig[];
-  post?: PostStep[];
-}
+export type { MixConfig, MixComponent, UnionConfig } from './config-types.js';
 
 /** Shape of a `mix` node; the nested configs are validated recursively by `parseMaskConfig`. */
 export const mixShallowSchema = z.strictObject({

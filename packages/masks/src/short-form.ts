@@ -19,7 +19,7 @@
  */
 import { BgfillError } from '@bgfill/core';
 import { fromFilesSchema } from './from-files.js';
-import type { MaskConfig } from './config.js';
+import type { MaskConfig } from './config-types.js';
 import type { PostStep } from './post.js';
 import { POST_OPS } from './post.js';
 import { proceduralStrategy, SHORT_ARGUMENTS, STRATEGY_NAMES } from './registry.js';
