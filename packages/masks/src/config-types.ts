@@ -4,10 +4,15 @@
  */
 import type { FromFilesConfig } from './from-files.js';
 import type { PostStep } from './post.js';
+import type { Ramp, RampableOptions } from './ramp.js';
 import type { ProceduralConfig } from './registry.js';
+import type { PersonBankConfig } from './strategies/person-bank.js';
+
+/** A post-processing step in a recipe: its iterations may ramp. */
+export type PostStepRecipe = RampableOptions<PostStep>;
 
 /** Any config node may end with post-processing steps (dilate / erode / invert), applied in order. */
-export type WithPost<C> = C & { post?: PostStep[] };
+export type WithPost<C> = C & { post?: PostStepRecipe[] };
 
 /** `mix`: each mask comes from one component, chosen with probability weight / Σ weights. */
 export interface MixConfig {
@@ -17,8 +22,8 @@ export interface MixConfig {
 }
 
 export interface MixComponent {
-  /** Relative weight, > 0 (default 1). */
-  weight: number;
+  /** Relative weight, > 0 (default 1); may ramp. */
+  weight: number | Ramp;
   config: MaskConfig;
 }
 
@@ -30,10 +35,17 @@ export interface UnionConfig {
 }
 
 /**
- * A mask recipe: one of the procedural strategies, masks read from files, a weighted `mix` of recipes, or a `union`
- * of recipes whose holes are OR-ed; each optionally post-processed. Discriminated on `strategy`.
+ * A mask recipe: one of the procedural strategies, masks read from files, outlines from a person bank, a weighted
+ * `mix` of recipes, or a `union` of recipes whose holes are OR-ed; each optionally post-processed. Discriminated on
+ * `strategy`. Numeric options (and mix weights, post-processing iterations) may be ramps over training progress,
+ * except those of `from-files`.
  */
-export type MaskConfig = WithPost<ProceduralConfig> | WithPost<FromFilesConfig> | MixConfig | UnionConfig;
+export type MaskConfig =
+  | WithPost<RampableOptions<ProceduralConfig>>
+  | WithPost<FromFilesConfig>
+  | WithPost<RampableOptions<PersonBankConfig>>
+  | MixConfig
+  | UnionConfig;
 
 /**
  * A config as written by hand (JSON, an object literal): options may be left out, to be filled by `parseMaskConfig`.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Rng } from '@bgfill/core';
 import type { Mask, Size } from './mask.js';
 import { orInto } from './morphology.js';
+import { isRamp, type Ramp } from './ramp.js';
 
 export type { MixConfig, MixComponent, UnionConfig } from './config-types.js';
 
@@ -11,7 +12,10 @@ export const mixShallowSchema = z.strictObject({
   components: z
     .array(
       z.strictObject({
-        weight: z.number().positive().max(1e9).default(1).describe('relative weight (default 1)'),
+        weight: z
+          .union([z.number(), z.custom<Ramp>(isRamp)])
+          .default(1)
+          .describe('relative weight, > 0 (default 1); may ramp'),
         config: z.unknown().describe('a mask config'),
       }),
     )
@@ -19,6 +23,9 @@ export const mixShallowSchema = z.strictObject({
     .max(1000)
     .describe('the alternatives, each `{ weight, config }`'),
 });
+
+/** A component's weight, checked on its own (with ramps) once the mix's shape is known. */
+export const mixWeightSchema = z.strictObject({ weight: z.number().positive().max(1e9) });
 
 /** Shape of a `union` node; the nested configs are validated recursively by `parseMaskConfig`. */
 export const unionShallowSchema = z.strictObject({
