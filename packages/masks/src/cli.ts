@@ -83,7 +83,7 @@ export function registerMasksCommands(program: Command): void {
     .option('--progress <at>', PROGRESS_HELP)
     .addHelpText(
       'after',
-      '\nExamples:\n  $ bgfill masks generate --masks "person-box+scribble:0-3" --count 10000 --size 256 --seed 1 --out masks/train\n' +
+      '\nExample:\n  $ bgfill masks generate --masks "person-box+scribble:0-3" --count 10000 --size 256 --seed 1 --out masks/train\n' +
         '  $ bgfill masks generate --masks "person-bank:bank/(dilate=ramp(2,10,0,8))+scribble:0-3" --progress 4 --count 64 --out masks/epoch4\n',
     )
     .action(async (opts: GenerateOptions) => {

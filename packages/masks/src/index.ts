@@ -81,7 +81,7 @@ export {
   type PersonBankConfig,
   type PersonBankLayout,
 } from './strategies/person-bank.js';
-export { components, outlineBitmap, type Component, type OutlineRows } from './bank/components.js';
+export { components, outlineBitmap, outlineRowsOf, type Component, type OutlineRows } from './bank/components.js';
 export { paintOutline } from './bank/paint.js';
 export {
   encodeBank,

@@ -37,7 +37,7 @@ async function tempDir(): Promise<string> {
 test('generate writes the masks and stats.json, byte-identical to the library, and prints the histogram', async (t) => {
   const root = await tempDir();
   const out = join(root, 'masks');
-  const run = await bgfill(['masks', 'generate', '--strategy', 'person-box+scribble:0-3', '--count', '12', '--size', '40x32', '--seed', '9', '--out', out, '--concurrency', '2']);
+  const run = await bgfill(['masks', 'generate', '--masks', 'person-box+scribble:0-3', '--count', '12', '--size', '40x32', '--seed', '9', '--out', out, '--concurrency', '2']);
   t.is(run.code, 0, run.stderr);
   t.regex(run.stdout, /person-box\+scribble:0-3: 12 masks 40x32 .*\(12 written, 0 kept, 0 rewritten\)/);
   t.regex(run.stdout, /\(0\.5,0\.6\]/);
@@ -56,7 +56,7 @@ test('an interrupted run resumes to exactly the uninterrupted result', async (t)
   const out = join(root, 'killed');
   // Big masks make each one slow enough (PNG encoding of 1024×1024) to stop the run part-way without many files.
   const count = 120;
-  const args = ['masks', 'generate', '--strategy', 'person-box', '--count', String(count), '--size', '1024', '--seed', 'k', '--out', out, '--concurrency', '1'];
+  const args = ['masks', 'generate', '--masks', 'person-box', '--count', String(count), '--size', '1024', '--seed', 'k', '--out', out, '--concurrency', '1'];
   const child = spawn(process.execPath, [bin, ...args], { cwd: repo, env: { ...process.env, CI: '1' } });
   const exited = new Promise((resolve) => child.on('close', resolve));
   // Kill it once some masks are on disk.
@@ -83,10 +83,10 @@ test('an interrupted run resumes to exactly the uninterrupted result', async (t)
 test('bad input exits 2 with a message naming the problem (other limits: cli-options.test.ts)', async (t) => {
   const out = join(await tempDir(), 'x');
   const cases: Array<[string[], RegExp]> = [
-    [['--strategy', 'blobs', '--count', '3'], /unknown strategy "blobs"; allowed: person-box, scribble, box, irregular, outpaint, silhouette/],
-    [['--strategy', 'box', '--count', '0'], /integer between 1 and 10000000 for --count but received "0"/],
-    [['--strategy', 'box', '--count', '2', '--size', '-16x16'], /--size but received "-16x16"/],
-    [['--strategy', '@/nonexistent/recipe.json', '--count', '2'], /nonexistent\/recipe\.json: cannot read the mask config file/],
+    [['--masks', 'blobs', '--count', '3'], /unknown strategy "blobs"; allowed: person-box, scribble, box, irregular, outpaint, silhouette/],
+    [['--masks', 'box', '--count', '0'], /integer between 1 and 10000000 for --count but received "0"/],
+    [['--masks', 'box', '--count', '2', '--size', '-16x16'], /--size but received "-16x16"/],
+    [['--masks', '@/nonexistent/recipe.json', '--count', '2'], /nonexistent\/recipe\.json: cannot read the mask config file/],
   ];
   for (const [args, re] of cases) {
     const run = await bgfill(['masks', 'generate', ...args, '--out', out]);
@@ -100,7 +100,7 @@ test('bad input exits 2 with a message naming the problem (other limits: cli-opt
 test('a folder with other content is refused unless --overwrite', async (t) => {
   const out = await tempDir();
   await writeFile(join(out, 'holiday.jpg'), 'not mine to delete');
-  const args = ['masks', 'generate', '--strategy', 'box', '--count', '3', '--size', '16', '--out', out];
+  const args = ['masks', 'generate', '--masks', 'box', '--count', '3', '--size', '16', '--out', out];
   const refused = await bgfill(args);
   t.is(refused.code, 2);
   t.regex(refused.stderr, /refusing to write there: other content: holiday\.jpg\. Use --overwrite/);
@@ -137,7 +137,7 @@ test('preview refuses to replace a file unless --overwrite, writes only .png nam
   const root = await tempDir();
   const sheet = join(root, 'sheet.png');
   await writeFile(sheet, 'keep me');
-  const base = ['masks', 'preview', '--strategy', 'box', '--count', '4', '--size', '16'];
+  const base = ['masks', 'preview', '--masks', 'box', '--count', '4', '--size', '16'];
   const refused = await bgfill([...base, '--out', sheet]);
   t.is(refused.code, 2);
   t.regex(refused.stderr, /sheet\.png: exists; pass --overwrite to replace it/);
@@ -145,7 +145,7 @@ test('preview refuses to replace a file unless --overwrite, writes only .png nam
   const jpg = await bgfill([...base, '--out', join(root, 'sheet.jpg')]);
   t.is(jpg.code, 2);
   t.regex(jpg.stderr, /sheet\.jpg: the contact sheet is written as PNG: give a \.png file name/);
-  const generated = await bgfill(['masks', 'generate', '--strategy', 'box', '--count', '2', '--size', '16', '--out', join(root, 'm'), '--preview', join(root, 'm.webp')]);
+  const generated = await bgfill(['masks', 'generate', '--masks', 'box', '--count', '2', '--size', '16', '--out', join(root, 'm'), '--preview', join(root, 'm.webp')]);
   t.is(generated.code, 2);
   t.regex(generated.stderr, /--preview .*m\.webp: the contact sheet is written as PNG/);
   // Photos: one good, one truncated; the good one is drawn under every mask, the bad one is named and skipped.
@@ -164,7 +164,7 @@ test('preview refuses to replace a file unless --overwrite, writes only .png nam
 test('preview draws a contact sheet from a recipe or a folder; strategies lists every strategy; help shows an example', async (t) => {
   const root = await tempDir();
   const sheet = join(root, 'sheet.png');
-  const run = await bgfill(['masks', 'preview', '--strategy', 'irregular:thick', '--count', '6', '--size', '30', '--columns', '3', '--out', sheet]);
+  const run = await bgfill(['masks', 'preview', '--masks', 'irregular:thick', '--count', '6', '--size', '30', '--columns', '3', '--out', sheet]);
   t.is(run.code, 0, run.stderr);
   const meta = await sharp(sheet).metadata();
   t.is(meta.width, 3 * 30 + 2);

@@ -121,6 +121,32 @@ export function components(mask: Mask): Component[] {
 }
 
 /**
+ * The runs of a whole bitmap as an outline of its size (every hole pixel, whatever its component).
+ * @example outlineRowsOf({ width: 3, height: 1, data: Uint8Array.of(1, 0, 1) }).area // 2
+ */
+export function outlineRowsOf(mask: Mask): OutlineRows {
+  const rowStart = new Uint32Array(mask.height + 1);
+  const runs: number[] = [];
+  for (let y = 0; y < mask.height; y++) {
+    rowStart[y] = runs.length / 2;
+    const row = mask.data.subarray(y * mask.width, (y + 1) * mask.width);
+    for (let x = 0; x < mask.width; ) {
+      if (row[x] === 0) {
+        x++;
+        continue;
+      }
+      const a = x;
+      while (x < mask.width && row[x] !== 0) x++;
+      runs.push(a, x);
+    }
+  }
+  rowStart[mask.height] = runs.length / 2;
+  let area = 0;
+  for (let k = 0; k < runs.length; k += 2) area += runs[k + 1] - runs[k];
+  return { width: mask.width, height: mask.height, rowStart, runs: Uint32Array.from(runs), area };
+}
+
+/**
  * Draw an outline's runs into a fresh 0/1 bitmap of its bounding box (for contact sheets and tests).
  * @example outlineBitmap(c.rows) // Uint8Array of c.rows.width × c.rows.height
  */
