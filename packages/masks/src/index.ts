@@ -98,6 +98,7 @@ export {
 export { loadBank, bankFileFor, bankDigest, checkBankPin, type LoadedBank, type BankDigest } from './bank/load.js';
 export {
   buildBank,
+  bankFromBitmaps,
   sortComponents,
   DEFAULT_BANK_THRESHOLD,
   DEFAULT_BANK_MIN_AREA,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BgfillError, rngFor } from '@bgfill/core';
 import { outlineRowsOf, type OutlineRows } from '../src/bank/components.js';
-import { encodeBank } from '../src/bank/format.js';
+import { bankFromBitmaps } from '../src/bank/build.js';
 import { formatMaskConfig, parseMaskConfig } from '../src/index.js';
 import { createMaskGenerator, createProceduralGenerator } from '../src/generate.js';
 import { generateMaskFolder } from '../src/generate-folder.js';
@@ -25,20 +25,8 @@ function bitmap(width: number, height: number, draw: (x: number, y: number) => b
 
 /** Write a bank of these outlines to a temp file; returns its path. */
 async function writeBank(outlines: Mask[], name = 'bank.bgbank'): Promise<string> {
-  const rows = outlines.map(outlineRowsOf);
-  const bytes = encodeBank(
-    {
-      threshold: 0.5,
-      minArea: 0,
-      sources: outlines.map((o, k) => ({ file: `synthetic-${k}.png`, width: o.width, height: o.height })),
-      skipped: [],
-      dropped: { small: 0, spanning: 0 },
-      outlines: rows.map((r, k) => ({ source: k, component: 0, x: 0, y: 0, width: r.width, height: r.height, area: r.area, aspect: r.height / r.width })),
-    },
-    rows,
-  );
   const file = join(await mkdtemp(join(tmpdir(), 'person-bank-')), name);
-  await writeFile(file, bytes);
+  await writeFile(file, bankFromBitmaps(outlines));
   return file;
 }
 

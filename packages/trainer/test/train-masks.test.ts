@@ -2,7 +2,7 @@ import test from 'ava';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BgfillError } from '@bgfill/core';
-import { createMaskGenerator, encodeBank, linearRamp, outlineRowsOf, type Mask } from '@bgfill/masks';
+import { bankFromBitmaps, createMaskGenerator, linearRamp } from '@bgfill/masks';
 import { initBackend } from '../src/backend/index.js';
 import { parseTrainConfig } from '../src/train/config.js';
 import { maskProgress } from '../src/train/online-masks.js';
@@ -21,19 +21,7 @@ test.before(async () => {
 async function writeBank(file: string, w: number, h: number): Promise<string> {
   const data = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = ((2 * x + 1 - w) / w) ** 2 + ((2 * y + 1 - h) / h) ** 2 < 1 ? 1 : 0;
-  const rows = outlineRowsOf({ width: w, height: h, data } satisfies Mask);
-  const bytes = encodeBank(
-    {
-      threshold: 0.5,
-      minArea: 0,
-      sources: [{ file: 'e.png', width: w, height: h }],
-      skipped: [],
-      dropped: { small: 0, spanning: 0 },
-      outlines: [{ source: 0, component: 0, x: 0, y: 0, width: w, height: h, area: rows.area, aspect: h / w }],
-    },
-    [rows],
-  );
-  await writeFile(file, bytes);
+  await writeFile(file, bankFromBitmaps([{ width: w, height: h, data }]));
   return file;
 }
 

@@ -10,7 +10,7 @@ import { resolveMaskPaths, type SkippedFile } from '../from-files.js';
 import type { Mask } from '../mask.js';
 import { checkThreshold, maskFromImage } from '../png.js';
 import { contactSheetPng } from '../preview.js';
-import { components, type OutlineRows } from './components.js';
+import { components, outlineRowsOf, type OutlineRows } from './components.js';
 import { BANK_FILE, encodeBank, type BankHeader } from './format.js';
 import { paintOutline } from './paint.js';
 
@@ -74,6 +74,26 @@ export function sortComponents(mask: Mask, minArea: number): MapResult {
     else result.kept.push({ component, x: c.x, y: c.y, rows: c.rows });
   });
   return result;
+}
+
+/**
+ * The bytes of a bank holding these bitmaps as they are, one outline each (the bitmap is its box), e.g. outlines cut
+ * by another tool; sources are named `outline-<k>`.
+ * @example await writeFile('bank.bgbank', bankFromBitmaps([person]));
+ */
+export function bankFromBitmaps(bitmaps: ReadonlyArray<Mask>): Buffer {
+  const rows = bitmaps.map(outlineRowsOf);
+  return encodeBank(
+    {
+      threshold: 0.5,
+      minArea: 0,
+      sources: bitmaps.map((b, k) => ({ file: `outline-${k}`, width: b.width, height: b.height })),
+      skipped: [],
+      dropped: { small: 0, spanning: 0 },
+      outlines: rows.map((r, k) => ({ source: k, component: 0, x: 0, y: 0, width: r.width, height: r.height, area: r.area, aspect: r.height / r.width })),
+    },
+    rows,
+  );
 }
 
 /** An outline fitted (aspect kept) and centred in a `side × side` cell, for the contact sheet. */
