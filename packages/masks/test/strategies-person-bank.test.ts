@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { BgfillError, rngFor } from '@bgfill/core';
 import { outlineRowsOf, type OutlineRows } from '../src/bank/components.js';
 import { bankFromBitmaps } from '../src/bank/build.js';
@@ -14,6 +13,7 @@ import type { Mask } from '../src/mask.js';
 import { dilate } from '../src/morphology.js';
 import { holeShape } from '../src/shape-stats.js';
 import { drawPersonBank, personBankLayout, personBankSchema } from '../src/strategies/person-bank.js';
+import { hashesFromWorkers } from './helpers/worker-hashes.js';
 
 const size = { width: 256, height: 256 };
 
@@ -162,23 +162,9 @@ test('mask i is a pure function of (recipe, bank digest, seed, size, i): orders,
   t.deepEqual(Array.from({ length: N }, (_, i) => sha(again.generate(size, 'p', i))), forward);
   t.is(again.banks[0].sha256, gen.banks[0].sha256);
   // Worker threads splitting the indices.
-  const halves = [
-    [...Array(N).keys()].filter((i) => i % 2 === 0),
-    [...Array(N).keys()].filter((i) => i % 2 === 1).reverse(),
-  ];
-  const results = await Promise.all(
-    halves.map(
-      (indices) =>
-        new Promise<Array<[number, string]>>((resolve, reject) => {
-          const worker = new Worker(new URL('./helpers/mask-worker.mjs', import.meta.url), {
-            workerData: { config: recipe, seed: 'p', size, indices, files: true },
-          });
-          worker.once('message', resolve);
-          worker.once('error', reject);
-        }),
-    ),
-  );
-  for (const [i, h] of results.flat()) t.is(h, forward[i], `worker mask ${i}`);
+  const fromWorkers = await hashesFromWorkers({ config: recipe, seed: 'p', size, files: true }, N);
+  t.is(fromWorkers.size, N);
+  for (const [i, h] of fromWorkers) t.is(h, forward[i], `worker mask ${i}`);
   // Folders written at concurrency 1 and 4 are byte-identical, and stats.json records the bank's digest.
   const root = await mkdtemp(join(tmpdir(), 'bank-folders-'));
   const small = { width: 64, height: 48 };
