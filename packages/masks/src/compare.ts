@@ -6,14 +6,19 @@
  */
 import type { MaskMeasure } from './shape-stats.js';
 
+/** Both samples sorted, or undefined when either is empty (every distance is then 0). */
+function sortedPair(a: ReadonlyArray<number>, b: ReadonlyArray<number>): [Float64Array, Float64Array] | undefined {
+  return a.length === 0 || b.length === 0 ? undefined : [Float64Array.from(a).sort(), Float64Array.from(b).sort()];
+}
+
 /**
  * Wasserstein-1 distance between two samples: ∫ |F_a(x) − F_b(x)| dx over the empirical CDFs (0 when either is empty).
  * @example wasserstein1([0, 1], [0.5, 1.5]) // 0.5
  */
 export function wasserstein1(a: ReadonlyArray<number>, b: ReadonlyArray<number>): number {
-  if (a.length === 0 || b.length === 0) return 0;
-  const sa = Float64Array.from(a).sort();
-  const sb = Float64Array.from(b).sort();
+  const pair = sortedPair(a, b);
+  if (!pair) return 0;
+  const [sa, sb] = pair;
   let i = 0;
   let j = 0;
   let prev = Math.min(sa[0], sb[0]);
@@ -33,9 +38,9 @@ export function wasserstein1(a: ReadonlyArray<number>, b: ReadonlyArray<number>)
  * @example ksStatistic([1, 2, 3], [1, 2, 3]) // 0
  */
 export function ksStatistic(a: ReadonlyArray<number>, b: ReadonlyArray<number>): number {
-  if (a.length === 0 || b.length === 0) return 0;
-  const sa = Float64Array.from(a).sort();
-  const sb = Float64Array.from(b).sort();
+  const pair = sortedPair(a, b);
+  if (!pair) return 0;
+  const [sa, sb] = pair;
   let i = 0;
   let j = 0;
   let d = 0;
