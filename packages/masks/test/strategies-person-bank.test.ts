@@ -9,7 +9,8 @@ import { bankFromBitmaps } from '../src/bank/build.js';
 import { formatMaskConfig, parseMaskConfig } from '../src/index.js';
 import { createMaskGenerator, createProceduralGenerator } from '../src/generate.js';
 import { generateMaskFolder } from '../src/generate-folder.js';
-import type { Mask } from '../src/mask.js';
+import { createMask, type Mask } from '../src/mask.js';
+import { paintOutline } from '../src/bank/paint.js';
 import { dilate } from '../src/morphology.js';
 import { holeShape } from '../src/shape-stats.js';
 import { drawPersonBank, personBankLayout, personBankSchema } from '../src/strategies/person-bank.js';
@@ -143,6 +144,24 @@ test('dilating the outline box only equals dilating the whole mask, at any posit
     const expected = dilate(plain, { iterations, kernel });
     const got = drawPersonBank(small, layout, [outline], iterations, kernel);
     t.deepEqual(Buffer.from(got.data), Buffer.from(expected.data), `case ${k}: ${JSON.stringify(layout)} ${kernel} ×${iterations}`);
+  }
+});
+
+test('the square dilation on bit rows equals dilate() on the painted mask for image widths around 32-pixel words', (t) => {
+  const rng = rngFor('bit-rows');
+  const blob = outlineRowsOf(bitmap(37, 29, (x, y) => ((x * 7 + y * 3) % 11 < 6 && (x + y) % 5 !== 0) || x === 36 || y === 0));
+  for (const width of [1, 5, 31, 32, 33, 63, 64, 65, 96, 100]) {
+    for (let k = 0; k < 12; k++) {
+      const size = { width, height: rng.int(1, 60) };
+      const layout = { outline: 0, left: rng.int(-40, width), top: rng.int(-40, size.height), width: rng.int(1, 90), height: rng.int(1, 70), flip: rng.chance(0.5) };
+      const iterations = rng.int(0, 20);
+      // Painted pixel by pixel (paintOutline, the fill path), then dilated by morphology's OpenCV-exact dilate.
+      const painted = createMask(size);
+      paintOutline(painted.data, width, width, size.height, blob, layout.left, layout.top, layout.width, layout.height, layout.flip);
+      const expected = dilate(painted, { iterations, kernel: 'square' });
+      const got = drawPersonBank(size, layout, [blob], iterations, 'square');
+      t.deepEqual(Buffer.from(got.data), Buffer.from(expected.data), `${width}x${size.height} ${JSON.stringify(layout)} ×${iterations}`);
+    }
   }
 });
 

@@ -5,9 +5,13 @@
  */
 import type { OutlineRows } from './components.js';
 
-/** ⌈n / d⌉ for d > 0. */
-function ceilDiv(n: number, d: number): number {
-  return Math.ceil(n / d);
+/**
+ * The first output column at or after which source column `x` of a `sourceWidth`-wide outline is drawn at `width`:
+ * ⌈(2x·width − sourceWidth) / (2·sourceWidth)⌉. A source run [a, b) covers output columns [scaledStart(a), scaledStart(b)).
+ * @example scaledStart(3, 10, 20) // 6
+ */
+export function scaledStart(x: number, sourceWidth: number, width: number): number {
+  return Math.ceil((2 * x * width - sourceWidth) / (2 * sourceWidth));
 }
 
 /**
@@ -38,8 +42,8 @@ export function paintOutline(
     const sy = Math.floor(((2 * j + 1) * ch) / (2 * height));
     const base = (j + dy) * stride;
     for (let k = rowStart[sy]; k < rowStart[sy + 1]; k++) {
-      let a = ceilDiv(2 * runs[2 * k] * width - cw, 2 * cw);
-      let b = ceilDiv(2 * runs[2 * k + 1] * width - cw, 2 * cw);
+      let a = scaledStart(runs[2 * k], cw, width);
+      let b = scaledStart(runs[2 * k + 1], cw, width);
       if (flip) {
         const t = a;
         a = width - b;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Rng } from '@bgfill/core';
 import type { OutlineRows } from '../bank/components.js';
 import { paintOutline } from '../bank/paint.js';
+import { paintDilatedSquare } from '../bank/paint-dilated.js';
 import { createMask, type Mask, type Size } from '../mask.js';
 import { dilate, MAX_MORPHOLOGY_ITERATIONS } from '../morphology.js';
 import { foldedNormalMargin } from './person-box.js';
@@ -99,9 +100,10 @@ export function personBankLayout(size: Size, config: PersonBankConfig, outlines:
 }
 
 /**
- * Draw a layout into a fresh mask and dilate it, with the result of `cv2.dilate` on the whole mask: only the outline's
- * box grown by the dilation radius (and clipped to the image) is painted and dilated, since nothing outside it can
- * change; its width is rounded up to a multiple of 4 so the dilation runs four pixels per 32-bit lane.
+ * Draw a layout into a fresh mask and dilate it, with the result of `cv2.dilate` on the whole mask. The square kernel
+ * (the default) is dilated on bit rows from the outline's runs (see bank/paint-dilated.ts); the cross kernel paints
+ * and dilates only the outline's box grown by the dilation radius and clipped to the image, since nothing outside it
+ * can change.
  * @example drawPersonBank(size, layout, bank.outlines, 10, 'square')
  */
 export function drawPersonBank(
@@ -114,6 +116,11 @@ export function drawPersonBank(
   const out = createMask(size);
   const { width: w, height: h } = size;
   if (layout.width <= 0 || layout.height <= 0) return out;
+  const outline = outlines[layout.outline];
+  if (kernel === 'square') {
+    paintDilatedSquare(out, outline, layout, iterations);
+    return out;
+  }
   const r = iterations;
   const x0 = Math.max(0, layout.left - r);
   const x1 = Math.min(w, layout.left + layout.width + r);
@@ -122,12 +129,7 @@ export function drawPersonBank(
   if (x0 >= x1 || y0 >= y1) return out;
   const rw = x1 - x0;
   const rh = y1 - y0;
-  const outline = outlines[layout.outline];
-  if (r === 0) {
-    // No dilation: paint straight into the mask.
-    paintOutline(out.data, w, w, h, outline, layout.left, layout.top, layout.width, layout.height, layout.flip);
-    return out;
-  }
+  // Rows rounded up to a multiple of 4 pixels, so the dilation runs four pixels per 32-bit lane.
   const stride = (rw + 3) & ~3;
   const region = new Uint8Array(stride * rh);
   paintOutline(region, stride, rw, rh, outline, layout.left - x0, layout.top - y0, layout.width, layout.height, layout.flip);
