@@ -18,12 +18,10 @@ interface GenerateOptions {
 interface StatsOptions {
   json?: boolean;
   threshold: string;
+  progress: boolean;
 }
 
-interface CompareOptions {
-  json?: boolean;
-  threshold: string;
-}
+type CompareOptions = StatsOptions;
 
 interface BankBuildOptions {
   maps: string[];
@@ -137,13 +135,14 @@ export function registerMasksCommands(program: Command): void {
     .argument('<paths...>', 'folders, files or globs of mask images')
     .option('--json', 'print JSON (summary, shape distributions, per-file ratio and shape, skipped files) instead of tables')
     .option('--threshold <t>', 'hole where value / max > t', '0.5')
+    .option('--no-progress', 'no progress bar')
     .addHelpText('after', '\nExample:\n  $ bgfill masks stats masks/train --json > train-masks.json\n')
     .action(async (paths: string[], opts: StatsOptions) => {
       const { parseNumberOption } = await import('@bgfill/core');
       const { maskFolderStats, formatHistogramTable } = await import('./folder-stats.js');
       const { formatShapeTable } = await import('./shape-stats.js');
       const threshold = parseNumberOption(opts.threshold, '--threshold', 0, 0.999999);
-      const stats = await maskFolderStats(paths, { threshold });
+      const stats = await maskFolderStats(paths, { threshold, progress: opts.progress === false ? false : undefined });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
       } else {
@@ -162,6 +161,7 @@ export function registerMasksCommands(program: Command): void {
     .argument('<b>', 'second set: folder, file or glob of mask images')
     .option('--json', 'print JSON (both sets\' counts and every distance) instead of a table')
     .option('--threshold <t>', 'hole where value / max > t', '0.5')
+    .option('--no-progress', 'no progress bar')
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill masks generate --masks person-bank:bank/ --count 2000 --out masks/bank\n' +
@@ -172,7 +172,8 @@ export function registerMasksCommands(program: Command): void {
       const { maskFolderStats } = await import('./folder-stats.js');
       const { compareMeasures, formatComparisonTable } = await import('./compare.js');
       const threshold = parseNumberOption(opts.threshold, '--threshold', 0, 0.999999);
-      const [sa, sb] = [await maskFolderStats(a, { threshold }), await maskFolderStats(b, { threshold })];
+      const progress = opts.progress === false ? false : undefined;
+      const [sa, sb] = [await maskFolderStats(a, { threshold, progress }), await maskFolderStats(b, { threshold, progress })];
       const distances = compareMeasures(sa.files, sb.files);
       if (opts.json) {
         const set = (path: string, s: typeof sa) => ({ path, count: s.files.length, empty: s.shape.empty, skipped: s.skipped });
