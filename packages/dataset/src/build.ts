@@ -447,7 +447,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     recordsPerShard,
     compression: config.gzip ? 'gzip' : 'none',
   });
-  const fingerprint = buildFingerprint(config, recordsPerShard, listing.categories, plan, masks?.label ?? null);
+  const fingerprint = buildFingerprint(config, recordsPerShard, listing.categories, plan, masks?.identity ?? null);
   const header: BuildHeader = buildHeaderSchema.parse({
     fingerprint,
     config,
@@ -456,6 +456,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     categories: listing.categories,
     inputs: listing.items.length,
     maskStrategy: masks?.label ?? null,
+    ...(masks?.banks ? { maskBanks: masks.banks } : {}),
     plannedShards: plan.shards.map((s) => ({ file: s.file, split: s.split, planned: s.records.length })),
     planRejects: plan.rejects.map((r) => ({ file: r.file, reason: r.reason, code: r.code })),
   });

@@ -120,6 +120,8 @@ export const buildHeaderSchema = z.object({
   /** Inputs listed by the source after category filters (duplicates included). */
   inputs: z.number().int(),
   maskStrategy: z.string().nullable(),
+  /** SHA-256 of each person bank the mask recipe reads, by path. */
+  maskBanks: z.record(z.string(), z.string()).optional(),
   plannedShards: z.array(z.object({ file: z.string(), split: z.string(), planned: z.number().int() })),
   planRejects: z.array(rejectSchema),
 });
@@ -131,6 +133,8 @@ export const manifestSchema = z.object({
   fingerprint: z.string(),
   seed: z.union([z.string(), z.number()]),
   config: buildConfigSchema,
+  /** SHA-256 of each person bank the mask recipe reads, by path. */
+  maskBanks: z.record(z.string(), z.string()).optional(),
   features: z.array(z.object({ name: z.string(), kind: z.enum(['bytes', 'int64', 'float']), required: z.boolean() })),
   compression: z.enum(['none', 'gzip']),
   recordsPerShard: z.number().int(),
@@ -209,6 +213,7 @@ export function assembleManifest(headerIn: BuildHeader, partsIn: readonly ShardP
     fingerprint: header.fingerprint,
     seed: header.config.seed,
     config: header.config,
+    ...(header.maskBanks ? { maskBanks: header.maskBanks } : {}),
     features: FEATURES.map((f) => ({ name: f.name, kind: f.kind, required: f.required })),
     compression: header.compression,
     recordsPerShard: header.recordsPerShard,

@@ -20,20 +20,16 @@ export function parseSizeOption(text: string, name = '--size'): Size {
 }
 
 /**
- * The recipe a command was given: `--masks`, or its old name `--strategy` (a hidden alias for one release, with a
- * note on stderr). Throws when neither is given and one is required.
- * @example masksOption({ strategy: 'box' }, { required: true }) // 'box', after the note
+ * The recipe of a command that takes `--masks` (and the older name `--strategy`, kept as a hidden alias that prints a
+ * note): the text of whichever was given, undefined when neither. Both at once is an error.
+ * @example recipeOption({ masks: 'person-box' }) // 'person-box'
  */
-export function masksOption(opts: { masks?: string; strategy?: string }, options: { required: boolean }): string | undefined {
+export function recipeOption(opts: { masks?: string; strategy?: string }, warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string | undefined {
   if (opts.masks !== undefined && opts.strategy !== undefined) {
     throw new BgfillError('give the mask recipe once: --masks (--strategy is its old name)', { subject: '--masks' });
   }
-  if (opts.strategy !== undefined) {
-    process.stderr.write('bgfill: note: --strategy is now --masks, as on dataset build, train and demo; the old name goes in the next release\n');
-    return opts.strategy;
-  }
-  if (opts.masks === undefined && options.required) throw new BgfillError("required option '--masks <recipe>' not specified", { subject: '--masks' });
-  return opts.masks;
+  if (opts.strategy !== undefined) warn('bgfill: note: --strategy is now called --masks (the old name still works)');
+  return opts.masks ?? opts.strategy;
 }
 
 /**

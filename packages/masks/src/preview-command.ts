@@ -4,11 +4,14 @@ import { createMaskGenerator } from './generate.js';
 import type { Mask, Size } from './mask.js';
 import { maskFromImage } from './png.js';
 import { contactSheetPng, readRgbCover, type RgbImage } from './preview.js';
+import type { TrainingProgress } from './ramp.js';
 
 export interface PreviewJob {
   /** Folder or glob of mask images (first `count`, sorted); or undefined to generate from `strategy`. */
   dir?: string;
   strategy?: string;
+  /** Where in training a ramping recipe is drawn (default: its ramps' end values). */
+  trainingProgress?: TrainingProgress;
   out: string;
   count: number;
   size: Size;
@@ -52,7 +55,7 @@ export async function writePreview(job: PreviewJob): Promise<void> {
     if (masks.length === 0) throw new BgfillError(`${job.dir}: no readable mask image`, { subject: job.dir });
   } else {
     const generator = await createMaskGenerator(job.strategy ?? '');
-    masks = Array.from({ length: job.count }, (_, i) => generator.generate(job.size, job.seed, i));
+    masks = Array.from({ length: job.count }, (_, i) => generator.generate(job.size, job.seed, i, job.trainingProgress));
   }
   let images: RgbImage[] | undefined;
   if (job.images !== undefined) {

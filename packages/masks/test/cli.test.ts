@@ -177,7 +177,7 @@ test('preview draws a contact sheet from a recipe or a folder; strategies lists 
   t.regex(help.stdout, /Example:\n {2}\$ bgfill masks generate/);
 });
 
-test('generate: --strategy is a hidden alias of --masks with a note; --json prints the summary on stdout and the table on stderr', async (t) => {
+test('generate --json prints the summary on stdout and the human lines on stderr; --no-progress is accepted beside --progress <at>', async (t) => {
   const root = await tempDir();
   const viaMasks = await bgfill(['masks', 'generate', '--masks', 'box', '--count', '3', '--size', '16', '--seed', '2', '--out', join(root, 'a'), '--json', '--no-progress']);
   t.is(viaMasks.code, 0, viaMasks.stderr);
@@ -186,18 +186,72 @@ test('generate: --strategy is a hidden alias of --masks with a note; --json prin
   t.regex(viaMasks.stderr, /box: 3 masks 16x16/, 'the human line goes to stderr under --json');
   const viaAlias = await bgfill(['masks', 'generate', '--strategy', 'box', '--count', '3', '--size', '16', '--seed', '2', '--out', join(root, 'b')]);
   t.is(viaAlias.code, 0, viaAlias.stderr);
-  t.regex(viaAlias.stderr, /note: --strategy is now --masks/);
   t.regex(viaAlias.stdout, /box: 3 masks 16x16/);
   for (const name of ['mask-000000.png', 'mask-000001.png', 'mask-000002.png']) {
     t.deepEqual(await readFile(join(root, 'b', name)), await readFile(join(root, 'a', name)), name);
   }
-  const help = await bgfill(['masks', 'generate', '--help']);
-  t.regex(help.stdout, /--masks <recipe>/);
-  t.notRegex(help.stdout, /--strategy/, 'the alias is hidden');
-  const both = await bgfill(['masks', 'generate', '--masks', 'box', '--strategy', 'box', '--count', '1', '--out', join(root, 'c')]);
+});
+
+test('bank build → generate with person-bank and a ramp at --progress → stats with shapes → compare, all from the command line', async (t) => {
+  const root = await tempDir();
+  const maps = join(root, 'maps');
+  await mkdir(maps);
+  // Two soft maps (8-bit grey): a person-like blob each, plus a speck that is too small to keep.
+  for (const [k, w, h] of [[0, 90, 120], [1, 120, 80]] as const) {
+    const px = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (((x - w / 2) / 12) ** 2 + ((y - h / 2) / (h / 3)) ** 2 < 1) px[y * w + x] = 180;
+    px[2 * w + 2] = 255;
+    await sharp(px, { raw: { width: w, height: h, channels: 1 } }).png().toFile(join(maps, `m${k}.png`));
+  }
+  const bankDir = join(root, 'bank');
+  const built = await bgfill(['masks', 'bank', 'build', '--maps', maps, '--threshold', '0.1', '--out', bankDir, '--json']);
+  t.is(built.code, 0, built.stderr);
+  const summary = JSON.parse(built.stdout) as { outlines: number; dropped: { small: number; spanning: number }; sha256: string };
+  t.is(summary.outlines, 2);
+  t.deepEqual(summary.dropped, { small: 2, spanning: 0 });
+  t.regex(built.stderr, /2 outlines from 2 maps/);
+  const recipe = `person-bank:${bankDir}(dilate=ramp(0,8,0,8))+scribble:0-1`;
+  const early = join(root, 'early');
+  const gen = await bgfill(['masks', 'generate', '--masks', recipe, '--progress', 'epoch=2', '--count', '8', '--size', '64', '--out', early]);
+  t.is(gen.code, 0, gen.stderr);
+  t.regex(gen.stdout, new RegExp(`at epoch=2 = person-bank:${bankDir}\\(dilate=2\\)\\+scribble:0-1: 8 masks`));
+  t.regex(gen.stdout, /hole shape +mean/);
+  t.regex(gen.stdout, new RegExp(`bank ${bankDir}: 2 outlines, sha256 ${summary.sha256}`));
+  const stats = JSON.parse(await readFile(join(early, 'stats.json'), 'utf8')) as MaskSetStats;
+  t.deepEqual(stats.trainingProgress, { epoch: 2 });
+  t.is(stats.banks?.[0].sha256, summary.sha256);
+  t.is(stats.shape?.height.count, 8);
+  const late = join(root, 'late');
+  t.is((await bgfill(['masks', 'generate', '--masks', recipe, '--count', '8', '--size', '64', '--out', late])).code, 0);
+  const shown = await bgfill(['masks', 'stats', early]);
+  t.regex(shown.stdout, /aspect h\/w/);
+  const compared = await bgfill(['masks', 'compare', early, late, '--json']);
+  t.is(compared.code, 0, compared.stderr);
+  const report = JSON.parse(compared.stdout) as { a: { count: number }; distances: Array<{ variable: string; wasserstein1: number; meanA: number; meanB: number }> };
+  t.is(report.a.count, 8);
+  const ratio = report.distances.find((d) => d.variable === 'hole ratio');
+  // The end of the ramp dilates by 8 instead of 2: bigger holes, at a positive distance.
+  t.true((ratio?.meanB ?? 0) > (ratio?.meanA ?? 1));
+  t.true((ratio?.wasserstein1 ?? 0) > 0);
+  const table = await bgfill(['masks', 'compare', early, late]);
+  t.regex(table.stdout, /variable +mean A +mean B +W1 +KS +KS p/);
+});
+
+test('--strategy still works on generate and preview (hidden, with a note); --masks and --strategy together or neither are refused', async (t) => {
+  const root = await tempDir();
+  const old = await bgfill(['masks', 'generate', '--strategy', 'box', '--count', '2', '--size', '16', '--out', join(root, 'a')]);
+  t.is(old.code, 0, old.stderr);
+  t.regex(old.stderr, /note: --strategy is now called --masks/);
+  const both = await bgfill(['masks', 'preview', '--strategy', 'box', '--masks', 'box', '--out', join(root, 's.png')]);
   t.is(both.code, 2);
-  t.regex(both.stderr, /give the mask recipe once/);
-  const none = await bgfill(['masks', 'generate', '--count', '1', '--out', join(root, 'd')]);
+  t.regex(both.stderr, /give the mask recipe once: --masks/);
+  const none = await bgfill(['masks', 'generate', '--count', '2', '--out', join(root, 'b')]);
   t.is(none.code, 2);
   t.regex(none.stderr, /required option '--masks <recipe>' not specified/);
+  const help = await bgfill(['masks', 'generate', '--help']);
+  t.notRegex(help.stdout, /--strategy/);
+  t.regex(help.stdout, /--progress <at>/);
+  const bankHelp = await bgfill(['masks', 'bank', 'build', '--help']);
+  t.regex(bankHelp.stdout, /\(default: "0\.1"\)/);
+  t.regex(bankHelp.stdout, /Example:\n {2}\$ bgfill masks bank build/);
 });

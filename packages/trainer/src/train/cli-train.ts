@@ -22,7 +22,7 @@ export const TRAIN_FLAGS = [
   { flag: '--lr <rate>', key: 'lr', path: 'optimizer.lr', help: 'generator learning rate (Adam)', default: 1e-4, num: true },
   { flag: '--d-lr <rate>', key: 'dLr', path: 'optimizer.dLr', help: 'discriminator learning rate (default: --lr)', num: true },
   { flag: '--schedule <type>', key: 'schedule', path: 'optimizer.schedule.type', help: 'learning-rate schedule: constant, step or cosine', default: 'constant' },
-  { flag: '--masks <recipe>', key: 'masks', path: 'masks', help: 'online mask recipe (short form or JSON; see bgfill masks strategies), or "bundle" for the stored masks', default: 'person-box+scribble:0-3' },
+  { flag: '--masks <recipe>', key: 'masks', path: 'masks', help: 'online mask recipe (short form or JSON; person banks and ramps too, e.g. "person-bank:bank/(dilate=ramp(2,10,0,8))"), or "bundle" for the stored masks', default: 'person-box+scribble:0-3' },
   { flag: '--l1-hole-weight <w>', key: 'l1HoleWeight', path: 'loss.hole', help: 'L1 weight inside the hole', default: 1, num: true },
   { flag: '--l1-valid-weight <w>', key: 'l1ValidWeight', path: 'loss.valid', help: 'L1 weight outside the hole', default: 1, num: true },
   { flag: '--adv-weight <w>', key: 'advWeight', path: 'loss.adv', help: 'hinge adversarial loss weight (0: the discriminator is not trained)', default: 1, num: true },
