@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerTrainCommand } from './train/cli-train.js';
+import { registerSegmentCommand } from './segment/cli-segment.js';
 
 /**
  * `bgfill inpaint`: options only. The work happens in ./inference/run-inpaint.js, imported inside the action so
@@ -65,11 +66,13 @@ export function registerExportCommand(program: Command): void {
 }
 
 /**
- * Adds the trainer's commands: `bgfill inpaint`, `bgfill export onnx` (and `bgfill train`, from ./train/cli-train.js).
+ * Adds the trainer's commands: `bgfill inpaint`, `bgfill export onnx` (and `bgfill train`, from ./train/cli-train.js;
+ * `bgfill segment`, from ./segment/cli-segment.js).
  * @example registerTrainerCommands(program); // in packages/cli/src/commands.ts
  */
 export function registerTrainerCommands(program: Command): void {
   registerInpaintCommand(program);
   registerExportCommand(program);
   registerTrainCommand(program);
+  registerSegmentCommand(program);
 }
