@@ -76,14 +76,17 @@ function bilinearCoefficients(inSize: number, outSize: number): Coefficients {
   return { start, count, weights, ksize };
 }
 
-/** One 8-bit pass along an axis: `read(line, i)` gives input sample i of output line `line`. */
-function resamplePass(lines: number, outSize: number, co: Coefficients, read: (line: number, i: number) => number, write: (line: number, o: number, v: number) => void): void {
-  for (let line = 0; line < lines; line++) {
-    for (let o = 0; o < outSize; o++) {
-      let ss = 1 << (PRECISION_BITS - 1);
-      const base = o * co.ksize;
-      for (let x = 0; x < co.count[o]; x++) ss += read(line, co.start[o] + x) * co.weights[base + x];
-      write(line, o, Math.min(255, Math.max(0, ss >> PRECISION_BITS)));
+/** Pillow's horizontal 8-bit pass (ImagingResampleHorizontal_8bpc) over `rows` rows of `width` samples. */
+function horizontalPass(src: Uint8Array, rows: number, width: number, co: Coefficients, outWidth: number, out: Uint8Array): void {
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let row = 0; row < rows; row++) {
+    for (let o = 0; o < outWidth; o++) {
+      let ss = half;
+      const k = o * co.ksize;
+      const first = row * width + co.start[o];
+      for (let x = 0; x < co.count[o]; x++) ss += src[first + x] * co.weights[k + x];
+      const v = ss >> PRECISION_BITS;
+      out[row * outWidth + o] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   }
 }
@@ -100,19 +103,30 @@ export function pilResizeBilinear(src: Uint8Array, width: number, height: number
   const horizontal = bilinearCoefficients(width, outWidth);
   const vertical = bilinearCoefficients(height, outHeight);
   let image = src;
-  let rows = height;
   let firstRow = 0;
   if (width !== outWidth) {
     // Pillow crops the intermediate image to the rows the vertical pass uses.
     firstRow = height === outHeight ? 0 : vertical.start[0];
     const lastRow = height === outHeight ? height : vertical.start[outHeight - 1] + vertical.count[outHeight - 1];
-    rows = lastRow - firstRow;
-    const temp = new Uint8Array(rows * outWidth);
-    resamplePass(rows, outWidth, horizontal, (y, i) => src[(y + firstRow) * width + i], (y, o, v) => (temp[y * outWidth + o] = v));
+    const temp = new Uint8Array((lastRow - firstRow) * outWidth);
+    horizontalPass(src.subarray(firstRow * width), lastRow - firstRow, width, horizontal, outWidth, temp);
     image = temp;
   }
   if (height === outHeight) return image;
+  // Vertical pass row by row (the same sums as Pillow's, in an order that reads memory in sequence).
   const out = new Uint8Array(outHeight * outWidth);
-  resamplePass(outWidth, outHeight, vertical, (x, i) => image[(i - firstRow) * outWidth + x], (x, o, v) => (out[o * outWidth + x] = v));
+  const acc = new Int32Array(outWidth);
+  for (let o = 0; o < outHeight; o++) {
+    acc.fill(1 << (PRECISION_BITS - 1));
+    for (let y = 0; y < vertical.count[o]; y++) {
+      const weight = vertical.weights[o * vertical.ksize + y];
+      const row = (vertical.start[o] + y - firstRow) * outWidth;
+      for (let x = 0; x < outWidth; x++) acc[x] += image[row + x] * weight;
+    }
+    for (let x = 0; x < outWidth; x++) {
+      const v = acc[x] >> PRECISION_BITS;
+      out[o * outWidth + x] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
   return out;
 }

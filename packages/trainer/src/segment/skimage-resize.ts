@@ -60,15 +60,31 @@ function usedIndices(samples: AxisSamples, n: number): Int32Array {
 }
 
 /**
- * Correlate with a symmetric kernel at one position, zero beyond [0, n): the centre first, then the pairs from the
- * outermost in, as scipy's `correlate1d` sums a symmetric kernel. `at(i)` reads input index i.
+ * Correlate image rows with a symmetric kernel along axis 0 at row `pos` (h rows of `line` values, 8-bit, × scale):
+ * out[i] = Σ kernel · rows, zero beyond [0, h). The centre tap first, then the pairs from the outermost in, as scipy's
+ * `correlate1d` sums a symmetric kernel; tap-major, so each tap reads its row in order.
  */
-function filterAt(kernel: Float64Array, pos: number, n: number, at: (i: number) => number): number {
+function correlateRows(kernel: Float64Array, data: Uint8Array, line: number, h: number, pos: number, scale: number, out: Float64Array, at: number): void {
   const r = (kernel.length - 1) / 2;
-  let acc = at(pos) * kernel[r];
+  const centre = pos * line;
+  for (let i = 0; i < line; i++) out[at + i] = data[centre + i] * scale * kernel[r];
   for (let j = r; j >= 1; j--) {
-    const left = pos - j >= 0 ? at(pos - j) : 0;
-    const right = pos + j < n ? at(pos + j) : 0;
+    const w = kernel[r - j];
+    const up = (pos - j) * line;
+    const down = (pos + j) * line;
+    if (pos - j >= 0 && pos + j < h) for (let i = 0; i < line; i++) out[at + i] += (data[up + i] * scale + data[down + i] * scale) * w;
+    else if (pos - j >= 0) for (let i = 0; i < line; i++) out[at + i] += (data[up + i] * scale + 0) * w;
+    else if (pos + j < h) for (let i = 0; i < line; i++) out[at + i] += (0 + data[down + i] * scale) * w;
+  }
+}
+
+/** The same along axis 1 for one value: row values `row` (w pixels × c channels, from `at`), pixel x, channel ch. */
+function correlateAlongRow(kernel: Float64Array, row: Float64Array, at: number, w: number, c: number, x: number, ch: number): number {
+  const r = (kernel.length - 1) / 2;
+  let acc = row[at + x * c + ch] * kernel[r];
+  for (let j = r; j >= 1; j--) {
+    const left = x - j >= 0 ? row[at + (x - j) * c + ch] : 0;
+    const right = x + j < w ? row[at + (x + j) * c + ch] : 0;
     acc += (left + right) * kernel[r - j];
   }
   return acc;
@@ -90,9 +106,10 @@ export interface ResizeSource {
 export function skimageResize(image: ResizeSource, outHeight: number, outWidth: number): Float64Array {
   const { width: w, height: h, channels: c, data } = image;
   const scale = 1 / 255;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of data) {
+  let min = 255;
+  let max = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
     if (v < min) min = v;
     if (v > max) max = v;
   }
@@ -108,22 +125,20 @@ export function skimageResize(image: ResizeSource, outHeight: number, outWidth: 
   usedCols.forEach((x, k) => (colSlot[x] = k));
 
   // Pass 1 (axis 0) at the rows read, every column: rowsF[k][x·c + ch].
-  const rowsF = new Float64Array(usedRows.length * w * c);
+  const line = w * c;
+  const rowsF = new Float64Array(usedRows.length * line);
   for (let k = 0; k < usedRows.length; k++) {
     const r = usedRows[k];
-    const base = k * w * c;
-    for (let i = 0; i < w * c; i++) {
-      rowsF[base + i] = kernelY ? filterAt(kernelY, r, h, (y) => data[y * w * c + i] * scale) : data[r * w * c + i] * scale;
-    }
+    if (kernelY) correlateRows(kernelY, data, line, h, r, scale, rowsF, k * line);
+    else for (let i = 0; i < line; i++) rowsF[k * line + i] = data[r * line + i] * scale;
   }
   // Pass 2 (axis 1) at the columns read: grid[k][m·c + ch].
   const grid = new Float64Array(usedRows.length * usedCols.length * c);
   for (let k = 0; k < usedRows.length; k++) {
-    const base = k * w * c;
     for (let m = 0; m < usedCols.length; m++) {
-      const x0 = usedCols[m];
+      const x = usedCols[m];
       for (let ch = 0; ch < c; ch++) {
-        grid[(k * usedCols.length + m) * c + ch] = kernelX ? filterAt(kernelX, x0, w, (x) => rowsF[base + x * c + ch]) : rowsF[base + x0 * c + ch];
+        grid[(k * usedCols.length + m) * c + ch] = kernelX ? correlateAlongRow(kernelX, rowsF, k * line, w, c, x, ch) : rowsF[k * line + x * c + ch];
       }
     }
   }
