@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addOutputOptions } from '@bgfill/core';
 import { registerTrainCommand } from './train/cli-train.js';
+import { registerSegmentCommand } from './segment/cli-segment.js';
 
 /**
  * `bgfill inpaint`: options only. The work happens in ./inference/run-inpaint.js, imported inside the action so
@@ -15,6 +16,7 @@ export function registerInpaintCommand(program: Command): void {
     .requiredOption('--image <path>', 'an image, or a folder of images')
     .option('--mask <path>', 'hole mask (white = hole), or a folder of masks named like the images')
     .option('--mask-from <path>', 'person segmentation map (or folder) turned into the hole: thresholded, resized, dilated')
+    .option('--segment <file>', "U²-Net weights (the authors' u2net_human_seg.pth): segment each photo as `bgfill segment` does, then threshold and dilate the map into the hole; a photo where nothing is found is copied unchanged, with a warning")
     .requiredOption('--out <path>', 'output image (.png/.jpg/.webp/.tif), or a folder (writes <name>.png)')
     .option('--threshold <t>', 'hole where mask value / max > t', '0.5')
     .option('--dilate <n>', 'grow the hole by n iterations of a 3×3 square', '0')
@@ -23,6 +25,7 @@ export function registerInpaintCommand(program: Command): void {
     .option('--tiles <CxR|auto>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2; auto: tiles of at most 512 px (needed above about 512×512: self-attention memory grows with the square of the pixels)')
     .option('--overlap <px>', 'tile overlap in pixels (default: 1/7 of a tile side, at least 1/8 of the tile)')
     .option('--save-raw <path>', 'also write the refined output as float32 NPY (NHWC, −1…1): a file, or a folder for folders')
+    .option('--save-mask <path>', 'also write the hole mask as used (PNG, white = hole, after threshold and dilation): a file, or a folder for folders')
     .option('--backend <name>', 'auto, onnx-webgpu, webgpu, tensorflow, onnx, wasm or cpu (onnx-webgpu / onnx: onnxruntime on the GPU / CPU; auto tries webgpu, tensorflow, onnx, wasm, cpu)', 'auto')
     .option('--threads <n>', 'CPU threads for onnx (default: BGFILL_ONNX_THREADS, else the CPU cores) or wasm (BGFILL_WASM_THREADS, else the cores, at most 8)')
     .option('--batch-size <n>', 'same-size images per network run (single-pass jobs without --tiles or --save-raw; fewer where self-attention memory needs it) (default: 8 on a GPU, 1 on a CPU)')
@@ -32,7 +35,7 @@ export function registerInpaintCommand(program: Command): void {
   addOutputOptions(inpaint, 'print a JSON summary on stdout: backend, written, kept and failed files with reasons')
     .addHelpText(
       'after',
-      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png',
+      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png',
     )
     .action(async (options: import('./inference/run-inpaint.js').InpaintCommandOptions & { json?: boolean }) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
@@ -72,11 +75,13 @@ export function registerExportCommand(program: Command): void {
 }
 
 /**
- * Adds the trainer's commands: `bgfill inpaint`, `bgfill export onnx` (and `bgfill train`, from ./train/cli-train.js).
+ * Adds the trainer's commands: `bgfill inpaint`, `bgfill export onnx` (and `bgfill train`, from ./train/cli-train.js;
+ * `bgfill segment`, from ./segment/cli-segment.js).
  * @example registerTrainerCommands(program); // in packages/cli/src/commands.ts
  */
 export function registerTrainerCommands(program: Command): void {
   registerInpaintCommand(program);
   registerExportCommand(program);
   registerTrainCommand(program);
+  registerSegmentCommand(program);
 }
