@@ -20,6 +20,8 @@ const LONG_COMMANDS: readonly (readonly string[])[] = [
   ['inpaint'],
   ['train'],
   ['demo'],
+  ['segment'],
+  ['masks', 'bank', 'build'],
 ];
 
 for (const command of LONG_COMMANDS) {
