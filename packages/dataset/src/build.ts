@@ -9,6 +9,7 @@ import {
   buildHeaderSchema,
   formatRejects,
   MANIFEST_FILE,
+  MANIFEST_VERSION,
   PARTS_DIR,
   partSchema,
   readManifest,
@@ -640,7 +641,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     const file = workerManifestFile(worker, workers);
     await atomicWriteJson(join(out, file), workerManifestSchema.parse({
       format: 'bgfill-tfrecord-bundle-worker',
-      schemaVersion: 1,
+      schemaVersion: MANIFEST_VERSION,
       worker,
       workers,
       header,
