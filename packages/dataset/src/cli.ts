@@ -59,19 +59,29 @@ interface BuildFlags {
   failOn: 'none' | 'truncated' | 'error' | 'warning';
   worker?: number;
   workers?: number;
+  signals: boolean;
+  reject?: string;
+  flagOnly?: boolean;
+  thresholds?: string;
+  dedupe: 'group' | 'keep-one' | 'off';
+  hashRadius: number;
+  json?: boolean;
+  progress: boolean;
 }
 
-/** Adds `bgfill dataset build | verify | inspect | merge`. */
+/** Adds `bgfill dataset build | verify | inspect | merge | audit`. */
 export function registerDatasetCommands(program: Command): void {
   const dataset = program
     .command('dataset')
-    .description('Build, verify, inspect and merge sharded TFRecord bundles (Places365 or any image folder)');
+    .description('Build, verify, inspect, merge and audit sharded TFRecord bundles (Places365 or any image folder)');
 
   dataset
     .command('build')
     .description(
       'Turn Places365 or a folder of images into sharded TFRecord bundles (tf.train.Example records, an index per shard, ' +
-        'dataset.json, rejects.jsonl). Rerun the same command to resume an interrupted build.',
+        'dataset.json, rejects.jsonl, quality.jsonl). Every record is measured (sharpness, top-octave energy, brightness, ' +
+        'dynamic range, colourfulness, entropy, source JPEG quality) and hashed; near-duplicates are grouped into one split. ' +
+        'Rerun the same command to resume an interrupted build.',
     )
     .addOption(new Option('--source <kind>', 'input layout').choices(['places365', 'folder']).default('folder'))
     .option('--input <dir>', 'places365: the folder with data_256/ and the list files; folder: the root to search')
@@ -100,24 +110,42 @@ export function registerDatasetCommands(program: Command): void {
     .option('--gzip', 'GZIP-compress shards (.tfrecord.gz; TensorFlow compression_type="GZIP")')
     .option('--concurrency <n>', 'images processed at once (does not change the output)', int('--concurrency'), 4)
     .option('--seed <seed>', 'seed for shuffling, hash splits, random crops and masks', seed, 0 as string | number)
-    .option('--min-size <px>', 'reject images whose shorter side is under this', int('--min-size'), 64)
-    .option('--upscale', 'upscale images under --min-size instead of rejecting them')
+    .option('--min-size <px>', 'reject images whose shorter side is under this (with --keep-size the only size check)', int('--min-size'), 64)
+    .option('--upscale', 'enlarge images whose shorter side is under --size (default: reject them, naming their size) and record the factor in image/upscale')
     .option('--max-pixels <n>', 'reject images with more pixels than this (decompression-bomb guard)', int('--max-pixels'), 100_000_000)
     .option('--flatten <colour>', 'background for transparent pixels', '#ffffff')
     .addOption(new Option('--fail-on <level>', "decoder complaints that reject an image (sharp's failOn)").choices(['none', 'truncated', 'error', 'warning']).default('warning'))
     .option('--worker <i>', 'build only shards i, i+N, i+2N, … (Slurm array / Indexed Job index)', int('--worker'))
     .option('--workers <n>', 'number of workers N; join their outputs with `bgfill dataset merge`', int('--workers'))
+    .option('--reject <flags>', 'drop records with these quality flags: blurry,dark,low-information,upscaled (default: none, --flag-only)')
+    .option('--flag-only', 'keep every record and list the flagged ones in quality.jsonl and dataset.json (the default)')
+    .option(
+      '--thresholds <list>',
+      'flag thresholds, flag=value: blurry (sharpness, default 42), dark (brightness, 41), low-information (entropy bits, 5.6), upscaled (top-octave ratio, 0.15)',
+    )
+    .addOption(
+      new Option('--dedupe <mode>', 'near-duplicates: group (each group in one split), keep-one (keep the best of each group) or off')
+        .choices(['group', 'keep-one', 'off'])
+        .default('group'),
+    )
+    .option('--hash-radius <bits>', 'Hamming radius (of 64 bits) within which two images are near-duplicates', int('--hash-radius'), 12)
+    .option('--no-signals', 'measure nothing: no quality.jsonl, no flags, no grouping (the build path before signals)')
+    .option('--json', 'print the build summary as JSON on stdout')
+    .option('--no-progress', 'no progress bar')
     .addHelpText(
       'after',
       '\nExample:\n' +
         '  $ bgfill dataset build --source places365 --input /data/places365 --split train,val \\\n' +
         '      --include-categories @outdoor.txt --masks person-box --mask-splits val --out bundles/places-outdoor\n' +
-        '  $ bgfill dataset build --input photos --split-ratios train=0.9,val=0.1 --out bundles/photos --gzip',
+        '  $ bgfill dataset build --input photos --split-ratios train=0.9,val=0.1 --out bundles/photos --gzip\n' +
+        '  $ bgfill dataset build --input photos --split-ratios train=0.9,val=0.1 --reject blurry,upscaled --dedupe keep-one --out bundles/clean',
     )
     .action(async (flags: BuildFlags, command: Command) => {
       if ((flags.worker === undefined) !== (flags.workers === undefined)) {
         throw new BgfillError('--worker and --workers go together (e.g. --worker 0 --workers 4)');
       }
+      if (flags.flagOnly && flags.reject !== undefined) throw new BgfillError('--flag-only keeps every record: drop it or --reject');
+      const given = (name: string): boolean => command.getOptionValueSource(name) !== 'default';
       const { buildDataset } = await import('./build.js');
       const { parseCategoryList } = await import('./sources/categories.js');
       const result = await buildDataset({
@@ -151,19 +179,21 @@ export function registerDatasetCommands(program: Command): void {
         flatten: flags.flatten,
         failOn: flags.failOn,
         ...(flags.workers !== undefined ? { worker: flags.worker, workers: flags.workers } : {}),
+        signals: flags.signals,
+        ...(flags.reject !== undefined ? { reject: flags.reject } : {}),
+        ...(flags.thresholds !== undefined ? { thresholds: flags.thresholds } : {}),
+        // Without signals there is nothing to group: only a --dedupe or --hash-radius the user gave is an error then.
+        ...(flags.signals || given('dedupe') ? { dedupe: flags.dedupe } : {}),
+        ...(flags.signals || given('hashRadius') ? { hashRadius: flags.hashRadius } : {}),
+        ...(flags.progress ? {} : { progress: false }),
       });
-      const kept = result.shardsKept > 0 ? ` (${result.shardsKept} kept from an earlier run)` : '';
-      process.stdout.write(
-        `${result.workerManifest ? `worker share written: ${result.workerManifest}` : `bundle written: ${result.out}`}\n` +
-          `  ${result.shardsWritten + result.shardsKept} shards${kept}, ${result.records} records ` +
-          `(${result.passthrough} passed through unchanged), ${result.rejected} inputs rejected` +
-          `${result.rejected > 0 && !result.workerManifest ? ` — see ${result.out}/rejects.jsonl` : ''}\n`,
-      );
-      if (result.manifest) {
-        for (const [name, s] of Object.entries(result.manifest.splits)) {
-          process.stdout.write(`  ${name}: ${s.count} records in ${s.shards} shards${s.hasMasks ? `, masks ${s.maskStrategy}` : ''}\n`);
-        }
+      const { formatBuildSummary, buildSummaryJson } = await import('./build-summary.js');
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(buildSummaryJson(result), null, 2)}\n`);
+        process.stderr.write(formatBuildSummary(result));
+        return;
       }
+      process.stdout.write(formatBuildSummary(result));
     });
 
   dataset
