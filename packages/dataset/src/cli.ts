@@ -234,6 +234,50 @@ export function registerDatasetCommands(program: Command): void {
     });
 
   dataset
+    .command('audit <bundle-or-folder>')
+    .description(
+      'Find near-duplicate groups (and, in a bundle, groups that leak across splits), images under the build size and ' +
+        'blurry, dark, low-information or upscaled images, in a bundle or a folder of images; writes audit.json and a ' +
+        'contact sheet per finding',
+    )
+    .option('--out <dir>', 'folder for audit.json and the contact sheets (default: <name>-audit in the working folder)')
+    .option('--overwrite', 'replace an earlier audit in --out')
+    .option('--size <px>', 'folders: the build size images are measured at; smaller ones are listed', int('--size'), 256)
+    .option('--hash-radius <bits>', "Hamming radius of a near-duplicate (default: the bundle's, else 12)", int('--hash-radius'))
+    .option('--thresholds <list>', "flag thresholds, flag=value (default: the bundle's, else blurry=42,dark=41,low-information=5.6,upscaled=0.15)")
+    .option('--concurrency <n>', 'images decoded at once', int('--concurrency'), 4)
+    .option('--sheet-limit <n>', 'images per contact sheet', int('--sheet-limit'), 48)
+    .option('--json', 'print the report as JSON on stdout (the summary goes to stderr)')
+    .option('--no-progress', 'no progress bar')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ bgfill dataset audit photos/ --out photos-audit            # before building: groups, small and blurry photos\n' +
+        '  $ bgfill dataset audit bundles/places --json > audit.json    # an existing bundle: leaks across splits',
+    )
+    .action(
+      async (
+        target: string,
+        flags: { out?: string; overwrite?: boolean; size: number; hashRadius?: number; thresholds?: string; concurrency: number; sheetLimit: number; json?: boolean; progress: boolean },
+      ) => {
+        const { auditDataset, formatAuditReport, defaultAuditOut } = await import('./audit.js');
+        const report = await auditDataset(target, {
+          out: flags.out ?? defaultAuditOut(target),
+          overwrite: flags.overwrite ?? false,
+          size: flags.size,
+          ...(flags.hashRadius !== undefined ? { hashRadius: flags.hashRadius } : {}),
+          ...(flags.thresholds !== undefined ? { thresholds: flags.thresholds } : {}),
+          concurrency: flags.concurrency,
+          sheetLimit: flags.sheetLimit,
+          ...(flags.progress ? {} : { progress: false }),
+        });
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          process.stderr.write(formatAuditReport(report));
+        } else process.stdout.write(formatAuditReport(report));
+      },
+    );
+
+  dataset
     .command('merge <out> [dirs...]')
     .description('Join the worker manifests of a --worker/--workers build into one bundle (copying shards into <out> when needed)')
     .addHelpText(
@@ -248,5 +292,13 @@ export function registerDatasetCommands(program: Command): void {
         `merged ${result.workers} workers into ${out}: ${result.manifest.records} records in ${result.manifest.shards.length} shards` +
           `${result.copied ? ` (${result.copied} files copied)` : ''}\n`,
       );
+      const d = result.duplicates;
+      if (d) {
+        process.stdout.write(
+          `near-duplicates grouped here, across all ${result.workers} workers (each worker sees only its own shards): ` +
+            `${d.groups} groups of ${d.members} records, ${d.mode === 'keep-one' ? `${d.dropped} dropped` : `${d.moved} moved to their group's split`}, ` +
+            `${result.rewritten} shards rewritten, ${d.leaks} groups span splits\n`,
+        );
+      }
     });
 }
