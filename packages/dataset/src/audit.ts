@@ -150,7 +150,7 @@ async function bundleImages(dir: string, manifest: DatasetManifest, options: Aud
       for await (const image of orderedMap(records, options.concurrency ?? 4, async ({ raw, index: i }) => {
         const record = decodeRecord(raw.data);
         const pixels = await pixelsOf(record.encoded);
-        const analysis = analyseFrame(pixels, pixels, record.encoded);
+        const analysis = analyseFrame(pixels, null, record.encoded);
         const upscale = record.upscale ?? null;
         const source = { sourceWidth: record.source?.width ?? record.width, sourceHeight: record.source?.height ?? record.height, upscale };
         return { file: record.filename, split: shard.split, shard: shard.file, index: i, ...measuredOf(analysis, source, qualityFlags(analysis.signals, upscale, thresholds)) };

@@ -8,7 +8,7 @@
  * to constant as n grows.
  */
 import { invalidParameter } from '@bgfill/core';
-import { hashWords, popcount32, type HashHex } from './perceptual-hash.js';
+import { hashWords, type HashHex } from './perceptual-hash.js';
 
 /** One image to group: its perceptual hash and (optionally) its exact-content hash. */
 export interface HashedItem {
@@ -172,18 +172,29 @@ export function groupNearDuplicates(items: readonly HashedItem[], radius = DEFAU
       for (let k = 0; k < u; k++) members[fill[values[k]]++] = k;
       return { ...p, values, offsets, members, masks: p.radius >= 0 ? flipMasks(p.length, p.radius) : new Int32Array(0) };
     });
-    for (let k = 0; k < u; k++) {
-      const h = hi[k];
-      const l = lo[k];
-      for (const t of tables) {
-        const v = t.values[k];
-        for (let f = 0; f < t.masks.length; f++) {
-          const bucket = v ^ t.masks[f];
-          for (let e = t.offsets[bucket]; e < t.offsets[bucket + 1]; e++) {
-            const other = t.members[e];
-            if (other <= k) continue; // each pair once, from its lower member
+    // Table by table (each table's arrays stay in cache), each hash probing its neighbourhood; a bucket's members
+    // are in ascending order, so it is read from the end down to the first member not after the query.
+    for (const t of tables) {
+      const { values, offsets, members, masks } = t;
+      for (let k = 0; k < u; k++) {
+        const h = hi[k];
+        const l = lo[k];
+        const v = values[k];
+        for (let f = 0; f < masks.length; f++) {
+          const bucket = v ^ masks[f];
+          const first = offsets[bucket];
+          for (let e = offsets[bucket + 1] - 1; e >= first; e--) {
+            const other = members[e];
+            if (other <= k) break; // each pair once, from its lower member
             comparisons++;
-            if (popcount32((h ^ hi[other]) >>> 0) + popcount32((l ^ lo[other]) >>> 0) <= radius) sets.union(unique[k], unique[other]);
+            let x = (h ^ hi[other]) >>> 0;
+            let y = (l ^ lo[other]) >>> 0;
+            x -= (x >>> 1) & 0x55555555;
+            y -= (y >>> 1) & 0x55555555;
+            x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+            y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+            const bits = ((((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24) + ((((y + (y >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24);
+            if (bits <= radius) sets.union(unique[k], unique[other]);
           }
         }
       }

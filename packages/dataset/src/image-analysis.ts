@@ -4,8 +4,8 @@
  * uncropped) frame, and the source JPEG's quality.
  */
 import { estimateJpegQuality } from './jpeg-quality.js';
-import { imageSignals, roundSignals, type ImageSignals, type RgbPixels } from './image-signals.js';
-import { contentHash, dctHash, type HashHex } from './perceptual-hash.js';
+import { measureFrame, roundSignals, type ImageSignals, type Rect, type RgbPixels } from './image-signals.js';
+import { contentHash, dctHashOfThumbnail, type HashHex } from './perceptual-hash.js';
 
 export interface ImageAnalysis {
   /** Rounded to 5 significant figures, as stored. */
@@ -19,14 +19,15 @@ export interface ImageAnalysis {
 }
 
 /**
- * Measure an image: `frame` is the whole decoded picture at the build's scale (before the crop), `stored` the pixels
- * that are stored (the crop, or the frame itself), `source` the input file's bytes.
- * @example analyseFrame(frame, crop, bytes).signals.sharpness
+ * Measure an image: `frame` is the whole decoded picture at the build's scale (before the crop), `crop` the part of it
+ * that is stored (default: all of it), `source` the input file's bytes. One pass over the pixels.
+ * @example analyseFrame(frame, { left: 42, top: 0, width: 256, height: 256 }, bytes).signals.sharpness
  */
-export function analyseFrame(frame: RgbPixels, stored: RgbPixels, source: Uint8Array): ImageAnalysis {
+export function analyseFrame(frame: RgbPixels, crop: Rect | null, source: Uint8Array): ImageAnalysis {
+  const { signals, thumbnail } = measureFrame(frame, crop ?? undefined);
   return {
-    signals: roundSignals(imageSignals(stored)),
-    hash: dctHash(frame),
+    signals: roundSignals(signals),
+    hash: dctHashOfThumbnail(thumbnail),
     content: contentHash(frame),
     jpegQuality: estimateJpegQuality(source)?.quality ?? null,
   };

@@ -35,12 +35,15 @@ export interface ImageSignals {
  */
 export const REFERENCE_SIDE = 256;
 
-/** Luminance Y' = 0.299 R' + 0.587 G' + 0.114 B' (BT.601 weights on the gamma-encoded values), 0–255, as float32. */
+/**
+ * Luminance Y' = (299 R' + 587 G' + 114 B') / 1000 (BT.601 weights on the gamma-encoded values), 0–255, as float32.
+ * @example luminance({ width: 1, height: 1, data: new Uint8Array([255, 255, 255]) })[0] // 255
+ */
 export function luminance(image: RgbPixels): Float32Array {
   const { width, height, data } = image;
   const n = width * height;
   const y = new Float32Array(n);
-  for (let i = 0, o = 0; i < n; i++, o += 3) y[i] = 0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2];
+  for (let i = 0, o = 0; i < n; i++, o += 3) y[i] = (299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2]) / 1000;
   return y;
 }
 
@@ -104,6 +107,7 @@ export function laplacianVariance(plane: Plane): number {
 
 interface FftTables {
   readonly n: number;
+  /** Twiddles of every stage, stage by stage (half k of the stage of size s: cos/sin of −2πk/s). */
   readonly cos: Float64Array;
   readonly sin: Float64Array;
   readonly reverse: Uint32Array;
@@ -122,11 +126,13 @@ function fftTables(n: number): FftTables {
     for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
     reverse[i] = r;
   }
-  const cos = new Float64Array(n / 2);
-  const sin = new Float64Array(n / 2);
-  for (let k = 0; k < n / 2; k++) {
-    cos[k] = Math.cos((2 * Math.PI * k) / n);
-    sin[k] = -Math.sin((2 * Math.PI * k) / n);
+  const cos = new Float64Array(n);
+  const sin = new Float64Array(n);
+  for (let size = 2, at = 0; size <= n; size <<= 1) {
+    for (let k = 0; k < size / 2; k++, at++) {
+      cos[at] = Math.cos((2 * Math.PI * k) / size);
+      sin[at] = -Math.sin((2 * Math.PI * k) / size);
+    }
   }
   // Hann window: keeps the jump between a row's two ends from spreading energy over every frequency.
   const window = new Float64Array(n);
@@ -150,13 +156,14 @@ function fft(re: Float64Array, im: Float64Array, t: FftTables): void {
       im[j] = b;
     }
   }
-  for (let size = 2; size <= n; size <<= 1) {
+  const cos = t.cos;
+  const sin = t.sin;
+  for (let size = 2, at = 0; size <= n; at += size >> 1, size <<= 1) {
     const half = size >> 1;
-    const step = n / size;
     for (let start = 0; start < n; start += size) {
       for (let k = 0; k < half; k++) {
-        const wr = t.cos[k * step];
-        const wi = t.sin[k * step];
+        const wr = cos[at + k];
+        const wi = sin[at + k];
         const a = start + k;
         const b = a + half;
         const xr = re[b] * wr - im[b] * wi;
@@ -170,8 +177,8 @@ function fft(re: Float64Array, im: Float64Array, t: FftTables): void {
   }
 }
 
-/** Rows (or columns) taken for the spectrum: every `SPECTRUM_STRIDE`-th one. */
-export const SPECTRUM_STRIDE = 2;
+/** Rows (or columns) taken for the spectrum: every `SPECTRUM_STRIDE`-th one (32 of each at 256²). */
+export const SPECTRUM_STRIDE = 8;
 
 /**
  * Energy in the top octave of the spectrum relative to the next: the mean power spectrum of the plane's rows and
@@ -224,13 +231,6 @@ export function topOctaveRatio(plane: Plane, stride = SPECTRUM_STRIDE): number {
   return next > 0 ? top / next : 0;
 }
 
-/** Counts of rounded luminance values 0–255. */
-export function luminanceHistogram(plane: Plane): Uint32Array {
-  const h = new Uint32Array(256);
-  const d = plane.data;
-  for (let i = 0; i < d.length; i++) h[Math.min(255, Math.max(0, Math.round(d[i])))]++;
-  return h;
-}
 
 /** Shannon entropy of a histogram, in bits. */
 export function histogramEntropy(histogram: ArrayLike<number>): number {
@@ -261,55 +261,154 @@ export function histogramPercentile(histogram: ArrayLike<number>, fraction: numb
   return histogram.length - 1;
 }
 
+/** A rectangle of an image. */
+export interface Rect {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Side of the grey thumbnail the perceptual hash is computed from. */
+export const THUMBNAIL_SIDE = 32;
+
+/** The thumbnail cell (of `cells` across `n` pixels) that pixel `i` falls in: ⌊i·cells/n⌋. */
+export function cellIndexOf(i: number, n: number, cells: number): number {
+  return Math.floor((i * cells) / n);
+}
+
+/** {@link cellIndexOf} for every pixel of a row of `n`. */
+export function cellIndex(n: number, cells: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = cellIndexOf(i, n, cells);
+  return out;
+}
+
+/**
+ * Turn per-cell sums of weighted luminance (299 R + 587 G + 114 B) over a `width`×`height` image into cell means of
+ * luminance (0–255), in place; each cell's pixel count comes from its span of rows and columns.
+ */
+export function cellMeans(sums: Float64Array, width: number, height: number, columns: number, rows: number): Float64Array {
+  const span = (i: number, n: number, cells: number): number => cellStart(i + 1, n, cells) - cellStart(i, n, cells);
+  for (let j = 0; j < rows; j++) {
+    for (let i = 0; i < columns; i++) {
+      const count = span(j, height, rows) * span(i, width, columns);
+      sums[j * columns + i] = count > 0 ? sums[j * columns + i] / 1000 / count : 0;
+    }
+  }
+  return sums;
+}
+
+/** The first pixel of cell `c` (of `cells` across `n` pixels): the smallest i with ⌊i·cells/n⌋ ≥ c. */
+function cellStart(c: number, n: number, cells: number): number {
+  return Math.ceil((c * n) / cells);
+}
+
+/**
+ * One pass over RGB pixels: the luminance plane of `rect`, the sums over `rect` the other signals need, and the sums
+ * of the whole frame's luminance over a 32×32 grid of cells (cell i spans pixels ⌊i·W/32⌋ … ⌊(i+1)·W/32⌋ − 1).
+ */
+function scan(frame: RgbPixels, rect: Rect) {
+  const { width, height, data } = frame;
+  const luma = new Float32Array(rect.width * rect.height);
+  const histogram = new Uint32Array(256);
+  const cells = new Float64Array(THUMBNAIL_SIDE * THUMBNAIL_SIDE);
+  // Integer sums (exact): Σ weighted, Σ rg, Σ (2·yb) and their squares, with rg = R − G and 2·yb = R + G − 2B.
+  let sum = 0;
+  let sRg = 0;
+  let sYb2 = 0;
+  let qRg = 0;
+  let qYb2 = 0;
+  const weighted = new Int32Array(width);
+  const cellEnd = new Int32Array(THUMBNAIL_SIDE);
+  for (let c = 0; c < THUMBNAIL_SIDE; c++) cellEnd[c] = Math.ceil(((c + 1) * width) / THUMBNAIL_SIDE);
+  for (let y = 0; y < height; y++) {
+    // The row's weighted luminance 299 R + 587 G + 114 B, then its thumbnail cells (summed in registers).
+    for (let x = 0, o = y * width * 3; x < width; x++, o += 3) weighted[x] = 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
+    const rowCell = cellIndexOf(y, height, THUMBNAIL_SIDE) * THUMBNAIL_SIDE;
+    for (let c = 0, x = 0; c < THUMBNAIL_SIDE; c++) {
+      let acc = 0;
+      for (const end = cellEnd[c]; x < end; x++) acc += weighted[x];
+      cells[rowCell + c] += acc;
+    }
+    if (y < rect.top || y >= rect.top + rect.height) continue;
+    const x1 = rect.left + rect.width;
+    for (let x = rect.left, i = (y - rect.top) * rect.width, o = (y * width + rect.left) * 3; x < x1; x++, o += 3, i++) {
+      const w = weighted[x];
+      luma[i] = w / 1000;
+      // Rounded luminance ⌊(w + 500) / 1000⌋ for the histogram (the 1e-7 absorbs 0.001's binary rounding).
+      histogram[((w + 500) * 0.001 + 1e-7) | 0]++;
+      sum += w;
+      const r = data[o];
+      const g = data[o + 1];
+      const rg = r - g;
+      const yb2 = r + g - 2 * data[o + 2];
+      sRg += rg;
+      sYb2 += yb2;
+      qRg += rg * rg;
+      qYb2 += yb2 * yb2;
+    }
+  }
+  const n = rect.width * rect.height;
+  return {
+    luma: { width: rect.width, height: rect.height, data: luma } as Plane,
+    thumbnail: cellMeans(cells, width, height, THUMBNAIL_SIDE, THUMBNAIL_SIDE),
+    histogram,
+    brightness: n > 0 ? sum / 1000 / n : 0,
+    colour: { sRg, sYb: sYb2 / 2, qRg, qYb: qYb2 / 4, n },
+  };
+}
+
+function colourfulnessOf(c: { sRg: number; sYb: number; qRg: number; qYb: number; n: number }): number {
+  if (c.n === 0) return 0;
+  const mRg = c.sRg / c.n;
+  const mYb = c.sYb / c.n;
+  const vRg = Math.max(0, c.qRg / c.n - mRg * mRg);
+  const vYb = Math.max(0, c.qYb / c.n - mYb * mYb);
+  return Math.sqrt(vRg + vYb) + 0.3 * Math.sqrt(mRg * mRg + mYb * mYb);
+}
+
 /**
  * Hasler & Süsstrunk (2003), "Measuring colourfulness in natural images": with rg = R − G and yb = (R + G)/2 − B,
  * M = √(σ_rg² + σ_yb²) + 0.3·√(μ_rg² + μ_yb²). 0 for grey images; about 15 "slightly", 33 "moderately",
  * 59 "quite", 82 "highly" and 109 "extremely" colourful on their scale.
  */
 export function colourfulness(image: RgbPixels): number {
-  const { data } = image;
-  const n = image.width * image.height;
-  if (n === 0) return 0;
-  let sRg = 0;
-  let sYb = 0;
-  let qRg = 0;
-  let qYb = 0;
-  for (let o = 0; o < n * 3; o += 3) {
-    const r = data[o];
-    const g = data[o + 1];
-    const rg = r - g;
-    const yb = 0.5 * (r + g) - data[o + 2];
-    sRg += rg;
-    sYb += yb;
-    qRg += rg * rg;
-    qYb += yb * yb;
-  }
-  const mRg = sRg / n;
-  const mYb = sYb / n;
-  const vRg = Math.max(0, qRg / n - mRg * mRg);
-  const vYb = Math.max(0, qYb / n - mYb * mYb);
-  return Math.sqrt(vRg + vYb) + 0.3 * Math.sqrt(mRg * mRg + mYb * mYb);
+  return colourfulnessOf(scan(image, { left: 0, top: 0, width: image.width, height: image.height }).colour);
 }
 
 /**
- * Every signal of an image. Brightness, dynamic range, entropy and colourfulness are taken over all pixels;
- * sharpness and the top-octave ratio on the luminance at the reference scale ({@link REFERENCE_SIDE}).
+ * The signals of the part `rect` of `frame` (the stored crop; the whole frame by default), and the whole frame's
+ * 32×32 grey thumbnail (for the perceptual hash), from one pass over the pixels. Brightness, dynamic range, entropy and
+ * colourfulness are taken over all of `rect`'s pixels; sharpness and the top-octave ratio on its luminance at the
+ * reference scale ({@link REFERENCE_SIDE}).
+ * @example const { signals, thumbnail } = measureFrame(frame, { left: 42, top: 0, width: 256, height: 256 })
+ */
+export function measureFrame(
+  frame: RgbPixels,
+  rect: Rect = { left: 0, top: 0, width: frame.width, height: frame.height },
+): { signals: ImageSignals; thumbnail: Float64Array } {
+  const { luma, thumbnail, histogram, brightness, colour } = scan(frame, rect);
+  const reference = boxReduce(luma, referenceFactor(luma.width, luma.height));
+  return {
+    thumbnail,
+    signals: {
+      sharpness: laplacianVariance(reference),
+      topOctave: topOctaveRatio(reference),
+      brightness,
+      dynamicRange: histogramPercentile(histogram, 0.99) - histogramPercentile(histogram, 0.01),
+      colourfulness: colourfulnessOf(colour),
+      entropy: histogramEntropy(histogram),
+    },
+  };
+}
+
+/**
+ * Every signal of an image (see {@link measureFrame}).
  * @example imageSignals({ width: 256, height: 256, data: rgb }).sharpness
  */
 export function imageSignals(image: RgbPixels): ImageSignals {
-  const plane: Plane = { width: image.width, height: image.height, data: luminance(image) };
-  const histogram = luminanceHistogram(plane);
-  let sum = 0;
-  for (let i = 0; i < plane.data.length; i++) sum += plane.data[i];
-  const reference = boxReduce(plane, referenceFactor(plane.width, plane.height));
-  return {
-    sharpness: laplacianVariance(reference),
-    topOctave: topOctaveRatio(reference),
-    brightness: plane.data.length > 0 ? sum / plane.data.length : 0,
-    dynamicRange: histogramPercentile(histogram, 0.99) - histogramPercentile(histogram, 0.01),
-    colourfulness: colourfulness(image),
-    entropy: histogramEntropy(histogram),
-  };
+  return measureFrame(image).signals;
 }
 
 /** Signals as stored: 5 significant figures (so a value and the flag computed from it agree everywhere). */

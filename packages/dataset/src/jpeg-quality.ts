@@ -97,6 +97,9 @@ export interface JpegQualityEstimate {
   readonly exact: boolean;
 }
 
+/** Every quality's IJG tables, made on first use. */
+let allTables: Array<[number[], number[]]> | null = null;
+
 /**
  * Estimate the IJG quality of a set of tables: table 0 is compared with the luminance table and table 1 (when
  * present) with the chrominance table at every quality 1–100; the quality with the smallest summed absolute
@@ -107,9 +110,10 @@ export function estimateQualityFromTables(tables: readonly QuantTable[]): JpegQu
   const luma = tables.find((t) => t.id === 0) ?? tables[0];
   if (!luma) return null;
   const chroma = tables.find((t) => t.id === 1);
+  allTables ??= Array.from({ length: 101 }, (_, q) => ijgTables(Math.max(1, q)));
   let best = { quality: 0, error: Infinity };
   for (let q = 100; q >= 1; q--) {
-    const [l, c] = ijgTables(q);
+    const [l, c] = allTables[q];
     let error = 0;
     for (let i = 0; i < 64; i++) error += Math.abs(luma.values[i] - l[i]);
     if (chroma) for (let i = 0; i < 64; i++) error += Math.abs(chroma.values[i] - c[i]);

@@ -3,33 +3,27 @@
  * recompressed, slightly cropped, re-saved copies) have hashes a few bits apart; different photos differ in about half.
  */
 import { createHash } from 'node:crypto';
-import type { RgbPixels } from './image-signals.js';
+import { cellIndex, cellIndexOf, cellMeans, type RgbPixels } from './image-signals.js';
 
 /** A 64-bit hash as 16 lower-case hex digits (the form stored in quality.jsonl). */
 export type HashHex = string;
 
 /**
- * Area-averaged grey thumbnail of `width`×`height` cells: cell (i, j) is the mean BT.601 luminance of the source
- * pixels whose index falls in [⌊i·W/w⌋, ⌊(i+1)·W/w⌋) × [⌊j·H/h⌋, ⌊(j+1)·H/h⌋).
+ * Area-averaged grey thumbnail of `width`×`height` cells: cell (i, j) is the mean luminance (BT.601 weights) of the
+ * pixels (x, y) with ⌊x·width/W⌋ = i and ⌊y·height/H⌋ = j. The 32×32 one is what the build hashes (it comes out of the
+ * same pass as the signals there, with the same arithmetic).
  * @example greyThumbnail(frame, 32, 32)
  */
 export function greyThumbnail(image: RgbPixels, width: number, height: number): Float64Array {
   const sums = new Float64Array(width * height);
-  const counts = new Float64Array(width * height);
-  const cellX = new Int32Array(image.width);
-  for (let x = 0; x < image.width; x++) cellX[x] = Math.min(width - 1, Math.floor((x * width) / image.width));
+  const cellX = cellIndex(image.width, width);
   const { data } = image;
   for (let y = 0; y < image.height; y++) {
-    const rowCell = Math.min(height - 1, Math.floor((y * height) / image.height)) * width;
+    const rowCell = cellIndexOf(y, image.height, height) * width;
     let o = y * image.width * 3;
-    for (let x = 0; x < image.width; x++, o += 3) {
-      const c = rowCell + cellX[x];
-      sums[c] += 0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2];
-      counts[c]++;
-    }
+    for (let x = 0; x < image.width; x++, o += 3) sums[rowCell + cellX[x]] += 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
   }
-  for (let i = 0; i < sums.length; i++) sums[i] = counts[i] > 0 ? sums[i] / counts[i] : 0;
-  return sums;
+  return cellMeans(sums, image.width, image.height, width, height);
 }
 
 function bitsToHex(bits: readonly boolean[]): HashHex {
@@ -66,7 +60,11 @@ const dctBasis = (() => {
  * @example dctHash(frame)
  */
 export function dctHash(image: RgbPixels): HashHex {
-  const t = greyThumbnail(image, DCT_SIDE, DCT_SIDE);
+  return dctHashOfThumbnail(greyThumbnail(image, DCT_SIDE, DCT_SIDE));
+}
+
+/** {@link dctHash} of a 32×32 grey thumbnail (the build's comes from the same pass as the signals). */
+export function dctHashOfThumbnail(t: Float64Array): HashHex {
   // Rows first: 32 rows × 8 frequencies, then columns: 8 × 8.
   const rows = new Float64Array(DCT_SIDE * 8);
   for (let y = 0; y < DCT_SIDE; y++) {

@@ -277,7 +277,7 @@ async function processImageOnce(input: Buffer, key: string, options: ProcessOpti
       // resize for 256² JPEGs, whose cost is mostly per-call overhead); its pixels are what is stored, so measure them.
       const { data, info } = await sharp(input, sharpOptions).raw().toBuffer({ resolveWithObject: true });
       const frame = { width: info.width, height: info.height, data };
-      const analysis = analyse ? analyseFrame(frame, frame, input) : null;
+      const analysis = analyse ? analyseFrame(frame, null, input) : null;
       return { encoded: encode ? input : empty, format: options.format, width, height, passthrough: true, ...source, analysis };
     }
     let pipeline = sharp(input, sharpOptions).autoOrient();
@@ -296,7 +296,7 @@ async function processImageOnce(input: Buffer, key: string, options: ProcessOpti
     if (info.channels !== 3) throw new InputRejected(name, 'decode-error', `conversion produced ${info.channels} channels, expected 3`);
     const frame = { width: info.width, height: info.height, data };
     const stored = geometry.crop ? cropPixels(frame, geometry.crop) : frame;
-    const analysis = analyseFrame(frame, stored, input);
+    const analysis = analyseFrame(frame, geometry.crop, input);
     const encoded = encode ? await encoder(sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } }), options).toBuffer() : empty;
     return { encoded, format: options.format, width: stored.width, height: stored.height, passthrough: false, ...source, analysis };
   } catch (err) {
