@@ -1,123 +1,133 @@
 /**
- * Measures the distributions the dataset quality defaults come from: the 39 real photos in samples/scenes and copies
- * derived from them with sharp (resized, re-encoded, cropped, blurred, enlarged, darkened, flattened).
+ * The measurements behind the dataset defaults (quality-flag thresholds, near-duplicate radius), on the 39 real photos
+ * of samples/scenes and copies derived from them with sharp (packages/dataset/test/derived-copies.ts).
  *
  *   node --import tsx bench/dataset-calibrate.ts [--json out.json]
  *
- * Prints, for each signal, percentiles over the originals and over each kind of derived copy, and for the perceptual
- * hashes (DCT and difference hash) the Hamming distances copy → source and between distinct photos. Every image is
- * analysed as `bgfill dataset audit` does (the build's processing at --size 256, enlarging what is smaller).
+ * Every image is measured as `bgfill dataset audit` measures a folder (the build's processing at --size 256, smaller
+ * images enlarged). Prints:
+ *  - each signal's percentiles over the photos and over each kind of copy;
+ *  - each flag's threshold by the rule in quality-policy.ts (fewest photos flagged plus copies missed, as fractions,
+ *    among thresholds flagging at most 2 of the 39 photos, rounded down to two significant figures), what it flags
+ *    among the photos and what it catches;
+ *  - Hamming distances of the DCT hash: copy → its photo, between distinct photos, and between the 156 quadrants of
+ *    the photos (same scene type, different content: a larger set of pairs that must not group), and for each radius
+ *    the copies grouped and the distinct pairs within it.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import sharp, { type Sharp } from 'sharp';
+import sharp from 'sharp';
 import { analyseImage, DEFAULT_PROCESS_OPTIONS } from '../packages/dataset/src/process-image.js';
-import { differenceHash, dctHash, hammingDistance } from '../packages/dataset/src/perceptual-hash.js';
-import { estimateJpegQuality } from '../packages/dataset/src/jpeg-quality.js';
+import { hammingDistance } from '../packages/dataset/src/perceptual-hash.js';
+import { DEFAULT_THRESHOLDS, FLAG_SIGNAL, QUALITY_FLAGS, type QualityFlag } from '../packages/dataset/src/quality-policy.js';
 import type { ImageSignals } from '../packages/dataset/src/image-signals.js';
+import { CALIBRATION_COPIES, DERIVED_COPIES, type CopyKind } from '../packages/dataset/test/derived-copies.js';
 
-const scenes = new URL('../samples/scenes/', import.meta.url).pathname;
+const scenes = new URL('../samples/scenes/', import.meta.url);
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
+const audit = { ...DEFAULT_PROCESS_OPTIONS, size: 256, minSize: 1, upscale: true };
+const copies = { ...DERIVED_COPIES, ...CALIBRATION_COPIES };
 
-type Derive = (input: Buffer) => Promise<Buffer>;
-const side = 256;
-const q = (img: Sharp): Promise<Buffer> => img.jpeg({ quality: 90 }).toBuffer();
-/** Derived copies: name → how it is made from the 256² original. */
-const DERIVED: Record<string, { kind: 'resized' | 'recompressed' | 'cropped' | 'blurred' | 'enlarged' | 'dark' | 'low-information'; make: Derive }> = {
-  'resize-0.5': { kind: 'resized', make: (b) => q(sharp(b).resize(side / 2, side / 2, { kernel: 'lanczos3' })) },
-  'resize-0.75': { kind: 'resized', make: (b) => q(sharp(b).resize(192, 192, { kernel: 'lanczos3' })) },
-  'jpeg-60': { kind: 'recompressed', make: (b) => sharp(b).jpeg({ quality: 60 }).toBuffer() },
-  'jpeg-75': { kind: 'recompressed', make: (b) => sharp(b).jpeg({ quality: 75 }).toBuffer() },
-  'jpeg-95': { kind: 'recompressed', make: (b) => sharp(b).jpeg({ quality: 95 }).toBuffer() },
-  'png-resave': { kind: 'recompressed', make: (b) => sharp(b).png().toBuffer() },
-  'crop-2%': { kind: 'cropped', make: (b) => q(sharp(b).extract({ left: 3, top: 2, width: 251, height: 251 })) },
-  'crop-5%-centre': { kind: 'cropped', make: (b) => q(sharp(b).extract({ left: 6, top: 6, width: 243, height: 243 })) },
-  'crop-5%-corner': { kind: 'cropped', make: (b) => q(sharp(b).extract({ left: 13, top: 13, width: 243, height: 243 })) },
-  'crop-5%-side': { kind: 'cropped', make: (b) => q(sharp(b).extract({ left: 13, top: 0, width: 243, height: 256 })) },
-  'blur-1.5': { kind: 'blurred', make: (b) => q(sharp(b).blur(1.5)) },
-  'blur-2': { kind: 'blurred', make: (b) => q(sharp(b).blur(2)) },
-  'blur-3': { kind: 'blurred', make: (b) => q(sharp(b).blur(3)) },
-  'enlarged-from-25%': { kind: 'enlarged', make: async (b) => q(sharp(await sharp(b).resize(64, 64).toBuffer()).resize(side, side, { kernel: 'cubic' })) },
-  'enlarged-from-50%': { kind: 'enlarged', make: async (b) => q(sharp(await sharp(b).resize(128, 128).toBuffer()).resize(side, side, { kernel: 'cubic' })) },
-  'dark-x0.25': { kind: 'dark', make: (b) => q(sharp(b).linear(0.25, 0)) },
-  'dark-gamma': { kind: 'dark', make: (b) => q(sharp(b).linear(0.12, 4)) },
-  'flat-blur-40': { kind: 'low-information', make: (b) => q(sharp(b).blur(40).linear(0.3, 90)) },
-  'posterised': { kind: 'low-information', make: async (b) => q(sharp(await sharp(b).resize(4, 4).toBuffer()).resize(side, side, { kernel: 'nearest' }).linear(0.4, 60)) },
-};
-
-interface Measured {
-  file: string;
+interface Row {
+  photo: string;
   variant: string;
-  kind: string;
+  kind: CopyKind | 'photo' | 'quadrant';
   signals: ImageSignals;
+  upscale: number | null;
+  hash: string;
   jpegQuality: number | null;
-  dct: string;
-  diff: string;
-  enlarged: number | null;
 }
 
-async function measure(file: string, variant: string, kind: string, bytes: Buffer): Promise<Measured> {
-  const a = await analyseImage(bytes, file, { ...DEFAULT_PROCESS_OPTIONS, upscale: true }, file);
-  const shorter = Math.min(a.sourceWidth, a.sourceHeight);
-  const scale = side / shorter;
-  const { data, info } = await sharp(bytes)
-    .resize(Math.round(a.sourceWidth * scale), Math.round(a.sourceHeight * scale), { fit: 'fill', kernel: 'lanczos3' })
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const frame = { width: info.width, height: info.height, data };
-  return { file, variant, kind, signals: a.analysis.signals, jpegQuality: a.analysis.jpegQuality, dct: dctHash(frame), diff: differenceHash(frame), enlarged: a.upscale };
+async function measure(photo: string, variant: string, kind: Row['kind'], bytes: Buffer): Promise<Row> {
+  const a = await analyseImage(bytes, photo, audit, photo);
+  return { photo, variant, kind, signals: a.analysis.signals, upscale: a.upscale, hash: a.analysis.hash, jpegQuality: a.analysis.jpegQuality };
 }
+
+const photos = (await readdir(scenes)).filter((f) => f.endsWith('.jpg')).sort();
+const rows: Row[] = [];
+for (const photo of photos) {
+  const bytes = await readFile(new URL(photo, scenes));
+  rows.push(await measure(photo, 'photo', 'photo', bytes));
+  for (const [variant, d] of Object.entries(copies)) rows.push(await measure(photo, variant, d.kind, await d.make(bytes)));
+  for (const [left, top] of [[0, 0], [128, 0], [0, 128], [128, 128]]) {
+    rows.push(await measure(photo, `quadrant-${left}-${top}`, 'quadrant', await sharp(bytes).extract({ left, top, width: 128, height: 128 }).png().toBuffer()));
+  }
+}
+const of = (kind: Row['kind']): Row[] => rows.filter((r) => r.kind === kind);
+const source = new Map(of('photo').map((r) => [r.photo, r]));
 
 function percentiles(values: number[], ps = [0, 5, 25, 50, 75, 95, 100]): string {
   const v = [...values].sort((a, b) => a - b);
-  return ps.map((p) => v[Math.min(v.length - 1, Math.round((p / 100) * (v.length - 1)))]).map((x) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3))).join('  ');
+  return ps.map((p) => v[Math.min(v.length - 1, Math.round((p / 100) * (v.length - 1)))]).map((x) => Number(x.toPrecision(3)).toString().padStart(7)).join(' ');
 }
 
-const files = (await readdir(scenes)).filter((f) => f.endsWith('.jpg')).sort();
-const rows: Measured[] = [];
-for (const file of files) {
-  const bytes = await readFile(join(scenes, file));
-  rows.push(await measure(file, 'original', 'original', bytes));
-  for (const [variant, d] of Object.entries(DERIVED)) rows.push(await measure(file, variant, d.kind, await d.make(bytes)));
-}
-
-process.stdout.write(`dataset calibration: ${files.length} photos from samples/scenes, ${Object.keys(DERIVED).length} derived copies each\n\n`);
-process.stdout.write('signal percentiles (p0 p5 p25 p50 p75 p95 p100)\n');
-const kinds = ['original', ...new Set(Object.values(DERIVED).map((d) => d.kind))];
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+out(`dataset calibration: ${photos.length} photos of samples/scenes, ${Object.keys(copies).length} copies and 4 quadrants of each`);
+out('');
+out('signal percentiles:                p0      p5     p25     p50     p75     p95    p100');
+const kinds: Array<Row['kind']> = ['photo', 'resized', 'recompressed', 'cropped', 'blurred', 'enlarged', 'dark', 'low-information'];
 for (const signal of ['sharpness', 'topOctave', 'brightness', 'dynamicRange', 'colourfulness', 'entropy'] as const) {
-  process.stdout.write(`  ${signal}\n`);
-  for (const kind of kinds) {
-    const values = rows.filter((r) => r.kind === kind).map((r) => r.signals[signal]);
-    process.stdout.write(`    ${kind.padEnd(16)} ${percentiles(values)}\n`);
-  }
-  for (const variant of ['blur-1.5', 'blur-2', 'blur-3', 'enlarged-from-25%', 'enlarged-from-50%', 'resize-0.5', 'resize-0.75', 'jpeg-60']) {
-    const values = rows.filter((r) => r.variant === variant).map((r) => r.signals[signal]);
-    process.stdout.write(`      ${variant.padEnd(18)} ${percentiles(values)}\n`);
-  }
+  out(`  ${signal}`);
+  for (const kind of kinds) out(`    ${kind.padEnd(22)} ${percentiles(of(kind).map((r) => r.signals[signal]))}`);
 }
-for (const hash of ['dct', 'diff'] as const) {
-  process.stdout.write(`\nHamming distance, ${hash} hash\n`);
-  const originals = rows.filter((r) => r.variant === 'original');
-  const between: number[] = [];
-  const closest: Array<[number, string, string]> = [];
-  for (let i = 0; i < originals.length; i++) {
-    for (let j = i + 1; j < originals.length; j++) {
-      const d = hammingDistance(originals[i][hash], originals[j][hash]);
-      between.push(d);
-      closest.push([d, originals[i].file, originals[j].file]);
-    }
+
+/** The flags' damaged copies: what each threshold is meant to catch. */
+const TARGETS: Record<QualityFlag, CopyKind[]> = { blurry: ['blurred'], dark: ['dark'], 'low-information': ['low-information'], upscaled: ['enlarged', 'resized'] };
+out('');
+out('thresholds (a record is flagged below it): fewest photos flagged + copies missed, at most 2 of 39 photos flagged');
+const chosen: Partial<Record<QualityFlag, number>> = {};
+for (const flag of QUALITY_FLAGS) {
+  const signal = FLAG_SIGNAL[flag];
+  const good = of('photo').map((r) => r.signals[signal]);
+  const bad = rows.filter((r) => TARGETS[flag].includes(r.kind as CopyKind)).map((r) => r.signals[signal]);
+  const candidates = [...new Set([...good, ...bad])].sort((a, b) => a - b);
+  let best = { threshold: 0, cost: Infinity, flagged: 0, caught: 0 };
+  for (let i = 0; i + 1 < candidates.length; i++) {
+    const threshold = (candidates[i] + candidates[i + 1]) / 2;
+    const flagged = good.filter((v) => v < threshold).length;
+    if (flagged > 2) continue;
+    const caught = bad.filter((v) => v < threshold).length;
+    const cost = flagged / good.length + (bad.length - caught) / bad.length;
+    if (cost < best.cost) best = { threshold, cost, flagged, caught };
   }
-  closest.sort((a, b) => a[0] - b[0]);
-  process.stdout.write(`  distinct photos (${between.length} pairs): ${percentiles(between, [0, 1, 5, 50, 95, 100])}\n`);
-  process.stdout.write(`  closest pairs: ${closest.slice(0, 5).map(([d, a, b]) => `${d} ${a}~${b}`).join(', ')}\n`);
-  for (const variant of Object.keys(DERIVED)) {
-    const ds = rows.filter((r) => r.variant === variant).map((r) => hammingDistance(r[hash], originals.find((o) => o.file === r.file)![hash]));
-    process.stdout.write(`  ${variant.padEnd(18)} → source: ${percentiles(ds, [0, 50, 95, 100])}\n`);
-  }
+  // Rounded down to two significant figures, so that rounding never flags more photos.
+  const magnitude = 10 ** (Math.floor(Math.log10(best.threshold)) - 1);
+  const rounded = Number((Math.floor(best.threshold / magnitude) * magnitude).toPrecision(2));
+  chosen[flag] = rounded;
+  const names = of('photo').filter((r) => r.signals[signal] < rounded).map((r) => r.photo);
+  const byVariant = [...new Set(rows.filter((r) => TARGETS[flag].includes(r.kind as CopyKind)).map((r) => r.variant))]
+    .map((v) => `${v} ${rows.filter((r) => r.variant === v && r.signals[signal] < rounded).length}/39`)
+    .join(', ');
+  out(`  ${flag} (${signal} < ${rounded}; default ${DEFAULT_THRESHOLDS[flag]}): photos flagged ${names.length}/39 ${names.length ? `(${names.join(', ')})` : ''}`);
+  out(`    caught: ${byVariant}`);
 }
-const qs = rows.filter((r) => r.variant.startsWith('jpeg-')).map((r) => `${r.variant}:${r.jpegQuality}`);
-process.stdout.write(`\nJPEG quality estimates of the originals (encoded at 85): ${[...new Set(rows.filter((r) => r.variant === 'original').map((r) => r.jpegQuality))].join(', ')}\n`);
-process.stdout.write(`re-encoded copies: ${[...new Set(qs)].join(', ')}\n`);
-void estimateJpegQuality;
-if (jsonOut) await writeFile(jsonOut, JSON.stringify(rows, null, 1));
+
+out('');
+out('DCT-hash Hamming distance, copy → its photo:   p0    p50    p95   p100');
+for (const variant of Object.keys(copies)) {
+  const ds = rows.filter((r) => r.variant === variant).map((r) => hammingDistance(r.hash, source.get(r.photo)!.hash));
+  out(`  ${variant.padEnd(22)} ${percentiles(ds, [0, 50, 95, 100])}`);
+}
+function pairs(list: Row[], sameScene = false): number[] {
+  const ds: number[] = [];
+  for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) if (sameScene || list[i].photo !== list[j].photo || list[i].kind === 'quadrant') ds.push(hammingDistance(list[i].hash, list[j].hash));
+  return ds;
+}
+const distinct = pairs(of('photo'));
+const quadrants = pairs(of('quadrant'), true);
+out(`  distinct photos (${distinct.length} pairs):    p0 ${percentiles(distinct, [0])}   p1 ${percentiles(distinct, [1])}   p50 ${percentiles(distinct, [50])}`);
+out(`  photo quadrants (${quadrants.length} pairs): p0 ${percentiles(quadrants, [0])}   p0.1 ${percentiles(quadrants, [0.1])}   p1 ${percentiles(quadrants, [1])}   p50 ${percentiles(quadrants, [50])}`);
+out('');
+out('radius   copies grouped (test set)   copies grouped (all)   distinct pairs within   quadrant pairs within');
+const testSet = rows.filter((r) => r.variant in DERIVED_COPIES);
+const allCopies = rows.filter((r) => r.variant in copies && !['dark', 'low-information'].includes(r.kind));
+for (const radius of [4, 6, 8, 10, 12, 14, 16, 18]) {
+  const grouped = (list: Row[]): string => `${list.filter((r) => hammingDistance(r.hash, source.get(r.photo)!.hash) <= radius).length}/${list.length}`;
+  out(
+    `  ${String(radius).padStart(4)}   ${grouped(testSet).padStart(24)}   ${grouped(allCopies).padStart(20)}   ` +
+      `${String(distinct.filter((d) => d <= radius).length).padStart(21)}   ${String(quadrants.filter((d) => d <= radius).length).padStart(21)}`,
+  );
+}
+out('');
+out(`JPEG quality estimates: photos (saved at 85) ${[...new Set(of('photo').map((r) => r.jpegQuality))].join(', ')}; ` +
+  ['jpeg-60', 'jpeg-75', 'jpeg-95'].map((v) => `${v} → ${[...new Set(rows.filter((r) => r.variant === v).map((r) => r.jpegQuality))].join(', ')}`).join('; '));
+if (jsonOut) await writeFile(jsonOut, JSON.stringify({ chosen, rows }, null, 1));

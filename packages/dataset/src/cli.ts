@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
 import { BgfillError, invalidParameter } from '@bgfill/core';
+import { DEFAULT_HASH_RADIUS } from './hash-groups.js';
+import { formatThresholds } from './quality-policy.js';
 
 function int(name: string) {
   return (value: string): number => {
@@ -121,14 +123,14 @@ export function registerDatasetCommands(program: Command): void {
     .option('--flag-only', 'keep every record and list the flagged ones in quality.jsonl and dataset.json (the default)')
     .option(
       '--thresholds <list>',
-      'flag thresholds, flag=value: blurry (sharpness, default 42), dark (brightness, 41), low-information (entropy bits, 5.6), upscaled (top-octave ratio, 0.15)',
+      `flag thresholds, flag=value; a record is flagged below: blurry (sharpness), dark (brightness), low-information (entropy, bits), upscaled (top-octave ratio) (default: ${formatThresholds()})`,
     )
     .addOption(
       new Option('--dedupe <mode>', 'near-duplicates: group (each group in one split), keep-one (keep the best of each group) or off')
         .choices(['group', 'keep-one', 'off'])
         .default('group'),
     )
-    .option('--hash-radius <bits>', 'Hamming radius (of 64 bits) within which two images are near-duplicates', int('--hash-radius'), 12)
+    .option('--hash-radius <bits>', 'Hamming radius (of 64 bits) within which two images are near-duplicates', int('--hash-radius'), DEFAULT_HASH_RADIUS)
     .option('--no-signals', 'measure nothing: no quality.jsonl, no flags, no grouping (the build path before signals)')
     .option('--json', 'print the build summary as JSON on stdout')
     .option('--no-progress', 'no progress bar')
@@ -243,8 +245,8 @@ export function registerDatasetCommands(program: Command): void {
     .option('--out <dir>', 'folder for audit.json and the contact sheets (default: <name>-audit in the working folder)')
     .option('--overwrite', 'replace an earlier audit in --out')
     .option('--size <px>', 'folders: the build size images are measured at; smaller ones are listed', int('--size'), 256)
-    .option('--hash-radius <bits>', "Hamming radius of a near-duplicate (default: the bundle's, else 12)", int('--hash-radius'))
-    .option('--thresholds <list>', "flag thresholds, flag=value (default: the bundle's, else blurry=42,dark=41,low-information=5.6,upscaled=0.15)")
+    .option('--hash-radius <bits>', `Hamming radius of a near-duplicate (default: the bundle's, else ${DEFAULT_HASH_RADIUS})`, int('--hash-radius'))
+    .option('--thresholds <list>', `flag thresholds, flag=value (default: the bundle's, else ${formatThresholds()})`)
     .option('--concurrency <n>', 'images decoded at once', int('--concurrency'), 4)
     .option('--sheet-limit <n>', 'images per contact sheet', int('--sheet-limit'), 48)
     .option('--json', 'print the report as JSON on stdout (the summary goes to stderr)')

@@ -33,13 +33,13 @@ export const FLAG_SIGNAL: Readonly<Record<QualityFlag, keyof ImageSignals>> = {
  * The defaults, from `bench/dataset-calibrate.ts` on the 39 real photos of samples/scenes and copies derived from
  * them (blurred σ 1.5–3, enlarged from 25 % and 50 %, darkened, flattened): for each flag, the threshold with the
  * fewest photos flagged plus copies missed (as fractions), among those flagging at most 2 of the 39 photos, rounded
- * to two significant figures. The package README shows the distributions.
+ * down to two significant figures. The package README shows the distributions.
  */
 export const DEFAULT_THRESHOLDS: QualityThresholds = {
-  blurry: 42,
+  blurry: 38,
   dark: 41,
-  'low-information': 5.6,
-  upscaled: 0.15,
+  'low-information': 5.5,
+  upscaled: 0.17,
 };
 
 /**
@@ -72,6 +72,11 @@ export function parseRejectList(value: string | readonly string[]): QualityFlag[
     if (!(QUALITY_FLAGS as readonly string[]).includes(name)) throw invalidParameter('--reject', `a list of ${QUALITY_FLAGS.join(', ')} (or none)`, name);
   }
   return QUALITY_FLAGS.filter((f) => names.includes(f));
+}
+
+/** The defaults as `--thresholds` would spell them (for help texts). */
+export function formatThresholds(thresholds: QualityThresholds = DEFAULT_THRESHOLDS): string {
+  return QUALITY_FLAGS.map((f) => `${f}=${thresholds[f]}`).join(',');
 }
 
 /**

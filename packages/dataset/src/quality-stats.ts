@@ -11,17 +11,19 @@ export const STAT_SIGNALS = ['sharpness', 'topOctave', 'brightness', 'dynamicRan
 export type StatSignal = (typeof STAT_SIGNALS)[number];
 
 /**
- * Bin edges per value: bin i holds [edges[i], edges[i+1]), the last bin everything from its lower edge up.
+ * Bin edges per value: bin i holds [edges[i], edges[i+1]), the last bin everything from its lower edge up. The
+ * default flag thresholds are edges (sharpness 38, brightness 41, entropy 5.5, top octave 0.17), so the bins below
+ * them count the flagged records.
  * Colourfulness follows Hasler & Süsstrunk's verbal scale (15 slightly, 33 moderately, 45 averagely, 59 quite,
  * 82 highly, 109 extremely colourful).
  */
 export const STAT_BINS: Readonly<Record<StatSignal, readonly number[]>> = {
-  sharpness: [0, 5, 10, 20, 42, 100, 200, 500, 1000, 2000, 5000],
-  topOctave: [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1],
+  sharpness: [0, 5, 10, 20, 38, 100, 200, 500, 1000, 2000, 5000],
+  topOctave: [0, 0.05, 0.1, 0.17, 0.2, 0.3, 0.4, 0.5, 0.7, 1],
   brightness: [0, 25, 41, 64, 96, 128, 160, 192, 224],
   dynamicRange: [0, 32, 64, 96, 128, 160, 192, 224],
   colourfulness: [0, 15, 33, 45, 59, 82, 109],
-  entropy: [0, 1, 2, 3, 4, 5, 5.6, 6, 7],
+  entropy: [0, 1, 2, 3, 4, 5, 5.5, 6, 7],
   jpegQuality: [0, 50, 60, 70, 80, 90, 95],
 };
 

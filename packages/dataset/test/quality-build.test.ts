@@ -91,7 +91,7 @@ test('--dedupe keep-one keeps the best of each group; --reject drops flagged rec
   const blurRejects = (await readRejects(join(root, 'strict'))).filter((r) => r.code === 'blurry');
   t.is(blurRejects.length, flagged.flagged!.blurry);
   t.true(blurRejects.some((r) => r.file.endsWith('-blur.jpg')));
-  t.regex(blurRejects[0].reason, /^blurry: sharpness [\d.]+ under 42 \(--reject blurry\)$/);
+  t.regex(blurRejects[0].reason, /^blurry: sharpness [\d.]+ under 38 \(--reject blurry\)$/);
   t.is(strict.records, 32 - blurRejects.length);
   t.is(strict.manifest!.quality!.stats.flags.blurry, 0, 'none of the kept records is blurry');
 });
