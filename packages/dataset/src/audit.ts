@@ -343,7 +343,11 @@ export async function auditDataset(target: string, options: AuditOptions = {}): 
 export function formatAuditReport(report: AuditReport, shown = 10): string {
   const lines: string[] = [];
   const where = (s: string | null): string => (s === null ? '' : ` [${s}]`);
-  const sheet = (path: string | null): string => (path ? ` → ${relative(process.cwd(), path) || path}` : '');
+  const pathShown = (path: string): string => {
+    const rel = relative(process.cwd(), path);
+    return rel === '' || rel.startsWith('..') ? path : rel;
+  };
+  const sheet = (path: string | null): string => (path ? ` → ${pathShown(path)}` : '');
   lines.push(
     `${report.target}: ${report.kind}, ${report.images} images audited (${report.measured === 'quality.jsonl' ? `from ${QUALITY_FILE}` : 'decoded and measured'})` +
       `${report.unreadable.length > 0 ? `, ${report.unreadable.length} unreadable` : ''}`,

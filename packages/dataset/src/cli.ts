@@ -112,7 +112,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--gzip', 'GZIP-compress shards (.tfrecord.gz; TensorFlow compression_type="GZIP")')
     .option('--concurrency <n>', 'images processed at once (does not change the output)', int('--concurrency'), 4)
     .option('--seed <seed>', 'seed for shuffling, hash splits, random crops and masks', seed, 0 as string | number)
-    .option('--min-size <px>', 'reject images whose shorter side is under this (with --keep-size the only size check)', int('--min-size'), 64)
+    .option('--min-size <px>', 'reject images whose shorter side is under this (--keep-size)', int('--min-size'), 64)
     .option('--upscale', 'enlarge images whose shorter side is under --size (default: reject them, naming their size) and record the factor in image/upscale')
     .option('--max-pixels <n>', 'reject images with more pixels than this (decompression-bomb guard)', int('--max-pixels'), 100_000_000)
     .option('--flatten <colour>', 'background for transparent pixels', '#ffffff')
