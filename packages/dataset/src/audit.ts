@@ -19,7 +19,7 @@ import { analyseImage, DEFAULT_PROCESS_OPTIONS, InputRejected, readInput } from 
 import { hammingDistance } from './perceptual-hash.js';
 import { FLAG_SIGNAL, parseThresholds, QUALITY_FLAGS, qualityFlags, type QualityFlag, type QualityThresholds } from './quality-policy.js';
 import { measuredOf, parseJsonLines, qualityEntrySchema } from './quality-record.js';
-import { qualityStats, type QualityStats } from './quality-stats.js';
+import { qualityStats, type QualityStats, type StatInput } from './quality-stats.js';
 import { decodeRecord } from './record.js';
 import { listFolder } from './sources/folder.js';
 import { readTfRecords } from './tfrecord-reader.js';
@@ -44,8 +44,8 @@ export interface AuditOptions {
   tile?: number;
 }
 
-/** One audited image. */
-export interface AuditedImage {
+/** One audited image: its signals, flags, enlargement and JPEG quality, source size and hashes. */
+export interface AuditedImage extends StatInput {
   readonly file: string;
   /** Bundle audits: its split, shard and position there. */
   readonly split: string | null;
@@ -53,17 +53,8 @@ export interface AuditedImage {
   readonly index: number | null;
   readonly sourceWidth: number;
   readonly sourceHeight: number;
-  readonly upscale: number | null;
-  readonly jpegQuality: number | null;
-  readonly sharpness: number;
-  readonly topOctave: number;
-  readonly brightness: number;
-  readonly dynamicRange: number;
-  readonly colourfulness: number;
-  readonly entropy: number;
   readonly hash: string;
   readonly content: string;
-  readonly flags: readonly QualityFlag[];
 }
 
 export interface AuditGroup {

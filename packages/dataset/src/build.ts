@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { atomicWriteFile, atomicWriteJson, BgfillError, createProgress, invalidParameter, rngFor, type Seed } from '@bgfill/core';
@@ -24,6 +23,7 @@ import {
   type ShardPart,
 } from './manifest.js';
 import { checkBuildFolders, checkPlacesImageFolders } from './build-folders.js';
+import { sha256File } from './file-digest.js';
 import { ARRIVALS_FILE, ARRIVALS_META, finalizeBundle, qualitySidecarName, type FinalizeResult } from './finalize.js';
 import { DEFAULT_HASH_RADIUS } from './hash-groups.js';
 import { createMaskMaker, type MaskMaker } from './mask-feature.js';
@@ -394,16 +394,6 @@ export function buildFingerprint(
     for (const r of shard.records) hash.update(`\n${r.filename}\t${r.label}\t${r.labelText}`);
   }
   for (const r of plan.rejects) hash.update(`\n!${r.file}`);
-  return hash.digest('hex');
-}
-
-async function sha256File(path: string): Promise<string | null> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch {
-    return null;
-  }
   return hash.digest('hex');
 }
 

@@ -10,12 +10,12 @@
  * records that move are first copied to a staging file in the parts folder, so no rewrite can lose one.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteFile, atomicWriteJson, BgfillError } from '@bgfill/core';
 import { decodeExample, encodeExample } from './example.js';
 import { FEATURE, MASK_FEATURES } from './features.js';
+import { sha256File } from './file-digest.js';
 import { groupNearDuplicates } from './hash-groups.js';
 import { PARTS_DIR, partSchema, type BuildHeader, type DuplicatesSummary, type Reject, type ShardPart } from './manifest.js';
 import { createMaskMaker, type MaskMaker } from './mask-feature.js';
@@ -63,16 +63,6 @@ export interface FinalizeResult {
 
 function sha256Of(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-async function sha256File(path: string): Promise<string | null> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch {
-    return null;
-  }
-  return hash.digest('hex');
 }
 
 /** The name of a shard's quality sidecar in the parts folder. */

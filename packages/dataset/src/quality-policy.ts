@@ -4,6 +4,7 @@
  */
 import { BgfillError, invalidParameter } from '@bgfill/core';
 import type { ImageSignals } from './image-signals.js';
+import { parseNameValues } from './name-values.js';
 
 /** The flags, in the order they are listed everywhere. */
 export const QUALITY_FLAGS = ['blurry', 'dark', 'low-information', 'upscaled'] as const;
@@ -86,17 +87,7 @@ export function formatThresholds(thresholds: QualityThresholds = DEFAULT_THRESHO
 export function parseThresholds(value: string | Partial<Record<QualityFlag, number>> | undefined): QualityThresholds {
   if (value === undefined) return { ...DEFAULT_THRESHOLDS };
   const pairs: Array<[string, number]> =
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((p) => p.trim())
-          .filter((p) => p !== '')
-          .map((p) => {
-            const m = /^([a-z-]+)\s*=\s*([0-9.eE+-]+)$/.exec(p);
-            if (!m) throw invalidParameter('--thresholds', 'flag=value pairs such as blurry=30,dark=20', value);
-            return [m[1], Number(m[2])];
-          })
-      : Object.entries(value).map(([k, v]) => [k, v as number]);
+    typeof value === 'string' ? parseNameValues(value, '--thresholds', 'blurry=30,dark=20') : Object.entries(value).map(([k, v]) => [k, v as number]);
   const out: Record<string, number> = { ...DEFAULT_THRESHOLDS };
   for (const [name, v] of pairs) {
     if (!(QUALITY_FLAGS as readonly string[]).includes(name)) throw invalidParameter('--thresholds', `flags among ${QUALITY_FLAGS.join(', ')}`, name);

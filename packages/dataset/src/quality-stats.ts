@@ -4,6 +4,7 @@
  * number of records the build enlarged.
  */
 import { z } from 'zod';
+import type { ImageSignals } from './image-signals.js';
 import { QUALITY_FLAGS, type QualityFlag } from './quality-policy.js';
 
 /** The histogrammed values: the six signals and the source JPEG quality. */
@@ -47,17 +48,11 @@ export const qualityStatsSchema = z.object({
 });
 export type QualityStats = z.infer<typeof qualityStatsSchema>;
 
-/** What statistics read from a record. */
-export interface StatInput {
+/** What statistics read from a record: its signals, flags, enlargement and source JPEG quality. */
+export interface StatInput extends ImageSignals {
   readonly flags: readonly QualityFlag[];
   readonly upscale: number | null;
   readonly jpegQuality: number | null;
-  readonly sharpness: number;
-  readonly topOctave: number;
-  readonly brightness: number;
-  readonly dynamicRange: number;
-  readonly colourfulness: number;
-  readonly entropy: number;
 }
 
 /** The bin of `value` among `edges`. */
