@@ -1,7 +1,7 @@
 /**
  * Bundle build throughput against a bare sharp loop, in the same process and at the same concurrency.
  *
- *   node --import tsx bench/dataset.ts [concurrency=4] [passCount=400] [largeCount=60] [hashCount=100000]
+ *   node --import tsx bench/dataset.ts [concurrency=4] [passCount=400] [largeCount=60] [hashCount=100000] [rounds=3]
  *
  * (a) pass-through: 256×256 sRGB JPEGs (Places365-256 style) built with `buildDataset` at --size 256: they are stored
  *     byte for byte after a decode check.
@@ -11,7 +11,8 @@
  * nothing else (no Example encoding, no framing, no CRC, no file writes), in a worker pool of the same concurrency.
  * Quality signals: each set is also built with `signals: false` — the build path before signals and hashes existed
  * (one sharp pipeline from input to encoded output, no pixels back in JavaScript, no quality sidecars, no grouping) —
- * in the same rounds; goal: (b) with signals ≥ 0.8 × (b) without.
+ * in the same rounds; goal: (b) with signals ≥ 0.8 × (b) without. Besides the best-of-rounds ratio, the median of the
+ * per-round ratios (each round's two builds run back to back, so machine drift hits both) is printed.
  * Grouping: `groupNearDuplicates` over `hashCount` synthetic 64-bit hashes (random, a tenth of them copies of others
  * with 0–12 bits flipped), against the CPU time of building that many images at the (a) and (b) rates; goal < 1 %.
  * Also: CRC-32C throughput of @node-rs/crc32 (hardware) against a plain JS table loop.
@@ -31,6 +32,7 @@ const concurrency = Number(process.argv[2] ?? 4);
 const passCount = Number(process.argv[3] ?? 400);
 const largeCount = Number(process.argv[4] ?? 60);
 const hashCount = Number(process.argv[5] ?? 100_000);
+const roundCount = Number(process.argv[6] ?? 3);
 
 /** Photo-like content: smooth gradients plus noise, so JPEG decode and encode do real work. */
 async function photo(width: number, height: number, seed: number): Promise<Buffer> {
@@ -147,7 +149,7 @@ try {
   const largeDir = join(root, 'large');
   const passFiles = await makeSet(passDir, passCount, 256, 256);
   const largeFiles = await makeSet(largeDir, largeCount, 2048, 1536);
-  const rounds = 3;
+  const rounds = roundCount;
   const results = {
     passBare: [] as Rate[],
     passBuild: [] as Rate[],
@@ -182,6 +184,11 @@ try {
     process.stdout.write(`  (a)/(b) = ${(a[unit] / b[unit]).toFixed(1)}× (goal ≥ 5×)\n`);
     process.stdout.write(`  signals and hashes on / off: (a) ${fmt(a[unit])} / ${fmt(aPlain[unit])} = ${(a[unit] / aPlain[unit]).toFixed(2)}`);
     process.stdout.write(`   (b) ${fmt(b[unit])} / ${fmt(bPlain[unit])} = ${(b[unit] / bPlain[unit]).toFixed(2)} (goal ≥ 0.8)\n`);
+    const paired = (on: Rate[], off: Rate[]): string => {
+      const ratios = on.map((r, i) => r[unit] / off[i][unit]).sort((x, y) => x - y);
+      return `median ${ratios[Math.floor(ratios.length / 2)].toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(' ')})`;
+    };
+    process.stdout.write(`  per-round on / off: (a) ${paired(results.passBuild, results.passPlain)}   (b) ${paired(results.largeBuild, results.largePlain)}\n`);
   }
   const hashes = syntheticHashes(hashCount);
   const groupRuns = [0, 1, 2].map(() => {

@@ -296,8 +296,11 @@ async function processImageOnce(input: Buffer, key: string, options: ProcessOpti
     if (info.channels !== 3) throw new InputRejected(name, 'decode-error', `conversion produced ${info.channels} channels, expected 3`);
     const frame = { width: info.width, height: info.height, data };
     const stored = geometry.crop ? cropPixels(frame, geometry.crop) : frame;
+    // libvips encodes on its own thread while the signals are measured here.
+    const encoding = encode ? encoder(sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } }), options).toBuffer() : Promise.resolve(empty);
+    encoding.catch(() => {}); // awaited below; a failure surfaces there
     const analysis = analyseFrame(frame, geometry.crop, input);
-    const encoded = encode ? await encoder(sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } }), options).toBuffer() : empty;
+    const encoded = await encoding;
     return { encoded, format: options.format, width: stored.width, height: stored.height, passthrough: false, ...source, analysis };
   } catch (err) {
     if (err instanceof InputRejected) throw err;
