@@ -1,10 +1,11 @@
 // Builds with quality signals and near-duplicate grouping, on real photos and copies of them.
 import test from 'ava';
-import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { auditDataset } from '../src/audit.js';
 import { buildDataset, readRejects, type BuildOptions } from '../src/build.js';
+import { formatInspectReport, inspectBundle } from '../src/inspect.js';
 import { readManifest } from '../src/manifest.js';
 import { mergeWorkers } from '../src/merge.js';
 import { parseJsonLines, qualityEntrySchema, type QualityEntry } from '../src/quality-record.js';
@@ -65,6 +66,18 @@ test('no near-duplicate group spans train and val; without grouping the same pla
   // Moved records carry masks exactly where their new split has them: verify decodes every mask.
   const verified = await verifyBundle(out, { decode: true });
   t.deepEqual(verified.issues, []);
+  // inspect shows the split's quality histograms from dataset.json.
+  const text = formatInspectReport(await inspectBundle(out, { scan: 1 }));
+  t.regex(text, /near-duplicates \(dct-64, radius 12, group\): 8 groups, 32 records/);
+  t.regex(text, /quality of \d+ records: flagged blurry \d+/);
+  t.regex(text, /sharpness \(\d+\): mean [\d.]+.*\n\s+0–5: \d+, 5–10: \d+/);
+  // quality.jsonl out of step with the records is a verify problem.
+  const qualityPath = join(out, 'quality.jsonl');
+  const original = await readFile(qualityPath, 'utf8');
+  const [first, second, ...rest] = original.split('\n');
+  await writeFile(qualityPath, [second, first, ...rest].join('\n'));
+  t.regex((await verifyBundle(out)).issues.map((i) => i.problem).join('\n'), /line 1 describes .* record 1 /);
+  await writeFile(qualityPath, original);
   // The same build without grouping leaks.
   const loose = await buildDataset({ ...base(input, join(root, 'loose')), dedupe: 'off' });
   t.is(loose.manifest!.duplicates, null);
