@@ -215,7 +215,7 @@ export function registerDatasetCommands(program: Command): void {
 
   dataset
     .command('inspect <dir>')
-    .description('Print bundle statistics and optionally draw a preview grid with the masks over the images')
+    .description('Print bundle statistics (with quality histograms, flags and near-duplicate groups) and optionally draw a preview grid with the masks over the images')
     .option('--split <name>', 'only this split (and preview it)')
     .option('--preview <file>', 'write a preview grid here: .png, .jpg/.jpeg or .webp (the extension picks the format)')
     .option('--overwrite', 'replace an existing --preview file (without it, an existing file is an error)')
