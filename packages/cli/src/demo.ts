@@ -10,6 +10,8 @@ export { DEMO_DEFAULTS } from './demo-defaults.js';
 
 /** The embedded sample scenes (`samples/scenes/*.jpg`, 256×256 JPEG; credits in samples/CREDITS.md). */
 export const SAMPLE_SCENES = fileURLToPath(new URL('../../../samples/scenes/', import.meta.url));
+/** Side of every sample scene. */
+export const SAMPLE_SIDE = 256;
 
 /** Marks a folder as a demo's output, so that a second `bgfill demo` may replace it. */
 const DEMO_MARKER = 'demo.json';
@@ -100,7 +102,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
 
   step(2, `dataset: ${relative(process.cwd(), images) || '.'} → train / val bundle at ${options.size}², fixed masks on val`);
+  // The embedded scenes are 256²: a larger --size enlarges them (what `dataset build --upscale` does, recorded per
+  // record), said here because enlarged targets teach blur; a folder of the user's own photos is never enlarged.
+  const upscale = images === resolve(SAMPLE_SCENES) && options.size > SAMPLE_SIDE;
+  if (upscale) log(`  note: the sample scenes are ${SAMPLE_SIDE}²: at --size ${options.size} they are enlarged (fine for a demo; train on photos at least that large)`);
   const built = await buildDataset({
+    upscale,
     source: 'folder',
     input: images,
     out: paths.bundle,
