@@ -1,9 +1,10 @@
 import type { RowComparison } from './paired-stats.js';
+import type { ScoreMetric } from './score-summary.js';
 import type { RowScores } from './row-scores.js';
 import { METRIC_LABELS, SCORE_METRICS } from './score-summary.js';
 import { formatMeanStd } from './table.js';
-import { differenceCell } from './table-differences.js';
-import { differenceVerdict, HEADLINE_METRIC } from './verdict.js';
+import type { MetricDifference } from './paired-stats.js';
+import { differenceVerdict, HEADLINE_METRIC, percent, signed } from './verdict.js';
 
 /** What the report shows of the paired statistics. */
 export interface ReportComparisons {
@@ -25,9 +26,15 @@ export interface ReportComparisons {
 /** Escaping for HTML (the report's own helper, passed in to keep one definition). */
 type Escape = (s: string) => string;
 
-/** A cell's class: clearly better / clearly worse / unclear. */
-function cellClass(verdict: 'better' | 'worse' | 'unclear'): string {
-  return verdict === 'unclear' ? '' : ` class="${verdict}"`;
+/** A difference as a compact table cell: the mean, its interval below it, the share of records where it is better. */
+function differenceCellHtml(d: MetricDifference, metric: ScoreMetric): string {
+  if (d.n === 0) return `<td data-metric="${metric}">–</td>`;
+  const verdict = differenceVerdict(d, metric);
+  const mark = { better: ' ▲', worse: ' ▼', unclear: '' }[verdict];
+  return (
+    `<td data-metric="${metric}"${verdict === 'unclear' ? '' : ` class="${verdict}"`}>${signed(d.mean, metric)}${mark}` +
+    `<br><small>${signed(d.lo, metric)} … ${signed(d.hi, metric)}</small><br><small>better on ${percent(d.better)}</small></td>`
+  );
 }
 
 /** Table rows for rows other than the epochs (the start before the epochs, compare nets and baselines after). */
@@ -46,10 +53,7 @@ export function otherRowsHtml(others: readonly RowScores[], escape: Escape): { b
 export function differencesHtml(c: ReportComparisons, labels: ReadonlyMap<string, string>, escape: Escape): string {
   const label = (row: string) => escape(labels.get(row) ?? row);
   const pct = Math.round(c.level * 100);
-  const cell = (comparison: RowComparison, metric: (typeof SCORE_METRICS)[number], group = comparison.all) => {
-    const d = group.metrics[metric];
-    return `<td data-metric="${metric}"${cellClass(d.n ? differenceVerdict(d, metric) : 'unclear')}>${escape(differenceCell(d, metric, c.level))}</td>`;
-  };
+  const cell = (comparison: RowComparison, metric: ScoreMetric, group = comparison.all) => differenceCellHtml(group.metrics[metric], metric);
   const head = SCORE_METRICS.map((m) => `<th>${escape(METRIC_LABELS[m])}</th>`).join('');
   const table = (id: string, rows: readonly RowComparison[], name: (r: RowComparison) => string) =>
     `<div class="scroll"><table id="${id}"><thead><tr><th>row</th><th>records</th>${head}</tr></thead><tbody>${rows
@@ -72,9 +76,9 @@ export function differencesHtml(c: ReportComparisons, labels: ReadonlyMap<string
 <p>The chosen epoch minus each row, record by record (same records, same masks).</p>
 ${table('best-against-table', c.bestAgainst, (r) => r.reference)}`;
   return `<h2 id="differences">Against the reference (${escape(c.reference.label)})</h2>
-<p>Mean per-record difference (row − ${escape(c.reference.label)}) over the records with a hole, its ${pct} % paired bootstrap interval
-(${c.resamples.toLocaleString('en-US')} resamples, seed ${escape(String(c.seed))}) and the share of records on which the row is better.
-Green ▲: the interval excludes zero and the row is better; red ▼: clearly worse.</p>
+<p>Each cell: the mean per-record difference (row − ${escape(c.reference.label)}) over the records with a hole; below it, its ${pct} % paired
+bootstrap interval (${c.resamples.toLocaleString('en-US')} resamples, seed ${escape(String(c.seed))}) and the share of records on which the row is
+better. Green ▲: the interval excludes zero and the row is better; red ▼: clearly worse.</p>
 ${table('differences-table', c.rows, (r) => r.row)}
 ${binTable}
 ${against}`;
@@ -90,5 +94,6 @@ export function summaryHtml(c: ReportComparisons | undefined, escape: Escape): s
 /** Extra style for the new sections. */
 export const DIFFERENCE_STYLE = `
 .summary{font-size:1.1rem;font-weight:600;margin:.5rem 0}#findings{margin:.2rem 0 1rem}td.better{background:#e3f4e3}td.worse{background:#fbe3e3}
+td small{color:#555}
 .kind{display:inline-block;color:#666;font-size:.72rem;margin-left:.4rem;text-transform:uppercase;letter-spacing:.03em}
 `;

@@ -121,7 +121,7 @@ test('start (from --init), compare and baseline rows: scored on the same records
   t.deepEqual(csv.map((r) => [r.row, r.kind, r.epoch]), [['start', 'start', '0'], ['1', 'epoch', '1'], ['2', 'epoch', '2'], ['other', 'compare', ''], ['telea', 'baseline', ''], ['mean', 'baseline', '']]);
   const images = parseCsv(await readFile(join(result.out, 'images.csv'), 'utf8'));
   t.is(images.length, 6 * 9);
-  t.is(Number(images.find((r) => r.row === 'telea' && r.index === '0')!.l1_hole), l1Hole.telea[0]);
+  t.is(Number(images.find((r) => r.row === 'telea' && r.index === '0')!.l1_hole), l1Hole.telea[0]!);
   const differences = parseCsv(await readFile(join(result.out, 'differences.csv'), 'utf8'));
   const d2 = differences.find((r) => r.row === '2' && r.group === 'all' && r.metric === 'l1Hole')!;
   t.like(d2, { reference: 'start', records: '8', n: '8', excludes_zero: '1', better: '1' });
