@@ -10,7 +10,13 @@
  *   metrics   `scoreImage` (L1, PSNR, SSIM, MS-SSIM, hole L1/PSNR) on those outputs, alone;
  *   scoreRun  the whole first run: digest, data reading, prediction, metrics, cache, CSV/JSON/MD, plot, grid, HTML;
  *   rerun     scoreRun again: everything from the cache (no predictor load), outputs rewritten;
- *   batch 1   predictor only with batches of one (what `--batch-size 8` saves).
+ *   batch 1   predictor only with batches of one (what `--batch-size 8` saves);
+ * and what issue 13's rows and statistics add to scoring that checkpoint:
+ *   + baselines  scoreRun's first run with `--baseline telea,ns,mean` too (3 more rows: fills, metrics, cache, the
+ *                paired statistics of 3 rows against the epoch and of the epoch against each), against the first
+ *                scoreRun above; the overhead is the difference over that scoreRun's time;
+ *   fills        the telea / ns / mean fills alone on the same records, per 256² image;
+ *   statistics   the paired bootstrap alone (2,000 resamples): 3 rows against the reference and the epoch against 3.
  */
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +26,9 @@ import { buildDataset } from '../packages/dataset/src/build.js';
 import { scoreImage } from '../packages/eval/src/score-checkpoint.js';
 import { evalBatches, openEvalSet } from '../packages/eval/src/score-data.js';
 import { scoreRun } from '../packages/eval/src/score-run.js';
+import { classicalInpaint, type ClassicalMethod } from '../packages/eval/src/classical/inpaint.js';
+import { PairedBootstrap } from '../packages/eval/src/bootstrap.js';
+import { compareRows } from '../packages/eval/src/paired-stats.js';
 import type { RgbImage } from '../packages/eval/src/metrics/image.js';
 import { selectEngine } from '../packages/trainer/src/inference/engine-select.js';
 import { parseEngineRequest } from '../packages/trainer/src/inference/engine-name.js';
@@ -80,6 +89,34 @@ try {
   const rerun = await timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false }));
   const single = await timed(() => predictOnly(1));
   if (rerun.value.scored.length !== 0) throw new Error('rerun was not served from the cache');
+  // First runs in fresh folders (nothing cached), without and with three classical baselines as further rows (and
+  // their statistics), taking turns twice after the warm-up above; each side's mean.
+  const fresh = async (round: number, baselines: string) =>
+    timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false, baselines, out: join(root, `eval-${round}-${baselines}`) }));
+  const plain: Array<{ wall: number; cpu: number }> = [];
+  const extra: Array<{ wall: number; cpu: number }> = [];
+  for (let round = 0; round < 2; round++) {
+    plain.push(await fresh(round, 'none'));
+    const t = await fresh(round, 'telea,ns,mean');
+    if (t.value.scored.length !== 1 || t.value.others.length !== 3) throw new Error('the baselines run did not score the epoch and 3 baselines');
+    extra.push(t);
+  }
+  const average = (ts: Array<{ wall: number; cpu: number }>) => ({ wall: ts.reduce((a, t) => a + t.wall, 0) / ts.length, cpu: ts.reduce((a, t) => a + t.cpu, 0) / ts.length });
+  const withoutBaselines = average(plain);
+  const withBaselines = average(extra);
+  const items = base.value.map(({ item }) => item);
+  const fills = await Promise.all(
+    (['telea', 'ns', 'mean'] as ClassicalMethod[]).map(async (method) => [method, await timed(async () => items.map((it) => classicalInpaint(it.image, it.mask, { method })))] as const),
+  );
+  const statistics = await timed(async () => {
+    const boot = new PairedBootstrap();
+    const epoch = { name: '1', images: base.value.map(({ item, out }) => scoreImage(item, out)) };
+    const rows = fills.map(([method, t]) => ({ name: method, images: t.value.map((filled, i) => scoreImage(items[i], filled)) }));
+    const c0 = process.cpuUsage();
+    for (const row of rows) compareRows(row, epoch, boot), compareRows(epoch, row, boot);
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e6;
+  });
 
   const rows: Array<[string, { wall: number; cpu: number }]> = [
     [`baseline: predict only, batch ${batch}`, base],
@@ -87,6 +124,9 @@ try {
     [`scoreRun (first run, batch ${batch})`, first],
     ['scoreRun rerun (cached)', rerun],
     ['predict only, batch 1', single],
+    [`scoreRun, fresh folder (mean of 2, batch ${batch})`, withoutBaselines],
+    [`scoreRun + baselines telea,ns,mean, fresh folder (mean of 2, batch ${batch})`, withBaselines],
+    ...fills.map(([method, t]) => [`${method} fill only`, t] as [string, { wall: number; cpu: number }]),
   ];
   console.log(`${records} records at ${size}², generator cnum ${cnum}, backend ${info.name} (${info.reason}), Node ${process.version}`);
   console.log('| step | wall s | CPU s | records/CPU-s | CPU ratio to baseline |');
@@ -94,6 +134,14 @@ try {
   for (const [name, t] of rows) {
     console.log(`| ${name} | ${t.wall.toFixed(2)} | ${t.cpu.toFixed(2)} | ${(records / t.cpu).toFixed(2)} | ${(t.cpu / base.cpu).toFixed(3)} |`);
   }
+  const perImage = (t: { cpu: number }) => `${((1000 * t.cpu) / records).toFixed(1)} ms`;
+  console.log(`\nper ${size}² image (CPU): predict ${perImage(base)}, ${fills.map(([m, t]) => `${m} ${perImage(t)}`).join(', ')}`);
+  console.log(`paired statistics of 6 comparisons (2,000 resamples, ${records} records): ${(statistics.value * 1000).toFixed(1)} ms CPU`);
+  const overhead = (withBaselines.cpu - withoutBaselines.cpu) / withoutBaselines.cpu;
+  console.log(
+    `baselines telea,ns,mean + statistics add ${(100 * overhead).toFixed(1)} % CPU to scoring the checkpoint (${withoutBaselines.cpu.toFixed(2)} → ${withBaselines.cpu.toFixed(2)} s; ` +
+      `runs: ${plain.map((t) => t.cpu.toFixed(2)).join(', ')} / ${extra.map((t) => t.cpu.toFixed(2)).join(', ')})`,
+  );
 } finally {
   await rm(root, { recursive: true, force: true });
 }

@@ -253,3 +253,37 @@ export function marchOutside(frame: MarchFrame, radius: number): void {
   }
   for (let p = 0; p < ring.length; p++) if (ring[p] === REACHED) t[p] = -t[p];
 }
+
+/** The known pixels a hole pixel is filled from: the offsets within a disc of `radius`, the centre excluded. */
+export interface Disc {
+  /** Row and column offsets (k − i, l − j), in raster order (rows, then columns, ascending). */
+  dk: Int32Array;
+  dl: Int32Array;
+  /** Squared lengths. */
+  len2: Int32Array;
+  /** Frame position offsets: dk·cols + dl. */
+  step: Int32Array;
+}
+
+/**
+ * The offsets (k − i, l − j) with (k − i)² + (l − j)² ≤ radius², centre excluded, in the raster order the
+ * neighbourhood is summed in (so sums round exactly as a row-by-row scan does).
+ * @example discOffsets(1, 10).dk // Int32Array [-1, 0, 0, 1]
+ */
+export function discOffsets(radius: number, cols: number): Disc {
+  const dk: number[] = [];
+  const dl: number[] = [];
+  for (let a = -radius; a <= radius; a++) {
+    for (let b = -radius; b <= radius; b++) {
+      if ((a === 0 && b === 0) || a * a + b * b > radius * radius) continue;
+      dk.push(a);
+      dl.push(b);
+    }
+  }
+  return {
+    dk: Int32Array.from(dk),
+    dl: Int32Array.from(dl),
+    len2: Int32Array.from(dk, (a, n) => a * a + dl[n] * dl[n]),
+    step: Int32Array.from(dk, (a, n) => a * cols + dl[n]),
+  };
+}

@@ -1,4 +1,4 @@
-import { arrivalTime, INSIDE, KNOWN, BAND, marchFrame, marchOutside } from './narrow-band.js';
+import { arrivalTime, BAND, discOffsets, INSIDE, KNOWN, marchFrame, marchOutside } from './narrow-band.js';
 import { nearestEven, type FillTarget } from './fill-target.js';
 
 const f32 = Math.fround;
@@ -21,73 +21,77 @@ export function teleaFill(target: FillTarget, radius: number): void {
   marchOutside(frame, radius);
   const { rows, cols, state, t, queue } = frame;
   const row = width * 3;
-  const r2 = radius * radius;
-  const neighbours = [-cols, -1, cols, 1];
+  const disc = discOffsets(radius, cols);
+  // dst = 1/|p − q|³ depends on the offset alone.
+  const dsts = Float64Array.from(disc.len2, (len2) => f32(1 / (len2 * Math.sqrt(len2))));
+  const ia = new Float64Array(3);
+  const jx = new Float64Array(3);
+  const jy = new Float64Array(3);
+  const fill = (p: number) => {
+    const i = (p / cols) | 0;
+    const j = p - i * cols;
+    const time = arrivalTime(state, t, p, cols);
+    t[p] = time;
+    const gradTx = timeGradient(state, t, p, 1);
+    const gradTy = timeGradient(state, t, p, cols);
+    ia.fill(0);
+    jx.fill(0);
+    jy.fill(0);
+    let s = TINY;
+    for (let m = 0; m < dsts.length; m++) {
+      const k = i + disc.dk[m];
+      const l = j + disc.dl[m];
+      if (k <= 0 || k >= rows - 1 || l <= 0 || l >= cols - 1) continue;
+      const q = p + disc.step[m];
+      if (state[q] === INSIDE) continue;
+      const dy = -disc.dk[m];
+      const dx = -disc.dl[m];
+      // The image row / column of frame row k / column l, and the neighbours for the gradients, shifted at the
+      // edges as OpenCV's km, kp, lm, lp are.
+      const km = k - 1 + (k === 1 ? 1 : 0);
+      const kp = k - 1 - (k === rows - 2 ? 1 : 0);
+      const lm = l - 1 + (l === 1 ? 1 : 0);
+      const lp = l - 1 - (l === cols - 2 ? 1 : 0);
+      const lev = f32(1 / f32(1 + Math.abs(f32(t[q] - time))));
+      let dir = f32(f32(dx * gradTx) + f32(dy * gradTy));
+      if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
+      const w = f32(Math.abs(f32(f32(dsts[m] * lev) * dir)));
+      const right = state[q + 1] !== INSIDE;
+      const left = state[q - 1] !== INSIDE;
+      const below = state[q + cols] !== INSIDE;
+      const above = state[q - cols] !== INSIDE;
+      const at = km * row + lm * 3;
+      const east = km * row + (lp + 1) * 3; // right neighbour (central and forward differences)
+      const westC = km * row + (lm - 1) * 3; // left neighbour
+      const eastB = km * row + lp * 3; // the pixel itself, for the backward difference (shifted at the right edge)
+      const south = (kp + 1) * row + lm * 3;
+      const northC = (km - 1) * row + lm * 3;
+      const southB = kp * row + lm * 3;
+      for (let c = 0; c < 3; c++) {
+        let gx = 0;
+        if (right) gx = left ? (out[east + c] - out[westC + c]) * 2 : out[east + c] - out[at + c];
+        else if (left) gx = out[eastB + c] - out[westC + c];
+        let gy = 0;
+        if (below) gy = above ? (out[south + c] - out[northC + c]) * 2 : out[south + c] - out[at + c];
+        else if (above) gy = out[southB + c] - out[northC + c];
+        ia[c] = f32(ia[c] + f32(w * out[at + c]));
+        jx[c] = f32(jx[c] - f32(w * f32(gx * dx)));
+        jy[c] = f32(jy[c] - f32(w * f32(gy * dy)));
+      }
+      s = f32(s + w);
+    }
+    const o = (i - 1) * row + (j - 1) * 3;
+    for (let c = 0; c < 3; c++) out[o + c] = teleaValue(ia[c], jx[c], jy[c], s);
+    state[p] = BAND;
+    queue.push(p, time);
+  };
   for (let p0 = queue.pop(); p0 >= 0; p0 = queue.pop()) {
     state[p0] = KNOWN;
-    for (const step of neighbours) {
-      const p = p0 + step;
-      const i = (p / cols) | 0;
-      const j = p - i * cols;
-      if (state[p] !== INSIDE) continue; // the frame's outer ring is never inside
-      const time = arrivalTime(state, t, p, cols);
-      t[p] = time;
-      const gradTx = timeGradient(state, t, p, 1);
-      const gradTy = timeGradient(state, t, p, cols);
-      let ia0 = 0, ia1 = 0, ia2 = 0;
-      let jx0 = 0, jx1 = 0, jx2 = 0;
-      let jy0 = 0, jy1 = 0, jy2 = 0;
-      let s = TINY;
-      for (let k = i - radius; k <= i + radius; k++) {
-        if (k <= 0 || k >= rows - 1) continue;
-        // The image row of frame row k, and the row "below" it for the vertical gradient, shifted at the edges as
-        // OpenCV's km / kp are.
-        const km = k - 1 + (k === 1 ? 1 : 0);
-        const kp = k - 1 - (k === rows - 2 ? 1 : 0);
-        for (let l = j - radius; l <= j + radius; l++) {
-          if (l <= 0 || l >= cols - 1) continue;
-          const q = k * cols + l;
-          const dy = i - k;
-          const dx = j - l;
-          if (state[q] === INSIDE || dx * dx + dy * dy > r2) continue;
-          const lm = l - 1 + (l === 1 ? 1 : 0);
-          const lp = l - 1 - (l === cols - 2 ? 1 : 0);
-          const len2 = dx * dx + dy * dy;
-          const dst = f32(1 / (len2 * Math.sqrt(len2)));
-          const lev = f32(1 / f32(1 + Math.abs(f32(t[q] - time))));
-          let dir = f32(f32(dx * gradTx) + f32(dy * gradTy));
-          if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
-          const w = f32(Math.abs(f32(f32(dst * lev) * dir)));
-          const right = state[q + 1] !== INSIDE;
-          const left = state[q - 1] !== INSIDE;
-          const below = state[q + cols] !== INSIDE;
-          const above = state[q - cols] !== INSIDE;
-          const at = km * row + lm * 3;
-          for (let c = 0; c < 3; c++) {
-            let gx = 0;
-            if (right) gx = left ? (out[km * row + (lp + 1) * 3 + c] - out[km * row + (lm - 1) * 3 + c]) * 2 : out[km * row + (lp + 1) * 3 + c] - out[at + c];
-            else if (left) gx = out[km * row + lp * 3 + c] - out[km * row + (lm - 1) * 3 + c];
-            let gy = 0;
-            if (below) gy = above ? (out[(kp + 1) * row + lm * 3 + c] - out[(km - 1) * row + lm * 3 + c]) * 2 : out[(kp + 1) * row + lm * 3 + c] - out[at + c];
-            else if (above) gy = out[kp * row + lm * 3 + c] - out[(km - 1) * row + lm * 3 + c];
-            const v = out[at + c];
-            const wv = f32(w * v);
-            const wx = f32(w * f32(gx * dx));
-            const wy = f32(w * f32(gy * dy));
-            if (c === 0) (ia0 = f32(ia0 + wv)), (jx0 = f32(jx0 - wx)), (jy0 = f32(jy0 - wy));
-            else if (c === 1) (ia1 = f32(ia1 + wv)), (jx1 = f32(jx1 - wx)), (jy1 = f32(jy1 - wy));
-            else (ia2 = f32(ia2 + wv)), (jx2 = f32(jx2 - wx)), (jy2 = f32(jy2 - wy));
-          }
-          s = f32(s + w);
-        }
-      }
-      const o = (i - 1) * row + (j - 1) * 3;
-      out[o] = teleaValue(ia0, jx0, jy0, s);
-      out[o + 1] = teleaValue(ia1, jx1, jy1, s);
-      out[o + 2] = teleaValue(ia2, jx2, jy2, s);
-      state[p] = BAND;
-      queue.push(p, time);
-    }
+    // Its four neighbours in OpenCV's order (up, left, down, right); the frame's outer ring is never inside.
+    if (state[p0 - cols] === INSIDE) fill(p0 - cols);
+    if (state[p0 - 1] === INSIDE) fill(p0 - 1);
+    if (state[p0 + cols] === INSIDE) fill(p0 + cols);
+    if (state[p0 + 1] === INSIDE) fill(p0 + 1);
   }
 }
 
