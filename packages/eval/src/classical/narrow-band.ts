@@ -287,3 +287,91 @@ export function discOffsets(radius: number, cols: number): Disc {
     step: Int32Array.from(dk, (a, n) => a * cols + dl[n]),
   };
 }
+
+/**
+ * The known pixels around a hole pixel being filled, visited in raster order, each with the image positions (byte
+ * offsets of RGB pixels) OpenCV reads for it: the pixel (`at`), its right / left / lower / upper neighbours for
+ * central and forward differences, and those for backward differences (`eastBack`, `southBack`). At the image's
+ * edges these shift as OpenCV's km / kp / lm / lp do: the first row or column stands in for the one outside it, and
+ * the last reads one in. Whether each neighbour is known: `right`, `left`, `below`, `above`.
+ */
+export class Neighbourhood {
+  m = 0;
+  q = 0;
+  at = 0;
+  east = 0;
+  west = 0;
+  eastBack = 0;
+  south = 0;
+  north = 0;
+  southBack = 0;
+  right = false;
+  left = false;
+  below = false;
+  above = false;
+
+  constructor(
+    private readonly frame: MarchFrame,
+    readonly disc: Disc,
+    /** Bytes per image row (width · 3). */
+    private readonly row: number,
+  ) {}
+
+  /** Call `visit` for every known pixel within the disc around frame position p (row i, column j). */
+  each(p: number, i: number, j: number, visit: (n: Neighbourhood) => void): void {
+    const { rows, cols, state } = this.frame;
+    const { dk, dl, step } = this.disc;
+    const row = this.row;
+    for (let m = 0; m < dk.length; m++) {
+      const k = i + dk[m];
+      const l = j + dl[m];
+      if (k <= 0 || k >= rows - 1 || l <= 0 || l >= cols - 1) continue;
+      const q = p + step[m];
+      if (state[q] === INSIDE) continue;
+      const km = k - 1 + (k === 1 ? 1 : 0);
+      const kp = k - 1 - (k === rows - 2 ? 1 : 0);
+      const lm = l - 1 + (l === 1 ? 1 : 0);
+      const lp = l - 1 - (l === cols - 2 ? 1 : 0);
+      this.m = m;
+      this.q = q;
+      this.at = km * row + lm * 3;
+      this.east = km * row + (lp + 1) * 3;
+      this.west = km * row + (lm - 1) * 3;
+      this.eastBack = km * row + lp * 3;
+      this.south = (kp + 1) * row + lm * 3;
+      this.north = (km - 1) * row + lm * 3;
+      this.southBack = kp * row + lm * 3;
+      this.right = state[q + 1] !== INSIDE;
+      this.left = state[q - 1] !== INSIDE;
+      this.below = state[q + cols] !== INSIDE;
+      this.above = state[q - cols] !== INSIDE;
+      visit(this);
+    }
+  }
+}
+
+/**
+ * March the band into the hole (Telea 2004, §3): take the earliest band pixel, make it known, and reach each of its
+ * four neighbours still inside, in OpenCV's order (up, left, down, right): its arrival time from its known
+ * neighbours, then `fill(p, i, j, time)` (which writes its value; the pixel is still inside while it runs), then it
+ * joins the band at that time.
+ */
+export function marchInward(frame: MarchFrame, fill: (p: number, i: number, j: number, time: number) => void): void {
+  const { cols, state, t, queue } = frame;
+  const reach = (p: number) => {
+    const i = (p / cols) | 0;
+    const time = arrivalTime(state, t, p, cols);
+    t[p] = time;
+    fill(p, i, p - i * cols, time);
+    state[p] = BAND;
+    queue.push(p, time);
+  };
+  for (let p0 = queue.pop(); p0 >= 0; p0 = queue.pop()) {
+    state[p0] = KNOWN;
+    // The frame's outer ring is never inside, so the four neighbours always exist.
+    if (state[p0 - cols] === INSIDE) reach(p0 - cols);
+    if (state[p0 - 1] === INSIDE) reach(p0 - 1);
+    if (state[p0 + cols] === INSIDE) reach(p0 + cols);
+    if (state[p0 + 1] === INSIDE) reach(p0 + 1);
+  }
+}

@@ -1,4 +1,4 @@
-import { arrivalTime, BAND, discOffsets, INSIDE, KNOWN, marchFrame } from './narrow-band.js';
+import { discOffsets, marchFrame, marchInward, Neighbourhood } from './narrow-band.js';
 import { nearestEven, type FillTarget } from './fill-target.js';
 
 const f32 = Math.fround;
@@ -18,78 +18,41 @@ export function navierStokesFill(target: FillTarget, radius: number): void {
   const { mask, out, width } = target;
   const frame = marchFrame(mask);
   if (frame.bandCount === 0) return;
-  const { rows, cols, state, t, queue } = frame;
   const row = width * 3;
-  const disc = discOffsets(radius, cols);
+  const around = new Neighbourhood(frame, discOffsets(radius, frame.cols), row);
   // dst = 1/(|p − q|⁴ + 1) depends on the offset alone.
-  const dsts = Float64Array.from(disc.len2, (len2) => f32(1 / (len2 * len2 + 1)));
+  const dsts = Float64Array.from(around.disc.len2, (len2) => f32(1 / (len2 * len2 + 1)));
   const ia = new Float64Array(3);
   const s = new Float64Array(3);
-  const fill = (p: number) => {
-    const i = (p / cols) | 0;
-    const j = p - i * cols;
-    const time = arrivalTime(state, t, p, cols);
-    t[p] = time;
+  const add = (n: Neighbourhood) => {
+    const ry = around.disc.dk[n.m];
+    const rx = around.disc.dl[n.m];
+    const len2 = around.disc.len2[n.m];
+    for (let c = 0; c < 3; c++) {
+      // Absolute differences down the column (gx) and along the row (gy), doubled where one side is missing;
+      // gx is turned by 90° (negated) to point along the isophote.
+      const v = out[n.at + c];
+      const gx = -sideDifferences(out, n.below, n.above, n.south + c, n.southBack + c, n.north + c);
+      const gy = sideDifferences(out, n.right, n.left, n.east + c, n.at + c, n.west + c);
+      let dir = f32(f32(rx * gx) + f32(ry * gy));
+      if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
+      else dir = f32(Math.abs(f32(dir / f32(Math.sqrt(f32(len2 * f32(f32(gx * gx) + f32(gy * gy))))))));
+      const w = f32(dsts[n.m] * dir);
+      ia[c] = f32(ia[c] + f32(w * v));
+      s[c] = f32(s[c] + w);
+    }
+  };
+  marchInward(frame, (p, i, j) => {
     ia.fill(0);
     s.fill(TINY);
-    for (let m = 0; m < dsts.length; m++) {
-      const k = i + disc.dk[m];
-      const l = j + disc.dl[m];
-      if (k <= 0 || k >= rows - 1 || l <= 0 || l >= cols - 1) continue;
-      const q = p + disc.step[m];
-      if (state[q] === INSIDE) continue;
-      const ry = disc.dk[m];
-      const rx = disc.dl[m];
-      const len2 = disc.len2[m];
-      // Image rows / columns of frame row k / column l and their neighbours, shifted at the edges as OpenCV's are.
-      const km = k - 1 + (k === 1 ? 1 : 0);
-      const kp = k - 1 - (k === rows - 2 ? 1 : 0);
-      const lm = l - 1 + (l === 1 ? 1 : 0);
-      const lp = l - 1 - (l === cols - 2 ? 1 : 0);
-      const below = state[q + cols] !== INSIDE;
-      const above = state[q - cols] !== INSIDE;
-      const right = state[q + 1] !== INSIDE;
-      const left = state[q - 1] !== INSIDE;
-      const at = km * row + lm * 3;
-      const here = kp * row + lm * 3;
-      const south = (kp + 1) * row + lm * 3;
-      const north = (km - 1) * row + lm * 3;
-      const east = km * row + (lp + 1) * 3;
-      const west = km * row + (lm - 1) * 3;
-      for (let c = 0; c < 3; c++) {
-        // Absolute differences down the column (gx) and along the row (gy), doubled where one side is missing.
-        let gx = 0;
-        const h = out[here + c];
-        if (below) {
-          const down = Math.abs(out[south + c] - h);
-          gx = above ? down + Math.abs(h - out[north + c]) : down * 2;
-        } else if (above) gx = Math.abs(h - out[north + c]) * 2;
-        let gy = 0;
-        const v = out[at + c];
-        if (right) {
-          const across = Math.abs(out[east + c] - v);
-          gy = left ? across + Math.abs(v - out[west + c]) : across * 2;
-        } else if (left) gy = Math.abs(v - out[west + c]) * 2;
-        gx = -gx;
-        let dir = f32(f32(rx * gx) + f32(ry * gy));
-        if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
-        else dir = f32(Math.abs(f32(dir / f32(Math.sqrt(f32(len2 * f32(f32(gx * gx) + f32(gy * gy))))))));
-        const w = f32(dsts[m] * dir);
-        ia[c] = f32(ia[c] + f32(w * v));
-        s[c] = f32(s[c] + w);
-      }
-    }
+    around.each(p, i, j, add);
     const o = (i - 1) * row + (j - 1) * 3;
     for (let c = 0; c < 3; c++) out[o + c] = nearestEven(ia[c] / s[c]);
-    state[p] = BAND;
-    queue.push(p, time);
-  };
-  for (let p0 = queue.pop(); p0 >= 0; p0 = queue.pop()) {
-    state[p0] = KNOWN;
-    // Its four neighbours in OpenCV's order (up, left, down, right); the frame's outer ring is never inside.
-    if (state[p0 - cols] === INSIDE) fill(p0 - cols);
-    if (state[p0 - 1] === INSIDE) fill(p0 - 1);
-    if (state[p0 + cols] === INSIDE) fill(p0 + cols);
-    if (state[p0 + 1] === INSIDE) fill(p0 + 1);
-  }
+  });
+}
+
+/** |next − here| + |here − prev| where both sides are known, twice the one that is, else 0. */
+function sideDifferences(out: Uint8Array, hasNext: boolean, hasPrev: boolean, next: number, here: number, prev: number): number {
+  if (hasNext) return hasPrev ? Math.abs(out[next] - out[here]) + Math.abs(out[here] - out[prev]) : Math.abs(out[next] - out[here]) * 2;
+  return hasPrev ? Math.abs(out[here] - out[prev]) * 2 : 0;
 }

@@ -1,4 +1,4 @@
-import { arrivalTime, BAND, discOffsets, INSIDE, KNOWN, marchFrame, marchOutside } from './narrow-band.js';
+import { discOffsets, INSIDE, marchFrame, marchInward, marchOutside, Neighbourhood } from './narrow-band.js';
 import { nearestEven, type FillTarget } from './fill-target.js';
 
 const f32 = Math.fround;
@@ -19,80 +19,50 @@ export function teleaFill(target: FillTarget, radius: number): void {
   const frame = marchFrame(mask);
   if (frame.bandCount === 0) return;
   marchOutside(frame, radius);
-  const { rows, cols, state, t, queue } = frame;
+  const { cols, state, t } = frame;
   const row = width * 3;
-  const disc = discOffsets(radius, cols);
+  const around = new Neighbourhood(frame, discOffsets(radius, cols), row);
   // dst = 1/|p − q|³ depends on the offset alone.
-  const dsts = Float64Array.from(disc.len2, (len2) => f32(1 / (len2 * Math.sqrt(len2))));
+  const dsts = Float64Array.from(around.disc.len2, (len2) => f32(1 / (len2 * Math.sqrt(len2))));
   const ia = new Float64Array(3);
   const jx = new Float64Array(3);
   const jy = new Float64Array(3);
-  const fill = (p: number) => {
-    const i = (p / cols) | 0;
-    const j = p - i * cols;
-    const time = arrivalTime(state, t, p, cols);
-    t[p] = time;
-    const gradTx = timeGradient(state, t, p, 1);
-    const gradTy = timeGradient(state, t, p, cols);
+  let s = TINY;
+  let time = 0;
+  let gradTx = 0;
+  let gradTy = 0;
+  const add = (n: Neighbourhood) => {
+    const dy = -around.disc.dk[n.m];
+    const dx = -around.disc.dl[n.m];
+    const lev = f32(1 / f32(1 + Math.abs(f32(t[n.q] - time))));
+    let dir = f32(f32(dx * gradTx) + f32(dy * gradTy));
+    if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
+    const w = f32(Math.abs(f32(f32(dsts[n.m] * lev) * dir)));
+    for (let c = 0; c < 3; c++) {
+      let gx = 0;
+      if (n.right) gx = n.left ? (out[n.east + c] - out[n.west + c]) * 2 : out[n.east + c] - out[n.at + c];
+      else if (n.left) gx = out[n.eastBack + c] - out[n.west + c];
+      let gy = 0;
+      if (n.below) gy = n.above ? (out[n.south + c] - out[n.north + c]) * 2 : out[n.south + c] - out[n.at + c];
+      else if (n.above) gy = out[n.southBack + c] - out[n.north + c];
+      ia[c] = f32(ia[c] + f32(w * out[n.at + c]));
+      jx[c] = f32(jx[c] - f32(w * f32(gx * dx)));
+      jy[c] = f32(jy[c] - f32(w * f32(gy * dy)));
+    }
+    s = f32(s + w);
+  };
+  marchInward(frame, (p, i, j, reached) => {
+    time = reached;
+    gradTx = timeGradient(state, t, p, 1);
+    gradTy = timeGradient(state, t, p, cols);
     ia.fill(0);
     jx.fill(0);
     jy.fill(0);
-    let s = TINY;
-    for (let m = 0; m < dsts.length; m++) {
-      const k = i + disc.dk[m];
-      const l = j + disc.dl[m];
-      if (k <= 0 || k >= rows - 1 || l <= 0 || l >= cols - 1) continue;
-      const q = p + disc.step[m];
-      if (state[q] === INSIDE) continue;
-      const dy = -disc.dk[m];
-      const dx = -disc.dl[m];
-      // The image row / column of frame row k / column l, and the neighbours for the gradients, shifted at the
-      // edges as OpenCV's km, kp, lm, lp are.
-      const km = k - 1 + (k === 1 ? 1 : 0);
-      const kp = k - 1 - (k === rows - 2 ? 1 : 0);
-      const lm = l - 1 + (l === 1 ? 1 : 0);
-      const lp = l - 1 - (l === cols - 2 ? 1 : 0);
-      const lev = f32(1 / f32(1 + Math.abs(f32(t[q] - time))));
-      let dir = f32(f32(dx * gradTx) + f32(dy * gradTy));
-      if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
-      const w = f32(Math.abs(f32(f32(dsts[m] * lev) * dir)));
-      const right = state[q + 1] !== INSIDE;
-      const left = state[q - 1] !== INSIDE;
-      const below = state[q + cols] !== INSIDE;
-      const above = state[q - cols] !== INSIDE;
-      const at = km * row + lm * 3;
-      const east = km * row + (lp + 1) * 3; // right neighbour (central and forward differences)
-      const westC = km * row + (lm - 1) * 3; // left neighbour
-      const eastB = km * row + lp * 3; // the pixel itself, for the backward difference (shifted at the right edge)
-      const south = (kp + 1) * row + lm * 3;
-      const northC = (km - 1) * row + lm * 3;
-      const southB = kp * row + lm * 3;
-      for (let c = 0; c < 3; c++) {
-        let gx = 0;
-        if (right) gx = left ? (out[east + c] - out[westC + c]) * 2 : out[east + c] - out[at + c];
-        else if (left) gx = out[eastB + c] - out[westC + c];
-        let gy = 0;
-        if (below) gy = above ? (out[south + c] - out[northC + c]) * 2 : out[south + c] - out[at + c];
-        else if (above) gy = out[southB + c] - out[northC + c];
-        ia[c] = f32(ia[c] + f32(w * out[at + c]));
-        jx[c] = f32(jx[c] - f32(w * f32(gx * dx)));
-        jy[c] = f32(jy[c] - f32(w * f32(gy * dy)));
-      }
-      s = f32(s + w);
-    }
+    s = TINY;
+    around.each(p, i, j, add);
     const o = (i - 1) * row + (j - 1) * 3;
     for (let c = 0; c < 3; c++) out[o + c] = teleaValue(ia[c], jx[c], jy[c], s);
-    state[p] = BAND;
-    queue.push(p, time);
-  };
-  for (let p0 = queue.pop(); p0 >= 0; p0 = queue.pop()) {
-    state[p0] = KNOWN;
-    // Its four neighbours in OpenCV's order (up, left, down, right); the frame's outer ring is never inside.
-    if (state[p0 - cols] === INSIDE) fill(p0 - cols);
-    if (state[p0 - 1] === INSIDE) fill(p0 - 1);
-    if (state[p0 + cols] === INSIDE) fill(p0 + cols);
-    if (state[p0 + 1] === INSIDE) fill(p0 + 1);
-  }
+  });
 }
 
 /**
