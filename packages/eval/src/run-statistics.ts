@@ -1,4 +1,3 @@
-import { BgfillError } from '@bgfill/core';
 import type { PairedBootstrap } from './bootstrap.js';
 import { compareRows, type RowComparison } from './paired-stats.js';
 import type { ReportComparisons } from './report-differences.js';
@@ -14,19 +13,19 @@ export interface RunStatistics extends ReportComparisons {
 
 /**
  * Which row is the reference: `--reference` (a row name, an epoch number, `best`, `last`, `first`), or by default the
- * start when it was scored, else the first epoch. Throws a BgfillError when the requested row was not scored.
- * @example referenceRow(undefined, ['start', '1', '2'], [1, 2], 2) // 'start'
+ * start when it was scored, else the first epoch. A requested row that was not scored (a start or compare net that
+ * could not be loaded) falls back to the default, with a note saying so.
+ * @example referenceRow(undefined, ['start', '1', '2'], [1, 2], 2) // { name: 'start' }
  */
-export function referenceRow(requested: string | undefined, names: readonly string[], epochs: readonly number[], best: number): string {
+export function referenceRow(requested: string | undefined, names: readonly string[], epochs: readonly number[], best: number): { name: string; note?: string } {
   const first = String(Math.min(...epochs));
-  if (requested === undefined) return names.includes(START_ROW) ? START_ROW : first;
+  const fallback = names.includes(START_ROW) ? START_ROW : first;
+  if (requested === undefined) return { name: fallback };
   const lower = requested.trim().toLowerCase();
   const resolved =
     lower === 'best' ? String(best) : lower === 'last' ? String(Math.max(...epochs)) : lower === 'first' ? first : names.find((n) => n.toLowerCase() === lower);
-  if (resolved === undefined || !names.includes(resolved)) {
-    throw new BgfillError(`--reference ${requested}: no such row was scored (rows: ${names.join(', ')})`, { subject: 'reference' });
-  }
-  return resolved;
+  if (resolved !== undefined && names.includes(resolved)) return { name: resolved };
+  return { name: fallback, note: `--reference ${requested}: that row was not scored (skipped, or not in the run), so the reference is ${fallback === START_ROW ? 'the start' : `epoch ${fallback}`}` };
 }
 
 /** One finding line: the best epoch against another row on the headline metric. */

@@ -253,11 +253,13 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   const order = entries.filter((e) => results.has(e.name)).map((e) => e.name);
   const holeless = epochRows[0].images.filter((image) => !(image.holeRatio > 0)).length;
   if (holeless > 0) note(`${holeless} of ${set.count} records have no hole (an empty mask): left out of the hole metrics, the statistics and the grid`);
+  const reference = referenceRow(options.reference, order, epochs.map((e) => e.epoch), best.epoch);
+  if (reference.note) note(reference.note);
   const statistics = runStatistics({
     results,
     order,
     best: String(best.epoch),
-    reference: referenceRow(options.reference, order, epochs.map((e) => e.epoch), best.epoch),
+    reference: reference.name,
     bootstrap,
     holeless,
     records: set.count,

@@ -206,13 +206,15 @@ test('--reference picks the row the others are compared with; the best epoch aga
   await t.throwsAsync(scoreRun({ run, data: bundle, loadPredictor: factory, gridCrop: 'face' }), { instanceOf: BgfillError, message: /grid crop/ });
 });
 
-test('a compare net that cannot be loaded is skipped and listed; --grid-crop hole enlarges each record\'s hole region', async (t) => {
+test('a compare net that cannot be loaded is skipped and listed (a --reference to it falls back to the start); --grid-crop hole enlarges each record\'s hole region', async (t) => {
   const { bundle, run, root } = await setup(t, { init: 'file' });
   const missing = join(root, 'nowhere.pth');
   const broken = join(root, 'broken.pth');
   await writeFile(broken, 'not a checkpoint');
-  const result = await scoreRun({ run, data: bundle, loadPredictor: fakePredictorFactory().factory, compare: [`gone=${missing}`, `broken=${broken}`], gridSamples: 2, gridEpochs: 'start,best', gridCrop: 'hole' });
+  const result = await scoreRun({ run, data: bundle, loadPredictor: fakePredictorFactory().factory, compare: [`gone=${missing}`, `broken=${broken}`], reference: 'gone', gridSamples: 2, gridEpochs: 'start,best', gridCrop: 'hole' });
   t.deepEqual(result.skipped.map((s) => [s.row, s.epoch]), [['gone', null], ['broken', null]]);
+  t.is(result.statistics.reference.name, 'start');
+  t.true(result.notes.includes('--reference gone: that row was not scored (skipped, or not in the run), so the reference is the start'));
   t.regex(result.skipped[0].reason, /nowhere\.pth: no such file/);
   t.regex(result.skipped[1].reason, /cannot load the checkpoint/);
   const html = await readFile(join(result.out, 'report.html'), 'utf8');

@@ -289,39 +289,45 @@ export function discOffsets(radius: number, cols: number): Disc {
 }
 
 /**
- * The known pixels around a hole pixel being filled, visited in raster order, each with the image positions (byte
- * offsets of RGB pixels) OpenCV reads for it: the pixel (`at`), its right / left / lower / upper neighbours for
- * central and forward differences, and those for backward differences (`eastBack`, `southBack`). At the image's
- * edges these shift as OpenCV's km / kp / lm / lp do: the first row or column stands in for the one outside it, and
- * the last reads one in. Whether each neighbour is known: `right`, `left`, `below`, `above`.
+ * The known pixels around a hole pixel being filled, gathered in raster order by `gather` into typed arrays (read
+ * entries 0 … count − 1), each with the image positions (byte offsets of RGB pixels) OpenCV reads for it: the pixel
+ * (`at`), its right / left / lower / upper neighbours for central and forward differences (`east`, `west`, `south`,
+ * `north`) and for backward ones (`eastBack`, `southBack`). At the image's edges these shift as OpenCV's km / kp /
+ * lm / lp do: the first row or column stands in for the one outside it, and the last reads one in. `known` holds
+ * which neighbours are known, bits RIGHT | LEFT | BELOW | ABOVE.
  */
 export class Neighbourhood {
-  m = 0;
-  q = 0;
-  at = 0;
-  east = 0;
-  west = 0;
-  eastBack = 0;
-  south = 0;
-  north = 0;
-  southBack = 0;
-  right = false;
-  left = false;
-  below = false;
-  above = false;
+  count = 0;
+  /** The offset's index in the disc. */
+  readonly m: Int32Array;
+  /** Frame position. */
+  readonly q: Int32Array;
+  readonly at: Int32Array;
+  readonly east: Int32Array;
+  readonly west: Int32Array;
+  readonly eastBack: Int32Array;
+  readonly south: Int32Array;
+  readonly north: Int32Array;
+  readonly southBack: Int32Array;
+  readonly known: Uint8Array;
 
   constructor(
     private readonly frame: MarchFrame,
     readonly disc: Disc,
     /** Bytes per image row (width · 3). */
     private readonly row: number,
-  ) {}
+  ) {
+    const n = disc.dk.length;
+    [this.m, this.q, this.at, this.east, this.west, this.eastBack, this.south, this.north, this.southBack] = Array.from({ length: 9 }, () => new Int32Array(n));
+    this.known = new Uint8Array(n);
+  }
 
-  /** Call `visit` for every known pixel within the disc around frame position p (row i, column j). */
-  each(p: number, i: number, j: number, visit: (n: Neighbourhood) => void): void {
+  /** Gather the known pixels within the disc around frame position p (row i, column j). */
+  gather(p: number, i: number, j: number): void {
     const { rows, cols, state } = this.frame;
     const { dk, dl, step } = this.disc;
     const row = this.row;
+    let n = 0;
     for (let m = 0; m < dk.length; m++) {
       const k = i + dk[m];
       const l = j + dl[m];
@@ -332,23 +338,28 @@ export class Neighbourhood {
       const kp = k - 1 - (k === rows - 2 ? 1 : 0);
       const lm = l - 1 + (l === 1 ? 1 : 0);
       const lp = l - 1 - (l === cols - 2 ? 1 : 0);
-      this.m = m;
-      this.q = q;
-      this.at = km * row + lm * 3;
-      this.east = km * row + (lp + 1) * 3;
-      this.west = km * row + (lm - 1) * 3;
-      this.eastBack = km * row + lp * 3;
-      this.south = (kp + 1) * row + lm * 3;
-      this.north = (km - 1) * row + lm * 3;
-      this.southBack = kp * row + lm * 3;
-      this.right = state[q + 1] !== INSIDE;
-      this.left = state[q - 1] !== INSIDE;
-      this.below = state[q + cols] !== INSIDE;
-      this.above = state[q - cols] !== INSIDE;
-      visit(this);
+      this.m[n] = m;
+      this.q[n] = q;
+      this.at[n] = km * row + lm * 3;
+      this.east[n] = km * row + (lp + 1) * 3;
+      this.west[n] = km * row + (lm - 1) * 3;
+      this.eastBack[n] = km * row + lp * 3;
+      this.south[n] = (kp + 1) * row + lm * 3;
+      this.north[n] = (km - 1) * row + lm * 3;
+      this.southBack[n] = kp * row + lm * 3;
+      this.known[n] =
+        (state[q + 1] !== INSIDE ? RIGHT : 0) | (state[q - 1] !== INSIDE ? LEFT : 0) | (state[q + cols] !== INSIDE ? BELOW : 0) | (state[q - cols] !== INSIDE ? ABOVE : 0);
+      n++;
     }
+    this.count = n;
   }
 }
+
+/** Bits of `Neighbourhood.known`. */
+export const RIGHT = 1;
+export const LEFT = 2;
+export const BELOW = 4;
+export const ABOVE = 8;
 
 /**
  * March the band into the hole (Telea 2004, §3): take the earliest band pixel, make it known, and reach each of its

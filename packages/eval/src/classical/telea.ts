@@ -1,4 +1,4 @@
-import { discOffsets, INSIDE, marchFrame, marchInward, marchOutside, Neighbourhood } from './narrow-band.js';
+import { ABOVE, BELOW, discOffsets, INSIDE, LEFT, marchFrame, marchInward, marchOutside, Neighbourhood, RIGHT } from './narrow-band.js';
 import { nearestEven, type FillTarget } from './fill-target.js';
 
 const f32 = Math.fround;
@@ -22,46 +22,47 @@ export function teleaFill(target: FillTarget, radius: number): void {
   const { cols, state, t } = frame;
   const row = width * 3;
   const around = new Neighbourhood(frame, discOffsets(radius, cols), row);
+  const { dk, dl, len2 } = around.disc;
   // dst = 1/|p − q|³ depends on the offset alone.
-  const dsts = Float64Array.from(around.disc.len2, (len2) => f32(1 / (len2 * Math.sqrt(len2))));
-  const ia = new Float64Array(3);
-  const jx = new Float64Array(3);
-  const jy = new Float64Array(3);
-  let s = TINY;
-  let time = 0;
-  let gradTx = 0;
-  let gradTy = 0;
-  const add = (n: Neighbourhood) => {
-    const dy = -around.disc.dk[n.m];
-    const dx = -around.disc.dl[n.m];
-    const lev = f32(1 / f32(1 + Math.abs(f32(t[n.q] - time))));
-    let dir = f32(f32(dx * gradTx) + f32(dy * gradTy));
-    if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
-    const w = f32(Math.abs(f32(f32(dsts[n.m] * lev) * dir)));
-    for (let c = 0; c < 3; c++) {
-      let gx = 0;
-      if (n.right) gx = n.left ? (out[n.east + c] - out[n.west + c]) * 2 : out[n.east + c] - out[n.at + c];
-      else if (n.left) gx = out[n.eastBack + c] - out[n.west + c];
-      let gy = 0;
-      if (n.below) gy = n.above ? (out[n.south + c] - out[n.north + c]) * 2 : out[n.south + c] - out[n.at + c];
-      else if (n.above) gy = out[n.southBack + c] - out[n.north + c];
-      ia[c] = f32(ia[c] + f32(w * out[n.at + c]));
-      jx[c] = f32(jx[c] - f32(w * f32(gx * dx)));
-      jy[c] = f32(jy[c] - f32(w * f32(gy * dy)));
+  const dsts = Float64Array.from(len2, (d) => f32(1 / (d * Math.sqrt(d))));
+  marchInward(frame, (p, i, j, time) => {
+    const gradTx = timeGradient(state, t, p, 1);
+    const gradTy = timeGradient(state, t, p, cols);
+    let ia0 = 0, ia1 = 0, ia2 = 0, jx0 = 0, jx1 = 0, jx2 = 0, jy0 = 0, jy1 = 0, jy2 = 0; // prettier-ignore
+    let s = TINY;
+    around.gather(p, i, j);
+    for (let n = 0; n < around.count; n++) {
+      const m = around.m[n];
+      const dy = -dk[m];
+      const dx = -dl[m];
+      const lev = f32(1 / f32(1 + Math.abs(f32(t[around.q[n]] - time))));
+      let dir = f32(f32(dx * gradTx) + f32(dy * gradTy));
+      if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
+      const w = f32(Math.abs(f32(f32(dsts[m] * lev) * dir)));
+      const known = around.known[n];
+      const at = around.at[n];
+      // The image gradient at q (OpenCV's gradI): out[a] − out[b] times 2 (central, as OpenCV has it) or 1
+      // (forward, backward), or 0, by which neighbours are known.
+      let xa = at, xb = at, xs = 0, ya = at, yb = at, ys = 0; // prettier-ignore
+      if (known & RIGHT) (xa = around.east[n]), (xb = known & LEFT ? around.west[n] : at), (xs = known & LEFT ? 2 : 1);
+      else if (known & LEFT) (xa = around.eastBack[n]), (xb = around.west[n]), (xs = 1);
+      if (known & BELOW) (ya = around.south[n]), (yb = known & ABOVE ? around.north[n] : at), (ys = known & ABOVE ? 2 : 1);
+      else if (known & ABOVE) (ya = around.southBack[n]), (yb = around.north[n]), (ys = 1);
+      ia0 = f32(ia0 + f32(w * out[at]));
+      ia1 = f32(ia1 + f32(w * out[at + 1]));
+      ia2 = f32(ia2 + f32(w * out[at + 2]));
+      jx0 = f32(jx0 - f32(w * f32((out[xa] - out[xb]) * xs * dx)));
+      jx1 = f32(jx1 - f32(w * f32((out[xa + 1] - out[xb + 1]) * xs * dx)));
+      jx2 = f32(jx2 - f32(w * f32((out[xa + 2] - out[xb + 2]) * xs * dx)));
+      jy0 = f32(jy0 - f32(w * f32((out[ya] - out[yb]) * ys * dy)));
+      jy1 = f32(jy1 - f32(w * f32((out[ya + 1] - out[yb + 1]) * ys * dy)));
+      jy2 = f32(jy2 - f32(w * f32((out[ya + 2] - out[yb + 2]) * ys * dy)));
+      s = f32(s + w);
     }
-    s = f32(s + w);
-  };
-  marchInward(frame, (p, i, j, reached) => {
-    time = reached;
-    gradTx = timeGradient(state, t, p, 1);
-    gradTy = timeGradient(state, t, p, cols);
-    ia.fill(0);
-    jx.fill(0);
-    jy.fill(0);
-    s = TINY;
-    around.each(p, i, j, add);
     const o = (i - 1) * row + (j - 1) * 3;
-    for (let c = 0; c < 3; c++) out[o + c] = teleaValue(ia[c], jx[c], jy[c], s);
+    out[o] = teleaValue(ia0, jx0, jy0, s);
+    out[o + 1] = teleaValue(ia1, jx1, jy1, s);
+    out[o + 2] = teleaValue(ia2, jx2, jy2, s);
   });
 }
 
