@@ -1,7 +1,7 @@
 /**
  * `bgfill eval --run` scoring cost: how much the scorer adds to the network's own work, and what the cache saves.
  *
- *   node --import tsx bench/eval-score.ts [--records 16] [--size 256] [--cnum 8] [--batch 8] [--backend wasm|onnx|webgpu|…]
+ *   node --import tsx bench/eval-score.ts [--records 16] [--size 256] [--cnum 8] [--batch 8] [--backend wasm|onnx|webgpu|…] [--rounds 2]
  *
  * One checkpoint (a seeded cnum-`cnum` generator) scored on `records` sample scenes at size² with fixed
  * person-box+scribble masks, through the trainer's `createPredictor`. All in one process, timed in wall-clock and
@@ -12,9 +12,10 @@
  *   rerun     scoreRun again: everything from the cache (no predictor load), outputs rewritten;
  *   batch 1   predictor only with batches of one (what `--batch-size 8` saves);
  * and what issue 13's rows and statistics add to scoring that checkpoint:
- *   + baselines  scoreRun's first run with `--baseline telea,ns,mean` too (3 more rows: fills, metrics, cache, the
- *                paired statistics of 3 rows against the epoch and of the epoch against each), against the first
- *                scoreRun above; the overhead is the difference over that scoreRun's time;
+ *   + baselines  first runs in fresh folders, taking turns `rounds` times: without baselines, with `--baseline telea`,
+ *                and with `--baseline telea,ns,mean` (3 more rows: fills, metrics, cache, the paired statistics of
+ *                the rows against the epoch and of the epoch against each); the overhead is each configuration's
+ *                mean CPU time over the mean without baselines;
  *   fills        the telea / ns / mean fills alone on the same records, per 256² image;
  *   statistics   the paired bootstrap alone (2,000 resamples): 3 rows against the reference and the epoch against 3.
  */
@@ -45,6 +46,7 @@ const size = Number(arg('size', '256'));
 const cnum = Number(arg('cnum', '8'));
 const batch = Number(arg('batch', '8'));
 const backend = arg('backend', 'wasm');
+const rounds = Number(arg('rounds', '2'));
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
   const c0 = process.cpuUsage();
@@ -89,25 +91,27 @@ try {
   const rerun = await timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false }));
   const single = await timed(() => predictOnly(1));
   if (rerun.value.scored.length !== 0) throw new Error('rerun was not served from the cache');
-  // First runs in fresh folders (nothing cached), without and with three classical baselines as further rows (and
-  // their statistics), taking turns twice after the warm-up above; each side's mean.
+  // First runs in fresh folders (nothing cached): without baselines, with Telea alone, and with all three classical
+  // baselines as further rows (and their statistics), taking turns `rounds` times after the warm-up above; each
+  // configuration's mean.
   const fresh = async (round: number, baselines: string) =>
     timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false, baselines, out: join(root, `eval-${round}-${baselines}`) }));
-  const plain: Array<{ wall: number; cpu: number }> = [];
-  const extra: Array<{ wall: number; cpu: number }> = [];
-  for (let round = 0; round < 2; round++) {
-    plain.push(await fresh(round, 'none'));
-    const t = await fresh(round, 'telea,ns,mean');
-    if (t.value.scored.length !== 1 || t.value.others.length !== 3) throw new Error('the baselines run did not score the epoch and 3 baselines');
-    extra.push(t);
+  const configs = ['none', 'telea', 'telea,ns,mean'];
+  const times = new Map(configs.map((c) => [c, [] as Array<{ wall: number; cpu: number }>]));
+  for (let round = 0; round < rounds; round++) {
+    for (const config of configs) {
+      const t = await fresh(round, config);
+      if (t.value.scored.length !== 1 || t.value.others.length !== (config === 'none' ? 0 : config.split(',').length)) throw new Error(`the ${config} run did not score the epoch and its baselines`);
+      times.get(config)!.push(t);
+    }
   }
   const average = (ts: Array<{ wall: number; cpu: number }>) => ({ wall: ts.reduce((a, t) => a + t.wall, 0) / ts.length, cpu: ts.reduce((a, t) => a + t.cpu, 0) / ts.length });
-  const withoutBaselines = average(plain);
-  const withBaselines = average(extra);
+  const withoutBaselines = average(times.get('none')!);
+  const withTelea = average(times.get('telea')!);
+  const withBaselines = average(times.get('telea,ns,mean')!);
   const items = base.value.map(({ item }) => item);
-  const fills = await Promise.all(
-    (['telea', 'ns', 'mean'] as ClassicalMethod[]).map(async (method) => [method, await timed(async () => items.map((it) => classicalInpaint(it.image, it.mask, { method })))] as const),
-  );
+  const fills: Array<readonly [ClassicalMethod, { value: RgbImage[]; wall: number; cpu: number }]> = [];
+  for (const method of ['telea', 'ns', 'mean'] as ClassicalMethod[]) fills.push([method, await timed(async () => items.map((it) => classicalInpaint(it.image, it.mask, { method })))]);
   const statistics = await timed(async () => {
     const boot = new PairedBootstrap();
     const epoch = { name: '1', images: base.value.map(({ item, out }) => scoreImage(item, out)) };
@@ -124,8 +128,9 @@ try {
     [`scoreRun (first run, batch ${batch})`, first],
     ['scoreRun rerun (cached)', rerun],
     ['predict only, batch 1', single],
-    [`scoreRun, fresh folder (mean of 2, batch ${batch})`, withoutBaselines],
-    [`scoreRun + baselines telea,ns,mean, fresh folder (mean of 2, batch ${batch})`, withBaselines],
+    [`scoreRun, fresh folder (mean of ${rounds}, batch ${batch})`, withoutBaselines],
+    [`scoreRun + baseline telea, fresh folder (mean of ${rounds})`, withTelea],
+    [`scoreRun + baselines telea,ns,mean, fresh folder (mean of ${rounds})`, withBaselines],
     ...fills.map(([method, t]) => [`${method} fill only`, t] as [string, { wall: number; cpu: number }]),
   ];
   console.log(`${records} records at ${size}², generator cnum ${cnum}, backend ${info.name} (${info.reason}), Node ${process.version}`);
@@ -137,11 +142,14 @@ try {
   const perImage = (t: { cpu: number }) => `${((1000 * t.cpu) / records).toFixed(1)} ms`;
   console.log(`\nper ${size}² image (CPU): predict ${perImage(base)}, ${fills.map(([m, t]) => `${m} ${perImage(t)}`).join(', ')}`);
   console.log(`paired statistics of 6 comparisons (2,000 resamples, ${records} records): ${(statistics.value * 1000).toFixed(1)} ms CPU`);
-  const overhead = (withBaselines.cpu - withoutBaselines.cpu) / withoutBaselines.cpu;
-  console.log(
-    `baselines telea,ns,mean + statistics add ${(100 * overhead).toFixed(1)} % CPU to scoring the checkpoint (${withoutBaselines.cpu.toFixed(2)} → ${withBaselines.cpu.toFixed(2)} s; ` +
-      `runs: ${plain.map((t) => t.cpu.toFixed(2)).join(', ')} / ${extra.map((t) => t.cpu.toFixed(2)).join(', ')})`,
-  );
+  const runs = (config: string) => times.get(config)!.map((t) => t.cpu.toFixed(2)).join(', ');
+  for (const [config, t] of [['telea', withTelea], ['telea,ns,mean', withBaselines]] as const) {
+    const overhead = (t.cpu - withoutBaselines.cpu) / withoutBaselines.cpu;
+    console.log(
+      `baseline${config.includes(',') ? 's' : ''} ${config} + statistics add ${(100 * overhead).toFixed(1)} % CPU to scoring the checkpoint ` +
+        `(${withoutBaselines.cpu.toFixed(2)} → ${t.cpu.toFixed(2)} s; runs: ${runs('none')} / ${runs(config)})`,
+    );
+  }
 } finally {
   await rm(root, { recursive: true, force: true });
 }
