@@ -27,15 +27,16 @@ export interface CompareNet {
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
 
 /**
- * Parse `--compare NAME=PATH` values (one or many): a name of letters, digits, `_ . -` starting with a letter (not
+ * Parse `--compare NAME=PATH` values (one or many, or `{ name, path }` entries): a name of letters, digits, `_ . -` starting with a letter (not
  * `start`, `best`, `last`, `first`, `epoch` or a baseline's name), `=`, and the checkpoint (any format bgfill loads:
  * a PyTorch `.pth`, safetensors, a bgfill checkpoint, or an epoch folder). Names must differ.
  * @example parseCompareOption(['shipped=models/InpaintSANet.pth']) // [{ name: 'shipped', path: 'models/InpaintSANet.pth' }]
  */
-export function parseCompareOption(values: string | readonly string[] | undefined): CompareNet[] {
+export function parseCompareOption(values: string | ReadonlyArray<string | CompareNet> | undefined): CompareNet[] {
   const list = values === undefined ? [] : typeof values === 'string' ? [values] : values;
   const nets: CompareNet[] = [];
-  for (const value of list) {
+  for (const item of list) {
+    const value = typeof item === 'string' ? item : `${item.name}=${item.path}`;
     const eq = value.indexOf('=');
     const name = eq > 0 ? value.slice(0, eq).trim() : '';
     const path = eq > 0 ? value.slice(eq + 1).trim() : '';

@@ -34,7 +34,7 @@ interface RunScoringFlags {
   gridSamples: number;
   gridEpochs?: string;
   gridCrop: string;
-  compare: string[];
+  compare?: string[];
   baseline: string;
   baselineRadius: number;
   reference?: string;
@@ -42,8 +42,8 @@ interface RunScoringFlags {
   seed: number;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /**
@@ -67,7 +67,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
     .option('--grid-samples <n>', 'rows of the comparison grid (0: no grid)', integer('--grid-samples', 0), 6)
     .option('--grid-epochs <list>', 'grid columns between the masked input and the ground truth: start, best, last, first, epoch numbers, compare names, baselines (default: start,best,last,1, leaving out a start the run does not have)')
     .option('--grid-crop <mode>', 'none, or hole: every grid cell shows the record\'s hole region enlarged (where blur shows)', 'none')
-    .option('--compare <NAME=PATH>', 'another net scored as a row on the same records and masks (.pth, .safetensors, bgfill checkpoint or epoch folder); repeatable', collect, [])
+    .option('--compare <NAME=PATH>', 'another net scored as a row on the same records and masks (.pth, .safetensors, bgfill checkpoint or epoch folder); repeatable (default: none)', collect)
     .option('--baseline <list>', 'classical fills scored as rows: telea, ns (Navier–Stokes), mean (border colour), comma-separated', 'none')
     .option('--baseline-radius <px>', 'neighbourhood radius of the telea and ns baselines (as cv2.inpaint\'s inpaintRadius)', integer('--baseline-radius', 1), 3)
     .option('--reference <row>', 'the row every other is compared with: start, an epoch number, best, last, first, a compare name or a baseline (default: start, else the first epoch)')

@@ -90,7 +90,7 @@ export interface ScoreRunOptions {
   /** `hole`: every grid cell shows the record's hole region enlarged (default `none`). */
   gridCrop?: GridCropMode | string;
   /** Other nets scored as rows: `NAME=PATH` values or parsed entries; loaded through `loadPredictor` like the epochs. */
-  compare?: string | readonly string[] | readonly CompareNet[];
+  compare?: string | ReadonlyArray<string | CompareNet>;
   /** Classical fills scored as rows: `telea`, `ns`, `mean` (a comma list or array; default none). */
   baselines?: string | readonly string[];
   /** Neighbourhood radius of the `telea` and `ns` baselines (default 3). */
@@ -170,9 +170,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   }
   const gridTokens = parseGridEpochs(options.gridEpochs ?? SCORE_RUN_DEFAULTS.gridEpochs);
   const gridCrop = parseGridCrop(options.gridCrop ?? SCORE_RUN_DEFAULTS.gridCrop);
-  const compare = options.compare === undefined || typeof options.compare === 'string' || typeof options.compare[0] === 'string'
-    ? parseCompareOption(options.compare as string | readonly string[] | undefined)
-    : parseCompareOption((options.compare as readonly CompareNet[]).map((c) => `${c.name}=${c.path}`));
+  const compare = parseCompareOption(options.compare);
   const baselines = parseBaselineOption(options.baselines);
   const radius = checkInpaintRadius(options.baselineRadius ?? SCORE_RUN_DEFAULTS.baselineRadius, 'baseline radius');
   const bootstrap = new PairedBootstrap({ resamples: options.bootstrap ?? SCORE_RUN_DEFAULTS.bootstrap, seed: options.seed ?? SCORE_RUN_DEFAULTS.seed });
