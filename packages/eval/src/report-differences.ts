@@ -30,9 +30,9 @@ type Escape = (s: string) => string;
 function differenceCellHtml(d: MetricDifference, metric: ScoreMetric): string {
   if (d.n === 0) return `<td data-metric="${metric}">–</td>`;
   const verdict = differenceVerdict(d, metric);
-  const mark = { better: ' ▲', worse: ' ▼', unclear: '' }[verdict];
+  const mark = { better: ' ▲', worse: ' ▼', unclear: '', few: '' }[verdict];
   return (
-    `<td data-metric="${metric}"${verdict === 'unclear' ? '' : ` class="${verdict}"`}>${signed(d.mean, metric)}${mark}` +
+    `<td data-metric="${metric}"${verdict === 'better' || verdict === 'worse' ? ` class="${verdict}"` : ''}>${signed(d.mean, metric)}${mark}` +
     `<br><small>${signed(d.lo, metric)} … ${signed(d.hi, metric)}</small><br><small>better on ${percent(d.better)}</small></td>`
   );
 }
@@ -78,7 +78,7 @@ ${table('best-against-table', c.bestAgainst, (r) => r.reference)}`;
   return `<h2 id="differences">Against the reference (${escape(c.reference.label)})</h2>
 <p>Each cell: the mean per-record difference (row − ${escape(c.reference.label)}) over the records with a hole; below it, its ${pct} % paired
 bootstrap interval (${c.resamples.toLocaleString('en-US')} resamples, seed ${escape(String(c.seed))}) and the share of records on which the row is
-better. Green ▲: the interval excludes zero and the row is better; red ▼: clearly worse.</p>
+better. Green ▲: the interval excludes zero and the row is better; red ▼: clearly worse (judged on 10 records or more).</p>
 ${table('differences-table', c.rows, (r) => r.row)}
 ${binTable}
 ${against}`;

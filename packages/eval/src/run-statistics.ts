@@ -33,12 +33,12 @@ function againstLine(c: RowComparison, rowLabel: string, otherLabel: string, oth
   const d = c.all.metrics[HEADLINE_METRIC];
   if (d.n === 0) return `against ${otherLabel}: no record with a hole to compare`;
   const verdict = differenceVerdict(d, HEADLINE_METRIC);
-  const meaning =
-    verdict === 'better'
-      ? `${rowLabel} fills the hole better`
-      : verdict === 'worse'
-        ? `${rowLabel} does not beat ${otherLabel} inside the hole: ${otherLabel} is better`
-        : `no clear difference inside the hole`;
+  const meaning = {
+    better: `${rowLabel} fills the hole better`,
+    worse: `${rowLabel} does not beat ${otherLabel} inside the hole: ${otherLabel} is better`,
+    unclear: 'no clear difference inside the hole',
+    few: 'too few records to judge',
+  }[verdict];
   const what = otherKind === 'start' ? 'the start' : otherLabel;
   return `against ${what}: ${METRIC_WORDS[HEADLINE_METRIC]} ${differenceText(d, HEADLINE_METRIC, level)}, better on ${percent(d.better)} of ${count(d.n)} records: ${meaning}.`;
 }

@@ -55,7 +55,7 @@ export function formatDifferencesCsv(comparisons: readonly RowComparison[], cont
  */
 export function differenceCell(d: MetricDifference, metric: ScoreMetric, level: number): string {
   if (d.n === 0) return '–';
-  const mark = { better: ' ▲', worse: ' ▼', unclear: '' }[differenceVerdict(d, metric)];
+  const mark = { better: ' ▲', worse: ' ▼', unclear: '', few: '' }[differenceVerdict(d, metric)];
   return `${differenceText(d, metric, level)}, better on ${percent(d.better)}${mark}`;
 }
 
@@ -72,7 +72,7 @@ export function formatDifferencesMarkdown(comparisons: readonly RowComparison[],
   lines.push(
     `Mean per-record difference (row − ${referenceLabel}) over the records with a hole, with its ${Math.round(context.level * 100)} % paired ` +
       `bootstrap interval (${context.resamples.toLocaleString('en-US')} resamples) and the share of records on which the row is better; ` +
-      `▲ / ▼: the interval excludes zero (clearly better / worse).\n`,
+      `▲ / ▼: the interval excludes zero (clearly better / worse; judged on 10 records or more).\n`,
   );
   lines.push(mdTable(['row', 'records', ...SCORE_METRICS.map((m) => METRIC_LABELS[m])], comparisons.map((c) => [label(c.row), String(c.all.records), ...SCORE_METRICS.map((m) => differenceCell(c.all.metrics[m], m, context.level))])));
   const bins = [...new Set(comparisons.flatMap((c) => Object.keys(c.bins)))];

@@ -47,8 +47,18 @@ export function differenceText(d: MetricDifference, metric: ScoreMetric, level: 
   return `${signed(d.mean, metric)} (${Math.round(level * 100)} % CI ${signed(d.lo, metric)} … ${signed(d.hi, metric)})`;
 }
 
-/** Whether a difference is clearly better, clearly worse, or not told apart from zero by its interval. */
-export function differenceVerdict(d: MetricDifference, metric: ScoreMetric): 'better' | 'worse' | 'unclear' {
+/**
+ * Fewest records a difference is judged on in words: below this the percentile bootstrap's interval is not to be
+ * trusted (with one record it is a single point, which always "excludes zero").
+ */
+export const MIN_RECORDS_FOR_VERDICT = 10;
+
+/**
+ * Whether a difference is clearly better, clearly worse, or not told apart from zero by its interval; `few` when it
+ * rests on fewer than MIN_RECORDS_FOR_VERDICT records.
+ */
+export function differenceVerdict(d: MetricDifference, metric: ScoreMetric): 'better' | 'worse' | 'unclear' | 'few' {
+  if (d.n < MIN_RECORDS_FOR_VERDICT) return 'few';
   if (!d.excludesZero) return 'unclear';
   return (d.mean < 0) === (METRIC_DIRECTION[metric] === 'lower') ? 'better' : 'worse';
 }
@@ -68,7 +78,12 @@ export function referencePhrase(label: string, kind: string): string {
 export function verdictSentence(rowLabel: string, comparison: RowComparison, referenceText: string, level: number, metric: ScoreMetric = HEADLINE_METRIC): string {
   const d = comparison.all.metrics[metric];
   if (d.n === 0) return `${rowLabel}: no record with a hole to compare against ${referenceText}.`;
-  const meaning = { better: 'a clear improvement', worse: 'clearly worse', unclear: 'the interval includes zero, so no clear difference' }[differenceVerdict(d, metric)];
+  const meaning = {
+    better: 'a clear improvement',
+    worse: 'clearly worse',
+    unclear: 'the interval includes zero, so no clear difference',
+    few: `too few records to judge (fewer than ${MIN_RECORDS_FOR_VERDICT})`,
+  }[differenceVerdict(d, metric)];
   return (
     `${rowLabel}: ${METRIC_WORDS[metric]} ${differenceText(d, metric, level)} against ${referenceText}, ` +
     `better on ${percent(d.better)} of ${count(d.n)} records: ${meaning}.`
@@ -77,15 +92,17 @@ export function verdictSentence(rowLabel: string, comparison: RowComparison, ref
 
 /**
  * Where a row is clearly better and clearly worse than the reference, by hole-ratio bin, on a metric: e.g.
- * `clearly better in (0.1,0.2], (0.2,0.3]; clearly worse in (0.5,0.6]; no clear difference in (0.3,0.4]`.
+ * `clearly better in (0.1,0.2], (0.2,0.3]; clearly worse in (0.5,0.6]; no clear difference in (0.3,0.4]` (bins with
+ * fewer than MIN_RECORDS_FOR_VERDICT records: `too few records to judge in …`).
  * @example whereText(comparison, 'l1Hole')
  */
 export function whereText(comparison: RowComparison, metric: ScoreMetric = HEADLINE_METRIC): string {
-  const groups: Record<'better' | 'worse' | 'unclear', string[]> = { better: [], worse: [], unclear: [] };
+  const groups: Record<'better' | 'worse' | 'unclear' | 'few', string[]> = { better: [], worse: [], unclear: [], few: [] };
   for (const [bin, g] of Object.entries(comparison.bins)) if (g.metrics[metric].n > 0) groups[differenceVerdict(g.metrics[metric], metric)].push(bin);
   const parts: string[] = [];
   if (groups.better.length) parts.push(`clearly better in ${groups.better.join(', ')}`);
   if (groups.worse.length) parts.push(`clearly worse in ${groups.worse.join(', ')}`);
   if (groups.unclear.length) parts.push(`no clear difference in ${groups.unclear.join(', ')}`);
+  if (groups.few.length) parts.push(`too few records to judge in ${groups.few.join(', ')}`);
   return parts.join('; ');
 }

@@ -5,7 +5,8 @@ import test from 'ava';
 import { BgfillError, rngFor } from '@bgfill/core';
 import { holeRatioBin } from '@bgfill/masks';
 import { PairedBootstrap, quantileSorted } from '../src/bootstrap.js';
-import { compareRows } from '../src/paired-stats.js';
+import { compareRows, type MetricDifference } from '../src/paired-stats.js';
+import { differenceVerdict, MIN_RECORDS_FOR_VERDICT, verdictSentence, whereText } from '../src/verdict.js';
 import type { ImageScore } from '../src/score-checkpoint.js';
 
 /**
@@ -109,4 +110,26 @@ test('compareRows: records paired by index, records without a hole left out, bet
   t.is(same.all.metrics.l1Hole.mean, 0);
   t.false(same.all.metrics.l1Hole.excludesZero);
   t.is(same.all.metrics.l1Hole.better, 0);
+});
+
+test('the words judge a difference only on enough records, in the metric\'s direction', (t) => {
+  const d = (n: number, mean: number, lo: number, hi: number): MetricDifference => ({ n, mean, lo, hi, excludesZero: lo > 0 || hi < 0, better: 0.7, worse: 0.3 });
+  t.is(MIN_RECORDS_FOR_VERDICT, 10);
+  t.is(differenceVerdict(d(12, -0.01, -0.02, -0.005), 'l1Hole'), 'better');
+  t.is(differenceVerdict(d(12, -0.01, -0.02, -0.005), 'psnrHole'), 'worse');
+  t.is(differenceVerdict(d(12, 0.3, 0.1, 0.5), 'msssim'), 'better');
+  t.is(differenceVerdict(d(12, -0.01, -0.02, 0.001), 'l1Hole'), 'unclear');
+  t.is(differenceVerdict(d(1, -0.01, -0.01, -0.01), 'l1Hole'), 'few');
+  const group = (x: MetricDifference) => ({ records: x.n, metrics: { l1: x, psnr: x, ssim: x, msssim: x, l1Hole: x, psnrHole: x } });
+  const comparison = {
+    row: '9',
+    reference: 'start',
+    all: group(d(2000, -0.012, -0.015, -0.009)),
+    bins: { '(0.1,0.2]': group(d(900, -0.02, -0.03, -0.01)), '(0.5,0.6]': group(d(40, 0.01, 0.002, 0.02)), '(0.6,1]': group(d(3, -0.1, -0.2, -0.05)) },
+  };
+  t.is(
+    verdictSentence('epoch 9', comparison, 'the start', 0.95),
+    'epoch 9: hole L1 −0.0120 (95 % CI −0.0150 … −0.0090) against the start, better on 70 % of 2,000 records: a clear improvement.',
+  );
+  t.is(whereText(comparison), 'clearly better in (0.1,0.2]; clearly worse in (0.5,0.6]; too few records to judge in (0.6,1]');
 });

@@ -105,7 +105,8 @@ test('start (from --init), compare and baseline rows: scored on the same records
   t.is(bestDiff.better, diffs.filter((d) => d < 0).length / diffs.length);
   t.true(bestDiff.lo <= bestDiff.mean && bestDiff.mean <= bestDiff.hi && bestDiff.hi < 0, 'less blur than the start: clearly better');
   t.true(bestDiff.excludesZero);
-  t.regex(s.sentence, /^epoch 2: hole L1 −0\.\d{4} \(95 % CI −0\.\d{4} … −0\.\d{4}\) against the start, better on 100 % of 8 records: a clear improvement\.$/);
+  // Eight records are too few for the words to call it (the interval itself excludes zero, as best.json records).
+  t.regex(s.sentence, /^epoch 2: hole L1 −0\.\d{4} \(95 % CI −0\.\d{4} … −0\.\d{4}\) against the start, better on 100 % of 8 records: too few records to judge \(fewer than 10\)\.$/);
   t.deepEqual(s.bestAgainst.map((c) => [c.row, c.reference]), [['2', 'other'], ['2', 'telea'], ['2', 'mean']]);
   t.true(s.findings.some((f) => /^epoch 2 against Telea: hole L1 /.test(f)));
   t.true(s.findings.some((f) => /^1 of 9 records have no hole/.test(f)));
