@@ -12,6 +12,7 @@ import { paddingToMultiple } from './reflect-pad.js';
 import type { RgbImage } from '@bgfill/eval';
 import type { Mask } from '@bgfill/masks';
 import { planJobs, type InpaintJob, type JobProblem } from './jobs.js';
+import { runClassicalInpaint, usesClassicalMethod } from './classical-inpaint.js';
 import { readHoleMask } from './mask-source.js';
 import { encodeNpy } from './npy.js';
 import { MAX_PASSES } from './passes.js';
@@ -41,7 +42,12 @@ export function batchLimit(width: number, height: number, requested: number): nu
 const NEARLY_ALL = 0.99;
 
 export interface InpaintCommandOptions {
-  checkpoint: string;
+  /** Required unless `method` is a classical fill. */
+  checkpoint?: string;
+  /** `net` (default: the checkpoint), or a classical fill without one: `telea`, `ns`, `mean` (see classical-inpaint.ts). */
+  method?: string;
+  /** Neighbourhood radius of `--method telea|ns` (default 3). */
+  radius?: string;
   image: string;
   mask?: string;
   maskFrom?: string;
@@ -146,6 +152,9 @@ async function exists(path: string): Promise<boolean> {
  * @example await runInpaintCommand({ checkpoint: 'g.safetensors', image: 'photos', mask: 'masks', out: 'filled' });
  */
 export async function runInpaintCommand(options: InpaintCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<InpaintSummary> {
+  if (usesClassicalMethod(options)) return runClassicalInpaint(options, log);
+  if (options.checkpoint === undefined) throw new BgfillError('--checkpoint is required (or --method telea|ns to fill without a network)', { subject: 'checkpoint' });
+  if (options.radius !== undefined) throw new BgfillError('--radius applies to --method telea|ns, not to a network', { subject: 'radius' });
   const settings = settingsFrom(options);
   // With --segment the hole comes from the photo itself: each image is its own "mask" source.
   const maskSource = options.mask ?? options.maskFrom ?? options.image;
@@ -166,7 +175,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     const backend = await selectEngine(settings.backend, { log, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) });
     summary.backend = backend.name;
     log(`backend: ${backend.name} (${backend.detail})`);
-    const engine = await openEngine(options.checkpoint, backend, {
+    const engine = await openEngine(options.checkpoint!, backend, {
       strict: options.nonStrict !== true,
       ...(options.scaledAttention ? { config: { scaledAttention: true } } : {}),
       onWarning: (message) => log(`warning: ${message}`),
