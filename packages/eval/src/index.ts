@@ -84,7 +84,8 @@ export { scoreCheckpoint, scoreImage, checkPredictions, type ImageScore, type Ch
 export { summarizeEpoch, summarizeGroup, summarizeByBin, SCORE_METRICS, METRIC_LABELS, type EpochScores, type GroupSummary, type ScoreMetric } from './score-summary.js';
 export { scoreCacheKey, readScoreCache, writeScoreCache, SCORE_CACHE_VERSION, type ScoreCacheIdentity, type CachedScores } from './cache.js';
 export { chooseBestEpoch, parseBestRule, BEST_RULES, RULE_DIRECTION, type BestRule, type BestChoice, type EpochMeans } from './best.js';
-export { formatScoresCsv, formatImagesCsv, formatScoresMarkdown, formatMeanStd, skippedLabel, type SkippedCheckpoint } from './table.js';
+export { formatScoresCsv, formatImagesCsv, formatScoresMarkdown, formatMeanStd } from './table.js';
+export { skippedLabel, type SkippedCheckpoint } from './skipped-checkpoint.js';
 export { metricPlotSpec, plotPoints, referenceLines, renderSvg, svgToPng, type PlotPoint } from './plot.js';
 export { renderComparisonGrid, maskedInput, gridGeometry, cellOrigin, wrapLabel, type GridColumn, type GridLayout, type GridGeometry } from './grid.js';
 export { parseGridEpochs, resolveGridEpochs, resolveGridColumns, gridEpochLabel, type GridEpochToken, type GridEpoch, type GridColumnRef } from './grid-epochs.js';

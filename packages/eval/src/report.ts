@@ -2,7 +2,8 @@ import type { BestChoice } from './best.js';
 import { DIFFERENCE_STYLE, differencesHtml, otherRowsHtml, summaryHtml, type ReportComparisons } from './report-differences.js';
 import type { RowScores } from './row-scores.js';
 import { METRIC_LABELS, SCORE_METRICS, type EpochScores, type ScoreMetric } from './score-summary.js';
-import { binLabels, formatMeanStd, skippedLabel, type SkippedCheckpoint } from './table.js';
+import { binLabels, formatMeanStd } from './table.js';
+import { skippedLabel, type SkippedCheckpoint } from './skipped-checkpoint.js';
 
 /** Everything the HTML report shows. */
 export interface ReportContent {

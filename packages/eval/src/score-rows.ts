@@ -6,7 +6,7 @@ import type { Predictor } from './predictor.js';
 import type { RowKind } from './run-rows.js';
 import { scoreCheckpoint, type ImageScore } from './score-checkpoint.js';
 import { evalBatches, type EvalSet } from './score-data.js';
-import type { SkippedCheckpoint } from './table.js';
+import type { SkippedCheckpoint } from './skipped-checkpoint.js';
 
 /** One row to score: a checkpoint (an epoch, the start, a compare net) or a classical fill. */
 export interface RowEntry {

@@ -23,7 +23,8 @@ import { openEvalSet, readEvalItems, readHoleRatios, spreadIndices } from './sco
 import { encodeNonFinite } from './score-json.js';
 import { scoreRows } from './score-rows.js';
 import { summarizeEpoch, type EpochScores } from './score-summary.js';
-import { formatImagesCsv, formatScoresCsv, formatScoresMarkdown, binLabels, type SkippedCheckpoint } from './table.js';
+import { formatImagesCsv, formatScoresCsv, formatScoresMarkdown, binLabels } from './table.js';
+import type { SkippedCheckpoint } from './skipped-checkpoint.js';
 import { formatDifferencesCsv, formatDifferencesMarkdown } from './table-differences.js';
 
 /** Defaults of `bgfill eval --run`. */

@@ -2,25 +2,7 @@ import type { Aggregate } from './metrics/aggregate.js';
 import type { RowScores } from './row-scores.js';
 import type { ImageScore } from './score-checkpoint.js';
 import { METRIC_LABELS, SCORE_METRICS, type EpochScores, type GroupSummary, type ScoreMetric } from './score-summary.js';
-
-/** A checkpoint that could not be scored. */
-export interface SkippedCheckpoint {
-  /** The epoch (0 for the start); null for a compare net. */
-  epoch: number | null;
-  /** The row, for rows other than the run's epochs: `start`, or a compare net's name. */
-  row?: string;
-  /** Relative to the run folder for epochs; as given for the start and compare nets. */
-  checkpoint: string;
-  reason: string;
-}
-
-/**
- * How a skipped checkpoint is named in reports: `epoch 5`, `start`, or a compare net's name.
- * @example skippedLabel({ epoch: 5, checkpoint: 'epoch-0005/generator.safetensors', reason: '…' }) // 'epoch 5'
- */
-export function skippedLabel(s: SkippedCheckpoint): string {
-  return s.row ?? `epoch ${s.epoch}`;
-}
+import { skippedLabel, type SkippedCheckpoint } from './skipped-checkpoint.js';
 
 /** CSV column names of a metric: `l1Hole` → `l1_hole`. */
 function column(metric: ScoreMetric): string {

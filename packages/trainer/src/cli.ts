@@ -39,7 +39,7 @@ export function registerInpaintCommand(program: Command): void {
       'after',
       '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --method telea --radius 5 --image photos/ --mask masks/ --out telea/',
     )
-    .action(async (options: import('./inference/run-inpaint.js').InpaintCommandOptions & { json?: boolean }) => {
+    .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions & { json?: boolean }) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
       const { commandOutput } = await import('@bgfill/core');
       const { json, ...rest } = options;

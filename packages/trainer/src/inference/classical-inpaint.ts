@@ -5,7 +5,7 @@ import { classicalInpaint, parseClassicalMethod, readRgbImage, DEFAULT_INPAINT_R
 import { writeRgbImage } from './image-file.js';
 import { planJobs, type JobProblem } from './jobs.js';
 import { readHoleMask } from './mask-source.js';
-import type { InpaintCommandOptions, InpaintSummary } from './run-inpaint.js';
+import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js';
 
 /** `bgfill inpaint --method`: `net` (the default) runs a checkpoint; the others are classical fills without one. */
 export const INPAINT_METHODS = ['net', 'telea', 'ns', 'mean'] as const;
