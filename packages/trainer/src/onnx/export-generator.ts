@@ -30,7 +30,8 @@ export interface OnnxExportOptions {
 const PRODUCER_VERSION = '0.1.0';
 
 /**
- * float32 values of a state_dict entry in PyTorch layout, checked against the shape the graph needs.
+ * float32 values of a state_dict entry in PyTorch layout, checked against the shape the graph needs (also used by
+ * the RFR-Net and U²-Net graphs, rfrnet/onnx-graph.ts and segment/u2net-onnx.ts).
  * @example const weight = weightReader(await generatorWeights(net)); weight('out.weight', [3, 64, 3, 3])
  */
 export function weightReader(weights: WeightMap): (name: string, shape: number[]) => Float32Array {
