@@ -12,7 +12,7 @@ import { ARCH_NAMES } from '../src/arch/types.js';
 import { InpaintGenerator } from '../src/model/generator.js';
 import { RfrNet } from '../src/rfrnet/network.js';
 import { generatorWeights, saveGeneratorCheckpoint, type WeightFile } from '../src/weights/checkpoint.js';
-import { writeSafetensors } from '../src/weights/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../src/weights/safetensors.js';
 import type { WeightMap } from '../src/weights/weight-tensor.js';
 
 test.before(async () => {
@@ -61,6 +61,14 @@ test('detection: each architecture\'s own state_dict picks it, at any width, als
   edited.delete('out.weight');
   edited.set('extra.weight', rw.get('bn1.weight')!);
   t.is(resolveArchitecture(file(edited)).name, 'rfrnet');
+  // --arch naming the other architecture is refused, naming the one the keys fit (non-strict: as asked).
+  t.throws(() => resolveArchitecture(file(rw, 'rfr.pth'), 'inpaintsanet'), {
+    instanceOf: BgfillError,
+    message: /^rfr\.pth: its keys fit rfrnet \(RFR-Net[^)]*\), sharing \d+ of its \d+ keys, not inpaintsanet \(sharing 0 of its \d+ keys\): leave out --arch or give --arch rfrnet$/,
+  });
+  t.throws(() => resolveArchitecture(file(gw, 'g.pth'), 'rfrnet'), { message: /^g\.pth: its keys fit inpaintsanet .*, not rfrnet .*give --arch inpaintsanet$/ });
+  t.is(resolveArchitecture(file(edited), 'rfrnet').name, 'rfrnet');
+  t.is(resolveArchitecture(file(gw), 'rfrnet', { strict: false }).name, 'rfrnet');
   g.dispose();
   r.dispose();
 });
@@ -103,6 +111,17 @@ test('a bgfill checkpoint stores its architecture: it loads without --arch; a di
     instanceOf: BgfillError,
     message: `${path}: this bgfill checkpoint holds a rfrnet network, not inpaintsanet: leave out --arch or give --arch rfrnet`,
   });
+  // InpaintSANet checkpoints leave `arch` out, as every checkpoint before the registry did (same bytes as then):
+  // one without it is InpaintSANet, even under --arch detection, and another --arch is refused the same way.
+  const gPath = join(dir, 'g.safetensors');
+  const g = new InpaintGenerator({ cnum: 4 }, { seed: 1 });
+  await saveGeneratorCheckpoint(gPath, g, { epoch: '1' });
+  t.deepEqual(Object.keys((await readSafetensors(gPath)).metadata).sort(), ['config', 'epoch', 'format']);
+  const gLoaded = await loadInpaintNet(gPath);
+  t.is(gLoaded.arch, 'inpaintsanet');
+  gLoaded.dispose();
+  await t.throwsAsync(loadInpaintNet(gPath, { arch: 'rfrnet' }), { message: `${gPath}: this bgfill checkpoint holds a inpaintsanet network, not rfrnet: leave out --arch or give --arch inpaintsanet` });
+  g.dispose();
   const future = file(new Map(), 'future.safetensors', { format: 'bgfill-generator', arch: 'lama' });
   t.throws(() => resolveArchitecture(future), { message: /stored architecture.*"lama".*a checkpoint from a newer bgfill/ });
   r.dispose();

@@ -1,5 +1,5 @@
 import { BgfillError, errorMessage, invalidParameter } from '@bgfill/core';
-import { CHECKPOINT_FORMAT, checkGeneratorFile, readWeightFile, weightFileIn, type WeightFile } from '../weights/checkpoint.js';
+import { CHECKPOINT_FORMAT, UNMARKED_CHECKPOINT_ARCH, checkGeneratorFile, readWeightFile, weightFileIn, type WeightFile } from '../weights/checkpoint.js';
 import { selectGenerator } from '../weights/generator-prefix.js';
 import { inpaintSaNet } from './inpaintsanet.js';
 import { keyOverlap, nearestName, type KeyOverlap } from './key-overlap.js';
@@ -70,15 +70,33 @@ function describeFit(fit: ArchFit): string {
 }
 
 /**
- * Which architecture a weight file holds: the one `requested` (`--arch`), else the one a bgfill checkpoint stores,
- * else the one whose keys overlap the file's most. A file whose keys fit no architecture (overlap under
+ * `--arch` given for a file whose keys clearly fit another architecture and not this one: refused naming the one
+ * they fit (a strict load would list every key of both). A file that fits none is left to the loader, which names
+ * every key that differs.
+ */
+function refuseOtherFit(file: WeightFile, arch: Architecture): void {
+  const fits = fitArchitectures(file);
+  const own = fits.find((f) => f.arch === arch);
+  const [best] = fits;
+  if (best.arch === arch || best.overlap.score < DETECTION_MIN_OVERLAP || (own !== undefined && own.overlap.score >= DETECTION_MIN_OVERLAP)) return;
+  throw new BgfillError(
+    `${file.source}: its keys fit ${describeFit(best)}, not ${arch.name}${own ? ` (sharing ${own.overlap.shared} of its ${own.overlap.expected} keys)` : ''}: ` +
+      `leave out --arch or give --arch ${best.arch.name}`,
+    { subject: file.source },
+  );
+}
+
+/**
+ * Which architecture a weight file holds: the one `requested` (`--arch`), else the one a bgfill checkpoint stores
+ * (InpaintSANet where it stores none: UNMARKED_CHECKPOINT_ARCH), else the one whose keys overlap the file's most. A file whose keys fit no architecture (overlap under
  * DETECTION_MIN_OVERLAP) is refused naming the nearest, unless `strict` is false and the nearest shares a key
- * (it is then chosen, with a note). A checkpoint that stores another architecture than the requested one is refused.
+ * (it is then chosen, with a note). A checkpoint that stores another architecture than the requested one is refused,
+ * and so is (when strict) a file whose keys fit another architecture and not the requested one.
  * @example resolveArchitecture(await readWeightFile('rfrnet.pth')).name // → 'rfrnet'
  */
 export function resolveArchitecture(file: WeightFile, requested?: string, options: Pick<ArchLoadOptions, 'strict' | 'onNote'> = {}): Architecture {
   const bgfill = file.metadata.format === CHECKPOINT_FORMAT;
-  const stored = bgfill ? file.metadata.arch : undefined;
+  const stored = bgfill ? (file.metadata.arch ?? UNMARKED_CHECKPOINT_ARCH) : undefined;
   if (requested !== undefined) {
     const arch = architectureNamed(requested);
     if (stored !== undefined && stored !== arch.name) {
@@ -86,6 +104,7 @@ export function resolveArchitecture(file: WeightFile, requested?: string, option
         subject: file.source,
       });
     }
+    if (stored === undefined && options.strict !== false) refuseOtherFit(file, arch);
     return arch;
   }
   if (stored !== undefined) {

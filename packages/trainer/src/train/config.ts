@@ -128,8 +128,11 @@ export const trainConfigSchema = z.strictObject({
   valSplit: z.string().min(1).default(DEFAULT_VAL_SPLIT),
   /** Initial generator weights: .pth / .safetensors / bgfill checkpoint; null = from scratch (seeded). */
   init: z.string().min(1).nullable().default(null),
-  /** The architecture (src/arch); null = the one --init holds, else InpaintSANet. config.json holds the resolved name. */
-  arch: z.enum(ARCH_NAMES).nullable().default(null),
+  /**
+   * The architecture (src/arch); absent = the one --init holds, else InpaintSANet. config.json holds the resolved
+   * name, except InpaintSANet's, left out as in the runs before the registry (absent = InpaintSANet).
+   */
+  arch: z.enum(ARCH_NAMES).optional(),
   epochs: positiveInt.default(12),
   /** Steps per epoch; null = one pass over the split (count / batch size, rounded down, at least 1). */
   stepsPerEpoch: positiveInt.nullable().default(null),

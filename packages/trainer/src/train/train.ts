@@ -124,7 +124,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
     initFile = await readWeightFile(await weightFileIn(config.init, log));
     checkGeneratorFile(initFile);
   }
-  const arch = initFile ? resolveArchitecture(initFile, config.arch ?? undefined, { onNote: log }) : architectureNamed(config.arch ?? DEFAULT_ARCH);
+  const arch = initFile ? resolveArchitecture(initFile, config.arch, { onNote: log }) : architectureNamed(config.arch ?? DEFAULT_ARCH);
   const injected = config.debug.injectNan?.loss;
   if (injected !== undefined && !arch.training.lossNames.includes(injected)) {
     throw new BgfillError(`debug.injectNan.loss "${injected}" is not a loss of ${arch.name} (${arch.training.lossNames.join(', ')})`, { subject: 'debug.injectNan' });
@@ -144,7 +144,8 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
         subject: 'crop',
       });
     }
-    config = { ...training.resolve(config, generator), arch: arch.name };
+    const { arch: _requested, ...resolved } = training.resolve(config, generator);
+    config = arch.name === DEFAULT_ARCH ? resolved : { ...resolved, arch: arch.name };
     const plan = planFreeze(generator.params, config.freeze);
     const kit = await training.setup(generator, plan.trainable);
     disposables.push(kit);

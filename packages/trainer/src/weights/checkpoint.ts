@@ -15,6 +15,11 @@ import { loadedOrDisposed } from '../model/param-store.js';
 export const CHECKPOINT_FORMAT = 'bgfill-generator';
 /** Metadata keys a checkpoint reserves for itself. */
 export const RESERVED_METADATA_KEYS = ['format', 'config', 'arch'] as const;
+/**
+ * The architecture of a bgfill checkpoint without `arch` metadata: InpaintSANet, the one net of every checkpoint
+ * written before the model registry. Its checkpoints still leave `arch` out, so they stay byte-identical to those.
+ */
+export const UNMARKED_CHECKPOINT_ARCH = 'inpaintsanet';
 
 /** What a checkpoint needs of a network: its architecture's name, config, state_dict specs and tensors. */
 export type CheckpointNet = Pick<InpaintGenerator, 'specs' | 'params' | 'buffers'> & { readonly arch: string; readonly config: object };
@@ -44,9 +49,9 @@ export async function generatorWeights(generator: Pick<CheckpointNet, 'specs' | 
 
 /**
  * Save a bgfill generator checkpoint: a `.safetensors` file (written atomically) with the weights in PyTorch
- * layout and `__metadata__` holding `format: "bgfill-generator"`, `arch: <architecture name>`, `config: <the
- * network's config as JSON>` and the given string metadata (epoch, metrics, …). Any safetensors reader, and PyTorch
- * through it, can load it.
+ * layout and `__metadata__` holding `format: "bgfill-generator"`, `arch: <architecture name>` (left out for
+ * InpaintSANet, see UNMARKED_CHECKPOINT_ARCH), `config: <the network's config as JSON>` and the given string metadata
+ * (epoch, metrics, …). Any safetensors reader, and PyTorch through it, can load it.
  * @example
  * await saveGeneratorCheckpoint('runs/a/epoch-012.safetensors', g, { epoch: '12' });
  */
@@ -55,7 +60,8 @@ export async function saveGeneratorCheckpoint(path: string, generator: Checkpoin
     if (key in metadata) throw invalidParameter(`metadata key "${key}"`, `a key other than ${RESERVED_METADATA_KEYS.join(', ')}`, key);
   }
   const weights = await generatorWeights(generator);
-  await writeSafetensors(path, weights, { ...metadata, format: CHECKPOINT_FORMAT, arch: generator.arch, config: JSON.stringify(generator.config) });
+  const arch: Record<string, string> = generator.arch === UNMARKED_CHECKPOINT_ARCH ? {} : { arch: generator.arch };
+  await writeSafetensors(path, weights, { ...metadata, format: CHECKPOINT_FORMAT, ...arch, config: JSON.stringify(generator.config) });
 }
 
 /** A weight file's contents, whatever its format. */
