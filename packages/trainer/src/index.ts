@@ -192,7 +192,9 @@ export {
 export { runExportOnnxCommand, EXPORT_CHECK_TOLERANCE, type ExportOnnxCommandOptions, type ExportOnnxSummary } from './onnx/run-export.js';
 
 // — Model registry: architectures, detection, loading (src/arch) —
-export { ARCH_NAMES, type ArchName, type Architecture, type ArchLoadOptions, type InpaintNet, type NetOutputs, type OnnxIo } from './arch/types.js';
+export { ARCH_NAMES, type ArchName } from './arch/names.js';
+export type { InpaintNet, NetOutputs } from './arch/net.js';
+export type { Architecture, ArchLoadOptions, OnnxIo } from './arch/types.js';
 export type { ArchTraining, PreparedTraining, TrainingKit, TrainBatch, KitStepOptions } from './arch/training.js';
 export {
   ARCHITECTURES,

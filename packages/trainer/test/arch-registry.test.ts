@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BgfillError } from '@bgfill/core';
 import { ARCHITECTURES, architectureNamed, loadInpaintNet, parseArchOption, resolveArchitecture } from '../src/arch/registry.js';
 import { keyOverlap, nearestName } from '../src/arch/key-overlap.js';
-import { ARCH_NAMES } from '../src/arch/types.js';
+import { ARCH_NAMES } from '../src/arch/names.js';
 import { InpaintGenerator } from '../src/model/generator.js';
 import { RfrNet } from '../src/rfrnet/network.js';
 import { generatorWeights, saveGeneratorCheckpoint, type WeightFile } from '../src/weights/checkpoint.js';

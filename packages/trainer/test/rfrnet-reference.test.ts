@@ -11,7 +11,7 @@ import { initBackend } from '../src/backend/index.js';
 import { architectureNamed, loadInpaintNet } from '../src/arch/registry.js';
 import { UNIT_PIXELS } from '../src/inference/pixel-range.js';
 import { OnnxEngine } from '../src/onnx/onnx-engine.js';
-import type { InpaintNet } from '../src/arch/types.js';
+import type { InpaintNet } from '../src/arch/net.js';
 import { diffStats, readNchwAsNhwc, sharedRfrReference } from './fixtures/rfrnet/load-fixture.js';
 
 const dir = sharedRfrReference();

@@ -1,4 +1,4 @@
-import { ARCH_NAMES } from './types.js';
+import { ARCH_NAMES } from './names.js';
 
 /** The `--arch` option's help, shared by every command that takes it (no heavy imports: `bgfill --help` loads it). */
 export const ARCH_OPTION_HELP =

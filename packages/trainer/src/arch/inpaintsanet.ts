@@ -7,7 +7,8 @@ import { GENERATOR_ANCHOR_KEY } from '../weights/generator-prefix.js';
 import { inferGeneratorConfig } from '../weights/infer-config.js';
 import { inpaintSaNetTraining } from '../train/inpaintsanet-training.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
-import type { Architecture, InpaintNet, OnnxIo } from './types.js';
+import type { InpaintNet } from './net.js';
+import type { Architecture, OnnxIo } from './types.js';
 
 /** The network as an InpaintGenerator (what every InpaintSANet network of the registry is). */
 function generatorOf(net: InpaintNet): InpaintGenerator {

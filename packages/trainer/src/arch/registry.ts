@@ -4,7 +4,9 @@ import { selectGenerator } from '../weights/generator-prefix.js';
 import { inpaintSaNet } from './inpaintsanet.js';
 import { keyOverlap, nearestName, type KeyOverlap } from './key-overlap.js';
 import { rfrNet } from './rfrnet.js';
-import { ARCH_NAMES, type ArchLoadOptions, type ArchName, type Architecture, type InpaintNet } from './types.js';
+import { ARCH_NAMES, type ArchName } from './names.js';
+import type { InpaintNet } from './net.js';
+import type { ArchLoadOptions, Architecture } from './types.js';
 
 /** Every architecture bgfill knows, in `ARCH_NAMES` order (the first is the default of a fresh `bgfill train`). */
 export const ARCHITECTURES: readonly Architecture[] = [inpaintSaNet, rfrNet];

@@ -9,7 +9,8 @@ import { storedConfig } from '../weights/checkpoint.js';
 import { loadedOrDisposed } from '../model/param-store.js';
 import { selectNetworkWeights } from '../weights/generator-prefix.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
-import type { Architecture, InpaintNet, OnnxIo } from './types.js';
+import type { InpaintNet } from './net.js';
+import type { Architecture, OnnxIo } from './types.js';
 
 /** RFR-Net's first layer: every state_dict of it has this key. */
 export const RFRNET_ANCHOR_KEY = 'Pconv1.weight';

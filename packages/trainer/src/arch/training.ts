@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { CheckpointParts } from '../train/checkpoint.js';
 import type { TrainConfig } from '../train/config.js';
-import type { InpaintNet } from './types.js';
+import type { InpaintNet } from './net.js';
 
 /** One batch: images NHWC in the network's value range, masks NHW1 with 1 = hole. */
 export interface TrainBatch {

@@ -7,7 +7,7 @@ import { assignStateDict, createParamVariables, type LoadStateDictOptions } from
 import { upsampleNearest2x } from '../model/upsample.js';
 import { UNIT_PIXELS, type PixelCodec } from '../inference/pixel-range.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
-import type { InpaintNet, NetOutputs } from '../arch/types.js';
+import type { InpaintNet, NetOutputs } from '../arch/net.js';
 import { knowledgeConsistentAttention, type AttentionState } from './attention.js';
 import { resolveRfrNetConfig, type RfrNetConfig } from './config.js';
 import { LEAKY_SLOPE, RFRNET_MULTIPLE, rfrNetLayout, rfrNetParamSpecs, type RfrBlockSpec, type RfrConvSpec, type RfrLayout } from './layout.js';

@@ -1,6 +1,6 @@
 import { BgfillError } from '@bgfill/core';
 import type { ArchTraining, TrainingKit } from '../arch/training.js';
-import type { InpaintNet } from '../arch/types.js';
+import type { InpaintNet } from '../arch/net.js';
 import { Adam } from '../train/adam.js';
 import { RFRNET_LOSS_NAMES, rfrnetTrainSchema, type TrainConfig } from '../train/config.js';
 import { readWeightFile } from '../weights/checkpoint.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { atomicWriteJson, badFile } from '@bgfill/core';
-import type { InpaintNet } from '../arch/types.js';
+import type { InpaintNet } from '../arch/net.js';
 import { saveGeneratorCheckpoint } from '../weights/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.js';
 import { toFloat32, toLayout, type WeightMap } from '../weights/weight-tensor.js';

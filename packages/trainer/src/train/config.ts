@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BgfillError, badFile } from '@bgfill/core';
-import { ARCH_NAMES } from '../arch/types.js';
+import { ARCH_NAMES } from '../arch/names.js';
 
 /** The split drawn in samples.png and scored each epoch, unless --val-split names another. */
 export const DEFAULT_VAL_SPLIT = 'val';

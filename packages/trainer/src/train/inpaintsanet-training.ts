@@ -1,7 +1,7 @@
 import { BgfillError } from '@bgfill/core';
 import { msssimTensor } from '@bgfill/eval';
 import type { ArchTraining, TrainingKit } from '../arch/training.js';
-import type { InpaintNet } from '../arch/types.js';
+import type { InpaintNet } from '../arch/net.js';
 import { InpaintGenerator } from '../model/generator.js';
 import { Adam } from './adam.js';
 import { LOSS_NAMES, type LossName, type TrainConfig } from './config.js';
