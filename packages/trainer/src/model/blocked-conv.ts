@@ -6,7 +6,7 @@ import { conv2dTorch, type ConvGeometry } from './conv.js';
  * (XNNPACK on wasm, the cpu backend's loops) sum every product of an output in one sequential float32 accumulator;
  * PyTorch's CPU convolutions block the reduction (GEMM K-blocking), which keeps their rounding error 3–5× smaller on
  * the wide convolutions of RFR-Net (4 608 products for a 512-channel 3×3). Summing blocks of about this many
- * products and adding the blocks pairwise brings tfjs to PyTorch's level (bench/RESULTS.md, "RFR-Net float32").
+ * products and adding the blocks pairwise brings tfjs to PyTorch's level (figures: the trainer README, "RFR-Net").
  */
 export const PRODUCTS_PER_BLOCK = 512;
 
