@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { addOutputOptions } from '@bgfill/core';
 import { registerTrainCommand } from './train/cli-train.js';
 import { registerSegmentCommand } from './segment/cli-segment.js';
+import { registerUpscaleCommand } from './upscale/cli-upscale.js';
 
 /**
  * `bgfill inpaint`: options only. The work happens in ./inference/run-inpaint.js, imported inside the action so
@@ -76,7 +77,7 @@ export function registerExportCommand(program: Command): void {
 
 /**
  * Adds the trainer's commands: `bgfill inpaint`, `bgfill export onnx` (and `bgfill train`, from ./train/cli-train.js;
- * `bgfill segment`, from ./segment/cli-segment.js).
+ * `bgfill segment`, from ./segment/cli-segment.js; `bgfill upscale`, from ./upscale/cli-upscale.js).
  * @example registerTrainerCommands(program); // in packages/cli/src/commands.ts
  */
 export function registerTrainerCommands(program: Command): void {
@@ -84,4 +85,5 @@ export function registerTrainerCommands(program: Command): void {
   registerExportCommand(program);
   registerTrainCommand(program);
   registerSegmentCommand(program);
+  registerUpscaleCommand(program);
 }

@@ -37,7 +37,8 @@ export interface PlanJobsOptions {
   saveMask?: string;
 }
 
-async function kind(path: string): Promise<'file' | 'dir' | 'missing'> {
+/** Whether a path is a file, a folder or missing. */
+export async function kind(path: string): Promise<'file' | 'dir' | 'missing'> {
   try {
     const s = await stat(path);
     return s.isDirectory() ? 'dir' : 'file';
@@ -46,25 +47,27 @@ async function kind(path: string): Promise<'file' | 'dir' | 'missing'> {
   }
 }
 
-function stem(path: string): string {
+/** A file's name without folder and extension. */
+export function stem(path: string): string {
   return basename(path, extname(path));
 }
 
 /** Image files directly inside a folder, sorted by name (so job order, and thus output, never depends on the OS). */
-async function listImages(dir: string): Promise<string[]> {
+export async function listImages(dir: string): Promise<string[]> {
   const pattern = `${fg.convertPathToPattern(dir)}/*.{${INPUT_IMAGE_EXTENSIONS.join(',')}}`;
   const files = await fg(pattern, { onlyFiles: true, dot: false, caseSensitiveMatch: false });
   return files.sort();
 }
 
 /** Group files by stem; stems with several files (a.png and a.jpg) are ambiguous. */
-function byStem(files: readonly string[]): Map<string, string[]> {
+export function byStem(files: readonly string[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const f of files) map.set(stem(f), [...(map.get(stem(f)) ?? []), f]);
   return map;
 }
 
-function endsWithSeparator(path: string): boolean {
+/** Whether a path names a folder by its trailing separator. */
+export function endsWithSeparator(path: string): boolean {
   return path.endsWith(sep) || path.endsWith('/');
 }
 

@@ -1,0 +1,121 @@
+import { access } from 'node:fs/promises';
+import { BgfillError, createProgress, errorMessage, invalidParameter, parseIntegerOption } from '@bgfill/core';
+import { readRgbImage } from '@bgfill/eval';
+import { initBackend } from '../backend/init-backend.js';
+import { parseBackendRequest } from '../backend/backend-name.js';
+import { writeRgbImage } from '../inference/image-file.js';
+import type { JobProblem } from '../inference/jobs.js';
+import { DEFAULT_ESRGAN_TILE, loadEsrgan } from './esrgan.js';
+import { parseEsrganScale, parseEsrganSize } from './esrgan-models.js';
+import { planUpscaleJobs, type UpscaleJob } from './upscale-jobs.js';
+import { parseUpscaleTile } from './upscale-tiles.js';
+
+/** Default `--model`: medium (see bench/RESULTS.md, super-resolution: it beats slim by more than thick beats it, at a fraction of thick's cost). */
+export const DEFAULT_UPSCALE_MODEL = 'medium';
+export const DEFAULT_UPSCALE_SCALE = 4;
+
+/** The largest output written (pixels): 2²⁸, sharp's default input limit, so the result reads back. */
+export const MAX_UPSCALED_PIXELS = 2 ** 28;
+
+/** `bgfill upscale` options as commander hands them over. */
+export interface UpscaleCommandOptions {
+  image: string;
+  out: string;
+  scale?: string;
+  model?: string;
+  backend?: string;
+  tile?: string;
+  threads?: string;
+  overwrite?: boolean;
+  progress?: boolean;
+  json?: boolean;
+}
+
+export interface UpscaleSummary {
+  backend: string;
+  model: string;
+  scale: number;
+  total: number;
+  written: string[];
+  /** Outputs that existed already (an earlier, interrupted run): kept. */
+  existing: string[];
+  failed: JobProblem[];
+}
+
+function settingsFrom(options: UpscaleCommandOptions) {
+  return {
+    scale: parseEsrganScale(options.scale ?? String(DEFAULT_UPSCALE_SCALE), '--scale'),
+    size: parseEsrganSize(options.model ?? DEFAULT_UPSCALE_MODEL, '--model'),
+    backend: parseBackendRequest(options.backend ?? 'auto', '--backend'),
+    tile: parseUpscaleTile(options.tile ?? String(DEFAULT_ESRGAN_TILE), '--tile'),
+    ...(options.threads !== undefined ? { threads: parseIntegerOption(options.threads, '--threads', 1, 64) } : {}),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * `bgfill upscale`: enlarge an image or a folder of images with an ESRGAN model (UpscalerJS' slim, medium or thick,
+ * ×2, ×3, ×4 or ×8) on a TensorFlow.js backend, tiled. Outputs are written atomically; existing ones are kept (so an
+ * interrupted run resumes) unless `overwrite`; unreadable images are skipped and listed. Throws a BgfillError
+ * (exit code 2) at the end when any image failed, after the summary (JSON on stdout with `json`).
+ * @example await runUpscaleCommand({ image: 'photos/', out: 'big/', scale: '4', model: 'slim' });
+ */
+export async function runUpscaleCommand(options: UpscaleCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<UpscaleSummary> {
+  const settings = settingsFrom(options);
+  const { jobs, problems } = await planUpscaleJobs(options.image, options.out);
+  for (const p of problems) log(`skipped ${p.file}: ${p.reason}`);
+  const todo: UpscaleJob[] = [];
+  const existing: string[] = [];
+  for (const job of jobs) {
+    if (!options.overwrite && (await exists(job.out))) existing.push(job.out);
+    else todo.push(job);
+  }
+  if (existing.length > 0) log(`${existing.length} output${existing.length === 1 ? '' : 's'} already exist${existing.length === 1 ? 's' : ''}: kept (--overwrite to redo)`);
+  const summary: UpscaleSummary = { backend: '', model: `esrgan-${settings.size}`, scale: settings.scale, total: jobs.length + problems.length, written: [], existing, failed: [...problems] };
+  if (todo.length > 0) {
+    const backend = await initBackend(settings.backend, { log, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) });
+    summary.backend = backend.name;
+    log(`backend: ${backend.name} (${backend.detail})`);
+    const upscaler = await loadEsrgan(settings.size, settings.scale, { tile: settings.tile });
+    log(upscaler.description);
+    const progress = createProgress({ label: 'upscale', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
+    try {
+      for (const job of todo) {
+        try {
+          const image = await readRgbImage(job.image);
+          const pixels = image.width * image.height * settings.scale ** 2;
+          if (pixels > MAX_UPSCALED_PIXELS) {
+            throw invalidParameter(`${job.image} at ×${settings.scale}`, `an output of at most ${MAX_UPSCALED_PIXELS} pixels`, `${image.width * settings.scale}×${image.height * settings.scale}`);
+          }
+          await writeRgbImage(job.out, await upscaler.upscale(image));
+          summary.written.push(job.out);
+        } catch (err) {
+          const message = err instanceof BgfillError ? err.message : `failed: ${errorMessage(err)}`;
+          const reason = message.startsWith(`${job.image}: `) ? message.slice(job.image.length + 2) : message;
+          summary.failed.push({ file: job.image, reason });
+          log(`skipped ${job.image}: ${reason}`);
+        }
+        progress.tick();
+      }
+    } finally {
+      progress.stop();
+      upscaler.dispose();
+    }
+  }
+  const parts = [`upscaled ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'} ×${summary.scale} with ${summary.model}`];
+  if (existing.length > 0) parts.push(`${existing.length} already done`);
+  if (summary.failed.length > 0) parts.push(`${summary.failed.length} failed`);
+  log(parts.join(', '));
+  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  if (summary.failed.length > 0) {
+    for (const f of summary.failed) log(`  failed: ${f.file}: ${f.reason}`);
+    throw new BgfillError(`${summary.failed.length} of ${summary.total} images failed (listed above)`);
+  }
+  return summary;
+}
