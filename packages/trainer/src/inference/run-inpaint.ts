@@ -17,6 +17,8 @@ import { encodeNpy } from './npy.js';
 import { MAX_PASSES } from './passes.js';
 import { autoTileGrid, parseTileGrid, type TileGrid } from './tiling.js';
 import { openSegmentHoles } from '../segment/segment-holes.js';
+import { LargePhotoFiller } from './large-photo.js';
+import { parseLargeSettings, type LargeSettings } from './large-strategy.js';
 
 /**
  * Images per network run by default on a GPU engine: batch 8 ran 7.3× batch 1 per image on tfjs-webgpu (H200,
@@ -70,6 +72,10 @@ export interface InpaintCommandOptions {
   overwrite?: boolean;
   /** Progress bar on or off (default: on for a terminal). */
   progress?: boolean;
+  /** Photos too large for one network run: auto, scale or tiles (large-strategy.ts). */
+  large?: string;
+  /** What enlarges the fill for --large scale: bicubic, esrgan-slim, esrgan-medium, esrgan-thick. */
+  upscaler?: string;
 }
 
 export interface InpaintSummary {
@@ -90,6 +96,7 @@ interface Settings {
   threads?: number;
   /** Undefined: the engine's default (see DEFAULT_INPAINT_BATCH). */
   batchSize?: number;
+  large: LargeSettings;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -126,6 +133,7 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
     maskIsSegmentation: options.maskFrom !== undefined,
     strategy: { passes, erode, ...(tiles ? { tiles } : {}) },
     backend: parseEngineRequest(options.backend ?? 'auto', '--backend'),
+    large: parseLargeSettings(options),
     ...(options.batchSize !== undefined ? { batchSize: integer('--batch-size', options.batchSize, DEFAULT_INPAINT_BATCH, 1, 64) } : {}),
     ...(threads !== undefined ? { threads } : {}),
   };
@@ -176,6 +184,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       await engine.dispose();
       throw err;
     });
+    const large = new LargePhotoFiller(engine, backend.name, settings.large, log, settings.threads);
     const progress = createProgress({ label: 'inpaint', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
     // Single-pass jobs without tiles or raw output whose images share a size go through the network together.
     const batchSize = settings.batchSize ?? (isGpuEngine(backend.name) ? DEFAULT_INPAINT_BATCH : 1);
@@ -203,6 +212,8 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
         // Without --tiles, an image too large for one network run is tiled rather than refused (with a note).
         let tiles = settings.strategy.tiles;
         if (tiles === undefined && attentionBytes(image.width, image.height, engine.requiredMultiple) > DEFAULT_MAX_ATTENTION_BYTES) {
+          const scaled = await large.fill(job.image, image, mask, settings.strategy);
+          if (scaled) return writeRgbImage(job.out, scaled);
           const grid = autoTileGrid(image.width, image.height);
           log(`${job.image}: ${image.width}×${image.height} is above about 512×512 for one network run: inpainting in ${grid.cols}×${grid.rows} tiles (--tiles to choose)`);
           tiles = 'auto';
@@ -270,6 +281,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       await flush();
     } finally {
       progress.stop();
+      large.dispose();
       await engine.dispose();
       await holes?.dispose();
     }
