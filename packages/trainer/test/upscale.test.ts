@@ -81,6 +81,22 @@ for (const [size, scale, crop] of [
   });
 }
 
+test.serial('the pure-JavaScript cpu backend gives the wasm bytes within 1 grey level', async (t) => {
+  const image = await photoCrop(200, 90, 14, 12);
+  const onWasm = await loadEsrgan('slim', 2);
+  const expected = await onWasm.upscale(image);
+  onWasm.dispose();
+  await initBackend('cpu', { strict: true });
+  try {
+    const onCpu = await loadEsrgan('slim', 2);
+    const out = await onCpu.upscale(image);
+    onCpu.dispose();
+    t.true(maxDifference(out.data, expected.data) <= 1);
+  } finally {
+    await initBackend('wasm');
+  }
+});
+
 // — Tiling —
 
 test.serial('slim and medium: any tile size gives the bytes of one whole-image run (margin ≥ receptive field)', async (t) => {

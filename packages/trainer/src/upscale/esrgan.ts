@@ -20,7 +20,7 @@ export const DEFAULT_ESRGAN_TILE = 128;
  * pixels, and a 154-pixel margin would run a 128² tile as a 436² input (11× the work). Slim (10) and medium (18)
  * are within it, so their tiling is exact; for thick, see MAX_TILE_MARGIN's measurement in bench/RESULTS.md.
  */
-export const MAX_TILE_MARGIN = 32;
+export const MAX_TILE_MARGIN = 16;
 
 export interface LoadEsrganOptions {
   /** Tile side in input pixels (default DEFAULT_ESRGAN_TILE; 0: one run for the whole region). */

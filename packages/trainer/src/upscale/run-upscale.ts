@@ -1,10 +1,9 @@
-import { access } from 'node:fs/promises';
 import { BgfillError, createProgress, errorMessage, invalidParameter, parseIntegerOption } from '@bgfill/core';
 import { readRgbImage } from '@bgfill/eval';
 import { initBackend } from '../backend/init-backend.js';
 import { parseBackendRequest } from '../backend/backend-name.js';
 import { writeRgbImage } from '../inference/image-file.js';
-import type { JobProblem } from '../inference/jobs.js';
+import { kind, type JobProblem } from '../inference/jobs.js';
 import { DEFAULT_ESRGAN_TILE, loadEsrgan } from './esrgan.js';
 import { parseEsrganScale, parseEsrganSize } from './esrgan-models.js';
 import { planUpscaleJobs, type UpscaleJob } from './upscale-jobs.js';
@@ -52,13 +51,6 @@ function settingsFrom(options: UpscaleCommandOptions) {
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * `bgfill upscale`: enlarge an image or a folder of images with an ESRGAN model (UpscalerJS' slim, medium or thick,
  * ×2, ×3, ×4 or ×8) on a TensorFlow.js backend, tiled. Outputs are written atomically; existing ones are kept (so an
@@ -73,7 +65,7 @@ export async function runUpscaleCommand(options: UpscaleCommandOptions, log: (li
   const todo: UpscaleJob[] = [];
   const existing: string[] = [];
   for (const job of jobs) {
-    if (!options.overwrite && (await exists(job.out))) existing.push(job.out);
+    if (!options.overwrite && (await kind(job.out)) !== 'missing') existing.push(job.out);
     else todo.push(job);
   }
   if (existing.length > 0) log(`${existing.length} output${existing.length === 1 ? '' : 's'} already exist${existing.length === 1 ? 's' : ''}: kept (--overwrite to redo)`);
