@@ -38,6 +38,7 @@ import { loadEsrgan } from '../packages/trainer/src/upscale/esrgan.js';
 import { parseEsrganScale, parseEsrganSize } from '../packages/trainer/src/upscale/esrgan-models.js';
 import type { Upscaler } from '../packages/trainer/src/upscale/upscaler.js';
 import { arg, cpuSeconds } from './bench-helpers.js';
+import { meanGradient } from './mean-gradient.js';
 
 const checkpoint = arg('checkpoint', '');
 const photosDir = arg('photos', '');
@@ -94,25 +95,6 @@ function around(mask: Mask): { x: number; y: number; width: number; height: numb
   return { x, y, width, height };
 }
 
-/** Mean gradient magnitude of luma (central differences) over the hole eroded by one pixel. */
-function sharpness(image: RgbImageLike, inner: Mask): number {
-  const { width, height, data } = image;
-  const luma = (x: number, y: number) => {
-    const p = (y * width + x) * 3;
-    return 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2];
-  };
-  let sum = 0;
-  let n = 0;
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      if (inner.data[y * width + x] === 0) continue;
-      sum += Math.hypot((luma(x + 1, y) - luma(x - 1, y)) / 2, (luma(x, y + 1) - luma(x, y - 1)) / 2);
-      n++;
-    }
-  }
-  return sum / n;
-}
-
 const engineRequest = parseEngineRequest(arg('backend', 'onnx'));
 await initBackend('wasm'); // ESRGAN runs on TensorFlow.js wasm whatever runs the generator
 const selection = await selectEngine(engineRequest);
@@ -149,7 +131,7 @@ const record = (strategy: string, group: string, gt: RgbImage, pred: RgbImageLik
   const holeL1 = l1(out, gt, mask);
   row.l1.push(holeL1);
   row.msssim.push(msssim(crop(out, box), crop(gt, box)));
-  row.sharp.push(sharpness(out, inner) / sharpness(gt, inner));
+  row.sharp.push(meanGradient(out, inner) / meanGradient(gt, inner));
   row.cpu.push(cpu);
   rows.set(strategy, row);
   const g = byGroup.get(group) ?? new Map<string, number[]>();

@@ -9,6 +9,7 @@
  * degradation, which the models were trained against on DIV2K) and restored ×scale by bicubic and by each model;
  * PSNR (dB) and SSIM (torchmetrics' defaults, @bgfill/eval) against the photo, over all pixels and channels, RGB,
  * no border cropped. Means over the photos, and ESRGAN minus bicubic per photo (mean, and how many photos it wins).
+ * Sharpness: mean gradient magnitude of the result over the photo's (bench/mean-gradient.ts; 1 = as sharp).
  * The photos are JPEGs at quality 85: the "original" carries their compression artefacts.
  *
  * Speed: output megapixels per CPU second (user + system, all threads: the primary figure on a shared machine) and
@@ -28,6 +29,7 @@ import { parseEsrganScale, parseEsrganSize, type EsrganSize } from '../packages/
 import type { Upscaler } from '../packages/trainer/src/upscale/upscaler.js';
 import type { RgbImageLike } from '../packages/trainer/src/inference/inpaint.js';
 import { arg, cpuSeconds } from './bench-helpers.js';
+import { meanGradient } from './mean-gradient.js';
 
 const scale = parseEsrganScale(arg('scale', '4'));
 const models = arg('models', 'slim,medium,thick').split(',').map((m) => parseEsrganSize(m));
@@ -55,21 +57,23 @@ await initBackend('wasm');
 interface Scores {
   psnr: number[];
   ssim: number[];
+  sharp: number[];
 }
 async function score(upscaler: Upscaler): Promise<Scores> {
-  const s: Scores = { psnr: [], ssim: [] };
+  const s: Scores = { psnr: [], ssim: [], sharp: [] };
   for (const [i, photo] of photos.entries()) {
     const out = asRgb(await upscaler.upscale(small[i]));
     s.psnr.push(psnr(out, photo));
     s.ssim.push(ssim(out, photo));
+    s.sharp.push(meanGradient(out) / meanGradient(photo));
   }
   return s;
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const bicubic = await score(bicubicUpscaler(scale));
-console.log(`\n| upscaler | PSNR (dB) | SSIM | ΔPSNR vs bicubic (dB) | ΔSSIM vs bicubic | photos better than bicubic (PSNR / SSIM) |`);
-console.log(`| --- | --- | --- | --- | --- | --- |`);
-console.log(`| bicubic | ${mean(bicubic.psnr).toFixed(2)} | ${mean(bicubic.ssim).toFixed(4)} | — | — | — |`);
+console.log(`\n| upscaler | PSNR (dB) | SSIM | sharpness (1 = photo) | ΔPSNR vs bicubic (dB) | ΔSSIM vs bicubic | photos better than bicubic (PSNR / SSIM) |`);
+console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
+console.log(`| bicubic | ${mean(bicubic.psnr).toFixed(2)} | ${mean(bicubic.ssim).toFixed(4)} | ${mean(bicubic.sharp).toFixed(3)} | — | — | — |`);
 for (const size of models) {
   const sr = await loadEsrgan(size, scale, { tile });
   const s = await score(sr);
@@ -77,7 +81,7 @@ for (const size of models) {
   const dp = s.psnr.map((v, i) => v - bicubic.psnr[i]);
   const ds = s.ssim.map((v, i) => v - bicubic.ssim[i]);
   console.log(
-    `| esrgan-${size} | ${mean(s.psnr).toFixed(2)} | ${mean(s.ssim).toFixed(4)} | ${mean(dp) >= 0 ? '+' : ''}${mean(dp).toFixed(2)} | ${mean(ds) >= 0 ? '+' : ''}${mean(ds).toFixed(4)} | ` +
+    `| esrgan-${size} | ${mean(s.psnr).toFixed(2)} | ${mean(s.ssim).toFixed(4)} | ${mean(s.sharp).toFixed(3)} | ${mean(dp) >= 0 ? '+' : ''}${mean(dp).toFixed(2)} | ${mean(ds) >= 0 ? '+' : ''}${mean(ds).toFixed(4)} | ` +
       `${dp.filter((d) => d > 0).length} / ${ds.filter((d) => d > 0).length} of ${photos.length} |`,
   );
 }

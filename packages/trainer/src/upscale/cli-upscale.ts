@@ -14,7 +14,7 @@ export function registerUpscaleCommand(program: Command): void {
     .option('--scale <n>', 'enlargement: 2, 3, 4 or 8', '4')
     .option('--model <size>', 'slim (fastest), medium or thick (slowest, sharpest)', 'medium')
     .option('--backend <name>', 'auto, webgpu, tensorflow, wasm or cpu (auto tries them in that order)', 'auto')
-    .option('--tile <px>', 'tile side in input pixels; each tile runs with its context margin (the net\'s receptive field, at most 16 px), so seams do not show; 0: whole image at once', '128')
+    .option('--tile <px>', 'tile side in input pixels; each tile runs with its context margin (the net\'s receptive field, at most 18 px), so seams do not show; 0: whole image at once', '128')
     .option('--threads <n>', 'wasm threads (default: BGFILL_WASM_THREADS, else the cores, at most 8)')
     .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)')
     .option('--no-progress', 'no progress bar')

@@ -8,7 +8,7 @@ import { BgfillError, invalidParameter } from '@bgfill/core';
  * image-super-resolution on DIV2K, converted to TensorFlow.js layers models and shipped inside the npm packages
  * (models/x{2,3,4,8}/model.json + weight shards), so they load offline. The sizes, from each package's
  * getModelDefinition:
- * - slim: RDN, C 1, D 2, G 4, G0 64 (24 weight tensors, 0.6 MB per scale); pixels in 0…255
+ * - slim: RDN, C 1, D 2, G 4, G0 64 (24 weight tensors, 0.9 MB per scale); pixels in 0…255
  * - medium: RDN, C 1, D 10, G 64, G0 64 (56 tensors, 2.8 MB per scale); pixels in 0…255
  * - thick: RRDN, C 4, D 3, G 32, G0 64, T 10 (308 tensors, 28 MB per scale; custom layers MultiplyBeta and
  *   PixelShuffle{s}x, see esrgan-layers.ts); pixels in 0…1
