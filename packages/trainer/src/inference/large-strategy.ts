@@ -104,7 +104,7 @@ export interface LargeDecision {
 
 /**
  * Resolve `auto` for one photo and its hole: `scale` when the hole's bounding box spans at least AUTO_SCALE_EXTENT
- * of the photo's width or height, else `tiles`. An explicit strategy is kept (with the same kind of reason).
+ * of the photo's width or height, else `tiles`. An explicit strategy is kept (the reason then only says the extent).
  * @example chooseLargeStrategy('auto', mask) // → { strategy: 'scale', reason: 'the hole spans 60 % of the photo's height (auto: scale from 25 %)' }
  */
 export function chooseLargeStrategy(requested: LargeStrategy, mask: Mask): LargeDecision {
@@ -113,7 +113,7 @@ export function chooseLargeStrategy(requested: LargeStrategy, mask: Mask): Large
   const tall = box ? box.height / mask.height : 0;
   const extent = Math.max(wide, tall);
   const spans = box ? `the hole spans ${(100 * extent).toFixed(0)} % of the photo's ${tall >= wide ? 'height' : 'width'}` : 'the mask has no hole';
-  if (requested !== 'auto') return { strategy: requested, reason: `asked for (--large ${requested}); ${spans}` };
+  if (requested !== 'auto') return { strategy: requested, reason: spans };
   const threshold = `${(100 * AUTO_SCALE_EXTENT).toFixed(0)} %`;
   return extent >= AUTO_SCALE_EXTENT
     ? { strategy: 'scale', reason: `${spans} (auto: scale from ${threshold}, so the net sees the whole scene)` }
