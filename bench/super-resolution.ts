@@ -15,8 +15,8 @@
  * Speed: output megapixels per CPU second (user + system, all threads: the primary figure on a shared machine) and
  * per wall second, per model and backend, on the first --speed-images photos, after one warm-up image. The cpu
  * backend is pure JavaScript (slow): it runs slim only. webgpu runs wherever an adapter exists; on Mesa's lavapipe
- * (a CPU Vulkan driver) its timing says nothing about GPUs, so the bench reports its largest difference from wasm
- * instead (a correctness note).
+ * (a CPU Vulkan driver: slim and medium only) its timing says nothing about GPUs, so the bench reports its largest
+ * difference from wasm instead (a correctness note).
  */
 import { loadavg, cpus } from 'node:os';
 import sharp from 'sharp';
@@ -110,7 +110,8 @@ for (const backend of speedBackends) {
     continue;
   }
   const software = backend === 'webgpu' && /llvmpipe|lavapipe|swiftshader/i.test(info.detail);
-  for (const size of backend === 'cpu' ? (['slim'] as const) : models) {
+  // The pure-JavaScript backend and a software WebGPU adapter are slow: slim (and medium on WebGPU) only there.
+  for (const size of backend === 'cpu' ? (['slim'] as const) : software ? models.filter((m) => m !== 'thick') : models) {
     const sr = await loadEsrgan(size, scale, { tile });
     const run = await timed(sr);
     sr.dispose();
