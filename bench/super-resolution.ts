@@ -3,7 +3,7 @@
  * the same process) on the sample photos.
  *
  *   node --import tsx bench/super-resolution.ts [--scale 4] [--models slim,medium,thick] [--limit 39] [--tile 128]
- *                                               [--speed-backends wasm,cpu,webgpu] [--speed-images 4]
+ *                                               [--speed-backends wasm,cpu,webgpu] [--speed-images 4] [--tile-sweep]
  *
  * Quality: each 256×256 photo of samples/scenes is shrunk ×scale (bicubic, antialiased: Pillow's and MATLAB's
  * degradation, which the models were trained against on DIV2K) and restored ×scale by bicubic and by each model;
@@ -17,6 +17,8 @@
  * backend is pure JavaScript (slow): it runs slim only. webgpu runs wherever an adapter exists; on Mesa's lavapipe
  * (a CPU Vulkan driver: slim and medium only) its timing says nothing about GPUs, so the bench reports its largest
  * difference from wasm instead (a correctness note).
+ *
+ * --tile-sweep: CPU seconds for one whole 256² photo ×2 on wasm at tile 0 (whole image), 64, 128 and 192, per model.
  */
 import { loadavg, cpus } from 'node:os';
 import sharp from 'sharp';
@@ -125,6 +127,26 @@ for (const backend of speedBackends) {
     }
     if (software) note = `${info.detail}: a CPU driver, timing says nothing about GPUs; ${note}`;
     console.log(`| esrgan-${size} | ${backend} | ${(run.mp / run.cpu).toFixed(3)} | ${(run.mp / run.wall).toFixed(3)} | ${note} |`);
+  }
+}
+// — Tile size (wasm): the cost of the margins against one whole-image run —
+if (process.argv.includes('--tile-sweep')) {
+  await initBackend('wasm');
+  const input = photos[0]; // a whole 256² photo as the input, ×2 (the default tile, 128, cuts it into 4)
+  console.log(`\n| model | tile (margin) | CPU s for 256² → 512² | vs whole image |`);
+  console.log(`| --- | --- | --- | --- |`);
+  for (const size of models) {
+    let whole = 0;
+    for (const t of [0, 64, 128, 192]) {
+      const sr = await loadEsrgan(size, 2, { tile: t });
+      await sr.upscale(small[0]); // warm-up
+      const c0 = cpuSeconds();
+      await sr.upscale(input);
+      const cpu = cpuSeconds() - c0;
+      sr.dispose();
+      if (t === 0) whole = cpu;
+      console.log(`| esrgan-${size} | ${t === 0 ? 'whole image' : `${t} (${sr.margin})`} | ${cpu.toFixed(1)} | ${(cpu / whole).toFixed(2)} |`);
+    }
   }
 }
 console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
