@@ -37,8 +37,7 @@ export interface PlanJobsOptions {
   saveMask?: string;
 }
 
-/** Whether a path is a file, a folder or missing. */
-export async function kind(path: string): Promise<'file' | 'dir' | 'missing'> {
+async function kind(path: string): Promise<'file' | 'dir' | 'missing'> {
   try {
     const s = await stat(path);
     return s.isDirectory() ? 'dir' : 'file';
@@ -47,27 +46,25 @@ export async function kind(path: string): Promise<'file' | 'dir' | 'missing'> {
   }
 }
 
-/** A file's name without folder and extension. */
-export function stem(path: string): string {
+function stem(path: string): string {
   return basename(path, extname(path));
 }
 
 /** Image files directly inside a folder, sorted by name (so job order, and thus output, never depends on the OS). */
-export async function listImages(dir: string): Promise<string[]> {
+async function listImages(dir: string): Promise<string[]> {
   const pattern = `${fg.convertPathToPattern(dir)}/*.{${INPUT_IMAGE_EXTENSIONS.join(',')}}`;
   const files = await fg(pattern, { onlyFiles: true, dot: false, caseSensitiveMatch: false });
   return files.sort();
 }
 
 /** Group files by stem; stems with several files (a.png and a.jpg) are ambiguous. */
-export function byStem(files: readonly string[]): Map<string, string[]> {
+function byStem(files: readonly string[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const f of files) map.set(stem(f), [...(map.get(stem(f)) ?? []), f]);
   return map;
 }
 
-/** Whether a path names a folder by its trailing separator. */
-export function endsWithSeparator(path: string): boolean {
+function endsWithSeparator(path: string): boolean {
   return path.endsWith(sep) || path.endsWith('/');
 }
 

@@ -1,12 +1,12 @@
+import { access } from 'node:fs/promises';
 import { BgfillError, createProgress, errorMessage, invalidParameter, parseIntegerOption } from '@bgfill/core';
 import { readRgbImage } from '@bgfill/eval';
 import { initBackend } from '../backend/init-backend.js';
 import { parseBackendRequest } from '../backend/backend-name.js';
 import { writeRgbImage } from '../inference/image-file.js';
-import { kind, type JobProblem } from '../inference/jobs.js';
+import { planJobs, type InpaintJob, type JobProblem } from '../inference/jobs.js';
 import { DEFAULT_ESRGAN_TILE, loadEsrgan } from './esrgan.js';
 import { parseEsrganScale, parseEsrganSize } from './esrgan-models.js';
-import { planUpscaleJobs, type UpscaleJob } from './upscale-jobs.js';
 import { parseUpscaleTile } from './upscale-tiles.js';
 
 /** Default `--model`: medium (see bench/RESULTS.md, super-resolution: it beats slim by more than thick beats it, at a fraction of thick's cost). */
@@ -60,12 +60,17 @@ function settingsFrom(options: UpscaleCommandOptions) {
  */
 export async function runUpscaleCommand(options: UpscaleCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<UpscaleSummary> {
   const settings = settingsFrom(options);
-  const { jobs, problems } = await planUpscaleJobs(options.image, options.out);
+  // Each image is its own "mask": folders, single files, name clashes and output checks behave as in `bgfill inpaint`.
+  const { jobs, problems } = await planJobs({ image: options.image, mask: options.image, out: options.out });
   for (const p of problems) log(`skipped ${p.file}: ${p.reason}`);
-  const todo: UpscaleJob[] = [];
+  const todo: InpaintJob[] = [];
   const existing: string[] = [];
   for (const job of jobs) {
-    if (!options.overwrite && (await kind(job.out)) !== 'missing') existing.push(job.out);
+    const done = await access(job.out).then(
+      () => true,
+      () => false,
+    );
+    if (!options.overwrite && done) existing.push(job.out);
     else todo.push(job);
   }
   if (existing.length > 0) log(`${existing.length} output${existing.length === 1 ? '' : 's'} already exist${existing.length === 1 ? 's' : ''}: kept (--overwrite to redo)`);
