@@ -18,8 +18,9 @@ export const DEFAULT_ESRGAN_TILE = 128;
 /**
  * The most context a tile carries (input pixels) when the receptive field is wider. 18 is the medium models' field,
  * so slim (10) and medium (18) tile exactly (byte for byte, tested). The thick models see 154 pixels: a 154-pixel
- * margin would run a 128² tile as a 436² input (11× the work); at 16 pixels, tiles of a 96² photo crop differed from
- * one whole-image run in 3 of 110 592 bytes, by 1 grey level (4 px: 4 810 bytes, up to 2 levels; wasm, ×2).
+ * margin would run a 128² tile as a 436² input (11× the work); at 18 pixels, 32-px tiles of a 96² photo crop differed
+ * from one whole-image run in 2 of 110 592 bytes, by 1 grey level (16 px: 3 bytes; 4 px: 4 810 bytes, up to 2 levels;
+ * wasm, ×2).
  */
 export const MAX_TILE_MARGIN = 18;
 
