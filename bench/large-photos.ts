@@ -3,7 +3,8 @@
  * photos with person-shaped holes over known ground truth. Tiles are the baseline, run in the same process.
  *
  *   node --import tsx bench/large-photos.ts --checkpoint GEN --photos DIR [--files a.jpg,b.jpg] [--side 1500]
- *        [--upscalers bicubic,esrgan-slim,esrgan-medium,esrgan-thick] [--backend onnx] [--out DIR]
+ *        [--upscalers bicubic,esrgan-slim,esrgan-medium,esrgan-thick] [--backend onnx] [--out DIR] [--oracle]
+ *        [--oracle-only]
  *
  * Photos: the full-resolution originals behind samples/ (Debian's lomiri-wallpapers-16.04 / -20.04, 20.04.0-2:
  * `apt-get download lomiri-wallpapers-16.04=20.04.0-2 lomiri-wallpapers-20.04=20.04.0-2`, then `dpkg-deb -x` each
@@ -19,6 +20,10 @@
  * pixel, so every stencil lies in the hole) over the same on the ground truth (1 = as sharp as the photo), and the
  * process CPU seconds. Which strategy `--large auto` would pick is listed per hole. The figures depend on the
  * generator passed with --checkpoint; with `--out`, the filled photos and masks are written there.
+ *
+ * --oracle adds, per upscaler, `scale` with a perfect fill of the shrunken copy (the ground truth shrunk: see
+ * perfectFill): the ceiling of the scale strategy whatever the generator, i.e. what the shrink–enlarge round trip
+ * loses in the hole and how much each upscaler recovers. --oracle-only runs those rows alone (no generator runs).
  */
 import { loadavg } from 'node:os';
 import { mkdirSync } from 'node:fs';
@@ -31,6 +36,7 @@ import { initBackend } from '../packages/trainer/src/backend/init-backend.js';
 import { openEngine, selectEngine } from '../packages/trainer/src/inference/engine-select.js';
 import { parseEngineRequest } from '../packages/trainer/src/inference/engine-name.js';
 import { inpaint, type RgbImageLike } from '../packages/trainer/src/inference/inpaint.js';
+import type { InpaintEngine } from '../packages/trainer/src/inference/engine.js';
 import { inpaintScaled, type UpscalerSource } from '../packages/trainer/src/inference/large-photo.js';
 import { chooseLargeStrategy, holeBounds, parseUpscalerName, upscalerFactors, type UpscalerName } from '../packages/trainer/src/inference/large-strategy.js';
 import { bicubicUpscaler } from '../packages/trainer/src/upscale/bicubic.js';
@@ -42,7 +48,7 @@ import { meanGradient } from './mean-gradient.js';
 
 const checkpoint = arg('checkpoint', '');
 const photosDir = arg('photos', '');
-if (!checkpoint || !photosDir) throw new Error('give --checkpoint GEN and --photos DIR (see the header)');
+if ((!checkpoint && !process.argv.includes('--oracle-only')) || !photosDir) throw new Error('give --checkpoint GEN (unless --oracle-only) and --photos DIR (see the header)');
 const files = arg(
   'files',
   'aitzgorri_by_Aitzol_Berasategi.jpg,life_by_Aitzol_Berasategi.jpg,picosdeeuropa_by_Aitzol_Berasategi.jpg,sunset_by_Aitzol_Berasategi.jpg,Bridge_by_Sander_Klootwijk.jpg,friends_by_Aitzol_Berasategi.jpg,Picture_0B_by_freespace.jpg,Wine_by_Jakkub_Mede.jpg',
@@ -50,6 +56,20 @@ const files = arg(
 const side = Number(arg('side', '1500'));
 const upscalerNames = arg('upscalers', 'bicubic,esrgan-slim,esrgan-medium,esrgan-thick').split(',').map((n) => parseUpscalerName(n));
 const outDir = arg('out', '');
+const oracle = process.argv.includes('--oracle') || process.argv.includes('--oracle-only');
+const skipGenerator = process.argv.includes('--oracle-only');
+
+/**
+ * The perfect fill of the shrunken copy: an engine that returns its input, which under the hole still holds the
+ * ground truth (the photos have no person). `scale` with it isolates what shrinking and enlarging cost, and what the
+ * upscaler gets back, whatever the generator.
+ */
+const perfectFill: InpaintEngine = {
+  requiredMultiple: 4,
+  description: 'the ground truth (perfect fill)',
+  run: async (input) => input.image,
+  dispose: async () => {},
+};
 
 async function readPhoto(file: string): Promise<RgbImage> {
   const { data, info } = await sharp(join(photosDir, file)).rotate().resize(side, side, { fit: 'inside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -97,10 +117,10 @@ function around(mask: Mask): { x: number; y: number; width: number; height: numb
 
 const engineRequest = parseEngineRequest(arg('backend', 'onnx'));
 await initBackend('wasm'); // ESRGAN runs on TensorFlow.js wasm whatever runs the generator
-const selection = await selectEngine(engineRequest);
-const engine = await openEngine(checkpoint, selection);
+const selection = skipGenerator ? undefined : await selectEngine(engineRequest);
+const engine = selection ? await openEngine(checkpoint, selection) : perfectFill;
 await initBackend('wasm');
-console.log(`large photos: ${files.length} photos from ${photosDir} at ${side} px (longer side), generator ${checkpoint} on ${selection.name}, ESRGAN on tfjs wasm; load average ${loadavg()[0].toFixed(1)}`);
+console.log(`large photos: ${files.length} photos from ${photosDir} at ${side} px (longer side), generator ${selection ? `${checkpoint} on ${selection.name}` : 'none (--oracle-only)'}, ESRGAN on tfjs wasm; load average ${loadavg()[0].toFixed(1)}`);
 
 const opened = new Map<string, Upscaler>();
 const source = (name: UpscalerName): UpscalerSource => ({
@@ -151,15 +171,26 @@ for (const file of files) {
     const inner = erode(mask, { iterations: 1, kernel: 'square' });
     const box = around(mask);
     const group = `auto → ${decision.strategy}`;
-    let c0 = cpuSeconds();
-    const tiled = await inpaint(engine, gt, mask, { tiles: 'auto' });
-    record('tiles', group, gt, tiled, mask, inner, box, cpuSeconds() - c0);
-    const outputs: Array<[string, RgbImageLike]> = [['tiles', tiled]];
-    for (const name of upscalerNames) {
+    let c0 = 0;
+    const outputs: Array<[string, RgbImageLike]> = [];
+    for (const name of skipGenerator ? [] : ['tiles', ...upscalerNames]) {
       c0 = cpuSeconds();
-      const scaled = await inpaintScaled(engine, gt, mask, source(name));
+      if (name === 'tiles') {
+        const tiled = await inpaint(engine, gt, mask, { tiles: 'auto' });
+        record('tiles', group, gt, tiled, mask, inner, box, cpuSeconds() - c0);
+        outputs.push(['tiles', tiled]);
+        continue;
+      }
+      const scaled = await inpaintScaled(engine, gt, mask, source(name as UpscalerName));
       record(`scale + ${name}`, group, gt, scaled, mask, inner, box, cpuSeconds() - c0);
       outputs.push([`scale-${name}`, scaled]);
+    }
+    if (oracle) {
+      for (const name of upscalerNames) {
+        c0 = cpuSeconds();
+        const scaled = await inpaintScaled(perfectFill, gt, mask, source(name));
+        record(`perfect low-res fill + ${name}`, group, gt, scaled, mask, inner, box, cpuSeconds() - c0);
+      }
     }
     if (outDir) {
       mkdirSync(outDir, { recursive: true });
@@ -170,12 +201,12 @@ for (const file of files) {
   }
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-console.log(`\n| strategy | hole L1 ↓ | MS-SSIM around the hole ↑ | sharpness (1 = ground truth) | CPU s per photo |`);
+console.log(`\n| strategy | hole L1 ↓ | MS-SSIM around the hole ↑ | sharpness (1 = ground truth) | CPU s per hole |`);
 console.log('| --- | --- | --- | --- | --- |');
 for (const r of rows.values()) console.log(`| ${r.strategy} | ${mean(r.l1).toFixed(4)} | ${mean(r.msssim).toFixed(4)} | ${mean(r.sharp).toFixed(3)} | ${mean(r.cpu).toFixed(1)} |`);
 console.log(`\n| holes | ${[...rows.keys()].join(' | ')} |`);
 console.log(`| --- | ${[...rows.keys()].map(() => '---').join(' | ')} |`);
-for (const [group, g] of byGroup) console.log(`| ${group} (${g.get('tiles')?.length ?? 0}), hole L1 | ${[...rows.keys()].map((k) => mean(g.get(k) ?? [NaN]).toFixed(4)).join(' | ')} |`);
+for (const [group, g] of byGroup) console.log(`| ${group} (${[...g.values()][0]?.length ?? 0}), hole L1 | ${[...rows.keys()].map((k) => mean(g.get(k) ?? [NaN]).toFixed(4)).join(' | ')} |`);
 console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (const u of opened.values()) u.dispose();
 await engine.dispose();
