@@ -2,7 +2,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { BgfillError, checkOutputPath, isWithin } from '@bgfill/core';
-import { MANIFEST_FILE, PARTS_DIR, REJECTS_FILE } from './manifest.js';
+import { MANIFEST_FILE, PARTS_DIR, QUALITY_FILE, REJECTS_FILE } from './manifest.js';
 import { PLACES365_FILES } from './sources/places365.js';
 
 /** What a build reads and writes, as the user gave the paths (messages name them so). */
@@ -66,7 +66,7 @@ export function checkApart(folders: BuildFolders, inputReal: string, outReal: st
 export function bundleEntry(name: string, splits: readonly string[], gzip: boolean): boolean {
   const temp = /^\.(.+)\.\d+\.[0-9a-f]{8}\.tmp$/.exec(name);
   const base = temp ? temp[1] : name;
-  if (base === MANIFEST_FILE || base === REJECTS_FILE || (!temp && base === PARTS_DIR)) return true;
+  if (base === MANIFEST_FILE || base === REJECTS_FILE || base === QUALITY_FILE || (!temp && base === PARTS_DIR)) return true;
   if (/^worker-\d{5}-of-\d{5}\.json$/.test(base)) return true;
   const shard = /^([a-z][a-z0-9_]*)-\d{5}-of-\d{5}\.(tfrecord|tfrecord\.gz|index)$/.exec(base);
   if (!shard || !splits.includes(shard[1])) return false;
