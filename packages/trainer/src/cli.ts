@@ -27,7 +27,7 @@ export function registerInpaintCommand(program: Command): void {
     .option('--erode <K>', 'erosion iterations between passes', '0')
     .option('--tiles <CxR|auto>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2; auto: tiles of at most 512 px (needed above about 512×512: self-attention memory grows with the square of the pixels)')
     .option('--large <strategy>', 'photos above about 512×512: tiles (fill at full resolution in tiles), scale (fill a shrunken copy, the whole scene at once, and enlarge the fill into the hole) or auto (scale when the hole spans at least 25 % of the photo\'s width or height, else tiles; says which and why)', 'auto')
-    .option('--upscaler <name>', 'what enlarges the fill for --large scale: bicubic, esrgan-slim, esrgan-medium or esrgan-thick (ESRGAN: UpscalerJS\' models, on TensorFlow.js) (default: esrgan-medium)')
+    .option('--upscaler <name>', 'what enlarges the fill for --large scale: bicubic, esrgan-slim, esrgan-medium or esrgan-thick (ESRGAN: UpscalerJS\' models, on TensorFlow.js); medium draws sharper detail than bicubic at 1/9 of thick\'s CPU time, thick is the faithful one (bench/RESULTS.md) (default: esrgan-medium)')
     .option('--overlap <px>', 'tile overlap in pixels (default: 1/7 of a tile side, at least 1/8 of the tile)')
     .option('--save-raw <path>', 'also write the refined output as float32 NPY (NHWC, −1…1): a file, or a folder for folders')
     .option('--save-mask <path>', 'also write the hole mask as used (PNG, white = hole, after threshold and dilation): a file, or a folder for folders')
@@ -42,11 +42,10 @@ export function registerInpaintCommand(program: Command): void {
       'after',
       '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --checkpoint model.pth --image street-4000x3000.jpg --mask person.png --large scale --upscaler esrgan-thick --out street-filled.png\n  $ bgfill inpaint --method telea --radius 5 --image photos/ --mask masks/ --out telea/',
     )
-    .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions & { json?: boolean }) => {
+    .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
-      const { commandOutput } = await import('@bgfill/core');
-      const { json, ...rest } = options;
-      commandOutput({ json }).result(await runInpaintCommand({ ...rest, progress: rest.progress === false ? false : undefined }));
+      // The summary goes to stdout with --json from the command itself, also when some images failed.
+      await runInpaintCommand({ ...options, progress: options.progress === false ? false : undefined });
     });
 }
 

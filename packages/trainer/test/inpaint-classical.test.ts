@@ -50,11 +50,16 @@ test('folders: images matched to masks by name, a bad image skipped and reported
   }
   await writeFile(join(dir, 'images', 'bad.png'), 'not a png');
   await copyFile(`${FIXTURES}02-mask.png`, join(dir, 'masks', 'bad.png'));
-  const args = ['inpaint', '--method', 'mean', '--image', join(dir, 'images'), '--mask', join(dir, 'masks'), '--out', join(dir, 'out')];
+  const args = ['inpaint', '--method', 'mean', '--image', join(dir, 'images'), '--mask', join(dir, 'masks'), '--out', join(dir, 'out'), '--json'];
   const first = await bgfill(args);
   t.is(first.code, 2);
   t.regex(first.stderr, /skipped .*bad\.png: /);
   t.regex(first.stderr, /mean: filled 2 of 3 images, 1 failed/);
+  // The JSON summary comes on stdout although the command fails (exit 2).
+  const summary = JSON.parse(first.stdout) as { backend: string; written: string[]; failed: Array<{ file: string }> };
+  t.is(summary.backend, 'classical mean');
+  t.deepEqual(summary.written, [join(dir, 'out', '02.png'), join(dir, 'out', '06.png')]);
+  t.deepEqual(summary.failed.map((f) => f.file), [join(dir, 'images', 'bad.png')]);
   const [image, mask, out] = await Promise.all([readRgbImage(join(dir, 'images', '06.png')), readMaskImage(join(dir, 'masks', '06.png')), readRgbImage(join(dir, 'out', '06.png'))]);
   const holeColours = new Set<string>();
   for (let p = 0; p < mask.data.length; p++) {

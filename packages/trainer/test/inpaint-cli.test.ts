@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -16,7 +16,7 @@ import { generatorWeights, loadGenerator, saveGeneratorCheckpoint } from '../src
 import { writeSafetensors } from '../src/weights/safetensors.js';
 import { inpaint } from '../src/inference/inpaint.js';
 import { batchLimit, runInpaintCommand } from '../src/inference/run-inpaint.js';
-import type { InpaintCommandOptions } from '../src/inference/inpaint-command.js';
+import type { InpaintCommandOptions, InpaintSummary } from '../src/inference/inpaint-command.js';
 import { decodeOnnxModel } from '../src/onnx/onnx-proto.js';
 import { OnnxEngine } from '../src/onnx/onnx-engine.js';
 import { judgeExportCheck, runExportOnnxCommand } from '../src/onnx/run-export.js';
@@ -71,13 +71,13 @@ test.after.always(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test.serial('folders: good images inpainted, a corrupt image, a missing mask and a wrong-size mask reported; exit code 2', async (t) => {
+test.serial('folders: good images inpainted, a corrupt image, a missing mask and a wrong-size mask reported; exit code 2, JSON summary all the same', async (t) => {
   const out = join(dir, 'out');
-  const result = await run(process.execPath, [bin, 'inpaint', '--checkpoint', checkpoint, '--image', join(dir, 'images'), '--mask', join(dir, 'masks'), '--out', out, '--backend', 'wasm'], {
+  const result = await run(process.execPath, [bin, 'inpaint', '--checkpoint', checkpoint, '--image', join(dir, 'images'), '--mask', join(dir, 'masks'), '--out', out, '--backend', 'wasm', '--json'], {
     env: { ...process.env, CI: '1' },
   }).then(
-    () => ({ code: 0, stderr: '' }),
-    (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+    () => ({ code: 0, stdout: '', stderr: '' }),
+    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
   );
   t.log(result.stderr);
   t.is(result.code, 2);
@@ -86,6 +86,10 @@ test.serial('folders: good images inpainted, a corrupt image, a missing mask and
   t.regex(result.stderr, /skipped .*masks\/e\.png: mask is 20×20 but the image is 30×30/);
   t.regex(result.stderr, /inpainted 2 of 5 images, 3 failed/);
   t.regex(result.stderr, /bgfill: 3 of 5 images failed/);
+  const summary = JSON.parse(result.stdout) as InpaintSummary;
+  t.deepEqual(summary.written, [join(out, 'a.png'), join(out, 'b.png')]);
+  t.deepEqual(summary.failed.map((f) => basename(f.file)).sort(), ['c.png', 'd.png', 'e.png']);
+  t.is(summary.total, 5);
   for (const name of ['a', 'b']) t.true((await stat(join(out, `${name}.png`))).isFile());
   for (const name of ['c', 'd', 'e']) await t.throwsAsync(stat(join(out, `${name}.png`)));
   // Outside the hole the output is the input, pixel for pixel (the output is PNG, so lossless).

@@ -1,7 +1,7 @@
 // Large photos (`bgfill inpaint --large`): the shrink-fill-enlarge composite on a real (small, calibrated) generator
 // with ESRGAN and bicubic, what `auto` chooses, the factor plan, option conflicts, and the command end to end.
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -170,6 +170,14 @@ test.serial('bgfill inpaint: a large photo with a person-sized hole is scaled (a
   const scaled = await readRgbImage(join(dir, 'scaled.png'));
   const outside = dilate(grownOnce, { iterations: 2, kernel: 'square' }); // --dilate 2, then the ×2 feather
   for (let p = 0; p < width * height; p++) if (outside.data[p] === 0 && [0, 1, 2].some((c) => scaled.data[3 * p + c] !== image.data[3 * p + c])) t.fail(`pixel ${p} outside the dilated hole changed`);
+
+  // With ESRGAN (tiled, on 2 wasm threads) a rerun writes the same bytes.
+  const esrgan = { checkpoint, image: join(dir, 'big.png'), mask: join(dir, 'person.png'), out: join(dir, 'esrgan.png'), backend: 'wasm', upscaler: 'esrgan-slim', dilate: '2', progress: false };
+  await runInpaintCommand(esrgan, () => {});
+  const first = await readFile(esrgan.out);
+  await runInpaintCommand({ ...esrgan, overwrite: true }, () => {});
+  t.deepEqual(await readFile(esrgan.out), first, 'same inputs, same bytes');
+  t.notDeepEqual(await readFile(join(dir, 'scaled.png')), first, 'the upscaler shows in the output');
 
   const rng = rngFor('large-photo-test', 'small');
   const spot = new Uint8Array(width * height);

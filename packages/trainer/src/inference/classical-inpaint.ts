@@ -6,6 +6,7 @@ import { writeRgbImage } from './image-file.js';
 import { planJobs, type JobProblem } from './jobs.js';
 import { readHoleMask } from './mask-source.js';
 import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js';
+import { endBatch } from './batch-end.js';
 
 /** `bgfill inpaint --method`: `net` (the default) runs a checkpoint; the others are classical fills without one. */
 export const INPAINT_METHODS = ['net', 'telea', 'ns', 'mean'] as const;
@@ -102,7 +103,6 @@ export async function runClassicalInpaint(options: InpaintCommandOptions, log: (
     progress.stop();
   }
   const total = jobs.length + problems.length;
-  log(`${settings.method}: filled ${written.length} of ${total} image${total === 1 ? '' : 's'}${existing.length ? `, ${existing.length} already done (--overwrite to redo)` : ''}${failed.length ? `, ${failed.length} failed` : ''}`);
-  if (failed.length > 0) throw new BgfillError(`${failed.length} of ${total} images failed: ${failed.map((f) => `${f.file}: ${f.reason}`).join('; ')}`);
-  return { backend: `classical ${settings.method}`, total, written, existing, failed };
+  const summary: InpaintSummary = { backend: `classical ${settings.method}`, total, written, existing, failed };
+  return endBatch(summary, `${settings.method}: filled ${written.length} of ${total} image${total === 1 ? '' : 's'}`, { json: options.json }, log);
 }

@@ -40,6 +40,8 @@ export interface InpaintCommandOptions {
   large?: string;
   /** What enlarges the fill for --large scale: bicubic, esrgan-slim, esrgan-medium, esrgan-thick. */
   upscaler?: string;
+  /** Print the summary as JSON on stdout, also when some images failed (the command then still exits 2). */
+  json?: boolean;
 }
 
 export interface InpaintSummary {

@@ -92,7 +92,8 @@ export async function inpaintScaled(net: Inpainter, image: RgbImageLike, mask: M
 
 /**
  * The upscalers `--upscaler` names, opened on first use per factor and kept. ESRGAN runs on TensorFlow.js: when the
- * inpainting engine is onnxruntime, a tfjs backend is initialised for it first (`auto`: a GPU one, else wasm).
+ * inpainting engine is onnxruntime, a tfjs backend is initialised for it first: a GPU one for `onnx-webgpu` (`auto`),
+ * a CPU one for `onnx` (tensorflow, else wasm, else cpu: the GPU is not probed when the user chose the CPU).
  */
 function upscalerSource(name: UpscalerName, engine: EngineName, log: (line: string) => void, threads: number | undefined, opened: Map<number, Upscaler>): UpscalerSource {
   return {
@@ -104,7 +105,7 @@ function upscalerSource(name: UpscalerName, engine: EngineName, log: (line: stri
       if (name === 'bicubic') upscaler = bicubicUpscaler(factor);
       else {
         if ((engine === 'onnx' || engine === 'onnx-webgpu') && opened.size === 0) {
-          const info = await initBackend('auto', { ...(threads !== undefined ? { threads } : {}) });
+          const info = await initBackend(engine === 'onnx' ? 'tensorflow' : 'auto', { ...(threads !== undefined ? { threads } : {}) });
           log(`upscaler backend: TensorFlow.js ${info.name} (${info.detail}); the generator stays on ${engine}`);
         }
         upscaler = await loadEsrgan(parseEsrganSize(name.slice('esrgan-'.length)), parseEsrganScale(factor));

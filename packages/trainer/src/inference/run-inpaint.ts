@@ -12,6 +12,7 @@ import { paddingToMultiple } from './reflect-pad.js';
 import type { RgbImage } from '@bgfill/eval';
 import type { Mask } from '@bgfill/masks';
 import { planJobs, type InpaintJob } from './jobs.js';
+import { endBatch } from './batch-end.js';
 import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js';
 import { runClassicalInpaint, usesClassicalMethod } from './classical-inpaint.js';
 import { readHoleMask } from './mask-source.js';
@@ -245,13 +246,5 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       await holes?.dispose();
     }
   }
-  const parts = [`inpainted ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'}`];
-  if (existing.length > 0) parts.push(`${existing.length} already done`);
-  if (summary.failed.length > 0) parts.push(`${summary.failed.length} failed`);
-  log(parts.join(', '));
-  if (summary.failed.length > 0) {
-    for (const f of summary.failed) log(`  failed: ${f.file}: ${f.reason}`);
-    throw new BgfillError(`${summary.failed.length} of ${summary.total} images failed (listed above)`);
-  }
-  return summary;
+  return endBatch(summary, `inpainted ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'}`, { json: options.json }, log);
 }

@@ -5,6 +5,7 @@ import { initBackend } from '../backend/init-backend.js';
 import { parseBackendRequest } from '../backend/backend-name.js';
 import { writeRgbImage } from '../inference/image-file.js';
 import { planJobs, type InpaintJob, type JobProblem } from '../inference/jobs.js';
+import { endBatch } from '../inference/batch-end.js';
 import { DEFAULT_ESRGAN_TILE, loadEsrgan } from './esrgan.js';
 import { parseEsrganScale, parseEsrganSize } from './esrgan-models.js';
 import { parseUpscaleTile } from './upscale-tiles.js';
@@ -108,14 +109,6 @@ export async function runUpscaleCommand(options: UpscaleCommandOptions, log: (li
       upscaler.dispose();
     }
   }
-  const parts = [`upscaled ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'} ×${summary.scale} with ${summary.model}`];
-  if (existing.length > 0) parts.push(`${existing.length} already done`);
-  if (summary.failed.length > 0) parts.push(`${summary.failed.length} failed`);
-  log(parts.join(', '));
-  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  if (summary.failed.length > 0) {
-    for (const f of summary.failed) log(`  failed: ${f.file}: ${f.reason}`);
-    throw new BgfillError(`${summary.failed.length} of ${summary.total} images failed (listed above)`);
-  }
-  return summary;
+  const headline = `upscaled ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'} ×${summary.scale} with ${summary.model}`;
+  return endBatch(summary, headline, { json: options.json }, log);
 }
