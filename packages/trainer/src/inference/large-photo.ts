@@ -27,7 +27,7 @@ export interface UpscalerSource {
 export interface ScaledInpaintOptions extends Pick<InpaintOptions, 'passes' | 'erode'> {
   /** Longest side of the shrunken copy (default 512). */
   side?: number;
-  /** Feather width at the hole's edge in full-resolution pixels (default: the shrink factor). */
+  /** Width of the seam feather inside the hole's edge, in full-resolution pixels (default: the shrink factor). */
   feather?: number;
 }
 
@@ -50,8 +50,8 @@ function shrinkHole(hole: Mask, factor: number, width: number, height: number): 
  * The `scale` strategy for a large photo: pad the photo (by reflection, right and bottom) to multiples of the
  * factor, shrink it bicubically to at most `side` a side, fill the shrunken hole (grown by SHRINK_SPREAD) in one
  * network run, enlarge the part of the fill around the hole with the upscaler, and put it into the full-resolution
- * photo inside the hole, feathered outward over `feather` pixels. Every pixel further than `feather` from the hole
- * keeps its value; nothing under the hole reaches the result.
+ * photo inside the hole only, its seam feathered over `feather` pixels inward (featherComposite). Every pixel outside
+ * the hole keeps its value; nothing under the hole reaches the result.
  * @example const out = await inpaintScaled(engine, photo, hole, { factors: [4], open: async () => bicubicUpscaler(4) });
  */
 export async function inpaintScaled(net: Inpainter, image: RgbImageLike, mask: Mask, upscalers: UpscalerSource, options: ScaledInpaintOptions = {}): Promise<ScaledInpaintResult> {
@@ -79,7 +79,7 @@ export async function inpaintScaled(net: Inpainter, image: RgbImageLike, mask: M
   const fits = attentionBytes(plan.lowWidth, plan.lowHeight, net.requiredMultiple) <= DEFAULT_MAX_ATTENTION_BYTES;
   const filled = await inpaint(net, low, lowHole, { passes: options.passes, erode: options.erode, ...(fits ? {} : { tiles: 'auto' as const }) });
 
-  // The full-resolution pixels the composite touches (within `feather` of the hole), in low-resolution pixels.
+  // The full-resolution pixels the composite reads (the hole and the ring `feather` wide around it), in low-resolution pixels.
   const x0 = Math.floor(Math.max(0, box.x - feather) / f);
   const y0 = Math.floor(Math.max(0, box.y - feather) / f);
   const x1 = Math.ceil(Math.min(width, box.x + box.width + feather) / f);
