@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addOutputOptions } from '@bgfill/core';
+import { addOutputOptions, progressOption } from '@bgfill/core';
 import { registerTrainCommand } from './train/cli-train.js';
 import { registerSegmentCommand } from './segment/cli-segment.js';
 import { registerUpscaleCommand } from './upscale/cli-upscale.js';
@@ -45,7 +45,7 @@ export function registerInpaintCommand(program: Command): void {
     .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
       // The summary goes to stdout with --json from the command itself, also when some images failed.
-      await runInpaintCommand({ ...options, progress: options.progress === false ? false : undefined });
+      await runInpaintCommand({ ...options, progress: progressOption(options) });
     });
 }
 
