@@ -1,0 +1,50 @@
+/**
+ * GPU dispatches per full training step on tfjs-backend-webgpu (generator forward + backward on L1 + hinge GAN,
+ * SN-PatchGAN power iteration and update, both Adam updates), counted at the backend's one dispatch call.
+ *
+ *   node --import tsx bench/train-step-dispatches.ts [--size 256] [--batch 8] [--cnum 32] [--dry] [--top 12]
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../packages/trainer/src/backend/init-backend.js';
+import { countDispatches } from '../packages/trainer/src/backend/webgpu-fused/dispatch-counter.js';
+import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
+import { Adam } from '../packages/trainer/src/train/adam.js';
+import { parseTrainConfig } from '../packages/trainer/src/train/config.js';
+import { SnPatchDiscriminator } from '../packages/trainer/src/train/discriminator.js';
+import { trainStep } from '../packages/trainer/src/train/step.js';
+import { arg } from './bench-helpers.js';
+
+const size = Number(arg('size', '256'));
+const batch = Number(arg('batch', '8'));
+const cnum = Number(arg('cnum', '32'));
+const top = Number(arg('top', '12'));
+const dry = process.argv.includes('--dry');
+const print = (line: string) => new Promise<void>((done) => process.stdout.write(`${line}\n`, () => done()));
+
+const info = await initBackend('webgpu', { strict: true });
+await print(`backend: ${info.reason}`);
+const generator = new InpaintGenerator({ cnum }, { seed: 0 });
+const discriminator = new SnPatchDiscriminator({ cnum: 64 }, { seed: 0 });
+const betas = [0.5, 0.999] as const;
+const gOptimizer = new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8 });
+const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8 });
+const images = tf.randomUniform([batch, size, size, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
+const masks = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2), 0.7), 'float32')) as tf.Tensor4D;
+const { loss } = parseTrainConfig({ data: '-', out: '-' });
+const step = (n: number) => trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks }, { loss, gLr: 1e-4, dLr: 1e-4, step: n });
+const t0 = performance.now();
+const stopWarm = countDispatches({ dry });
+await step(1);
+const warm = stopWarm();
+await print(`warm-up step: ${warm.total} dispatches, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+const cpu0 = process.cpuUsage();
+const t1 = performance.now();
+const stop = countDispatches({ dry });
+await step(2);
+const count = stop();
+const cpu = process.cpuUsage(cpu0);
+await print(`${size}² batch ${batch} cnum ${cnum}${dry ? ' (dry: no GPU work)' : ''}: ${count.total} dispatches per full step; ${((performance.now() - t1) / 1000).toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} CPU-s`);
+const show = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `${k} ${v}`).join(', ');
+await print(`by kernel: ${show(count.byKernel)}`);
+await print(`by program: ${show(count.byProgram)}`);
+process.exit(0);

@@ -1,0 +1,333 @@
+import { gemmProgram } from './gemm-core.js';
+import type { GpuProgramSpec, UniformType } from './gpu-program.js';
+
+/**
+ * The convolution programs of the fused path, each one implicit GEMM on gemm-core.ts (NHWC activations, HWIO kernels
+ * read as the matrix [kh·kw·Cin, Cout]; no im2col buffer anywhere):
+ *
+ * - forward: rows = output pixels, columns = output channels, reduction = taps × input channels;
+ * - data gradient: rows = input pixels of one stride phase, columns = input channels, reduction = the taps that phase
+ *   meets × the output channels (strided layers by phase decomposition, as conv-input-gradient.ts does on wasm, but
+ *   all phases in one dispatch: grid z = phase);
+ * - filter gradient: rows = taps × input channels plus one row of ones (its result is the bias gradient), columns =
+ *   output channels, reduction = pixels, split into slices (grid z) whose partial products one reduction program sums
+ *   in a fixed order (deterministic, no atomics).
+ *
+ * Two variants of each. *Gated* (the generator's gated convolution): the feature and gate kernels are one product
+ * with interleaved columns (2o = feature channel o, 2o + 1 = gate channel o), so each thread holds both branches of
+ * its channels and the epilogue forms φ(f)·σ(g) in registers. *Plain* (the discriminator): bias and LeakyReLU, and
+ * the gradients take the LeakyReLU's derivative from the sign of its output while loading dy.
+ *
+ * Geometry is uniform data, so one pipeline serves every layer: stride (1 or 2), dilation (stride 1 only), zero
+ * padding given as top/left (bottom/right follow from the output size, so PyTorch padding and TF 'same' both fit),
+ * and nearest ×2 upsampling of the input before the convolution (index arithmetic: row ⌊i/2⌋).
+ */
+
+const GEOMETRY: ReadonlyArray<readonly [string, UniformType]> = [
+  ['batch', 'i32'],
+  ['inH', 'i32'],
+  ['inW', 'i32'],
+  ['inC', 'i32'],
+  ['outH', 'i32'],
+  ['outW', 'i32'],
+  ['kh', 'i32'],
+  ['kw', 'i32'],
+  ['stride', 'i32'],
+  ['dilation', 'i32'],
+  ['padTop', 'i32'],
+  ['padLeft', 'i32'],
+  ['upsample', 'i32'],
+  ['outC', 'i32'],
+  ['activation', 'i32'],
+  ['slope', 'f32'],
+];
+
+/** Convolution geometry as the programs take it. `inH`, `inW`: the stored input, before any upsampling. */
+export interface ConvGeometryUniforms {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  dilation: number;
+  padTop: number;
+  padLeft: number;
+  upsample: boolean;
+  /** Output channels (per branch for a gated convolution). */
+  outC: number;
+  /** LeakyReLU on the (feature) output. */
+  activation: boolean;
+  slope: number;
+}
+
+/** The geometry uniforms in GEOMETRY order. */
+export function geometryValues(g: ConvGeometryUniforms): number[] {
+  return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.kh, g.kw, g.stride, g.dilation, g.padTop, g.padLeft, g.upsample ? 1 : 0, g.outC, g.activation ? 1 : 0, g.slope];
+}
+
+/** Activation, its derivative, the sigmoid and the product's column count (2·outC interleaved when gated). */
+const helpers = (gated: boolean) => `
+fn act(v : f32) -> f32 {
+  if (u.activation == 1 && v <= 0.0) { return v * u.slope; }
+  return v;
+}
+fn sigmoid(v : f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
+fn columns() -> i32 { return u.outC * ${gated ? 2 : 1}; }
+`;
+
+/**
+ * im2col of the (upsampled) input, as index arithmetic: the value at output pixel p, reduction row r = tap·Cin + c.
+ * Shared by the forward (p = row, r = reduction) and the filter gradient (r = row, p = reduction).
+ */
+const IM2COL = `
+fn im2col(p : i32, r : i32) -> f32 {
+  let hw = u.outH * u.outW;
+  let b = p / hw;
+  let rest = p - b * hw;
+  let oh = rest / u.outW;
+  let ow = rest - oh * u.outW;
+  let tap = r / u.inC;
+  let c = r - tap * u.inC;
+  let i = tap / u.kw;
+  let j = tap - i * u.kw;
+  var ih = oh * u.stride - u.padTop + i * u.dilation;
+  var iw = ow * u.stride - u.padLeft + j * u.dilation;
+  if (ih < 0 || iw < 0 || ih >= (u.inH << u32(u.upsample)) || iw >= (u.inW << u32(u.upsample))) { return 0.0; }
+  ih = ih >> u32(u.upsample);
+  iw = iw >> u32(u.upsample);
+  return x[((b * u.inH + ih) * u.inW + iw) * u.inC + c];
+}
+`;
+
+/** Weight of column n at reduction row r = tap·Cin + c: interleaved feature/gate for the gated variant. */
+const WEIGHT = (gated: boolean) =>
+  gated
+    ? `fn weight(r : i32, n : i32) -> f32 {
+  let o = n >> 1u;
+  if ((n & 1) == 0) { return wf[r * u.outC + o]; }
+  return wg[r * u.outC + o];
+}`
+    : `fn weight(r : i32, n : i32) -> f32 { return w[r * u.outC + n] / scale[0]; }`;
+
+/** dy at output pixel p, column n, as the kernels' product sees it (the plain variant through the LeakyReLU). */
+const OUTPUT_GRADIENT = (gated: boolean) =>
+  gated
+    ? `fn outGrad(p : i32, n : i32) -> f32 { return draw[p * columns() + n]; }`
+    : `fn outGrad(p : i32, n : i32) -> f32 {
+  let i = p * u.outC + n;
+  let g = dy[i];
+  if (u.activation == 1 && y[i] <= 0.0) { return g * u.slope; }
+  return g;
+}`;
+
+const gatedName = (gated: boolean) => (gated ? 'Gated' : 'Plain');
+
+function forwardSpec(gated: boolean): GpuProgramSpec {
+  const store = gated
+    ? `fn store(z : i32, m : i32, n : i32, v : vec4<f32>) {
+  let o = n >> 1u;
+  let f0 = v.x + bf[o];
+  let g0 = v.y + bg[o];
+  raw[m * columns() + n] = f0;
+  raw[m * columns() + n + 1] = g0;
+  zout[m * u.outC + o] = act(f0) * sigmoid(g0);
+  if (n + 2 < columns()) {
+    let f1 = v.z + bf[o + 1];
+    let g1 = v.w + bg[o + 1];
+    raw[m * columns() + n + 2] = f1;
+    raw[m * columns() + n + 3] = g1;
+    zout[m * u.outC + o + 1] = act(f1) * sigmoid(g1);
+  }
+}`
+    : `fn store(z : i32, m : i32, n : i32, v : vec4<f32>) {
+  for (var q = 0; q < 4; q++) {
+    if (n + q < u.outC) { yout[m * u.outC + n + q] = act(v[q] + bias[n + q]); }
+  }
+}`;
+  return {
+    name: `Bgfill${gatedName(gated)}ConvForward`,
+    outputs: gated ? ['raw', 'zout'] : ['yout'],
+    inputs: gated ? ['x', 'wf', 'wg', 'bf', 'bg'] : ['x', 'w', 'bias', 'scale'],
+    uniforms: [...GEOMETRY, ['zCount', 'i32']],
+    code: gemmProgram({
+      aLayout: 'k-fast',
+      zCount: 'zCount',
+      functions: `${helpers(gated)}${IM2COL}
+${WEIGHT(gated)}
+fn bounds(z : i32) -> vec4<i32> { return vec4<i32>(u.batch * u.outH * u.outW, columns(), 0, u.kh * u.kw * u.inC); }
+fn loadA(z : i32, m : i32, k : i32) -> f32 { return im2col(m, k); }
+fn loadB(z : i32, k : i32, n : i32) -> f32 { return weight(k, n); }
+${store}`,
+    }),
+  };
+}
+
+/**
+ * Phase z of the data gradient: input rows ≡ ph (mod stride), columns ≡ pw; the taps that reach them are
+ * i ≡ ph + padTop (mod stride), j likewise. Returned as (ph, pw, rows of the phase, columns of the phase) and the
+ * first tap and tap count per axis.
+ */
+const PHASE = `
+struct Phase { ph : i32, pw : i32, h : i32, w : i32, i0 : i32, ni : i32, j0 : i32, nj : i32 };
+fn phase(z : i32) -> Phase {
+  var q : Phase;
+  let s = u.stride;
+  q.ph = z / s;
+  q.pw = z - q.ph * s;
+  q.h = (u.inH - q.ph + s - 1) / s;
+  q.w = (u.inW - q.pw + s - 1) / s;
+  q.i0 = (q.ph + u.padTop) % s;
+  q.j0 = (q.pw + u.padLeft) % s;
+  q.ni = max(0, (u.kh - q.i0 + s - 1) / s);
+  q.nj = max(0, (u.kw - q.j0 + s - 1) / s);
+  return q;
+}
+fn subs() -> i32 { return 1 + 3 * u.upsample; }
+`;
+
+function dataGradientSpec(gated: boolean): GpuProgramSpec {
+  return {
+    name: `Bgfill${gatedName(gated)}ConvDataGradient`,
+    outputs: ['dx'],
+    inputs: gated ? ['draw', 'wf', 'wg'] : ['dy', 'y', 'w', 'scale'],
+    uniforms: [...GEOMETRY, ['zCount', 'i32']],
+    code: gemmProgram({
+      aLayout: 'k-fast',
+      zCount: 'zCount',
+      functions: `${helpers(gated)}
+${WEIGHT(gated)}
+${OUTPUT_GRADIENT(gated)}
+${PHASE}
+fn bounds(z : i32) -> vec4<i32> {
+  let q = phase(z);
+  return vec4<i32>(u.batch * q.h * q.w, u.inC, 0, subs() * q.ni * q.nj * columns());
+}
+// reduction index k = ((sub · ni + ti) · nj + tj) · columns + n
+fn loadA(z : i32, m : i32, k : i32) -> f32 {
+  let q = phase(z);
+  let b = m / (q.h * q.w);
+  let rest = m - b * q.h * q.w;
+  let ih = q.ph + u.stride * (rest / q.w);
+  let iw = q.pw + u.stride * (rest % q.w);
+  let n = k % columns();
+  var t = k / columns();
+  let tj = t % q.nj;
+  t = t / q.nj;
+  let ti = t % q.ni;
+  let sub = t / q.ni;
+  let i = q.i0 + u.stride * ti;
+  let j = q.j0 + u.stride * tj;
+  var uh = ih;
+  var uw = iw;
+  if (u.upsample == 1) {
+    uh = 2 * ih + (sub >> 1u);
+    uw = 2 * iw + (sub & 1);
+  }
+  let nh = uh + u.padTop - i * u.dilation;
+  let nw = uw + u.padLeft - j * u.dilation;
+  if (nh < 0 || nw < 0) { return 0.0; }
+  let oh = nh / u.stride;
+  let ow = nw / u.stride;
+  if (oh >= u.outH || ow >= u.outW) { return 0.0; }
+  return outGrad((b * u.outH + oh) * u.outW + ow, n);
+}
+fn loadB(z : i32, k : i32, c : i32) -> f32 {
+  let q = phase(z);
+  let n = k % columns();
+  let t = k / columns();
+  let tj = t % q.nj;
+  let ti = (t / q.nj) % q.ni;
+  let i = q.i0 + u.stride * ti;
+  let j = q.j0 + u.stride * tj;
+  return weight((i * u.kw + j) * u.inC + c, n);
+}
+fn store(z : i32, m : i32, c : i32, v : vec4<f32>) {
+  let q = phase(z);
+  let b = m / (q.h * q.w);
+  let rest = m - b * q.h * q.w;
+  let ih = q.ph + u.stride * (rest / q.w);
+  let iw = q.pw + u.stride * (rest % q.w);
+  let base = ((b * u.inH + ih) * u.inW + iw) * u.inC;
+  for (var e = 0; e < 4; e++) {
+    if (c + e < u.inC) { dx[base + c + e] = v[e]; }
+  }
+}`,
+    }),
+  };
+}
+
+function filterGradientSpec(gated: boolean): GpuProgramSpec {
+  return {
+    name: `Bgfill${gatedName(gated)}ConvFilterGradient`,
+    outputs: ['partial'],
+    inputs: gated ? ['x', 'draw'] : ['x', 'dy', 'y'],
+    uniforms: [...GEOMETRY, ['zCount', 'i32'], ['chunk', 'i32']],
+    code: gemmProgram({
+      aLayout: 'm-fast',
+      zCount: 'zCount',
+      functions: `${helpers(gated)}${IM2COL}
+${OUTPUT_GRADIENT(gated)}
+fn taps() -> i32 { return u.kh * u.kw * u.inC; }
+fn bounds(z : i32) -> vec4<i32> {
+  let pixels = u.batch * u.outH * u.outW;
+  return vec4<i32>(taps() + 1, columns(), z * u.chunk, min(pixels, (z + 1) * u.chunk));
+}
+fn loadA(z : i32, r : i32, p : i32) -> f32 {
+  if (r == taps()) { return 1.0; }
+  return im2col(p, r);
+}
+fn loadB(z : i32, p : i32, n : i32) -> f32 { return outGrad(p, n); }
+fn store(z : i32, r : i32, n : i32, v : vec4<f32>) {
+  let base = (z * (taps() + 1) + r) * columns() + n;
+  for (var e = 0; e < 4; e++) {
+    if (n + e < columns()) { partial[base + e] = v[e]; }
+  }
+}`,
+    }),
+  };
+}
+
+/** Sums the filter-gradient slices in slice order and writes each parameter's gradient in its own layout. */
+function filterReduceSpec(gated: boolean): GpuProgramSpec {
+  const write = gated
+    ? `  let o = n >> 1u;
+  if (r < taps) {
+    if ((n & 1) == 0) { dwf[r * u.outC + o] = s; } else { dwg[r * u.outC + o] = s; }
+  } else {
+    if ((n & 1) == 0) { dbf[o] = s; } else { dbg[o] = s; }
+  }`
+    : `  if (r < taps) { dw[r * u.outC + n] = s / scale[0]; } else { db[n] = s; }`;
+  return {
+    name: `Bgfill${gatedName(gated)}ConvFilterReduce`,
+    outputs: gated ? ['dwf', 'dwg', 'dbf', 'dbg'] : ['dw', 'db'],
+    inputs: gated ? ['partial'] : ['partial', 'scale'],
+    uniforms: [
+      ['taps', 'i32'],
+      ['outC', 'i32'],
+      ['slices', 'i32'],
+    ],
+    code: `
+@compute @workgroup_size(64, 1, 1)
+fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) nwg : vec3<u32>) {
+  let cols = u.outC * ${gated ? 2 : 1};
+  let taps = u.taps;
+  let index = i32(gid.x) + i32(gid.y) * i32(nwg.x) * 64;
+  if (index >= (taps + 1) * cols) { return; }
+  let r = index / cols;
+  let n = index - r * cols;
+  var s = 0.0;
+  for (var z = 0; z < u.slices; z++) { s += partial[(z * (taps + 1) + r) * cols + n]; }
+${write}
+}`,
+  };
+}
+
+/** The programs, built once (pipelines are cached per program object and device). */
+export const CONV_PROGRAMS = {
+  gated: { forward: forwardSpec(true), dataGradient: dataGradientSpec(true), filterGradient: filterGradientSpec(true), filterReduce: filterReduceSpec(true) },
+  plain: { forward: forwardSpec(false), dataGradient: dataGradientSpec(false), filterGradient: filterGradientSpec(false), filterReduce: filterReduceSpec(false) },
+} as const;

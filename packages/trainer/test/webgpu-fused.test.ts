@@ -1,0 +1,190 @@
+// bgfill's fused WebGPU training kernels (src/backend/webgpu-fused/) on a real WebGPU adapter — Mesa's lavapipe in CI,
+// which runs the WGSL on the CPU — against the pure-JS cpu backend running the stock ops. Skipped (and counted as
+// skipped) where no adapter exists, like webgpu.test.ts. Shapes are tiny: lavapipe compiles each pipeline once
+// (seconds) and then runs slowly.
+//
+// Tolerances, and why: every comparison is max |fused − cpu| ≤ 1e-5 · max |cpu| per tensor. Both sides compute in
+// float32; a convolution output or gradient here is a sum of ≤ 2 000 products, whose float32 rounding error grows like
+// √terms · 2⁻²⁴ relative to the sum of magnitudes (≈ 3e-6 at 2 000 terms) when the two sides add in different orders
+// (tiles and fma here, loops there); 1e-5 leaves a factor of 3 above that, while any indexing mistake (a wrong tap, a
+// wrong phase, a swapped branch) moves values by O(max |cpu|).
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend/init-backend.js';
+import { probeWebGpuAdapter } from '../src/backend/webgpu-loader.js';
+import { registerFusedKernels } from '../src/backend/webgpu-fused/install.js';
+import { runFused, type ConvAttrs } from '../src/backend/webgpu-fused/conv-kernels.js';
+import { conv2dTorch } from '../src/model/conv.js';
+import { upsampleNearest2x } from '../src/model/upsample.js';
+
+const probe = await probeWebGpuAdapter();
+const gpuTest = probe.ok ? test.serial : test.serial.skip;
+
+test.before(async () => {
+  if (!probe.ok) return;
+  await initBackend('webgpu', { strict: true });
+  registerFusedKernels();
+});
+
+/** Values of tensors computed on `backend` (made and read there, then freed). */
+async function on(backend: string, make: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const outs = tf.tidy(make);
+  const values = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array));
+  tf.dispose(outs);
+  return values;
+}
+
+/** max |a − b| / max |b|. */
+function relativeDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+const TOLERANCE = 1e-5;
+
+/** Seeded uniform values, made on the cpu backend and read back, so that both backends get the same numbers. */
+function values(shape: number[], seed: number, scale = 1): Float32Array {
+  return tf.tidy(() => tf.randomUniform(shape, -scale, scale, 'float32', seed).dataSync() as Float32Array);
+}
+
+/** Interleave two NHWC tensors along channels: f0 g0 f1 g1 … */
+const interleave = (f: tf.Tensor4D, g: tf.Tensor4D): tf.Tensor4D => {
+  const [n, h, w, c] = f.shape;
+  return tf.reshape(tf.stack([f, g], 4), [n, h, w, 2 * c]) as tf.Tensor4D;
+};
+
+interface GatedCase {
+  name: string;
+  batch: number;
+  size: [number, number];
+  inC: number;
+  outC: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+  dilation: number;
+  upsample: boolean;
+  activation: boolean;
+}
+
+/** The generator's geometries, with channel counts that cross tile edges (≥ 32 columns, reductions ≥ 32). */
+const GATED_CASES: GatedCase[] = [
+  { name: '5×5 stem, 5 → 3 channels', batch: 2, size: [9, 11], inC: 5, outC: 3, kernel: 5, stride: 1, padding: 2, dilation: 1, upsample: false, activation: true },
+  { name: '4×4 stride 2, 6 → 20', batch: 2, size: [10, 8], inC: 6, outC: 20, kernel: 4, stride: 2, padding: 1, dilation: 1, upsample: false, activation: true },
+  { name: '3×3 dilation 2, 12 → 5 (no activation)', batch: 1, size: [7, 9], inC: 12, outC: 5, kernel: 3, stride: 1, padding: 2, dilation: 2, upsample: false, activation: false },
+  { name: '3×3 after ×2 upsampling, 7 → 4', batch: 2, size: [5, 4], inC: 7, outC: 4, kernel: 3, stride: 1, padding: 1, dilation: 1, upsample: true, activation: true },
+  { name: '3×3, 33 channels over 512 pixels (split filter reduction)', batch: 2, size: [16, 16], inC: 9, outC: 17, kernel: 3, stride: 1, padding: 1, dilation: 1, upsample: false, activation: true },
+];
+
+function gatedAttrs(c: GatedCase): ConvAttrs {
+  const [h, w] = c.size;
+  const [uh, uw] = c.upsample ? [2 * h, 2 * w] : [h, w];
+  const out = (n: number) => Math.floor((n + 2 * c.padding - c.dilation * (c.kernel - 1) - 1) / c.stride) + 1;
+  return {
+    batch: c.batch, inH: h, inW: w, inC: c.inC, outH: out(uh), outW: out(uw), kh: c.kernel, kw: c.kernel, stride: c.stride,
+    dilation: c.dilation, padTop: c.padding, padLeft: c.padding, upsample: c.upsample, outC: c.outC, activation: c.activation, slope: 0.2,
+  };
+}
+
+gpuTest('the gated convolution, its data gradient and its filter gradient agree with the cpu backend’s stock ops', async (t) => {
+  for (const [index, c] of GATED_CASES.entries()) {
+    const attrs = gatedAttrs(c);
+    await tf.setBackend('cpu');
+    const kShape = [c.kernel, c.kernel, c.inC, c.outC];
+    const data = {
+      x: values([c.batch, ...c.size, c.inC], 100 + index),
+      wf: values(kShape, 200 + index, 0.5),
+      wg: values(kShape, 300 + index, 0.5),
+      bf: values([c.outC], 400 + index),
+      bg: values([c.outC], 500 + index),
+      r: values([c.batch, attrs.outH, attrs.outW, 2 * c.outC], 600 + index),
+    };
+    const tensors = () => ({
+      x: tf.tensor4d(data.x, [c.batch, ...c.size, c.inC]),
+      wf: tf.tensor4d(data.wf, kShape as [number, number, number, number]),
+      wg: tf.tensor4d(data.wg, kShape as [number, number, number, number]),
+      bf: tf.tensor1d(data.bf),
+      bg: tf.tensor1d(data.bg),
+      r: tf.tensor4d(data.r, [c.batch, attrs.outH, attrs.outW, 2 * c.outC]),
+    });
+    const reference = await on('cpu', () => {
+      const { x, wf, wg, bf, bg, r } = tensors();
+      const raw = (xx: tf.Tensor4D, a: tf.Tensor4D, b: tf.Tensor4D, ba: tf.Tensor1D, bb: tf.Tensor1D) => {
+        const input = c.upsample ? upsampleNearest2x(xx) : xx;
+        const geometry = { stride: c.stride, padding: c.padding, dilation: c.dilation };
+        return interleave(conv2dTorch(input, a, ba, geometry), conv2dTorch(input, b, bb, geometry));
+      };
+      const out = raw(x, wf, wg, bf, bg);
+      const f = conv2dTorch(c.upsample ? upsampleNearest2x(x) : x, wf, bf, { stride: c.stride, padding: c.padding, dilation: c.dilation });
+      const g = conv2dTorch(c.upsample ? upsampleNearest2x(x) : x, wg, bg, { stride: c.stride, padding: c.padding, dilation: c.dilation });
+      const z = tf.mul(c.activation ? tf.leakyRelu(f, 0.2) : f, tf.sigmoid(g));
+      const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(raw(...(args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D])), r)))([x, wf, wg, bf, bg]);
+      return [out, z, ...grads];
+    });
+    const fused = await on('webgpu', () => {
+      const { x, wf, wg, bf, bg, r } = tensors();
+      const [raw, z] = runFused('BgfillGatedConv2D', { x, wf, wg, bf, bg }, attrs);
+      const [dx] = runFused('BgfillGatedConv2DBackpropInput', { draw: r, wf, wg }, attrs);
+      const filter = runFused('BgfillGatedConv2DBackpropFilter', { x, draw: r }, attrs);
+      return [raw, z, dx, ...filter];
+    });
+    const names = ['raw', 'z', 'dx', 'dwf', 'dwg', 'dbf', 'dbg'];
+    names.forEach((name, i) => {
+      const d = relativeDiff(fused[i], reference[i]);
+      t.true(d <= TOLERANCE, `${c.name}: ${name} differs by ${d.toExponential(2)} of its largest value`);
+    });
+  }
+});
+
+gpuTest('the discriminator’s convolution (5×5 stride 2 “same”, LeakyReLU, weight ÷ σ) and its gradients agree with the cpu backend', async (t) => {
+  const cases = [
+    { batch: 2, size: [12, 10] as [number, number], inC: 4, outC: 6 },
+    { batch: 1, size: [7, 9] as [number, number], inC: 10, outC: 35 },
+  ];
+  for (const [index, c] of cases.entries()) {
+    await tf.setBackend('cpu');
+    const kShape = [5, 5, c.inC, c.outC] as [number, number, number, number];
+    const sigma = 1.7;
+    const data = { x: values([c.batch, ...c.size, c.inC], 700 + index), w: values(kShape, 710 + index, 0.3), b: values([c.outC], 720 + index, 0.3) };
+    const outShape = tf.tidy(() => tf.conv2d(tf.zeros([c.batch, ...c.size, c.inC]) as tf.Tensor4D, tf.zeros(kShape) as tf.Tensor4D, 2, 'same').shape);
+    const r = values(outShape, 730 + index);
+    const [outH, outW] = [outShape[1], outShape[2]];
+    const total = (n: number, o: number) => Math.max((o - 1) * 2 + 5 - n, 0);
+    const attrs: ConvAttrs = {
+      batch: c.batch, inH: c.size[0], inW: c.size[1], inC: c.inC, outH, outW, kh: 5, kw: 5, stride: 2, dilation: 1,
+      padTop: Math.floor(total(c.size[0], outH) / 2), padLeft: Math.floor(total(c.size[1], outW) / 2), upsample: false, outC: c.outC, activation: true, slope: 0.2,
+    };
+    const tensors = () => ({
+      x: tf.tensor4d(data.x, [c.batch, ...c.size, c.inC]),
+      w: tf.tensor4d(data.w, kShape),
+      b: tf.tensor1d(data.b),
+      r: tf.tensor(r, outShape),
+      scale: tf.tensor1d([sigma]),
+    });
+    const reference = await on('cpu', () => {
+      const { x, w, b, r: dy } = tensors();
+      const f = (xx: tf.Tensor4D, ww: tf.Tensor4D, bb: tf.Tensor1D) => tf.leakyRelu(tf.add(tf.conv2d(xx, tf.div(ww, sigma) as tf.Tensor4D, 2, 'same'), bb), 0.2);
+      const y = f(x, w, b);
+      const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(f(xx as tf.Tensor4D, ww as tf.Tensor4D, bb as tf.Tensor1D), dy)))([x, w, b]);
+      return [y, ...grads];
+    });
+    const fused = await on('webgpu', () => {
+      const { x, w, b, r: dy, scale } = tensors();
+      const [y] = runFused('BgfillLeakyConv2D', { x, w, bias: b, scale }, attrs);
+      const [dx] = runFused('BgfillLeakyConv2DBackpropInput', { dy, y, w, scale }, attrs);
+      const [dw, db] = runFused('BgfillLeakyConv2DBackpropFilter', { x, dy, y, scale }, attrs);
+      return [y, dx, dw, db];
+    });
+    ['y', 'dx', 'dw', 'db'].forEach((name, i) => {
+      const d = relativeDiff(fused[i], reference[i]);
+      t.true(d <= TOLERANCE, `case ${index}: ${name} differs by ${d.toExponential(2)} of its largest value`);
+    });
+  }
+});
