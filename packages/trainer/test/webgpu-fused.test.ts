@@ -12,9 +12,11 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/init-backend.js';
 import { probeWebGpuAdapter } from '../src/backend/webgpu-loader.js';
-import { registerFusedKernels } from '../src/backend/webgpu-fused/install.js';
+import { registerFusedKernels, useWebGpuKernels } from '../src/backend/webgpu-fused/install.js';
 import { runFused, type ConvAttrs } from '../src/backend/webgpu-fused/conv-kernels.js';
+import type { GatedConvSpec } from '../src/model/architecture.js';
 import { conv2dTorch } from '../src/model/conv.js';
+import { gatedConv } from '../src/model/gated-conv.js';
 import { upsampleNearest2x } from '../src/model/upsample.js';
 
 const probe = await probeWebGpuAdapter();
@@ -186,5 +188,62 @@ gpuTest('the discriminator’s convolution (5×5 stride 2 “same”, LeakyReLU,
       const d = relativeDiff(fused[i], reference[i]);
       t.true(d <= TOLERANCE, `case ${index}: ${name} differs by ${d.toExponential(2)} of its largest value`);
     });
+  }
+});
+
+gpuTest('a gated convolution layer in training mode (conv, gate, batch norm, running statistics) and every gradient of it agree with the stock layer on cpu', async (t) => {
+  const specs: Array<GatedConvSpec & { size: [number, number]; batch: number }> = [
+    { name: 's2', inChannels: 6, outChannels: 10, kernel: 4, stride: 2, padding: 1, dilation: 1, upsample: false, activation: true, size: [12, 10], batch: 2 },
+    { name: 'up', inChannels: 5, outChannels: 3, kernel: 3, stride: 1, padding: 1, dilation: 1, upsample: true, activation: false, size: [5, 6], batch: 2 },
+    { name: 'atrous', inChannels: 8, outChannels: 8, kernel: 3, stride: 1, padding: 4, dilation: 4, upsample: false, activation: true, size: [9, 9], batch: 1 },
+  ];
+  try {
+    for (const [index, spec] of specs.entries()) {
+      await tf.setBackend('cpu');
+      const k = [spec.kernel, spec.kernel, spec.inChannels, spec.outChannels];
+      const c = spec.outChannels;
+      const data = {
+        x: values([spec.batch, ...spec.size, spec.inChannels], 800 + index),
+        wf: values(k, 810 + index, 0.4),
+        wg: values(k, 820 + index, 0.4),
+        bf: values([c], 830 + index, 0.2),
+        bg: values([c], 840 + index, 0.2),
+        gamma: values([c], 850 + index, 1).map((v) => 1 + v / 2),
+        beta: values([c], 860 + index, 0.3),
+        runningMean: values([c], 870 + index, 0.1),
+        runningVar: values([c], 880 + index, 0.1).map((v) => 1 + v),
+      };
+      const run = (useFused: boolean) => () => {
+        useWebGpuKernels(useFused ? 'fused' : 'stock');
+        const v = (name: keyof typeof data, shape: number[]) => tf.tensor(data[name], shape);
+        const x = v('x', [spec.batch, ...spec.size, spec.inChannels]) as tf.Tensor4D;
+        const params = [v('wf', k), v('bf', [c]), v('wg', k), v('bg', [c]), v('gamma', [c]), v('beta', [c])];
+        const runningMean = v('runningMean', [c]) as tf.Tensor1D;
+        const runningVar = v('runningVar', [c]) as tf.Tensor1D;
+        let stats: tf.Tensor[] = [];
+        const layer = (xx: tf.Tensor4D, wf: tf.Tensor, bf: tf.Tensor, wg: tf.Tensor, bg: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+          const result = gatedConv(xx, spec, {
+            featureKernel: wf as tf.Tensor4D, featureBias: bf as tf.Tensor1D, gateKernel: wg as tf.Tensor4D, gateBias: bg as tf.Tensor1D,
+            batchNorm: { weight: gamma as tf.Tensor1D, bias: beta as tf.Tensor1D, runningMean, runningVar },
+          }, true);
+          if (stats.length === 0) stats = [result.runningStats!.runningMean, result.runningStats!.runningVar];
+          return result.y;
+        };
+        const y = layer(x, ...(params as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]));
+        const r = tf.tensor(values(y.shape, 890 + index), y.shape);
+        const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(layer(...(args as [tf.Tensor4D, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor])), r)))([x, ...params]);
+        const out = [y, ...stats, ...grads];
+        useWebGpuKernels('stock');
+        return out;
+      };
+      const reference = await on('cpu', run(false));
+      const fused = await on('webgpu', run(true));
+      const names = ['y', 'running mean', 'running var', 'dx', 'dwf', 'dbf', 'dwg', 'dbg', 'dgamma', 'dbeta'];
+      const diffs = names.map((name, i) => [name, relativeDiff(fused[i], reference[i])] as const);
+      t.log(`${spec.name}: ${diffs.map(([n, d]) => `${n} ${d.toExponential(1)}`).join(', ')}`);
+      for (const [name, d] of diffs) t.true(d <= TOLERANCE, `${spec.name}: ${name} differs by ${d.toExponential(2)} of its largest value`);
+    }
+  } finally {
+    useWebGpuKernels('stock');
   }
 });

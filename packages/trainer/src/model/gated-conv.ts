@@ -3,6 +3,7 @@ import type { GatedConvSpec } from './architecture.js';
 import { batchNormInference, batchNormTraining, type BatchNormWeights } from './batch-norm.js';
 import { channelGate, type ChannelGateWeights } from './channel-gate.js';
 import { conv2dTorch } from './conv.js';
+import { activeGatedConvOverride } from './layer-overrides.js';
 import { upsampleNearest2x } from './upsample.js';
 
 /** Slope of the LeakyReLU on the feature branch (public InpaintSANet: `LeakyReLU(0.2)`). */
@@ -34,6 +35,8 @@ export interface GatedConvResult {
  * const { y } = gatedConv(x, spec, weights, false);
  */
 export function gatedConv(x: tf.Tensor4D, spec: GatedConvSpec, w: GatedConvWeights, training: boolean): GatedConvResult {
+  const fused = training ? activeGatedConvOverride()?.(x, spec, w) : undefined; // a backend's fused kernels (layer-overrides.ts)
+  if (fused) return fused;
   return tf.tidy(() => {
     const input = spec.upsample ? upsampleNearest2x(x) : x;
     const geometry = { stride: spec.stride, padding: spec.padding, dilation: spec.dilation };
