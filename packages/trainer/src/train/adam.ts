@@ -6,6 +6,33 @@ export interface AdamOptions {
   eps: number;
 }
 
+/** One update as a backend's own kernel receives it: parameters and gradients in order, moments flat. */
+export interface AdamUpdate {
+  params: readonly tf.Variable[];
+  grads: readonly tf.Tensor[];
+  /** Where each parameter's moments start in `m` and `v`. */
+  offsets: readonly number[];
+  m: tf.Variable;
+  v: tf.Variable;
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  /** The update's number, 1-based. */
+  step: number;
+}
+
+/**
+ * A backend's own update over the flat moments (backend/webgpu-fused/adam-kernel.ts), installed with setAdamKernel:
+ * it updates every parameter and both moment vectors in place and returns true, or changes nothing and returns false.
+ */
+export type AdamKernel = (update: AdamUpdate) => boolean;
+let adamKernel: AdamKernel | undefined;
+
+/** Install (or, with undefined, remove) the kernel Adam tries before its own ops; none by default. */
+export function setAdamKernel(kernel: AdamKernel | undefined): void {
+  adamKernel = kernel;
+}
+
 /**
  * Adam (Kingma & Ba 2015) in PyTorch's formulation (`torch.optim.Adam`, no weight decay, no amsgrad):
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
@@ -70,6 +97,13 @@ export class Adam {
     const sqrtBc2 = Math.sqrt(bc2);
     const present = this.names.map((name) => grads[name] !== undefined);
     if (!present.some(Boolean)) return;
+    if (adamKernel && present.every(Boolean)) {
+      let offset = 0;
+      const offsets = this.sizes.map((size) => (offset += size) - size);
+      const params = this.names.map((name) => this.params.get(name)!);
+      const update = { params, grads: this.names.map((name) => grads[name]), offsets, m: this.m, v: this.v, lr, betas: this.options.betas, eps: this.options.eps, step: this.step };
+      if (adamKernel(update)) return;
+    }
     tf.tidy(() => {
       const g = this.flat(this.names.map((name, i) => grads[name] ?? tf.zeros([this.sizes[i]])));
       const p = this.flat(this.names.map((name) => this.params.get(name)!));

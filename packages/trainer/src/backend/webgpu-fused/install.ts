@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { invalidParameter } from '@bgfill/core';
 import { setGatedConvOverride } from '../../model/layer-overrides.js';
+import { setAdamKernel } from '../../train/adam.js';
+import { adamInPlace } from './adam-kernel.js';
 import { BATCH_NORM_KERNELS } from './batch-norm-kernels.js';
 import { CONV_KERNELS } from './conv-kernels.js';
 import { fusedGatedConvTraining } from './gated-conv-op.js';
@@ -35,6 +37,7 @@ export function useWebGpuKernels(kernels: WebGpuKernels): void {
   if (!WEBGPU_KERNEL_CHOICES.includes(kernels)) throw invalidParameter('webgpu kernels', `one of ${WEBGPU_KERNEL_CHOICES.join(', ')}`, kernels);
   if (kernels === 'fused') registerFusedKernels();
   setGatedConvOverride(kernels === 'fused' ? onWebGpu(fusedGatedConvTraining) : undefined);
+  setAdamKernel(kernels === 'fused' ? adamInPlace : undefined);
   active = kernels;
 }
 
