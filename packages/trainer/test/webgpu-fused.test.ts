@@ -324,6 +324,7 @@ gpuTest('Adam in one pass per three parameters on the GPU gives the stock update
     try {
       const params = new Map(shapes.map((shape, i) => [`p${i}`, tf.variable(tf.tensor(values(shape, 950 + i), shape))]));
       const adam = new Adam(params, [...params.keys()], { betas: [0.5, 0.999], eps: 1e-8 });
+      const snapshot = tf.clone(params.get('p0')!); // shares p0's buffer: an in-place update must not reach it
       const before = tf.memory().numTensors;
       for (let step = 0; step < 3; step++) {
         const grads = Object.fromEntries(shapes.map((shape, i) => [`p${i}`, tf.tensor(values(shape, 960 + 10 * step + i, step + 1), shape)]));
@@ -331,13 +332,15 @@ gpuTest('Adam in one pass per three parameters on the GPU gives the stock update
         tf.dispose(Object.values(grads));
       }
       const leaked = tf.memory().numTensors - before;
+      const snapshotIntact = relativeDiff((await snapshot.data()) as Float32Array, values(shapes[0], 950)) === 0;
+      snapshot.dispose();
       const state = adam.stateTensors();
       const out = [...params.values(), ...state.values()];
       const result = await Promise.all(out.map(async (x) => (await x.data()) as Float32Array));
       tf.dispose([...state.values()]);
       adam.dispose();
       tf.dispose([...params.values()]);
-      return { result, leaked };
+      return { result, leaked, snapshotIntact };
     } finally {
       useWebGpuKernels('stock');
     }
@@ -346,6 +349,7 @@ gpuTest('Adam in one pass per three parameters on the GPU gives the stock update
   const fused = await run('webgpu', true);
   const stock = await run('webgpu', false);
   t.is(fused.leaked, 0);
+  t.true(fused.snapshotIntact, 'a clone taken before the update keeps its values');
   const diffs = cpu.result.map((r, i) => relativeDiff(fused.result[i], r));
   const sameAsStock = fused.result.every((r, i) => r.every((v, j) => v === stock.result[i][j]));
   t.log(`parameters and moments, max relative difference to cpu ${Math.max(...diffs).toExponential(2)}; bit-identical to the stock webgpu update: ${sameAsStock}`);

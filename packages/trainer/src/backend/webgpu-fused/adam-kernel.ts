@@ -14,8 +14,8 @@ import { newTensor, runProgram, spread, webgpuBackend, type GpuProgramSpec, type
  *
  * The generator's 219 parameter tensors take 73 dispatches and the discriminator's 12 take 4, where the stock update
  * (concatenate gradients and parameters, 13 element-wise kernels, split back) takes about 500 (measured:
- * bench/RESULTS.md). A parameter buffer that another tensor shares (a clone of the parameter still alive) is not
- * updated in place: the update is declined and the stock one runs.
+ * bench/RESULTS.md). A parameter or moment buffer that another tensor shares (a clone still alive, or the tensor a
+ * variable was made from) is first given a buffer of its own (one copy), so that nothing else sees the update.
  */
 
 export const PARAMS_PER_DISPATCH = 3;
@@ -67,14 +67,15 @@ function backendRefCount(t: tf.Tensor): number {
 }
 
 /**
- * Apply one Adam update in place on the webgpu backend; false (nothing changed) where it cannot: another backend, a
- * tensor not float32, or a parameter or moment buffer shared with another tensor.
+ * Apply one Adam update in place on the webgpu backend; false (nothing changed) on another backend or for tensors
+ * that are not float32.
  * @example adamInPlace({ params, grads, offsets, m, v, lr: 1e-4, betas: [0.5, 0.999], eps: 1e-8, step: 1 })
  */
 export function adamInPlace(s: AdamUpdate): boolean {
   if (tf.getBackend() !== 'webgpu') return false;
   const owned = [...s.params, s.m, s.v];
-  if (owned.some((t) => t.dtype !== 'float32' || backendRefCount(t) !== 1) || s.grads.some((g) => g.dtype !== 'float32')) return false;
+  if (owned.some((t) => t.dtype !== 'float32') || s.grads.some((g) => g.dtype !== 'float32')) return false;
+  for (const t of owned) if (backendRefCount(t) !== 1) tf.tidy(() => t.assign(tf.add(t, tf.scalar(0))));
   const backend = webgpuBackend();
   const [b1, b2] = s.betas;
   const common = [b1, 1 - b1, b2, 1 - b2, Math.sqrt(1 - b2 ** s.step), s.eps, s.lr / (1 - b1 ** s.step)];
