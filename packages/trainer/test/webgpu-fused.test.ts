@@ -19,6 +19,8 @@ import { conv2dTorch } from '../src/model/conv.js';
 import { gatedConv } from '../src/model/gated-conv.js';
 import { InpaintGenerator } from '../src/model/generator.js';
 import { Adam } from '../src/train/adam.js';
+import { SnPatchDiscriminator } from '../src/train/discriminator.js';
+import { hingeDiscriminatorLoss } from '../src/train/losses.js';
 import { countDispatches } from '../src/backend/webgpu-fused/dispatch-counter.js';
 import { upsampleNearest2x } from '../src/model/upsample.js';
 
@@ -356,4 +358,43 @@ gpuTest('Adam in one pass per three parameters on the GPU gives the stock update
   for (const d of diffs) t.true(d <= TOLERANCE);
   // the parameters moved (the comparison is not between two unchanged copies)
   t.true(relativeDiff(fused.result[2], values([300], 952)) > 1e-3);
+});
+
+gpuTest('the discriminator on the fused path: its update’s gradients (through spectral norm) and the image gradient the generator’s update takes agree with the stock ops on cpu', async (t) => {
+  const run = async (backend: string, fused: boolean) => {
+    await tf.setBackend('cpu');
+    const image = tf.tensor4d(values([2, 24, 20, 3], 970), [2, 24, 20, 3]);
+    const mask = tf.tensor4d(values([2, 24, 20, 1], 971).map((v) => (v > 0.3 ? 1 : 0)), [2, 24, 20, 1]);
+    await tf.setBackend(backend);
+    useWebGpuKernels(fused ? 'fused' : 'stock');
+    try {
+      const d = new SnPatchDiscriminator({ cnum: 4 }, { seed: 4 });
+      const stop = backend === 'webgpu' ? countDispatches() : undefined;
+      // the discriminator's update: hinge loss on (real, "fake" = flipped real), gradients of every parameter
+      const { grads } = tf.variableGrads(() => {
+        const scores = d.apply(tf.concat([image, tf.reverse(image, 2)], 0), tf.concat([mask, mask], 0));
+        const [real, fake] = tf.split(scores, 2, 0);
+        const h = hingeDiscriminatorLoss(real, fake);
+        return tf.mul(tf.add(h.real, h.fake), 0.5) as tf.Scalar;
+      }, [...d.params.values()]);
+      // the generator's update: the gradient of −mean D(x) with respect to the image only
+      const dImage = tf.grad((x: tf.Tensor) => tf.neg(tf.mean(d.apply(x as tf.Tensor4D, mask))))(image);
+      const dispatches = stop?.();
+      const names = [...d.params.keys()];
+      const out = [...names.map((n) => grads[d.params.get(n)!.name]), dImage];
+      const result = await Promise.all(out.map(async (x) => (await x.data()) as Float32Array));
+      tf.dispose([grads, dImage, image, mask]);
+      d.dispose();
+      return { names: [...names, 'image'], result, dispatches };
+    } finally {
+      useWebGpuKernels('stock');
+    }
+  };
+  const cpu = await run('cpu', false);
+  const fused = await run('webgpu', true);
+  const stock = await run('webgpu', false);
+  const diffs = cpu.names.map((name, i) => [name, relativeDiff(fused.result[i], cpu.result[i])] as const);
+  t.log(`worst ${Math.max(...diffs.map(([, d]) => d)).toExponential(2)}; dispatches (D update + image gradient): stock ${stock.dispatches!.total}, fused ${fused.dispatches!.total}`);
+  for (const [name, d] of diffs) t.true(d <= TOLERANCE, `${name} differs by ${d.toExponential(2)} of its largest value`);
+  t.is(fused.dispatches!.byProgram.get('BgfillPlainConvFilterGradient'), 6, 'filter gradients in the discriminator’s update only');
 });

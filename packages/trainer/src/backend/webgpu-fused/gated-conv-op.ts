@@ -4,22 +4,21 @@ import { BATCH_NORM_EPS, BATCH_NORM_MOMENTUM } from '../../model/batch-norm.js';
 import { convOutputSize } from '../../model/conv.js';
 import { LEAKY_RELU_SLOPE, type GatedConvResult, type GatedConvWeights } from '../../model/gated-conv.js';
 import { runFused, type ConvAttrs } from './conv-kernels.js';
-import { customOp } from './custom-op.js';
+import { customOp, shared } from './custom-op.js';
 
 /**
  * The generator's gated convolution in training mode as one op with its own gradient:
  *
  *   forward  (4 dispatches): BgfillGatedConv2D (feature and gate as one product, bias, φ, σ, product) →
  *            BgfillBatchNormTrain (statistics, running buffers, normalisation)
- *   backward (6, +1 for the input's gradient when the tape wants it): BgfillGatedBatchNormGrad (batch-norm, gate and
- *            activation gradients → the raw branches' gradient) → BgfillGatedConv2DBackpropFilter (both kernels and
- *            both biases) and, on request, BgfillGatedConv2DBackpropInput (with the upsampling's 2×2 sums folded in)
+ *   backward (3 + 2 + 1): BgfillGatedBatchNormGrad (batch-norm, gate and activation gradients → the raw branches'
+ *            gradient), then on request BgfillGatedConv2DBackpropFilter (both kernels and both biases, for whichever
+ *            of them the tape wants) and BgfillGatedConv2DBackpropInput (with the upsampling's 2×2 sums folded in)
  *
  * against about 40 tfjs kernels forward and 90 backward for the stock composition (gated-conv.ts, spaceToBatch for
  * dilated layers, im2col filter gradients). Same numbers as the stock path up to float32 rounding
- * (test/webgpu-fused.test.ts). The filter and batch-norm gradients are computed when the backward pass reaches the
- * layer, whether or not its parameters are trainable (a frozen layer still gets its input's gradient right, and
- * its parameter gradients are dropped).
+ * (test/webgpu-fused.test.ts). A frozen layer skips its filter gradient; the batch-norm gradient runs whenever the
+ * backward pass reaches the layer (the input's gradient needs it).
  *
  * Declines (returns undefined) what it does not cover: a layer without the spatial gate or with the GCT channel gate.
  */
@@ -66,13 +65,13 @@ export function fusedGatedConvTraining(x: tf.Tensor4D, spec: GatedConvSpec, w: G
     (dy, saved) => {
       const [sx, wf, wg, gamma, raw, z, stats] = saved;
       const [draw, dgamma, dbeta] = runFused('BgfillGatedBatchNormGrad', { dy, z, raw, stats, gamma }, { activation: spec.activation, slope: LEAKY_RELU_SLOPE });
-      const [dwf, dwg, dbf, dbg] = runFused('BgfillGatedConv2DBackpropFilter', { x: sx, draw }, attrs);
+      const filter = shared(() => runFused('BgfillGatedConv2DBackpropFilter', { x: sx, draw }, attrs));
       return {
         x: () => runFused('BgfillGatedConv2DBackpropInput', { draw, wf, wg }, attrs)[0],
-        wf: () => dwf,
-        wg: () => dwg,
-        bf: () => dbf,
-        bg: () => dbg,
+        wf: filter(0),
+        wg: filter(1),
+        bf: filter(2),
+        bg: filter(3),
         gamma: () => dgamma,
         beta: () => dbeta,
       };

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { invalidParameter } from '@bgfill/core';
-import { setGatedConvOverride } from '../../model/layer-overrides.js';
+import { setGatedConvOverride, setLeakyConvOverride } from '../../model/layer-overrides.js';
 import { setAdamKernel } from '../../train/adam.js';
 import { adamInPlace } from './adam-kernel.js';
 import { BATCH_NORM_KERNELS } from './batch-norm-kernels.js';
 import { CONV_KERNELS } from './conv-kernels.js';
 import { fusedGatedConvTraining } from './gated-conv-op.js';
+import { fusedLeakyConv } from './leaky-conv-op.js';
+import { SIGMA_GRADIENT_KERNEL } from './sigma-gradient.js';
 
 /** How training runs on the webgpu backend: tfjs's kernels as composed by the model (`stock`), or bgfill's fused ones. */
 export type WebGpuKernels = 'stock' | 'fused';
@@ -21,7 +23,7 @@ let active: WebGpuKernels = 'stock';
  */
 export function registerFusedKernels(): void {
   if (registered) return;
-  for (const kernel of [...CONV_KERNELS, ...BATCH_NORM_KERNELS]) if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
+  for (const kernel of [...CONV_KERNELS, ...BATCH_NORM_KERNELS, SIGMA_GRADIENT_KERNEL]) if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
   registered = true;
 }
 
@@ -37,6 +39,7 @@ export function useWebGpuKernels(kernels: WebGpuKernels): void {
   if (!WEBGPU_KERNEL_CHOICES.includes(kernels)) throw invalidParameter('webgpu kernels', `one of ${WEBGPU_KERNEL_CHOICES.join(', ')}`, kernels);
   if (kernels === 'fused') registerFusedKernels();
   setGatedConvOverride(kernels === 'fused' ? onWebGpu(fusedGatedConvTraining) : undefined);
+  setLeakyConvOverride(kernels === 'fused' ? onWebGpu(fusedLeakyConv) : undefined);
   setAdamKernel(kernels === 'fused' ? adamInPlace : undefined);
   active = kernels;
 }
