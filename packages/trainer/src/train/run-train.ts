@@ -4,8 +4,8 @@ import { listEpochs } from './epoch-dir.js';
 import { readRunConfig } from './run-folder.js';
 import { train, type TrainResult } from './train.js';
 
-/** Fields a resumed run may change: more epochs, another backend, a moved bundle. */
-const RESUMABLE_CHANGES = new Set(['epochs', 'backend', 'data', 'out']);
+/** Fields a resumed run may change: more epochs, another backend or its kernels, a moved bundle. */
+const RESUMABLE_CHANGES = new Set(['epochs', 'backend', 'kernels', 'data', 'out']);
 
 export interface TrainCommandInput {
   configFile?: string;

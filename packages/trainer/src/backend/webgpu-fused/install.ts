@@ -6,12 +6,12 @@ import { adamInPlace } from './adam-kernel.js';
 import { BATCH_NORM_KERNELS } from './batch-norm-kernels.js';
 import { CONV_KERNELS } from './conv-kernels.js';
 import { fusedGatedConvTraining } from './gated-conv-op.js';
+import { WEBGPU_KERNEL_CHOICES, resolveWebGpuKernels, type WebGpuKernels } from './kernel-choice.js';
 import { fusedLeakyConv } from './leaky-conv-op.js';
 import { SIGMA_GRADIENT_KERNEL } from './sigma-gradient.js';
 
-/** How training runs on the webgpu backend: tfjs's kernels as composed by the model (`stock`), or bgfill's fused ones. */
-export type WebGpuKernels = 'stock' | 'fused';
-export const WEBGPU_KERNEL_CHOICES: readonly WebGpuKernels[] = ['stock', 'fused'];
+
+export type { WebGpuKernels } from './kernel-choice.js';
 
 let registered = false;
 let active: WebGpuKernels = 'stock';
@@ -47,4 +47,22 @@ export function useWebGpuKernels(kernels: WebGpuKernels): void {
 /** The kernels training uses on the webgpu backend now. */
 export function webGpuKernels(): WebGpuKernels {
   return active;
+}
+
+/**
+ * Apply a training run's choice (`--kernels`, else BGFILL_WEBGPU_KERNELS, else stock) and say what it means on the
+ * backend in use, through `log`.
+ * @example selectWebGpuKernels(config.kernels, backend.name, log);
+ */
+export function selectWebGpuKernels(requested: string | null | undefined, backendName: string, log: (line: string) => void): WebGpuKernels {
+  const kernels = resolveWebGpuKernels(requested);
+  useWebGpuKernels(kernels);
+  if (kernels === 'fused') {
+    log(
+      backendName === 'webgpu'
+        ? 'webgpu kernels: fused (bgfill\'s fused WGSL training kernels; opt-in: checked against the cpu backend, not yet timed on a GPU)'
+        : `webgpu kernels: fused has no effect on the ${backendName} backend`,
+    );
+  }
+  return kernels;
 }
