@@ -24,6 +24,7 @@ import { parseTrainConfig } from '../packages/trainer/src/train/config.js';
 import { SnPatchDiscriminator } from '../packages/trainer/src/train/discriminator.js';
 import { trainStep } from '../packages/trainer/src/train/step.js';
 import { arg, resultLog } from './bench-helpers.js';
+import { gradientDifference, releasePooledBuffers } from './webgpu-bench-helpers.js';
 
 const outDir = arg('out', 'gpu-out');
 const quick = process.argv.includes('--quick');
@@ -150,20 +151,6 @@ if (parts.has('filter')) {
   }
 }
 
-/**
- * Destroy the GPU buffers tfjs-backend-webgpu keeps for reuse. Its pool never shrinks, so after parts with other
- * shapes (other batches, the three filter-gradient strategies) a batch-32 step ran out of device memory.
- */
-function releasePooledBuffers(): void {
-  const manager = (tf.backend() as unknown as { bufferManager?: { freeBuffers: Map<string, Array<{ destroy(): void }>>; numFreeBuffers: number } }).bufferManager;
-  if (!manager) return;
-  for (const buffers of manager.freeBuffers.values()) {
-    for (const b of buffers) b.destroy();
-    buffers.length = 0; // keep the keys: releaseBuffer treats an empty map as "disposed"
-  }
-  manager.numFreeBuffers = 0;
-}
-
 /** The fastest strategy by full training step (set by the train part), used by the later parts. */
 let best: FilterGradientStrategy = backendName === 'wasm' ? 'batch-axis' : 'im2col';
 
@@ -279,24 +266,7 @@ if (parts.has('grads')) {
   };
   const mine = await gradients(backendName);
   const reference = await gradients('cpu');
-  // Per tensor ‖got − ref‖ / ‖ref‖, over tensors whose gradient is not float noise (‖ref‖ ≥ 1 % of the largest:
-  // a conv bias before batch norm has a near-zero gradient), and once over all gradients together.
-  const norms = new Map([...reference].map(([name, ref]) => [name, Math.hypot(...ref)]));
-  const largest = Math.max(...norms.values());
-  let worst = 0;
-  let worstName = '';
-  let allNum = 0;
-  let allDen = 0;
-  for (const [name, ref] of reference) {
-    const got = mine.get(name)!;
-    let num = 0;
-    for (let i = 0; i < ref.length; i++) num += (got[i] - ref[i]) ** 2;
-    allNum += num;
-    allDen += norms.get(name)! ** 2;
-    const rel = Math.sqrt(num) / norms.get(name)!;
-    if (norms.get(name)! >= 0.01 * largest && rel > worst) [worst, worstName] = [rel, name];
-  }
-  const overall = Math.sqrt(allNum / allDen);
+  const { overall, worst, worstName } = gradientDifference(reference, mine);
   await print(`generator gradients, ${backendName} vs cpu (32², cnum 8, batch 2, squared error): ${reference.size} tensors; all together relative L2 difference ${overall.toExponential(2)}; worst tensor ${worst.toExponential(2)} (${worstName})`);
   record({ what: 'gradients', backend: backendName, tensors: reference.size, overallRelativeL2: overall, worstRelativeL2: worst, worstName });
   await tf.setBackend(backendName);
