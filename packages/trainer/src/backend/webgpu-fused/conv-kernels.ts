@@ -56,7 +56,7 @@ function leakyForward(backend: WebGpuBackendInternals, x: TensorInfo, w: TensorI
 }
 
 function dataGradient(backend: WebGpuBackendInternals, gated: boolean, inputs: TensorInfo[], g: ConvAttrs): TensorInfo {
-  if (g.stride > 1 && (g.dilation !== 1 || g.upsample)) throw new Error('fused conv data gradient: a strided layer cannot also be dilated or upsampled');
+  if (g.stride > 2 || (g.stride > 1 && (g.dilation !== 1 || g.upsample))) throw new Error('fused conv data gradient: strides 1 and 2 only, and a strided layer cannot also be dilated or upsampled');
   const dx = newTensor(backend, [g.batch, g.inH, g.inW, g.inC]);
   const phases = g.stride * g.stride;
   const maxRows = g.batch * Math.ceil(g.inH / g.stride) * Math.ceil(g.inW / g.stride);

@@ -80,26 +80,36 @@ fn columns() -> i32 { return u.outC * ${gated ? 2 : 1}; }
 `;
 
 /**
- * im2col of the (upsampled) input, as index arithmetic: the value at output pixel p, reduction row r = tap·Cin + c.
- * Shared by the forward (p = row, r = reduction) and the filter gradient (r = row, p = reduction).
+ * im2col of the (upsampled) input, as index arithmetic split in two: what an output pixel contributes (its batch row
+ * offset and top-left input position) and what a reduction row r = tap·Cin + c contributes (channel, tap offsets), so
+ * that the divisions happen once per pixel and once per reduction row (gemm-core.ts's tables), not per element.
+ * Shared by the forward (pixels are rows, taps the reduction) and the filter gradient (the other way round).
  */
 const IM2COL = `
-fn im2col(p : i32, r : i32) -> f32 {
+struct Pixel { base : i32, h : i32, w : i32 };
+fn pixel(p : i32) -> Pixel {
   let hw = u.outH * u.outW;
   let b = p / hw;
   let rest = p - b * hw;
   let oh = rest / u.outW;
   let ow = rest - oh * u.outW;
-  let tap = r / u.inC;
-  let c = r - tap * u.inC;
-  let i = tap / u.kw;
-  let j = tap - i * u.kw;
-  var ih = oh * u.stride - u.padTop + i * u.dilation;
-  var iw = ow * u.stride - u.padLeft + j * u.dilation;
-  if (ih < 0 || iw < 0 || ih >= (u.inH << u32(u.upsample)) || iw >= (u.inW << u32(u.upsample))) { return 0.0; }
-  ih = ih >> u32(u.upsample);
-  iw = iw >> u32(u.upsample);
-  return x[((b * u.inH + ih) * u.inW + iw) * u.inC + c];
+  return Pixel(b * u.inH, oh * u.stride - u.padTop, ow * u.stride - u.padLeft);
+}
+/** c < 0 marks the filter gradient's extra row of ones (its result is the bias gradient). */
+struct Tap { c : i32, di : i32, dj : i32 };
+fn tap(r : i32) -> Tap {
+  if (r >= u.kh * u.kw * u.inC) { return Tap(-1, 0, 0); }
+  let t = r / u.inC;
+  let i = t / u.kw;
+  return Tap(r - t * u.inC, i * u.dilation, (t - i * u.kw) * u.dilation);
+}
+fn im2col(p : Pixel, q : Tap) -> f32 {
+  if (q.c < 0) { return 1.0; }
+  let ih = p.h + q.di;
+  let iw = p.w + q.dj;
+  let up = u32(u.upsample);
+  if (ih < 0 || iw < 0 || ih >= (u.inH << up) || iw >= (u.inW << up)) { return 0.0; }
+  return x[((p.base + (ih >> up)) * u.inW + (iw >> up)) * u.inC + q.c];
 }
 `;
 
@@ -128,7 +138,7 @@ const gatedName = (gated: boolean) => (gated ? 'Gated' : 'Plain');
 
 function forwardSpec(gated: boolean): GpuProgramSpec {
   const store = gated
-    ? `fn store(z : i32, m : i32, n : i32, v : vec4<f32>) {
+    ? `fn store(c : Ctx, m : i32, n : i32, v : vec4<f32>) {
   let o = n >> 1u;
   let f0 = v.x + bf[o];
   let g0 = v.y + bg[o];
@@ -143,7 +153,7 @@ function forwardSpec(gated: boolean): GpuProgramSpec {
     zout[m * u.outC + o + 1] = act(f1) * sigmoid(g1);
   }
 }`
-    : `fn store(z : i32, m : i32, n : i32, v : vec4<f32>) {
+    : `fn store(c : Ctx, m : i32, n : i32, v : vec4<f32>) {
   for (var q = 0; q < 4; q++) {
     if (n + q < u.outC) { yout[m * u.outC + n + q] = act(v[q] + bias[n + q]); }
   }
@@ -158,9 +168,15 @@ function forwardSpec(gated: boolean): GpuProgramSpec {
       zCount: 'zCount',
       functions: `${helpers(gated)}${IM2COL}
 ${WEIGHT(gated)}
-fn bounds(z : i32) -> vec4<i32> { return vec4<i32>(u.batch * u.outH * u.outW, columns(), 0, u.kh * u.kw * u.inC); }
-fn loadA(z : i32, m : i32, k : i32) -> f32 { return im2col(m, k); }
-fn loadB(z : i32, k : i32, n : i32) -> f32 { return weight(k, n); }
+struct Ctx { unused : i32 };
+fn context(z : i32) -> Ctx { return Ctx(z); }
+fn bounds(c : Ctx) -> vec4<i32> { return vec4<i32>(u.batch * u.outH * u.outW, columns(), 0, u.kh * u.kw * u.inC); }
+alias RowInfo = Pixel;
+alias KInfo = Tap;
+fn rowInfo(c : Ctx, m : i32) -> Pixel { return pixel(m); }
+fn kInfo(c : Ctx, k : i32) -> Tap { return tap(k); }
+fn loadA(c : Ctx, p : Pixel, q : Tap) -> f32 { return im2col(p, q); }
+fn loadB(c : Ctx, q : Tap, k : i32, n : i32) -> f32 { return weight(k, n); }
 ${store}`,
     }),
   };
@@ -168,13 +184,13 @@ ${store}`,
 
 /**
  * Phase z of the data gradient: input rows ≡ ph (mod stride), columns ≡ pw; the taps that reach them are
- * i ≡ ph + padTop (mod stride), j likewise. Returned as (ph, pw, rows of the phase, columns of the phase) and the
- * first tap and tap count per axis.
+ * i ≡ ph + padTop (mod stride), j likewise: the first tap and tap count per axis, and the phase's rows and columns.
+ * Strides 1 and 2 (divisions by the stride are shifts).
  */
 const PHASE = `
-struct Phase { ph : i32, pw : i32, h : i32, w : i32, i0 : i32, ni : i32, j0 : i32, nj : i32 };
-fn phase(z : i32) -> Phase {
-  var q : Phase;
+struct Ctx { ph : i32, pw : i32, h : i32, w : i32, i0 : i32, ni : i32, j0 : i32, nj : i32 };
+fn context(z : i32) -> Ctx {
+  var q : Ctx;
   let s = u.stride;
   q.ph = z / s;
   q.pw = z - q.ph * s;
@@ -202,58 +218,49 @@ function dataGradientSpec(gated: boolean): GpuProgramSpec {
 ${WEIGHT(gated)}
 ${OUTPUT_GRADIENT(gated)}
 ${PHASE}
-fn bounds(z : i32) -> vec4<i32> {
-  let q = phase(z);
-  return vec4<i32>(u.batch * q.h * q.w, u.inC, 0, subs() * q.ni * q.nj * columns());
+fn bounds(c : Ctx) -> vec4<i32> { return vec4<i32>(u.batch * c.h * c.w, u.inC, 0, subs() * c.ni * c.nj * columns()); }
+/** An input pixel of the phase: batch, row, column. */
+struct RowInfo { b : i32, ih : i32, iw : i32 };
+fn rowInfo(c : Ctx, m : i32) -> RowInfo {
+  let b = m / (c.h * c.w);
+  let rest = m - b * c.h * c.w;
+  let y = rest / c.w;
+  return RowInfo(b, c.ph + u.stride * y, c.pw + u.stride * (rest - y * c.w));
 }
-// reduction index k = ((sub · ni + ti) · nj + tj) · columns + n
-fn loadA(z : i32, m : i32, k : i32) -> f32 {
-  let q = phase(z);
-  let b = m / (q.h * q.w);
-  let rest = m - b * q.h * q.w;
-  let ih = q.ph + u.stride * (rest / q.w);
-  let iw = q.pw + u.stride * (rest % q.w);
+/** Reduction index k = ((sub · ni + ti) · nj + tj) · columns + n: the column, the tap offsets, its index, the upsampling sub-pixel. */
+struct KInfo { n : i32, di : i32, dj : i32, tap : i32, sub : i32 };
+fn kInfo(c : Ctx, k : i32) -> KInfo {
   let n = k % columns();
   var t = k / columns();
-  let tj = t % q.nj;
-  t = t / q.nj;
-  let ti = t % q.ni;
-  let sub = t / q.ni;
-  let i = q.i0 + u.stride * ti;
-  let j = q.j0 + u.stride * tj;
-  var uh = ih;
-  var uw = iw;
+  let tj = t % c.nj;
+  t = t / c.nj;
+  let ti = t % c.ni;
+  let i = c.i0 + u.stride * ti;
+  let j = c.j0 + u.stride * tj;
+  return KInfo(n, i * u.dilation, j * u.dilation, i * u.kw + j, t / c.ni);
+}
+fn loadA(c : Ctx, r : RowInfo, q : KInfo) -> f32 {
+  var uh = r.ih;
+  var uw = r.iw;
   if (u.upsample == 1) {
-    uh = 2 * ih + (sub >> 1u);
-    uw = 2 * iw + (sub & 1);
+    uh = 2 * r.ih + (q.sub >> 1u);
+    uw = 2 * r.iw + (q.sub & 1);
   }
-  let nh = uh + u.padTop - i * u.dilation;
-  let nw = uw + u.padLeft - j * u.dilation;
+  let nh = uh + u.padTop - q.di;
+  let nw = uw + u.padLeft - q.dj;
   if (nh < 0 || nw < 0) { return 0.0; }
-  let oh = nh / u.stride;
-  let ow = nw / u.stride;
+  let shift = u32(u.stride >> 1u);
+  let oh = nh >> shift;
+  let ow = nw >> shift;
   if (oh >= u.outH || ow >= u.outW) { return 0.0; }
-  return outGrad((b * u.outH + oh) * u.outW + ow, n);
+  return outGrad((r.b * u.outH + oh) * u.outW + ow, q.n);
 }
-fn loadB(z : i32, k : i32, c : i32) -> f32 {
-  let q = phase(z);
-  let n = k % columns();
-  let t = k / columns();
-  let tj = t % q.nj;
-  let ti = (t / q.nj) % q.ni;
-  let i = q.i0 + u.stride * ti;
-  let j = q.j0 + u.stride * tj;
-  return weight((i * u.kw + j) * u.inC + c, n);
-}
-fn store(z : i32, m : i32, c : i32, v : vec4<f32>) {
-  let q = phase(z);
-  let b = m / (q.h * q.w);
-  let rest = m - b * q.h * q.w;
-  let ih = q.ph + u.stride * (rest / q.w);
-  let iw = q.pw + u.stride * (rest % q.w);
-  let base = ((b * u.inH + ih) * u.inW + iw) * u.inC;
+fn loadB(c : Ctx, q : KInfo, k : i32, channel : i32) -> f32 { return weight(q.tap * u.inC + channel, q.n); }
+fn store(c : Ctx, m : i32, channel : i32, v : vec4<f32>) {
+  let r = rowInfo(c, m);
+  let base = ((r.b * u.inH + r.ih) * u.inW + r.iw) * u.inC;
   for (var e = 0; e < 4; e++) {
-    if (c + e < u.inC) { dx[base + c + e] = v[e]; }
+    if (channel + e < u.inC) { dx[base + channel + e] = v[e]; }
   }
 }`,
     }),
@@ -272,17 +279,18 @@ function filterGradientSpec(gated: boolean): GpuProgramSpec {
       functions: `${helpers(gated)}${IM2COL}
 ${OUTPUT_GRADIENT(gated)}
 fn taps() -> i32 { return u.kh * u.kw * u.inC; }
-fn bounds(z : i32) -> vec4<i32> {
-  let pixels = u.batch * u.outH * u.outW;
-  return vec4<i32>(taps() + 1, columns(), z * u.chunk, min(pixels, (z + 1) * u.chunk));
-}
-fn loadA(z : i32, r : i32, p : i32) -> f32 {
-  if (r == taps()) { return 1.0; }
-  return im2col(p, r);
-}
-fn loadB(z : i32, p : i32, n : i32) -> f32 { return outGrad(p, n); }
-fn store(z : i32, r : i32, n : i32, v : vec4<f32>) {
-  let base = (z * (taps() + 1) + r) * columns() + n;
+/** Slice z of the reduction over pixels. */
+struct Ctx { begin : i32, end : i32 };
+fn context(z : i32) -> Ctx { return Ctx(z * u.chunk, min(u.batch * u.outH * u.outW, (z + 1) * u.chunk)); }
+fn bounds(c : Ctx) -> vec4<i32> { return vec4<i32>(taps() + 1, columns(), c.begin, c.end); }
+alias RowInfo = Tap;
+alias KInfo = Pixel;
+fn rowInfo(c : Ctx, r : i32) -> Tap { return tap(r); }
+fn kInfo(c : Ctx, p : i32) -> Pixel { return pixel(p); }
+fn loadA(c : Ctx, r : Tap, p : Pixel) -> f32 { return im2col(p, r); }
+fn loadB(c : Ctx, q : Pixel, p : i32, n : i32) -> f32 { return outGrad(p, n); }
+fn store(c : Ctx, r : i32, n : i32, v : vec4<f32>) {
+  let base = ((c.begin / u.chunk) * (taps() + 1) + r) * columns() + n;
   for (var e = 0; e < 4; e++) {
     if (n + e < columns()) { partial[base + e] = v[e]; }
   }

@@ -30,21 +30,20 @@ export function customOp<T extends tf.Tensor>(
 
 /**
  * Gradients that one kernel computes together (a filter gradient's kernel and bias), handed out one input at a time:
- * the first request runs `compute` and keeps all of its outputs; each later request takes its own. The tape asks for
- * an input's gradient inside a scope of its own, which would free the siblings, hence the keep; whatever is not asked
- * for by the end of the synchronous gradient computation (an input not on the tape's path) is freed in a microtask.
- * Nothing runs when no request comes (the discriminator's weights during the generator's update).
+ * the first request runs `compute` and keeps all of its outputs; each request then takes its own as a fresh tensor of
+ * the current scope (a clone: no copy, and no kept tensor left on the tape, where tidy would never free it). The tape
+ * asks for an input's gradient inside a scope of its own, which would free the siblings, hence the keep; whatever is
+ * not asked for by the end of the synchronous gradient computation (an input off the tape's path) is freed in a
+ * microtask. Nothing runs when no request comes (the discriminator's weights during the generator's update).
  * @example const grads = shared(() => runFused('BgfillLeakyConv2DBackpropFilter', …)); return { w: grads(0), bias: grads(1) };
  */
 export function shared(compute: () => tf.Tensor[]): (index: number) => () => tf.Tensor {
   let outputs: tf.Tensor[] | undefined;
-  const claimed = new Set<number>();
   return (index) => () => {
     if (!outputs) {
       outputs = compute().map((t) => tf.keep(t));
-      queueMicrotask(() => outputs!.forEach((t, i) => claimed.has(i) || t.dispose()));
+      queueMicrotask(() => tf.dispose(outputs!));
     }
-    claimed.add(index);
-    return outputs[index];
+    return tf.clone(outputs[index]);
   };
 }
