@@ -110,6 +110,8 @@ export function declarations(spec: GpuProgramSpec): string {
 interface Compiled {
   pipeline: Pipeline;
   layout: unknown;
+  /** The device's maxComputeWorkgroupsPerDimension (read once: a property of a native object). */
+  limit: number;
 }
 const compiled = new WeakMap<object, Map<GpuProgramSpec, Compiled>>();
 
@@ -131,7 +133,7 @@ function compile(device: Gpu, spec: GpuProgramSpec): Compiled {
     compute: { module, entryPoint: 'main' },
     label: spec.name,
   });
-  const result = { pipeline, layout: bindGroupLayout };
+  const result = { pipeline, layout: bindGroupLayout, limit: device.limits.maxComputeWorkgroupsPerDimension };
   cache.set(spec, result);
   return result;
 }
@@ -151,9 +153,8 @@ export function runProgram(backend: WebGpuBackendInternals, spec: GpuProgramSpec
   if (d.outputs.length !== spec.outputs.length || d.inputs.length !== spec.inputs.length || d.uniforms.length !== spec.uniforms.length) {
     throw new Error(`${spec.name}: ${d.outputs.length}/${d.inputs.length}/${d.uniforms.length} outputs/inputs/uniforms for ${spec.outputs.length}/${spec.inputs.length}/${spec.uniforms.length}`);
   }
-  const limit = backend.device.limits.maxComputeWorkgroupsPerDimension;
+  const { pipeline, layout, limit } = compile(backend.device, spec);
   if (d.workgroups.some((n) => !Number.isInteger(n) || n < 0 || n > limit)) throw new Error(`${spec.name}: workgroups ${d.workgroups.join('×')} (limit ${limit} per dimension)`);
-  const { pipeline, layout } = compile(backend.device, spec);
   const tensors = [...d.outputs, ...d.inputs];
   for (const t of tensors) {
     if (t.dtype !== 'float32') throw new Error(`${spec.name}: ${t.dtype} tensor; the fused kernels take float32`);
