@@ -19,9 +19,9 @@ export interface TrainCommandInput {
 
 /**
  * Resolve the configuration of `bgfill train` and run it. A fresh run: the config file's fields, overridden by
- * flags. A resumed run: the run's config.json; flags may only extend `--epochs`, change `--backend` or `--kernels`, or point
- * `--data` elsewhere — any other difference is an error, since it would break the exact continuation — unless the
- * run finished no epoch: then it restarts from the beginning, and any setting may change.
+ * flags. A resumed run: the run's config.json; flags may only extend `--epochs`, change `--backend` or `--kernels`,
+ * or point `--data` elsewhere — any other difference is an error, since it would break the exact continuation —
+ * unless the run finished no epoch: then it restarts from the beginning, and any setting may change.
  */
 export async function resolveCommandConfig(input: TrainCommandInput): Promise<TrainConfig> {
   const base = input.configFile ? await readConfigFile(input.configFile) : {};
