@@ -13,17 +13,14 @@
  * Exit code 3 when the fused gradients disagree with the stock ones (the fused path is then not timed).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Scalar, Tensor4D } from '@tensorflow/tfjs';
+import type { Scalar } from '@tensorflow/tfjs';
 import { initBackend } from '../packages/trainer/src/backend/init-backend.js';
 import { countDispatches } from '../packages/trainer/src/backend/webgpu-fused/dispatch-counter.js';
 import { useWebGpuKernels, type WebGpuKernels } from '../packages/trainer/src/backend/webgpu-fused/install.js';
 import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
-import { Adam } from '../packages/trainer/src/train/adam.js';
-import { parseTrainConfig } from '../packages/trainer/src/train/config.js';
 import { SnPatchDiscriminator } from '../packages/trainer/src/train/discriminator.js';
 import { hingeDiscriminatorLoss, maskedL1 } from '../packages/trainer/src/train/losses.js';
-import { trainStep } from '../packages/trainer/src/train/step.js';
-import { measureTrainStep } from '../packages/trainer/src/train/step-timing.js';
+import { measureTrainStep, randomBatch, trainingNets } from '../packages/trainer/src/train/step-timing.js';
 import { arg, resultLog } from './bench-helpers.js';
 import { gradientDifference, releasePooledBuffers, type GradientDifference } from './webgpu-bench-helpers.js';
 
@@ -43,14 +40,6 @@ const info = await initBackend('webgpu', { strict: true });
 await print(`backend: ${info.reason}`);
 record({ what: 'backend', reason: info.reason });
 
-/** Seeded inputs, the same on every call. */
-function batchOf(n: number, size: number): { images: Tensor4D; masks: Tensor4D } {
-  return tf.tidy(() => ({
-    images: tf.randomUniform([n, size, size, 3], -1, 1, 'float32', 1) as Tensor4D,
-    masks: tf.cast(tf.greater(tf.randomUniform([n, size, size, 1], 0, 1, 'float32', 2), 0.7), 'float32') as Tensor4D,
-  }));
-}
-
 /** Gradients keyed by parameter name (variableGrads keys them by the variables' own names, which differ per instance). */
 async function read(grads: tf.NamedTensorMap, params: ReadonlyMap<string, tf.Variable>): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
@@ -65,7 +54,7 @@ async function gradients(kernels: WebGpuKernels): Promise<{ generator: Map<strin
   const size = smoke ? 32 : 64;
   const generator = new InpaintGenerator({ cnum: CNUM }, { seed: 7 });
   const discriminator = new SnPatchDiscriminator({ cnum: D_CNUM }, { seed: 7 });
-  const { images, masks } = batchOf(2, size);
+  const { images, masks } = randomBatch(2, size);
   try {
     // squared error: smooth, so float rounding cannot flip a sign(x) the way L1's |x| can
     const g = tf.variableGrads(() => {
@@ -91,22 +80,16 @@ async function gradients(kernels: WebGpuKernels): Promise<{ generator: Map<strin
 /** Dispatches of one full training step (after a warm-up step) with one kernel set. */
 async function dispatchesPerStep(kernels: WebGpuKernels, batch: number): Promise<number> {
   useWebGpuKernels(kernels);
-  const generator = new InpaintGenerator({ cnum: CNUM }, { seed: 0 });
-  const discriminator = new SnPatchDiscriminator({ cnum: D_CNUM }, { seed: 0 });
-  const betas = [0.5, 0.999] as const;
-  const gOptimizer = new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8 });
-  const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8 });
-  const { images, masks } = batchOf(batch, SIZE);
-  const { loss } = parseTrainConfig({ data: '-', out: '-' });
-  const step = (n: number) => trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks }, { loss, gLr: 1e-4, dLr: 1e-4, step: n });
+  const nets = trainingNets({ cnum: CNUM, dCnum: D_CNUM });
+  const data = randomBatch(batch, SIZE);
   try {
-    await step(1);
+    await nets.step(data, 1);
     const stop = countDispatches();
-    await step(2);
+    await nets.step(data, 2);
     return stop().total;
   } finally {
-    tf.dispose([images, masks]);
-    [generator, discriminator, gOptimizer, dOptimizer].forEach((x) => x.dispose());
+    tf.dispose([data.images, data.masks]);
+    nets.dispose();
   }
 }
 
@@ -167,7 +150,7 @@ if (agree) {
   releasePooledBuffers();
   useWebGpuKernels('fused');
   const generator = new InpaintGenerator({ cnum: CNUM }, { seed: 0 });
-  const { images, masks } = batchOf(B(8), SIZE);
+  const { images, masks } = randomBatch(B(8), SIZE);
   const step = async () => {
     const { value, grads } = tf.variableGrads(() => {
       const out = generator.apply(images, masks, { training: true });

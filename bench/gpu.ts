@@ -18,11 +18,7 @@ import type { NamedAttrMap, Scalar, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { initBackend } from '../packages/trainer/src/backend/init-backend.js';
 import { useFilterGradient, type FilterGradientStrategy } from '../packages/trainer/src/backend/register-kernels.js';
 import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
-import { measureTrainStep } from '../packages/trainer/src/train/step-timing.js';
-import { Adam } from '../packages/trainer/src/train/adam.js';
-import { parseTrainConfig } from '../packages/trainer/src/train/config.js';
-import { SnPatchDiscriminator } from '../packages/trainer/src/train/discriminator.js';
-import { trainStep } from '../packages/trainer/src/train/step.js';
+import { measureTrainStep, trainingNets } from '../packages/trainer/src/train/step-timing.js';
 import { arg, resultLog } from './bench-helpers.js';
 import { gradientDifference, releasePooledBuffers } from './webgpu-bench-helpers.js';
 
@@ -213,23 +209,18 @@ if (parts.has('curve')) {
   const curve = async (backend: 'webgpu' | 'wasm'): Promise<number[]> => {
     await initBackend(backend, { strict: true });
     if (backend === 'webgpu') useFilterGradient(backendName, best);
-    const generator = new InpaintGenerator({ cnum: 8 }, { seed: 5 });
-    const discriminator = new SnPatchDiscriminator({ cnum: 16 }, { seed: 5 });
-    const betas = [0.5, 0.999] as const;
-    const gOptimizer = new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8 });
-    const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8 });
-    const { loss } = parseTrainConfig({ data: '-', out: '-' });
+    const nets = trainingNets({ cnum: 8, dCnum: 16, seed: 5 });
     const losses: number[] = [];
     for (let s = 1; s <= 10; s++) {
       const values = new Float32Array(4 * 64 * 64 * 3).map((_, i) => Math.sin(i * 0.37 + s) * 0.8);
       const holes = new Float32Array(4 * 64 * 64).map((_, i) => ((i % 64) > 16 && (i % 64) < 40 && ((i >> 6) % 64) > 20 && ((i >> 6) % 64) < 50 ? 1 : 0));
       const images = tf.tensor4d(values, [4, 64, 64, 3]);
       const masks = tf.tensor4d(holes, [4, 64, 64, 1]);
-      const l = await trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks }, { loss, gLr: 1e-3, dLr: 1e-3, step: s });
+      const l = await nets.step({ images, masks }, s, 1e-3);
       losses.push(l.l1Coarse + l.l1Refined);
       tf.dispose([images, masks]);
     }
-    [generator, discriminator, gOptimizer, dOptimizer].forEach((x) => x.dispose());
+    nets.dispose();
     return losses;
   };
   const losses = await curve(backendName);

@@ -21,8 +21,7 @@ import { InpaintGenerator } from '../src/model/generator.js';
 import { Adam } from '../src/train/adam.js';
 import { SnPatchDiscriminator } from '../src/train/discriminator.js';
 import { hingeDiscriminatorLoss } from '../src/train/losses.js';
-import { parseTrainConfig } from '../src/train/config.js';
-import { trainStep } from '../src/train/step.js';
+import { trainingNets } from '../src/train/step-timing.js';
 import { countDispatches } from '../src/backend/webgpu-fused/dispatch-counter.js';
 import { upsampleNearest2x } from '../src/model/upsample.js';
 
@@ -58,6 +57,17 @@ function relativeDiff(a: Float32Array, b: Float32Array): number {
 
 const TOLERANCE = 1e-5;
 
+/** Run on `backend` with the fused kernels selected (or not), and back to stock afterwards. */
+async function withKernels<T>(backend: string, fused: boolean, run: () => Promise<T>): Promise<T> {
+  await tf.setBackend(backend);
+  useWebGpuKernels(fused ? 'fused' : 'stock');
+  try {
+    return await run();
+  } finally {
+    useWebGpuKernels('stock');
+  }
+}
+
 /** Seeded uniform values, made on the cpu backend and read back, so that both backends get the same numbers. */
 function values(shape: number[], seed: number, scale = 1): Float32Array {
   return tf.tidy(() => tf.randomUniform(shape, -scale, scale, 'float32', seed).dataSync() as Float32Array);
@@ -69,36 +79,25 @@ const interleave = (f: tf.Tensor4D, g: tf.Tensor4D): tf.Tensor4D => {
   return tf.reshape(tf.stack([f, g], 4), [n, h, w, 2 * c]) as tf.Tensor4D;
 };
 
-interface GatedCase {
-  name: string;
-  batch: number;
-  size: [number, number];
-  inC: number;
-  outC: number;
-  kernel: number;
-  stride: number;
-  padding: number;
-  dilation: number;
-  upsample: boolean;
-  activation: boolean;
-}
+/** A gated layer's spec with the input it is tested on. */
+type LayerCase = GatedConvSpec & { batch: number; size: [number, number] };
 
 /** The generator's geometries, with channel counts that cross tile edges (≥ 32 columns, reductions ≥ 32). */
-const GATED_CASES: GatedCase[] = [
-  { name: '5×5 stem, 5 → 3 channels', batch: 2, size: [9, 11], inC: 5, outC: 3, kernel: 5, stride: 1, padding: 2, dilation: 1, upsample: false, activation: true },
-  { name: '4×4 stride 2, 6 → 20', batch: 2, size: [10, 8], inC: 6, outC: 20, kernel: 4, stride: 2, padding: 1, dilation: 1, upsample: false, activation: true },
-  { name: '3×3 dilation 2, 12 → 5 (no activation)', batch: 1, size: [7, 9], inC: 12, outC: 5, kernel: 3, stride: 1, padding: 2, dilation: 2, upsample: false, activation: false },
-  { name: '3×3 after ×2 upsampling, 7 → 4', batch: 2, size: [5, 4], inC: 7, outC: 4, kernel: 3, stride: 1, padding: 1, dilation: 1, upsample: true, activation: true },
-  { name: '3×3, 33 channels over 512 pixels (split filter reduction)', batch: 2, size: [16, 16], inC: 9, outC: 17, kernel: 3, stride: 1, padding: 1, dilation: 1, upsample: false, activation: true },
+const GATED_CASES: LayerCase[] = [
+  { name: '5×5 stem, 5 → 3 channels', batch: 2, size: [9, 11], inChannels: 5, outChannels: 3, kernel: 5, stride: 1, padding: 2, dilation: 1, upsample: false, activation: true },
+  { name: '4×4 stride 2, 6 → 20', batch: 2, size: [10, 8], inChannels: 6, outChannels: 20, kernel: 4, stride: 2, padding: 1, dilation: 1, upsample: false, activation: true },
+  { name: '3×3 dilation 2, 12 → 5 (no activation)', batch: 1, size: [7, 9], inChannels: 12, outChannels: 5, kernel: 3, stride: 1, padding: 2, dilation: 2, upsample: false, activation: false },
+  { name: '3×3 after ×2 upsampling, 7 → 4', batch: 2, size: [5, 4], inChannels: 7, outChannels: 4, kernel: 3, stride: 1, padding: 1, dilation: 1, upsample: true, activation: true },
+  { name: '3×3, 33 channels over 512 pixels (split filter reduction)', batch: 2, size: [16, 16], inChannels: 9, outChannels: 17, kernel: 3, stride: 1, padding: 1, dilation: 1, upsample: false, activation: true },
 ];
 
-function gatedAttrs(c: GatedCase): ConvAttrs {
+function gatedAttrs(c: LayerCase): ConvAttrs {
   const [h, w] = c.size;
   const [uh, uw] = c.upsample ? [2 * h, 2 * w] : [h, w];
   const out = (n: number) => Math.floor((n + 2 * c.padding - c.dilation * (c.kernel - 1) - 1) / c.stride) + 1;
   return {
-    batch: c.batch, inH: h, inW: w, inC: c.inC, outH: out(uh), outW: out(uw), kh: c.kernel, kw: c.kernel, stride: c.stride,
-    dilation: c.dilation, padTop: c.padding, padLeft: c.padding, upsample: c.upsample, outC: c.outC, activation: c.activation, slope: 0.2,
+    batch: c.batch, inH: h, inW: w, inC: c.inChannels, outH: out(uh), outW: out(uw), kh: c.kernel, kw: c.kernel, stride: c.stride,
+    dilation: c.dilation, padTop: c.padding, padLeft: c.padding, upsample: c.upsample, outC: c.outChannels, activation: c.activation, slope: 0.2,
   };
 }
 
@@ -106,22 +105,22 @@ gpuTest('the gated convolution, its data gradient and its filter gradient agree 
   for (const [index, c] of GATED_CASES.entries()) {
     const attrs = gatedAttrs(c);
     await tf.setBackend('cpu');
-    const kShape = [c.kernel, c.kernel, c.inC, c.outC];
+    const kShape = [c.kernel, c.kernel, c.inChannels, c.outChannels];
     const data = {
-      x: values([c.batch, ...c.size, c.inC], 100 + index),
+      x: values([c.batch, ...c.size, c.inChannels], 100 + index),
       wf: values(kShape, 200 + index, 0.5),
       wg: values(kShape, 300 + index, 0.5),
-      bf: values([c.outC], 400 + index),
-      bg: values([c.outC], 500 + index),
-      r: values([c.batch, attrs.outH, attrs.outW, 2 * c.outC], 600 + index),
+      bf: values([c.outChannels], 400 + index),
+      bg: values([c.outChannels], 500 + index),
+      r: values([c.batch, attrs.outH, attrs.outW, 2 * c.outChannels], 600 + index),
     };
     const tensors = () => ({
-      x: tf.tensor4d(data.x, [c.batch, ...c.size, c.inC]),
+      x: tf.tensor4d(data.x, [c.batch, ...c.size, c.inChannels]),
       wf: tf.tensor4d(data.wf, kShape as [number, number, number, number]),
       wg: tf.tensor4d(data.wg, kShape as [number, number, number, number]),
       bf: tf.tensor1d(data.bf),
       bg: tf.tensor1d(data.bg),
-      r: tf.tensor4d(data.r, [c.batch, attrs.outH, attrs.outW, 2 * c.outC]),
+      r: tf.tensor4d(data.r, [c.batch, attrs.outH, attrs.outW, 2 * c.outChannels]),
     });
     const reference = await on('cpu', () => {
       const { x, wf, wg, bf, bg, r } = tensors();
@@ -199,7 +198,7 @@ gpuTest('the discriminator’s convolution (5×5 stride 2 “same”, LeakyReLU,
 });
 
 gpuTest('a gated convolution layer in training mode (conv, gate, batch norm, running statistics) and every gradient of it agree with the stock layer on cpu', async (t) => {
-  const specs: Array<GatedConvSpec & { size: [number, number]; batch: number }> = [
+  const specs: LayerCase[] = [
     { name: 's2', inChannels: 6, outChannels: 10, kernel: 4, stride: 2, padding: 1, dilation: 1, upsample: false, activation: true, size: [12, 10], batch: 2 },
     { name: 'up', inChannels: 5, outChannels: 3, kernel: 3, stride: 1, padding: 1, dilation: 1, upsample: true, activation: false, size: [5, 6], batch: 2 },
     { name: 'atrous', inChannels: 8, outChannels: 8, kernel: 3, stride: 1, padding: 4, dilation: 4, upsample: false, activation: true, size: [9, 9], batch: 1 },
@@ -262,9 +261,7 @@ async function generatorGradients(backend: string, fused: boolean) {
   const maskValues = new Float32Array(2 * 32 * 32);
   for (let y = 8; y < 24; y++) for (let x = 10; x < 20; x++) maskValues[y * 32 + x] = maskValues[1024 + y * 32 + x + 2] = 1;
   const mask = tf.tensor4d(maskValues, [2, 32, 32, 1]);
-  await tf.setBackend(backend);
-  useWebGpuKernels(fused ? 'fused' : 'stock');
-  try {
+  return withKernels(backend, fused, async () => {
     const generator = new InpaintGenerator({ cnum: 4, scaledAttention: true, coordAttention: true }, { seed: 3 });
     generator.params.get('refine_attn.gamma')!.assign(tf.tensor1d([0.5]));
     const stop = backend === 'webgpu' ? countDispatches() : undefined;
@@ -281,9 +278,7 @@ async function generatorGradients(backend: string, fused: boolean) {
     tf.dispose([value, grads, image, mask]);
     generator.dispose();
     return { loss, gradients, buffers, dispatches };
-  } finally {
-    useWebGpuKernels('stock');
-  }
+  });
 }
 
 gpuTest('a generator step on the fused path: the loss, every parameter gradient and the running statistics agree with the stock ops on cpu', async (t) => {
@@ -323,9 +318,7 @@ gpuTest('a generator step on the fused path: the loss, every parameter gradient 
 gpuTest('Adam in one pass per three parameters on the GPU gives the stock update’s parameters and moments (cpu), and leaves no tensors behind', async (t) => {
   const shapes = [[3, 3, 2, 5], [5], [300], [1]];
   const run = async (backend: string, fused: boolean) => {
-    await tf.setBackend(backend);
-    useWebGpuKernels(fused ? 'fused' : 'stock');
-    try {
+    return withKernels(backend, fused, async () => {
       const params = new Map(shapes.map((shape, i) => [`p${i}`, tf.variable(tf.tensor(values(shape, 950 + i), shape))]));
       const adam = new Adam(params, [...params.keys()], { betas: [0.5, 0.999], eps: 1e-8 });
       const snapshot = tf.clone(params.get('p0')!); // shares p0's buffer: an in-place update must not reach it
@@ -345,9 +338,7 @@ gpuTest('Adam in one pass per three parameters on the GPU gives the stock update
       adam.dispose();
       tf.dispose([...params.values()]);
       return { result, leaked, snapshotIntact };
-    } finally {
-      useWebGpuKernels('stock');
-    }
+    });
   };
   const cpu = await run('cpu', false);
   const fused = await run('webgpu', true);
@@ -367,9 +358,7 @@ gpuTest('the discriminator on the fused path: its update’s gradients (through 
     await tf.setBackend('cpu');
     const image = tf.tensor4d(values([2, 24, 20, 3], 970), [2, 24, 20, 3]);
     const mask = tf.tensor4d(values([2, 24, 20, 1], 971).map((v) => (v > 0.3 ? 1 : 0)), [2, 24, 20, 1]);
-    await tf.setBackend(backend);
-    useWebGpuKernels(fused ? 'fused' : 'stock');
-    try {
+    return withKernels(backend, fused, async () => {
       const d = new SnPatchDiscriminator({ cnum: 4 }, { seed: 4 });
       const stop = backend === 'webgpu' ? countDispatches() : undefined;
       // the discriminator's update: hinge loss on (real, "fake" = flipped real), gradients of every parameter
@@ -388,9 +377,7 @@ gpuTest('the discriminator on the fused path: its update’s gradients (through 
       tf.dispose([grads, dImage, image, mask]);
       d.dispose();
       return { names: [...names, 'image'], result, dispatches };
-    } finally {
-      useWebGpuKernels('stock');
-    }
+    });
   };
   const cpu = await run('cpu', false);
   const fused = await run('webgpu', true);
@@ -403,32 +390,23 @@ gpuTest('the discriminator on the fused path: its update’s gradients (through 
 
 /** Four full training steps (L1 + hinge GAN, discriminator update, both Adams) on fixed 16² data: G and D losses. */
 async function lossCurve(backend: string, fused: boolean): Promise<{ g: number[]; d: number[]; leaked: number }> {
-  await tf.setBackend(backend);
-  useWebGpuKernels(fused ? 'fused' : 'stock');
-  try {
-    const generator = new InpaintGenerator({ cnum: 4 }, { seed: 5 });
-    const discriminator = new SnPatchDiscriminator({ cnum: 4 }, { seed: 5 });
-    const betas = [0.5, 0.999] as const;
-    const gOptimizer = new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8 });
-    const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8 });
-    const { loss } = parseTrainConfig({ data: '-', out: '-' });
+  return withKernels(backend, fused, async () => {
+    const nets = trainingNets({ cnum: 4, dCnum: 4, seed: 5 });
     const curve = { g: [] as number[], d: [] as number[], leaked: 0 };
     for (let step = 1; step <= 4; step++) {
       const images = tf.tensor4d(new Float32Array(2 * 16 * 16 * 3).map((_, i) => Math.sin(i * 0.37 + step) * 0.8), [2, 16, 16, 3]);
       const masks = tf.tensor4d(new Float32Array(2 * 16 * 16).map((_, i) => ((i % 16) > 3 && (i % 16) < 11 && ((i >> 4) % 16) > 5 ? 1 : 0)), [2, 16, 16, 1]);
       const before = tf.memory().numTensors;
-      const l = await trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks }, { loss, gLr: 1e-3, dLr: 1e-3, step });
+      const l = await nets.step({ images, masks }, step, 1e-3);
       await new Promise((resolve) => setImmediate(resolve));
       if (step > 1) curve.leaked += tf.memory().numTensors - before;
       curve.g.push(l.l1Coarse + l.l1Refined + l.adv);
       curve.d.push(l.dTotal);
       tf.dispose([images, masks]);
     }
-    [generator, discriminator, gOptimizer, dOptimizer].forEach((x) => x.dispose());
+    nets.dispose();
     return curve;
-  } finally {
-    useWebGpuKernels('stock');
-  }
+  });
 }
 
 gpuTest('four training steps on the fused path follow the cpu backend’s loss curve as closely as the stock webgpu path does, and leave no tensors behind', async (t) => {

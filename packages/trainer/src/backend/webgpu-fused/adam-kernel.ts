@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AdamUpdate } from '../../train/adam.js';
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { newTensor, runProgram, spread, webgpuBackend, type GpuProgramSpec, type WebGpuBackendInternals } from './gpu-program.js';
+import { newTensor, perIndex, runProgram, spread, webgpuBackend, type GpuProgramSpec, type WebGpuBackendInternals } from './gpu-program.js';
 
 /**
  * Adam over all parameters on the GPU, in place: the parameters' own buffers and the optimizer's two flat moment
@@ -47,9 +47,9 @@ fn moments(k : i32, g : f32) -> f32 {
   v[k] = vNew;
   return (mNew / (sqrt(vNew) / u.sqrtBc2 + u.eps)) * u.stepSize;
 }
-@compute @workgroup_size(256, 1, 1)
-fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) nwg : vec3<u32>) {
-  var i = i32(gid.x) + i32(gid.y) * i32(nwg.x) * 256;
+${perIndex(
+    slots.map((i) => `u.size${i}`).join(' + '),
+    `  var i = index;
 ${slots
   .map(
     (s) => `  if (i < u.size${s}) {
@@ -58,8 +58,9 @@ ${slots
   }
   i = i - u.size${s};`,
   )
-  .join('\n')}
-}`,
+  .join('\n')}`,
+    256,
+  )}`,
 };
 
 function backendRefCount(t: tf.Tensor): number {

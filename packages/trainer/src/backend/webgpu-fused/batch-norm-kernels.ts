@@ -15,13 +15,18 @@ import { newTensor, runProgram, spread, type WebGpuBackendInternals } from './gp
 
 const groups = (threads: number) => spread(Math.ceil(threads / 64));
 
-function train(backend: WebGpuBackendInternals, inputs: Record<string, TensorInfo>, attrs: { eps: number; momentum: number }): TensorInfo[] {
-  const { z, gamma, beta, runningMean, runningVar } = inputs;
+/** An [M, C] activation's slices for the statistics programs, and the buffer of their per-slice pairs. */
+function slicing(backend: WebGpuBackendInternals, z: TensorInfo): { rows: number; channels: number; chunk: number; slices: number; partial: TensorInfo } {
   const channels = z.shape[z.shape.length - 1];
   const rows = z.shape.reduce((a, b) => a * b, 1) / channels;
   const chunk = batchNormChunk(rows);
   const slices = Math.ceil(rows / chunk);
-  const partial = newTensor(backend, [slices, channels, 2]);
+  return { rows, channels, chunk, slices, partial: newTensor(backend, [slices, channels, 2]) };
+}
+
+function train(backend: WebGpuBackendInternals, inputs: Record<string, TensorInfo>, attrs: { eps: number; momentum: number }): TensorInfo[] {
+  const { z, gamma, beta, runningMean, runningVar } = inputs;
+  const { rows, channels, chunk, slices, partial } = slicing(backend, z);
   const stats = newTensor(backend, [2, channels]);
   const meanOut = newTensor(backend, [channels]);
   const varOut = newTensor(backend, [channels]);
@@ -40,11 +45,7 @@ function train(backend: WebGpuBackendInternals, inputs: Record<string, TensorInf
 
 function gatedGrad(backend: WebGpuBackendInternals, inputs: Record<string, TensorInfo>, attrs: { activation: boolean; slope: number }): TensorInfo[] {
   const { dy, z, raw, stats, gamma } = inputs;
-  const channels = z.shape[z.shape.length - 1];
-  const rows = z.shape.reduce((a, b) => a * b, 1) / channels;
-  const chunk = batchNormChunk(rows);
-  const slices = Math.ceil(rows / chunk);
-  const partial = newTensor(backend, [slices, channels, 2]);
+  const { rows, channels, chunk, slices, partial } = slicing(backend, z);
   const dgamma = newTensor(backend, [channels]);
   const dbeta = newTensor(backend, [channels]);
   const draw = newTensor(backend, raw.shape);

@@ -1,4 +1,4 @@
-import type { GpuProgramSpec } from './gpu-program.js';
+import { perIndex, type GpuProgramSpec } from './gpu-program.js';
 
 /**
  * Training-mode batch normalisation over the channels of an [M, C] activation (M = N·H·W), and its gradient fused
@@ -16,25 +16,22 @@ import type { GpuProgramSpec } from './gpu-program.js';
  * Every reduction runs in a fixed order (no atomics), so results repeat bit for bit.
  */
 
-const PER_ELEMENT = `@compute @workgroup_size(64, 1, 1)`;
-const flatIndex = `let index = i32(gid.x) + i32(gid.y) * i32(nwg.x) * 64;`;
-const MAIN = `fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) nwg : vec3<u32>)`;
+/** The uniforms of a program over slices of rows: M, C, rows per slice, slices. */
+const SLICING: GpuProgramSpec['uniforms'] = [
+  ['rows', 'i32'],
+  ['channels', 'i32'],
+  ['chunk', 'i32'],
+  ['slices', 'i32'],
+];
 
 export const STATS: GpuProgramSpec = {
   name: 'BgfillBatchNormStats',
   outputs: ['partial'],
   inputs: ['z'],
-  uniforms: [
-    ['rows', 'i32'],
-    ['channels', 'i32'],
-    ['chunk', 'i32'],
-    ['slices', 'i32'],
-  ],
-  code: `
-${PER_ELEMENT}
-${MAIN} {
-  ${flatIndex}
-  if (index >= u.slices * u.channels) { return; }
+  uniforms: SLICING,
+  code: perIndex(
+    'u.slices * u.channels',
+    `
   let p = index / u.channels;
   let c = index - p * u.channels;
   let begin = p * u.chunk;
@@ -48,28 +45,19 @@ ${MAIN} {
     m2 += d * d;
   }
   partial[2 * index] = mean;
-  partial[2 * index + 1] = m2;
-}`,
+  partial[2 * index + 1] = m2;`,
+  ),
 };
 
 export const FINALIZE: GpuProgramSpec = {
   name: 'BgfillBatchNormFinalize',
   outputs: ['stats', 'runningMeanOut', 'runningVarOut'],
   inputs: ['partial', 'runningMean', 'runningVar'],
-  uniforms: [
-    ['rows', 'i32'],
-    ['channels', 'i32'],
-    ['chunk', 'i32'],
-    ['slices', 'i32'],
-    ['eps', 'f32'],
-    ['momentum', 'f32'],
-  ],
-  code: `
-${PER_ELEMENT}
-${MAIN} {
-  ${flatIndex}
+  uniforms: [...SLICING, ['eps', 'f32'], ['momentum', 'f32']],
+  code: perIndex(
+    'u.channels',
+    `
   let c = index;
-  if (c >= u.channels) { return; }
   var n = 0.0;
   var mean = 0.0;
   var m2 = 0.0;
@@ -86,8 +74,8 @@ ${MAIN} {
   stats[c] = mean;
   stats[u.channels + c] = 1.0 / sqrt(variance + u.eps);
   runningMeanOut[c] = runningMean[c] * (1.0 - u.momentum) + mean * u.momentum;
-  runningVarOut[c] = runningVar[c] * (1.0 - u.momentum) + variance * (u.momentum * n / (n - 1.0));
-}`,
+  runningVarOut[c] = runningVar[c] * (1.0 - u.momentum) + variance * (u.momentum * n / (n - 1.0));`,
+  ),
 };
 
 export const APPLY: GpuProgramSpec = {
@@ -98,26 +86,22 @@ export const APPLY: GpuProgramSpec = {
     ['size', 'i32'],
     ['channels', 'i32'],
   ],
-  code: `
-${PER_ELEMENT}
-${MAIN} {
-  ${flatIndex}
-  if (index >= u.size) { return; }
+  code: perIndex(
+    'u.size',
+    `
   let c = index % u.channels;
-  y[index] = (z[index] - stats[c]) * (gamma[c] * stats[u.channels + c]) + beta[c];
-}`,
+  y[index] = (z[index] - stats[c]) * (gamma[c] * stats[u.channels + c]) + beta[c];`,
+  ),
 };
 
 export const GRAD_STATS: GpuProgramSpec = {
   name: 'BgfillBatchNormGradStats',
   outputs: ['partial'],
   inputs: ['dy', 'z', 'stats'],
-  uniforms: STATS.uniforms,
-  code: `
-${PER_ELEMENT}
-${MAIN} {
-  ${flatIndex}
-  if (index >= u.slices * u.channels) { return; }
+  uniforms: SLICING,
+  code: perIndex(
+    'u.slices * u.channels',
+    `
   let p = index / u.channels;
   let c = index - p * u.channels;
   let mean = stats[c];
@@ -130,8 +114,8 @@ ${MAIN} {
     sdyx += g * ((z[m * u.channels + c] - mean) * invstd);
   }
   partial[2 * index] = sdy;
-  partial[2 * index + 1] = sdyx;
-}`,
+  partial[2 * index + 1] = sdyx;`,
+  ),
 };
 
 export const GRAD_FINALIZE: GpuProgramSpec = {
@@ -142,12 +126,10 @@ export const GRAD_FINALIZE: GpuProgramSpec = {
     ['channels', 'i32'],
     ['slices', 'i32'],
   ],
-  code: `
-${PER_ELEMENT}
-${MAIN} {
-  ${flatIndex}
+  code: perIndex(
+    'u.channels',
+    `
   let c = index;
-  if (c >= u.channels) { return; }
   var sdy = 0.0;
   var sdyx = 0.0;
   for (var p = 0; p < u.slices; p++) {
@@ -155,8 +137,8 @@ ${MAIN} {
     sdyx += partial[2 * (p * u.channels + c) + 1];
   }
   dbeta[c] = sdy;
-  dgamma[c] = sdyx;
-}`,
+  dgamma[c] = sdyx;`,
+  ),
 };
 
 export const GATED_GRAD: GpuProgramSpec = {
@@ -169,13 +151,10 @@ export const GATED_GRAD: GpuProgramSpec = {
     ['activation', 'i32'],
     ['slope', 'f32'],
   ],
-  code: `
-${PER_ELEMENT}
-${MAIN} {
-  ${flatIndex}
-  if (index >= u.rows * u.channels) { return; }
-  let m = index / u.channels;
-  let c = index - m * u.channels;
+  code: perIndex(
+    'u.rows * u.channels',
+    `
+  let c = index % u.channels;
   let f = raw[2 * index];
   let g = raw[2 * index + 1];
   let s = 1.0 / (1.0 + exp(-g));
@@ -190,8 +169,8 @@ ${MAIN} {
   let n = f32(u.rows);
   let dz = gamma[c] * invstd * (dy[index] - (dbeta[c] + xhat * dgamma[c]) / n);
   draw[2 * index] = dz * s * dphi;
-  draw[2 * index + 1] = dz * phi * s * (1.0 - s);
-}`,
+  draw[2 * index + 1] = dz * phi * s * (1.0 - s);`,
+  ),
 };
 
 /**

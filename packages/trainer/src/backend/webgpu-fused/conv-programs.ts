@@ -1,5 +1,5 @@
 import { gemmProgram } from './gemm-core.js';
-import type { GpuProgramSpec, UniformType } from './gpu-program.js';
+import { perIndex, type GpuProgramSpec, type UniformType } from './gpu-program.js';
 
 /**
  * The convolution programs of the fused path, each one implicit GEMM on gemm-core.ts (NHWC activations, HWIO kernels
@@ -113,6 +113,18 @@ fn im2col(p : Pixel, q : Tap) -> f32 {
 }
 `;
 
+/** im2col as the GEMM core's A operand: pixels as its rows and taps as its reduction (forward), or the other way round. */
+const im2colOperand = (rows: 'pixels' | 'taps') => {
+  const [row, k] = rows === 'pixels' ? ['Pixel', 'Tap'] : ['Tap', 'Pixel'];
+  return `
+alias RowInfo = ${row};
+alias KInfo = ${k};
+fn rowInfo(c : Ctx, m : i32) -> ${row} { return ${row.toLowerCase()}(m); }
+fn kInfo(c : Ctx, k : i32) -> ${k} { return ${k.toLowerCase()}(k); }
+fn loadA(c : Ctx, r : ${row}, q : ${k}) -> f32 { return im2col(${rows === 'pixels' ? 'r, q' : 'q, r'}); }
+`;
+};
+
 /** Weight of column n at reduction row r = tap·Cin + c: interleaved feature/gate for the gated variant. */
 const WEIGHT = (gated: boolean) =>
   gated
@@ -171,11 +183,7 @@ ${WEIGHT(gated)}
 struct Ctx { unused : i32 };
 fn context(z : i32) -> Ctx { return Ctx(z); }
 fn bounds(c : Ctx) -> vec4<i32> { return vec4<i32>(u.batch * u.outH * u.outW, columns(), 0, u.kh * u.kw * u.inC); }
-alias RowInfo = Pixel;
-alias KInfo = Tap;
-fn rowInfo(c : Ctx, m : i32) -> Pixel { return pixel(m); }
-fn kInfo(c : Ctx, k : i32) -> Tap { return tap(k); }
-fn loadA(c : Ctx, p : Pixel, q : Tap) -> f32 { return im2col(p, q); }
+${im2colOperand('pixels')}
 fn loadB(c : Ctx, q : Tap, k : i32, n : i32) -> f32 { return weight(k, n); }
 ${store}`,
     }),
@@ -283,11 +291,7 @@ fn taps() -> i32 { return u.kh * u.kw * u.inC; }
 struct Ctx { begin : i32, end : i32 };
 fn context(z : i32) -> Ctx { return Ctx(z * u.chunk, min(u.batch * u.outH * u.outW, (z + 1) * u.chunk)); }
 fn bounds(c : Ctx) -> vec4<i32> { return vec4<i32>(taps() + 1, columns(), c.begin, c.end); }
-alias RowInfo = Tap;
-alias KInfo = Pixel;
-fn rowInfo(c : Ctx, r : i32) -> Tap { return tap(r); }
-fn kInfo(c : Ctx, p : i32) -> Pixel { return pixel(p); }
-fn loadA(c : Ctx, r : Tap, p : Pixel) -> f32 { return im2col(p, r); }
+${im2colOperand('taps')}
 fn loadB(c : Ctx, q : Pixel, p : i32, n : i32) -> f32 { return outGrad(p, n); }
 fn store(c : Ctx, r : i32, n : i32, v : vec4<f32>) {
   let base = ((c.begin / u.chunk) * (taps() + 1) + r) * columns() + n;
@@ -318,19 +322,17 @@ function filterReduceSpec(gated: boolean): GpuProgramSpec {
       ['outC', 'i32'],
       ['slices', 'i32'],
     ],
-    code: `
-@compute @workgroup_size(64, 1, 1)
-fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) nwg : vec3<u32>) {
+    code: perIndex(
+      `(u.taps + 1) * u.outC * ${gated ? 2 : 1}`,
+      `
   let cols = u.outC * ${gated ? 2 : 1};
   let taps = u.taps;
-  let index = i32(gid.x) + i32(gid.y) * i32(nwg.x) * 64;
-  if (index >= (taps + 1) * cols) { return; }
   let r = index / cols;
   let n = index - r * cols;
   var s = 0.0;
   for (var z = 0; z < u.slices; z++) { s += partial[(z * (taps + 1) + r) * cols + n]; }
-${write}
-}`,
+${write}`,
+    ),
   };
 }
 

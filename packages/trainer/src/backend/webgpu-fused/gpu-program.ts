@@ -195,6 +195,21 @@ export function runProgram(backend: WebGpuBackendInternals, spec: GpuProgramSpec
 }
 
 /**
+ * WGSL of a program with one thread per index below `count` (a WGSL expression): `index` is defined for `body`,
+ * threads past the count return. Dispatch it with `spread(Math.ceil(threads / size))`.
+ * @example perIndex('u.size', 'y[index] = 2.0 * x[index];')
+ */
+export function perIndex(count: string, body: string, size = 64): string {
+  return `
+@compute @workgroup_size(${size}, 1, 1)
+fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) nwg : vec3<u32>) {
+  let index = i32(gid.x) + i32(gid.y) * i32(nwg.x) * ${size};
+  if (index >= ${count}) { return; }
+${body}
+}`;
+}
+
+/**
  * Workgroup counts for `count` workgroups laid out along x, spilling into y past the per-dimension limit; a program
  * recovers the flat index as `wid.x + wid.y * nwg.x` and returns when it is ≥ count.
  * @example spread(70000) // → [65535, 2, 1]
