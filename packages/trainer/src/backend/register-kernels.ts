@@ -5,6 +5,7 @@ import { conv2dFilterGradientIm2col } from './conv-filter-gradient-im2col.js';
 import { conv2DBackpropInputKernel } from './conv-input-gradient.js';
 import { meanGradient, sumGradient } from './reduction-gradients.js';
 import { spaceBatchKernels } from './space-batch-kernels.js';
+import { wasmSliceKernels } from './wasm-slice-kernels.js';
 
 /**
  * Kernels bgfill adds to backends that lack them. tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter, which every
@@ -19,12 +20,16 @@ export const BGFILL_KERNELS: ReadonlyArray<{ kernelName: string; backendName: st
  * Kernels bgfill replaces because the backend's own is far slower than it needs to be: wasm's SpaceToBatchND and
  * BatchToSpaceND (every dilated convolution of the generator runs through both), see space-batch-kernels.ts, and
  * wasm's Conv2DBackpropInput (every stride as s² stride-1 forward convolutions on XNNPACK; mostly-padding geometries to the stock kernel), see
- * conv-input-gradient.ts; `BGFILL_WASM_INPUT_GRADIENT=stock` (read at registration) keeps the stock one, for benchmarks.
+ * conv-input-gradient.ts; `BGFILL_WASM_INPUT_GRADIENT=stock` (read at registration) keeps the stock one, for benchmarks;
+ * and wasm's Slice and SplitV, which copied the whole input once per slice (wasm-slice-kernels.ts;
+ * `BGFILL_WASM_SLICE=stock` keeps them, for benchmarks).
  */
 export const BGFILL_REPLACED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string }> = [
   { kernelName: 'SpaceToBatchND', backendName: 'wasm' },
   { kernelName: 'BatchToSpaceND', backendName: 'wasm' },
   { kernelName: 'Conv2DBackpropInput', backendName: 'wasm' },
+  { kernelName: 'Slice', backendName: 'wasm' },
+  { kernelName: 'SplitV', backendName: 'wasm' },
 ];
 
 /**
@@ -113,6 +118,20 @@ function replaceInputGradientKernel(backendName: string): void {
   installed.add(kernel.kernelFunc);
 }
 
+/** `BGFILL_WASM_SLICE`: `heap-view` (default) or `stock` (tfjs-wasm's own Slice and SplitV, for benchmarks). */
+function replaceSliceKernels(backendName: string): void {
+  const choice = process.env.BGFILL_WASM_SLICE || 'heap-view';
+  if (choice !== 'heap-view' && choice !== 'stock') throw new Error(`BGFILL_WASM_SLICE must be one of heap-view, stock, got ${choice}`);
+  const slice = tf.getKernel('Slice', backendName);
+  const split = tf.getKernel('SplitV', backendName);
+  if (choice === 'stock' || !slice || !split || installed.has(slice.kernelFunc)) return;
+  for (const kernel of wasmSliceKernels(slice, split)) {
+    tf.unregisterKernel(kernel.kernelName, backendName);
+    tf.registerKernel(kernel);
+    installed.add(kernel.kernelFunc);
+  }
+}
+
 /**
  * Register bgfill's kernels and gradient overrides. Idempotent: a missing kernel is added once, a replaced kernel
  * is replaced once, and the Mean/Sum gradients are replaced once. Call before running models (initBackend does);
@@ -131,6 +150,7 @@ export function registerBgfillKernels(): void {
   }
   replaceSpaceBatchKernels('wasm');
   replaceInputGradientKernel('wasm');
+  replaceSliceKernels('wasm');
   for (const backendName of ['wasm', 'webgpu']) {
     const strategy = defaultFilterGradient(backendName);
     // Only once the backend's own kernels are registered (its package imported), and only the first time.
