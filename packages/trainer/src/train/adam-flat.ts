@@ -11,8 +11,9 @@ function flat(tensors: readonly tf.Tensor[]): tf.Tensor1D {
  * Adam with the moments of all parameters in two flat vectors (parameters in order) and one run of the formula
  * over all of them: gradients and values are concatenated, updated and split back. That is ~13 element-wise
  * kernels, two concatenations, one split and a reshape per parameter, instead of ~13 kernels per parameter; it
- * copies every parameter and gradient twice more than perParameterAdam does. Meant for backends where each kernel
- * launch costs host time (WebGPU). A parameter without a gradient is kept through a 0/1 mask (tf.where).
+ * copies every parameter and gradient twice more than perParameterAdam does. Faster where each kernel launch costs
+ * host time: WebGPU (expected, unmeasured) and wasm, whose thread pool starts and joins for every kernel (measured:
+ * DEFAULT_ADAM_UPDATE in adam-strategy.ts). A parameter without a gradient is kept through a 0/1 mask (tf.where).
  * @example const update = flatAdam([...generator.params.values()]);
  */
 export function flatAdam(params: readonly tf.Variable[]): AdamUpdate {

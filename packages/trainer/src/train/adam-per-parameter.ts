@@ -3,8 +3,8 @@ import { adamFormula, type AdamUpdate } from './adam-update.js';
 
 /**
  * Adam with one pair of moment tensors per parameter and the formula run on each parameter in turn: about 13
- * kernels per parameter with a gradient, no copies. Where kernels are cheap to launch (the CPU backends) this is the
- * least work: see DEFAULT_ADAM_UPDATE (adam-strategy.ts) for what was measured.
+ * kernels per parameter with a gradient, no copies. The default where launches are cheap and the flat update's
+ * copies gain nothing (the cpu backend): see DEFAULT_ADAM_UPDATE (adam-strategy.ts) for what was measured.
  * @example const update = perParameterAdam([...generator.params.values()]);
  */
 export function perParameterAdam(params: readonly tf.Variable[]): AdamUpdate {
