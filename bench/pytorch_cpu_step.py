@@ -3,22 +3,19 @@
 
     /usr/bin/python3 bench/pytorch_cpu_step.py [--size 64] [--batch 1] [--cnum 32] [--threads 2] [--steps 3] [--warmup 2]
 
-The net is bgfill's reference InpaintSANet (packages/trainer/test/fixtures/parity/reference_model.py, the one
-bench/pytorch_gpu.py times on GPUs), in training mode on random data (30 % holes). One step: forward of both stages,
-L1 on the coarse and refined outputs, backward, Adam (lr 1e-4, betas 0.5/0.999) -- bgfill's "bare" generator step
-plus its optimizer. Prints one JSON line: {"images_per_second": wall-clock rate, "cpu_seconds_per_step": process
-CPU time (user + system, all threads), "threads": N, "torch": version}.
+The net is bgfill's reference InpaintSANet (packages/trainer/test/fixtures/parity/reference_model.py) and the step
+is bench/pytorch_gpu.py's (both imported from there), in training mode on random data (30 % holes): forward of both
+stages, L1 on the coarse and refined outputs, backward, Adam (lr 1e-4, betas 0.5/0.999) -- bgfill's "bare"
+generator step plus its optimizer. Prints one JSON line: {"images_per_second": wall-clock rate,
+"cpu_seconds_per_step": process CPU time (user + system, all threads), "threads": N, "torch": version}.
 """
 import argparse
 import json
-import os
-import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'packages', 'trainer', 'test', 'fixtures', 'parity'))
-from reference_model import InpaintSANet  # noqa: E402
+from pytorch_gpu import InpaintSANet, l1_adam_step  # this script's folder is on sys.path
 
 
 def main():
@@ -35,15 +32,7 @@ def main():
     net = InpaintSANet(cnum=args.cnum).train()
     imgs = torch.rand(args.batch, 3, args.size, args.size) * 2 - 1
     masks = (torch.rand(args.batch, 1, args.size, args.size) > 0.7).float()
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-4, betas=(0.5, 0.999))
-
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        coarse, refined, _ = net(imgs, masks)
-        loss = (coarse - imgs).abs().mean() + (refined - imgs).abs().mean()
-        loss.backward()
-        optimizer.step()
-
+    step = l1_adam_step(net, imgs, masks)
     for _ in range(args.warmup):
         step()
     wall, cpu = time.perf_counter(), time.process_time()

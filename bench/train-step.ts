@@ -3,7 +3,7 @@
  * discriminator update, both Adam updates) on every backend that initialises here, with its kernel dispatches.
  *
  *   node --import tsx bench/train-step.ts [--size 256] [--batch N] [--cnum 32] [--steps 2] [--warmup 1]
- *     [--backends webgpu,tensorflow,wasm] [--adam default|all|per-parameter,flat] [--torch auto|off]
+ *     [--backends webgpu,tensorflow,wasm] [--adam default|all|per-parameter,flat] [--torch auto|off] [--torch-threads N]
  *
  * Batch defaults to 1 on CPU backends and 8 on GPU ones. Baseline, in the same process and backend: a "bare" step —
  * generator forward, L1 and gradients, nothing else (no discriminator, no optimizer) — so the ratio shows what the
@@ -11,8 +11,10 @@
  * the backend's own), each in the same process against the same bare step. After each timing one more step is
  * counted (not timed): tfjs kernels through the engine per phase, and on webgpu (lavapipe too) GPU programs.
  * On CPU backends, when Debian's python3 with torch is present (`--torch off` skips it), the same run then spawns
- * bench/pytorch_cpu_step.py (the same net, size, batch and cnum; L1 + Adam; as many threads as wasm) and prints
- * bgfill bare / PyTorch and full / PyTorch. GPU runs print the ratio to PyTorch's float32 figure for the same net:
+ * bench/pytorch_cpu_step.py (the same net, size, batch and cnum; L1 + Adam; as many threads as wasm unless
+ * `--torch-threads`) and prints bgfill bare / PyTorch and full / PyTorch. On a loaded machine compare at 1 thread
+ * (BGFILL_WASM_THREADS=1 --torch-threads 1): two spinning threads that wait for each other burn CPU time in both
+ * libraries (PyTorch 1.13 here: 4.8 CPU-s per 64² step on 2 threads at load 20, 0.32 on 1). GPU runs print the ratio to PyTorch's float32 figure for the same net:
  * 78.6 images/s at batch 8 on one H100 (/work/shared/notes/gpu-baseline.md).
  * Times are wall-clock, with process CPU time (user + system) beside them: the build machine is shared, read CPU.
  */
@@ -74,7 +76,7 @@ async function loadAverage(): Promise<string[]> {
 
 /** Run bench/pytorch_cpu_step.py with this run's shape and print the ratios (or why there are none). */
 async function comparePytorch(): Promise<void> {
-  const threads = defaultWasmThreads();
+  const threads = Number(arg('torch-threads', `${defaultWasmThreads()}`));
   const script = fileURLToPath(new URL('./pytorch_cpu_step.py', import.meta.url));
   const batch = cpuRuns[0].batch;
   const args = [script, '--size', `${size}`, '--batch', `${batch}`, '--cnum', `${cnum}`, '--threads', `${threads}`, '--steps', `${steps}`, '--warmup', `${warmup}`];

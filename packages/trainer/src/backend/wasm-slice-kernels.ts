@@ -49,41 +49,39 @@ function sliceOnHeap(backend: WasmHeapBackend, x: TensorInfo, begin: number[], s
   return out;
 }
 
+/** A wasm kernel on the heap for numeric tensors; string tensors go to the backend's own kernel. */
+function heapKernel(stock: KernelConfig, body: (backend: WasmHeapBackend, x: TensorInfo, attrs: NamedAttrMap) => TensorInfo | TensorInfo[]): KernelConfig {
+  return {
+    kernelName: stock.kernelName,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as TensorInfo;
+      return x.dtype === 'string' ? stock.kernelFunc(args) : body(args.backend as unknown as WasmHeapBackend, x, args.attrs ?? {});
+    },
+  };
+}
+
 /**
- * The replacements, given the backend's own Slice and SplitV (string tensors go to them).
+ * The replacements, given the backend's own Slice and SplitV.
  * @example for (const k of wasmSliceKernels(tf.getKernel('Slice', 'wasm')!, tf.getKernel('SplitV', 'wasm')!)) tf.registerKernel(k);
  */
 export function wasmSliceKernels(stockSlice: KernelConfig, stockSplit: KernelConfig): KernelConfig[] {
-  return [
-    {
-      kernelName: 'Slice',
-      backendName: 'wasm',
-      kernelFunc: (args) => {
-        const x = args.inputs.x as TensorInfo;
-        if (x.dtype === 'string') return stockSlice.kernelFunc(args);
-        const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
-        const [b, s] = slice_util.parseSliceParams(x, begin, size);
-        return sliceOnHeap(args.backend as unknown as WasmHeapBackend, x, b, s);
-      },
-    },
-    {
-      kernelName: 'SplitV',
-      backendName: 'wasm',
-      kernelFunc: (args) => {
-        const x = args.inputs.x as TensorInfo;
-        if (x.dtype === 'string') return stockSplit.kernelFunc(args);
-        const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
-        const ax = util.parseAxisParam(axis, x.shape)[0];
-        const sizes = backend_util.prepareSplitSize(x, numOrSizeSplits, ax);
-        const begin = new Array<number>(x.shape.length).fill(0);
-        return sizes.map((n) => {
-          const size = [...x.shape];
-          size[ax] = n;
-          const piece = sliceOnHeap(args.backend as unknown as WasmHeapBackend, x, [...begin], size);
-          begin[ax] += n;
-          return piece;
-        });
-      },
-    },
-  ];
+  const slice = heapKernel(stockSlice, (backend, x, attrs) => {
+    const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [b, s] = slice_util.parseSliceParams(x, begin, size);
+    return sliceOnHeap(backend, x, b, s);
+  });
+  const split = heapKernel(stockSplit, (backend, x, attrs) => {
+    const { numOrSizeSplits, axis } = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
+    const ax = util.parseAxisParam(axis, x.shape)[0];
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return backend_util.prepareSplitSize(x, numOrSizeSplits, ax).map((n) => {
+      const size = [...x.shape];
+      size[ax] = n;
+      const piece = sliceOnHeap(backend, x, [...begin], size);
+      begin[ax] += n;
+      return piece;
+    });
+  });
+  return [slice, split];
 }
