@@ -8,8 +8,9 @@
  * Batch defaults to 1 on CPU backends and 8 on GPU ones. Baseline, in the same process and backend: a "bare" step —
  * generator forward, L1 and gradients, nothing else (no discriminator, no optimizer) — so the ratio shows what the
  * training machinery adds. `--adam` times the full step once per Adam update strategy (adam-strategy.ts; default:
- * the backend's own), each in the same process against the same bare step. After each timing one more step is
- * counted (not timed): tfjs kernels through the engine per phase, and on webgpu (lavapipe too) GPU programs.
+ * the backend's own), each in the same process against the same bare step. The steps run in interleaved rounds
+ * (bare, full per strategy, bare, …) and each figure is the median over the `--steps` rounds, so that a shared
+ * machine's changing load falls on all of them alike. Then one more step of each is counted (not timed): tfjs kernels through the engine per phase, and on webgpu (lavapipe too) GPU programs.
  * On CPU backends, when Debian's python3 with torch is present (`--torch off` skips it), the same run then spawns
  * bench/pytorch_cpu_step.py (the same net, size, batch and cnum; L1 + Adam; as many threads as wasm unless
  * `--torch-threads`) and prints bgfill bare / PyTorch and full / PyTorch. On a loaded machine compare at 1 thread

@@ -34,20 +34,31 @@ export interface StepTimings {
   byUpdate: FullStepTiming[];
 }
 
-async function time(steps: number, warmup: number, run: () => Promise<void>): Promise<StepTime> {
-  for (let i = 0; i < warmup; i++) await run(); // kernel compilation, first allocations
+/** Wall and CPU seconds of one call. */
+async function timeOne(run: () => Promise<void>): Promise<StepTime> {
   const wall0 = performance.now();
   const cpu0 = cpuUsage();
-  for (let i = 0; i < steps; i++) await run();
+  await run();
   const cpu = cpuUsage(cpu0);
-  return { wall: (performance.now() - wall0) / 1000 / steps, cpu: (cpu.user + cpu.system) / 1e6 / steps };
+  return { wall: (performance.now() - wall0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** The median step of each kind, wall and CPU separately. */
+function median(times: StepTime[]): StepTime {
+  const mid = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const k = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[k] : (sorted[k - 1] + sorted[k]) / 2;
+  };
+  return { wall: mid(times.map((t) => t.wall)), cpu: mid(times.map((t) => t.cpu)) };
 }
 
 /**
- * Time training steps on random data on the current backend (for `bench/train-step.ts`): the bare generator step,
- * then the full step once per Adam update in `adamUpdates` (default: the backend's own choice), each followed by one
- * counted step.
- * @example const { full, bare } = await measureTrainStep({ size: 256, batch: 1, cnum: 32, steps: 2 });
+ * Time training steps on random data on the current backend (for `bench/train-step.ts`): the bare generator step and
+ * the full step once per Adam update in `adamUpdates` (default: the backend's own choice), in interleaved rounds
+ * (bare, full with each update, bare, …) so that a shared machine's changing load falls on all of them alike; each
+ * time is the median over `steps` rounds. Then one more step of each is counted (not timed).
+ * @example const { full, bare } = await measureTrainStep({ size: 256, batch: 1, cnum: 32, steps: 3 });
  */
 export async function measureTrainStep(options: {
   size: number;
@@ -66,39 +77,47 @@ export async function measureTrainStep(options: {
   const masks = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2), 0.7), 'float32')) as tf.Tensor4D;
   const { loss } = parseTrainConfig({ data: '-', out: '-' });
   const vars = [...generator.params.values()];
+  const betas = [0.5, 0.999] as const;
+  const fulls = (options.adamUpdates ?? [undefined]).map((update) => ({
+    gOptimizer: new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8, update }),
+    dOptimizer: new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8, update }),
+    times: [] as StepTime[],
+  }));
+  let stepNumber = 0;
+  const stepOptions = () => ({ loss, gLr: 1e-4, dLr: 1e-4, step: ++stepNumber });
+  const fullStep = (f: (typeof fulls)[number]) => async () => {
+    await trainStep({ generator, discriminator, ...f }, { images, masks }, stepOptions());
+  };
+  const bareStep = async () => {
+    const { value, grads } = tf.variableGrads(() => {
+      const out = generator.apply(images, masks, { training: true });
+      return tf.add(maskedL1(out.coarse, images, masks, loss), maskedL1(out.refined, images, masks, loss)) as tf.Scalar;
+    }, vars);
+    await value.data();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
   try {
-    const bareStep = async () => {
-      const { value, grads } = tf.variableGrads(() => {
-        const out = generator.apply(images, masks, { training: true });
-        return tf.add(maskedL1(out.coarse, images, masks, loss), maskedL1(out.refined, images, masks, loss)) as tf.Scalar;
-      }, vars);
-      await value.data();
-      tf.dispose([value, ...Object.values(grads)]);
-    };
-    const bare = await time(steps, warmup, bareStep);
+    for (let i = 0; i < warmup; i++) {
+      // kernel compilation, first allocations
+      await bareStep();
+      for (const f of fulls) await fullStep(f)();
+    }
+    const bareTimes: StepTime[] = [];
+    for (let i = 0; i < steps; i++) {
+      bareTimes.push(await timeOne(bareStep));
+      for (const f of fulls) f.times.push(await timeOne(fullStep(f)));
+    }
     const bareDispatches = (await countDispatches(bareStep)).count;
     const byUpdate: FullStepTiming[] = [];
-    for (const requested of options.adamUpdates ?? [undefined]) {
-      const betas = [0.5, 0.999] as const;
-      const gOptimizer = new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8, update: requested });
-      const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8, update: requested });
-      const nets = { generator, discriminator, gOptimizer, dOptimizer };
-      const stepOptions = { loss, gLr: 1e-4, dLr: 1e-4, step: 0 };
-      try {
-        const full = await time(steps, warmup, async () => {
-          await trainStep(nets, { images, masks }, { ...stepOptions, step: ++stepOptions.step });
-        });
-        const { dispatches } = await countStepDispatches(nets, { images, masks }, { ...stepOptions, step: ++stepOptions.step });
-        byUpdate.push({ adamUpdate: gOptimizer.updateName, time: full, dispatches });
-      } finally {
-        gOptimizer.dispose();
-        dOptimizer.dispose();
-      }
+    for (const f of fulls) {
+      const { dispatches } = await countStepDispatches({ generator, discriminator, ...f }, { images, masks }, stepOptions());
+      byUpdate.push({ adamUpdate: f.gOptimizer.updateName, time: median(f.times), dispatches });
     }
-    return { full: byUpdate[0].time, bare, bareDispatches, byUpdate };
+    return { full: byUpdate[0].time, bare: median(bareTimes), bareDispatches, byUpdate };
   } finally {
     tf.dispose([images, masks]);
     generator.dispose();
     discriminator.dispose();
+    for (const f of fulls) [f.gOptimizer, f.dOptimizer].forEach((x) => x.dispose());
   }
 }
