@@ -90,7 +90,7 @@ async function comparePytorch(): Promise<void> {
   }
   const torch = JSON.parse(line) as { images_per_second: number; cpu_seconds_per_step: number; threads: number; torch: string };
   const torchTime: StepTime = { wall: batch / torch.images_per_second, cpu: torch.cpu_seconds_per_step };
-  await print(`PyTorch ${torch.torch} CPU, ${torch.threads} threads, ${size}² batch ${batch} cnum ${cnum}, L1 + Adam step: ${rate(batch, torchTime)}`);
+  await print(`PyTorch ${torch.torch} CPU, ${torch.threads} thread${torch.threads === 1 ? '' : 's'}, ${size}² batch ${batch} cnum ${cnum}, L1 + Adam step: ${rate(batch, torchTime)}`);
   for (const r of cpuRuns) {
     const vs = (t: StepTime) => `${(torchTime.wall / t.wall).toFixed(3)} by wall, ${(torchTime.cpu / t.cpu).toFixed(3)} by CPU`;
     await print(`  ${r.backend}: bgfill bare / PyTorch speed = ${vs(r.bare)}; ${r.full.map((f) => `full (Adam ${f.update}) / PyTorch = ${vs(f.time)}`).join('; ')}`);
