@@ -16,6 +16,7 @@ import { registerBgfillKernels, useFilterGradient, type FilterGradientStrategy }
 import { splitCount } from '../src/backend/conv-filter-gradient-im2col.js';
 import { filterGradientGeometry } from '../src/backend/conv-filter-gradient.js';
 import { axisPhases, conv2DBackpropInputKernel, coversInputGradient, inputGradientGeometry, MAX_WORK_RATIO, phaseFilter, workRatio, type InputGradAttrs } from '../src/backend/conv-input-gradient.js';
+import { wasmIdentityKernel } from '../src/backend/wasm-identity-kernel.js';
 import { InpaintGenerator } from '../src/model/generator.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -32,6 +33,7 @@ const stockBatchToSpace = tf.getKernel('BatchToSpaceND', 'wasm');
 const stockInputGradient = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
 const stockSlice = tf.getKernel('Slice', 'wasm')!;
 const stockSplit = tf.getKernel('SplitV', 'wasm')!;
+const stockIdentity = tf.getKernel('Identity', 'wasm')!;
 
 test.before(async () => {
   await initBackend('wasm', { threads: 1 });
@@ -425,6 +427,34 @@ test.serial('wasm Slice / SplitV (replaced) equal the cpu kernels on every rank,
   const kernel = tf.getKernel('Slice', 'wasm');
   t.is(tf.getKernel('Slice', 'wasm'), kernel);
   long.dispose();
+});
+
+test.serial('wasm Identity (opt-in BGFILL_WASM_IDENTITY=shared) shares the buffer: same values, one allocation, freed when the last holder goes', async (t) => {
+  await tf.setBackend('wasm');
+  t.is(tf.getKernel('Identity', 'wasm')?.kernelFunc, stockIdentity.kernelFunc, 'not replaced by default (unmeasured)');
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel(wasmIdentityKernel(stockIdentity));
+  t.teardown(() => {
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel(stockIdentity);
+  });
+  const backend = tf.backend();
+  const before = backend.numDataIds();
+  const x = randomTensor([3, 5, 7], 'identity');
+  const values = Array.from(x.dataSync());
+  const y = tf.clone(x); // the Identity kernel, as tfjs's saving of tensors for gradients runs it
+  t.is(y.dataId, x.dataId, 'the same buffer');
+  t.is(backend.numDataIds(), before + 1, 'no second allocation');
+  x.dispose();
+  t.deepEqual(Array.from(y.dataSync()), values, 'still readable after the original is gone');
+  y.dispose();
+  t.is(backend.numDataIds(), before, 'freed with the last holder');
+  // Variables stay independent: assign swaps the variable's buffer, the clone keeps the old values.
+  const v = tf.variable(tf.tensor([1, 2, 3]));
+  const c = tf.clone(v);
+  tf.tidy(() => v.assign(tf.tensor([4, 5, 6])));
+  t.deepEqual(Array.from(c.dataSync()), [1, 2, 3]);
+  tf.dispose([v, c]);
 });
 
 test('registerBgfillKernels is idempotent', (t) => {

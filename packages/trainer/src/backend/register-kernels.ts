@@ -5,6 +5,7 @@ import { conv2dFilterGradientIm2col } from './conv-filter-gradient-im2col.js';
 import { conv2DBackpropInputKernel } from './conv-input-gradient.js';
 import { meanGradient, sumGradient } from './reduction-gradients.js';
 import { spaceBatchKernels } from './space-batch-kernels.js';
+import { wasmIdentityKernel } from './wasm-identity-kernel.js';
 import { wasmSliceKernels } from './wasm-slice-kernels.js';
 
 /**
@@ -21,8 +22,9 @@ export const BGFILL_KERNELS: ReadonlyArray<{ kernelName: string; backendName: st
  * BatchToSpaceND (every dilated convolution of the generator runs through both), see space-batch-kernels.ts, and
  * wasm's Conv2DBackpropInput (every stride as s² stride-1 forward convolutions on XNNPACK; mostly-padding geometries to the stock kernel), see
  * conv-input-gradient.ts; `BGFILL_WASM_INPUT_GRADIENT=stock` (read at registration) keeps the stock one, for benchmarks;
- * and wasm's Slice and SplitV, which copied the whole input once per slice (wasm-slice-kernels.ts;
- * `BGFILL_WASM_SLICE=stock` keeps them, for benchmarks).
+ * wasm's Slice and SplitV, which copied the whole input once per slice (wasm-slice-kernels.ts;
+ * `BGFILL_WASM_SLICE=stock` keeps them, for benchmarks); and wasm's Identity, which copies every tensor tfjs saves
+ * for a gradient — replaced only with `BGFILL_WASM_IDENTITY=shared` (wasm-identity-kernel.ts), not by default.
  */
 export const BGFILL_REPLACED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string }> = [
   { kernelName: 'SpaceToBatchND', backendName: 'wasm' },
@@ -102,30 +104,23 @@ function replaceSpaceBatchKernels(backendName: string): void {
   }
 }
 
-/** `BGFILL_WASM_INPUT_GRADIENT`: `flipped-conv` (default) or `stock` (tfjs-wasm's own kernel, for benchmarks). */
-const INPUT_GRADIENT_CHOICES = ['flipped-conv', 'stock'] as const;
-
-function replaceInputGradientKernel(backendName: string): void {
-  const choice = process.env.BGFILL_WASM_INPUT_GRADIENT || 'flipped-conv';
-  if (!(INPUT_GRADIENT_CHOICES as readonly string[]).includes(choice)) {
-    throw new Error(`BGFILL_WASM_INPUT_GRADIENT must be one of ${INPUT_GRADIENT_CHOICES.join(', ')}, got ${choice}`);
-  }
-  const stock = tf.getKernel('Conv2DBackpropInput', backendName);
-  if (choice === 'stock' || !stock || installed.has(stock.kernelFunc)) return;
-  const kernel = conv2DBackpropInputKernel(backendName, stock);
-  tf.unregisterKernel('Conv2DBackpropInput', backendName);
-  tf.registerKernel(kernel);
-  installed.add(kernel.kernelFunc);
-}
-
-/** `BGFILL_WASM_SLICE`: `heap-view` (default) or `stock` (tfjs-wasm's own Slice and SplitV, for benchmarks). */
-function replaceSliceKernels(backendName: string): void {
-  const choice = process.env.BGFILL_WASM_SLICE || 'heap-view';
-  if (choice !== 'heap-view' && choice !== 'stock') throw new Error(`BGFILL_WASM_SLICE must be one of heap-view, stock, got ${choice}`);
-  const slice = tf.getKernel('Slice', backendName);
-  const split = tf.getKernel('SplitV', backendName);
-  if (choice === 'stock' || !slice || !split || installed.has(slice.kernelFunc)) return;
-  for (const kernel of wasmSliceKernels(slice, split)) {
+/**
+ * Replace the backend's own `kernelNames` with `create(stock kernels)` unless the environment variable `envName`
+ * says `stock` (for benchmarks; any other value than `stock` or `ours` is an error). Idempotent.
+ */
+function replaceUnlessStock(
+  backendName: string,
+  envName: string,
+  ours: string,
+  kernelNames: readonly string[],
+  create: (stock: KernelConfig[]) => KernelConfig[],
+  fallback: string = ours,
+): void {
+  const choice = process.env[envName] || fallback;
+  if (choice !== ours && choice !== 'stock') throw new Error(`${envName} must be one of ${ours}, stock, got ${choice}`);
+  const stock = kernelNames.map((name) => tf.getKernel(name, backendName));
+  if (choice === 'stock' || stock.some((k) => !k || installed.has(k.kernelFunc))) return;
+  for (const kernel of create(stock as KernelConfig[])) {
     tf.unregisterKernel(kernel.kernelName, backendName);
     tf.registerKernel(kernel);
     installed.add(kernel.kernelFunc);
@@ -149,8 +144,10 @@ export function registerBgfillKernels(): void {
     }
   }
   replaceSpaceBatchKernels('wasm');
-  replaceInputGradientKernel('wasm');
-  replaceSliceKernels('wasm');
+  replaceUnlessStock('wasm', 'BGFILL_WASM_INPUT_GRADIENT', 'flipped-conv', ['Conv2DBackpropInput'], ([stock]) => [conv2DBackpropInputKernel('wasm', stock)]);
+  replaceUnlessStock('wasm', 'BGFILL_WASM_SLICE', 'heap-view', ['Slice', 'SplitV'], ([slice, split]) => wasmSliceKernels(slice, split));
+  // Opt-in until a same-process measurement shows it pays (bench/wasm-identity.ts): BGFILL_WASM_IDENTITY=shared.
+  replaceUnlessStock('wasm', 'BGFILL_WASM_IDENTITY', 'shared', ['Identity'], ([identity]) => [wasmIdentityKernel(identity)], 'stock');
   for (const backendName of ['wasm', 'webgpu']) {
     const strategy = defaultFilterGradient(backendName);
     // Only once the backend's own kernels are registered (its package imported), and only the first time.
