@@ -9,3 +9,5 @@ export { DecodeLock, decodeShared, decodeWithOwnError } from './decode-lock.js';
 export { createProgress, type Progress, type ProgressOptions } from './progress.js';
 export { type Rng, type Seed, rngFor, seedKey } from './rng.js';
 export { parseIntegerOption, parseNumberOption } from './options.js';
+export { checkOutputPath, isWithin, type OutputPathOptions } from './output-path.js';
+export { addOutputOptions, commandOutput, progressOption, type CommandOutput } from './command-output.js';

@@ -1,8 +1,8 @@
 // Checks of a build's input and output folders, made before any listing or image work.
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { BgfillError } from '@bgfill/core';
-import { MANIFEST_FILE, PARTS_DIR, REJECTS_FILE } from './manifest.js';
+import { dirname, join, resolve } from 'node:path';
+import { BgfillError, checkOutputPath, isWithin } from '@bgfill/core';
+import { MANIFEST_FILE, PARTS_DIR, QUALITY_FILE, REJECTS_FILE } from './manifest.js';
 import { PLACES365_FILES } from './sources/places365.js';
 
 /** What a build reads and writes, as the user gave the paths (messages name them so). */
@@ -38,42 +38,6 @@ export async function checkInputFolder(given: string): Promise<void> {
 }
 
 /**
- * The output path, if it exists, must be a folder, and so must its nearest existing ancestor. Returns the real path
- * of the output (symlinks resolved in its existing part) for the overlap check.
- * @example await checkOutputPath('bundles/photos') // throws "bundles/photos: exists and is not a folder" for a file
- */
-export async function checkOutputPath(given: string): Promise<string> {
-  const absolute = resolve(given);
-  let existing = absolute;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      const s = await stat(existing);
-      if (!s.isDirectory()) {
-        if (existing === absolute) throw new BgfillError(`${given}: exists and is not a folder`, { subject: given });
-        throw new BgfillError(`${given}: cannot create the folder, ${relative(process.cwd(), existing) || existing} is a file`, { subject: given });
-      }
-      break;
-    } catch (err) {
-      if (err instanceof BgfillError) throw err;
-      // ENOTDIR: a file somewhere above; walking up finds it and says so.
-      if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') throw new BgfillError(`${given}: cannot use as output (${errnoCode(err) ?? String(err)})`, { subject: given, cause: err });
-      const parent = dirname(existing);
-      if (parent === existing) break;
-      rest.unshift(basename(existing));
-      existing = parent;
-    }
-  }
-  return join(await realpath(existing), ...rest);
-}
-
-/** Is `inner` the folder `outer` or somewhere under it? (both absolute, real paths) */
-export function isWithin(inner: string, outer: string): boolean {
-  const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-/**
  * The output must not be the input root, nor contain it. A folder build that globs its root must not write inside it
  * either (the next listing would walk the bundle); a Places365 build must not write inside its image folders
  * (`data_256/` …), but may write beside them in the root, since only listed files are read.
@@ -102,7 +66,7 @@ export function checkApart(folders: BuildFolders, inputReal: string, outReal: st
 export function bundleEntry(name: string, splits: readonly string[], gzip: boolean): boolean {
   const temp = /^\.(.+)\.\d+\.[0-9a-f]{8}\.tmp$/.exec(name);
   const base = temp ? temp[1] : name;
-  if (base === MANIFEST_FILE || base === REJECTS_FILE || (!temp && base === PARTS_DIR)) return true;
+  if (base === MANIFEST_FILE || base === REJECTS_FILE || base === QUALITY_FILE || (!temp && base === PARTS_DIR)) return true;
   if (/^worker-\d{5}-of-\d{5}\.json$/.test(base)) return true;
   const shard = /^([a-z][a-z0-9_]*)-\d{5}-of-\d{5}\.(tfrecord|tfrecord\.gz|index)$/.exec(base);
   if (!shard || !splits.includes(shard[1])) return false;
@@ -132,7 +96,7 @@ export async function foreignEntries(folders: BuildFolders): Promise<string[]> {
  */
 export async function checkBuildFolders(folders: BuildFolders): Promise<void> {
   const { input, out } = folders;
-  const outReal = await checkOutputPath(out);
+  const outReal = await checkOutputPath(out, { kind: 'folder' });
   if (input !== '') {
     await checkInputFolder(input);
     checkApart(folders, await realpath(input), outReal);

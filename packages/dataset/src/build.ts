@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { atomicWriteFile, atomicWriteJson, BgfillError, createProgress, invalidParameter, rngFor, type Seed } from '@bgfill/core';
@@ -9,6 +8,7 @@ import {
   buildHeaderSchema,
   formatRejects,
   MANIFEST_FILE,
+  MANIFEST_VERSION,
   PARTS_DIR,
   partSchema,
   readManifest,
@@ -23,7 +23,13 @@ import {
   type ShardPart,
 } from './manifest.js';
 import { checkBuildFolders, checkPlacesImageFolders } from './build-folders.js';
+import { sha256File } from './file-digest.js';
+import { ARRIVALS_FILE, ARRIVALS_META, finalizeBundle, qualitySidecarName, type FinalizeResult } from './finalize.js';
+import { DEFAULT_HASH_RADIUS } from './hash-groups.js';
 import { createMaskMaker, type MaskMaker } from './mask-feature.js';
+import { flagReason, parseRejectList, parseThresholds, qualityFlags, type QualityFlag, type QualityThresholds } from './quality-policy.js';
+import { builtEntrySchema, formatJsonLines, measuredOf, QUALITY_FILE, qualityEntrySchema, type BuiltEntry } from './quality-record.js';
+import { mergeQualityStats, qualityStats } from './quality-stats.js';
 import { orderedMap } from './ordered-map.js';
 import { InputRejected, processImage, readInput, type ProcessOptions } from './process-image.js';
 import { encodeRecord } from './record.js';
@@ -60,6 +66,7 @@ export interface BuildOptions {
   format?: 'jpeg' | 'png';
   quality?: number;
   minSize?: number;
+  /** Enlarge images whose shorter side is under `size` (default: reject them), recording the factor. */
   upscale?: boolean;
   maxPixels?: number;
   flatten?: string;
@@ -81,6 +88,16 @@ export interface BuildOptions {
   workers?: number;
   /** Progress bar (default: on a TTY). */
   progress?: boolean;
+  /** Measure quality signals and hashes (default true). Off: no quality.jsonl, no grouping (the previous build path). */
+  signals?: boolean;
+  /** Flags that reject a record (`blurry,dark,low-information,upscaled`); default none (`--flag-only`). */
+  reject?: string | readonly QualityFlag[];
+  /** Thresholds over the defaults, `blurry=30,dark=20` or an object. */
+  thresholds?: string | Partial<Record<QualityFlag, number>>;
+  /** Near-duplicates: `group` (default: each group in one split), `keep-one`, or `off`. */
+  dedupe?: 'group' | 'keep-one' | 'off';
+  /** Hamming radius of a near-duplicate (default 12 of 64 bits). */
+  hashRadius?: number;
 }
 
 export interface BuildResult {
@@ -95,6 +112,8 @@ export interface BuildResult {
   readonly records: number;
   readonly rejected: number;
   readonly passthrough: number;
+  /** Records carrying each quality flag (kept: `--flag-only`), over the shards this run holds. */
+  readonly flagged: Readonly<Record<QualityFlag, number>> | null;
 }
 
 /** Records per shard when neither option is given. */
@@ -165,12 +184,33 @@ export function resolveBuildConfig(options: BuildOptions): BuildConfig {
     shardMb,
     gzip: options.gzip ?? false,
     seed,
+    ...resolveQuality(options),
   };
   checkMaskSplits(config, options.maskSplits !== undefined);
   if (!['center', 'random'].includes(config.crop)) throw invalidParameter('--crop', 'center or random', config.crop);
   if (!['jpeg', 'png'].includes(config.format)) throw invalidParameter('--format', 'jpeg or png', config.format);
   if (!/^#[0-9a-fA-F]{6}$|^#[0-9a-fA-F]{3}$/.test(config.flatten)) throw invalidParameter('--flatten', 'a colour such as #ffffff', config.flatten);
   return buildConfigSchema.parse(config);
+}
+
+/** The quality settings of a build: signals on unless asked off; grouping needs them. */
+function resolveQuality(options: BuildOptions): Pick<BuildConfig, 'signals' | 'reject' | 'thresholds' | 'dedupe' | 'hashRadius'> {
+  const signals = options.signals ?? true;
+  const reject = parseRejectList(options.reject ?? []);
+  const dedupe = options.dedupe ?? (signals ? 'group' : 'off');
+  if (!['group', 'keep-one', 'off'].includes(dedupe)) throw invalidParameter('--dedupe', 'group, keep-one or off', dedupe);
+  if (!signals && (reject.length > 0 || dedupe !== 'off' || options.thresholds !== undefined || options.hashRadius !== undefined)) {
+    throw new BgfillError('--no-signals builds measure nothing: drop --reject, --thresholds, --dedupe and --hash-radius, or the --no-signals', { subject: '--no-signals' });
+  }
+  const hashRadius = options.hashRadius ?? DEFAULT_HASH_RADIUS;
+  if (!Number.isInteger(hashRadius) || hashRadius < 0 || hashRadius > 32) throw invalidParameter('--hash-radius', 'an integer in [0, 32]', hashRadius);
+  return {
+    signals,
+    reject,
+    thresholds: signals ? parseThresholds(options.thresholds) : null,
+    dedupe,
+    hashRadius: dedupe === 'off' ? null : hashRadius,
+  };
 }
 
 /**
@@ -213,6 +253,7 @@ export function processOptionsOf(config: BuildConfig): ProcessOptions {
     flatten: config.flatten,
     failOn: config.failOn,
     seed: config.seed,
+    analyse: config.signals,
   };
 }
 
@@ -232,14 +273,53 @@ export async function listSource(config: BuildConfig): Promise<SourceListing> {
 }
 
 type JobResult =
-  | { readonly ok: true; readonly example: Uint8Array; readonly record: PlannedRecord; readonly passthrough: boolean; readonly holeRatio: number }
+  | {
+      readonly ok: true;
+      readonly example: Uint8Array;
+      readonly record: PlannedRecord;
+      readonly passthrough: boolean;
+      readonly holeRatio: number;
+      /** The record's quality line, when signals are measured. */
+      readonly entry: BuiltEntry | null;
+    }
   | { readonly ok: false; readonly reject: Reject; readonly record: PlannedRecord };
 
-/** Read, process, mask and serialise one planned record; bad inputs come back as rejects, never as throws. */
-async function processRecord(record: PlannedRecord, shard: string | undefined, options: ProcessOptions, masks: MaskMaker | null): Promise<JobResult> {
+/** How records are measured and judged. */
+interface QualityPolicy {
+  readonly thresholds: QualityThresholds;
+  readonly reject: readonly QualityFlag[];
+}
+
+/** Read, process, judge, mask and serialise one planned record; bad inputs come back as rejects, never as throws. */
+async function processRecord(
+  record: PlannedRecord,
+  shard: string | undefined,
+  options: ProcessOptions,
+  masks: MaskMaker | null,
+  policy: QualityPolicy | null,
+): Promise<JobResult> {
   try {
     const bytes = await readInput(record.path, record.filename);
     const image = await processImage(bytes, record.key, options, record.filename);
+    let entry: BuiltEntry | null = null;
+    if (image.analysis && policy) {
+      const flags = qualityFlags(image.analysis.signals, image.upscale, policy.thresholds);
+      const rejected = policy.reject.find((f) => flags.includes(f));
+      if (rejected) {
+        throw new InputRejected(record.filename, rejected, `${flagReason(rejected, image.analysis.signals, image.upscale, policy.thresholds)} (--reject ${rejected})`);
+      }
+      entry = {
+        file: record.filename,
+        key: record.key,
+        label: record.label,
+        labelText: record.labelText,
+        passthrough: image.passthrough,
+        holeRatio: 0,
+        width: image.width,
+        height: image.height,
+        ...measuredOf(image.analysis, image, flags),
+      };
+    }
     let mask;
     if (masks) {
       try {
@@ -258,9 +338,12 @@ async function processRecord(record: PlannedRecord, shard: string | undefined, o
       key: record.key,
       label: record.label,
       labelText: record.labelText,
+      source: { width: image.sourceWidth, height: image.sourceHeight },
+      ...(image.upscale !== null ? { upscale: image.upscale } : {}),
       ...(mask ? { mask } : {}),
     });
-    return { ok: true, example, record, passthrough: image.passthrough, holeRatio: mask?.holeRatio ?? 0 };
+    const holeRatio = mask?.holeRatio ?? 0;
+    return { ok: true, example, record, passthrough: image.passthrough, holeRatio, entry: entry && { ...entry, holeRatio } };
   } catch (err) {
     if (!(err instanceof InputRejected)) throw err;
     return {
@@ -284,7 +367,7 @@ export async function recordsPerShardFor(config: BuildConfig, listing: SourceLis
   let total = 0;
   let n = 0;
   const planned = sample.map((item) => ({ ...item, key: createHash('sha256').update(item.filename).digest('hex'), split: item.split ?? '' }));
-  for await (const r of orderedMap(planned, concurrency, (rec) => processRecord(rec, undefined, options, null))) {
+  for await (const r of orderedMap(planned, concurrency, (rec) => processRecord(rec, undefined, options, null, null))) {
     if (r.ok) {
       total += r.example.length + FRAME_OVERHEAD;
       n++;
@@ -311,16 +394,6 @@ export function buildFingerprint(
     for (const r of shard.records) hash.update(`\n${r.filename}\t${r.label}\t${r.labelText}`);
   }
   for (const r of plan.rejects) hash.update(`\n!${r.file}`);
-  return hash.digest('hex');
-}
-
-async function sha256File(path: string): Promise<string | null> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch {
-    return null;
-  }
   return hash.digest('hex');
 }
 
@@ -387,6 +460,8 @@ interface OpenShard {
   readonly writer: TfRecordWriter;
   readonly rejects: Reject[];
   readonly categories: Map<string, number>;
+  /** Quality lines of the records written, in order (null without signals). */
+  readonly entries: BuiltEntry[] | null;
   passthrough: number;
   holeRatioSum: number;
 }
@@ -395,6 +470,13 @@ async function finishShard(out: string, open: OpenShard, fingerprint: string): P
   const written = await open.writer.commit(); // fsync + rename to the final name
   const indexText = formatIndex(written.index);
   await atomicWriteFile(join(out, open.shard.indexFile), indexText);
+  // The quality sidecar: every record's line as built, what finalising the bundle decides from.
+  let quality: { file: string; sha256: string } | null = null;
+  if (open.entries) {
+    const text = formatJsonLines(builtEntrySchema, open.entries);
+    quality = { file: qualitySidecarName(open.shard.file), sha256: createHash('sha256').update(text).digest('hex') };
+    await atomicWriteFile(join(out, PARTS_DIR, quality.file), text);
+  }
   const categories = Object.fromEntries([...open.categories.entries()].sort(([a], [b]) => compareStrings(a, b)));
   // The part file, written last, marks the shard finished.
   const part = partSchema.parse({
@@ -410,8 +492,15 @@ async function finishShard(out: string, open: OpenShard, fingerprint: string): P
     passthrough: open.passthrough,
     categories,
     holeRatioSum: open.holeRatioSum,
+    quality: open.entries ? qualityStats(open.entries) : null,
+    movedIn: 0,
+    movedOut: 0,
+    dropped: 0,
     fingerprint,
     rejects: open.rejects,
+    qualityFile: quality?.file ?? null,
+    qualitySha256: quality?.sha256 ?? null,
+    finalized: null,
   });
   await atomicWriteJson(join(out, PARTS_DIR, `${open.shard.file}.json`), part);
   return part;
@@ -447,7 +536,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     recordsPerShard,
     compression: config.gzip ? 'gzip' : 'none',
   });
-  const fingerprint = buildFingerprint(config, recordsPerShard, listing.categories, plan, masks?.label ?? null);
+  const fingerprint = buildFingerprint(config, recordsPerShard, listing.categories, plan, masks?.identity ?? null);
   const header: BuildHeader = buildHeaderSchema.parse({
     fingerprint,
     config,
@@ -456,6 +545,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     categories: listing.categories,
     inputs: listing.items.length,
     maskStrategy: masks?.label ?? null,
+    ...(masks?.banks ? { maskBanks: masks.banks } : {}),
     plannedShards: plan.shards.map((s) => ({ file: s.file, split: s.split, planned: s.records.length })),
     planRejects: plan.rejects.map((r) => ({ file: r.file, reason: r.reason, code: r.code })),
   });
@@ -465,7 +555,11 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   const mine = shardsForWorker(plan, worker, workers);
   const ownNames = new Set(mine.flatMap((s) => [s.file, s.indexFile]));
   await removeStaleTemps(out, new Set([...ownNames, MANIFEST_FILE, REJECTS_FILE, workerManifestFile(worker, workers)]));
-  await removeStaleTemps(join(out, PARTS_DIR), new Set(mine.map((s) => `${s.file}.json`)));
+  await removeStaleTemps(
+    join(out, PARTS_DIR),
+    new Set([...mine.flatMap((s) => [`${s.file}.json`, qualitySidecarName(s.file)]), ...(workers === 1 ? [ARRIVALS_FILE, ARRIVALS_META] : [])]),
+  );
+  if (workers === 1) await removeStaleTemps(out, new Set([QUALITY_FILE]));
 
   const parts = new Map<string, ShardPart>();
   const todo: PlannedShard[] = [];
@@ -477,6 +571,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   const shardsKept = parts.size;
 
   const processOptions = processOptionsOf(config);
+  const policy: QualityPolicy | null = config.signals ? { thresholds: config.thresholds!, reject: config.reject } : null;
   const maskSplits = new Set(config.maskSplits);
   const jobs = todo.flatMap((shard) => shard.records.map((record) => ({ shard, record })));
   const progress = createProgress({
@@ -487,7 +582,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   let open = null as OpenShard | null;
   try {
     const results = orderedMap(jobs, concurrency, ({ shard, record }) =>
-      processRecord(record, shard.file, processOptions, masks && maskSplits.has(shard.split) ? masks : null).then((r) => ({ shard, r })),
+      processRecord(record, shard.file, processOptions, masks && maskSplits.has(shard.split) ? masks : null, policy).then((r) => ({ shard, r })),
     );
     for await (const { shard, r } of results) {
       if (open?.shard !== shard) {
@@ -497,6 +592,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
           writer: await TfRecordWriter.create(join(out, shard.file), { compression: config.gzip ? 'gzip' : 'none' }),
           rejects: [],
           categories: new Map(),
+          entries: config.signals ? [] : null,
           passthrough: 0,
           holeRatioSum: 0,
         };
@@ -506,6 +602,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
         open.categories.set(r.record.labelText, (open.categories.get(r.record.labelText) ?? 0) + 1);
         if (r.passthrough) open.passthrough++;
         open.holeRatioSum += r.holeRatio;
+        if (r.entry) open.entries?.push(r.entry);
       } else {
         open.rejects.push(r.reject);
       }
@@ -529,12 +626,13 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     records: myParts.reduce((a, p) => a + p.records, 0),
     rejected: myParts.reduce((a, p) => a + p.rejects.length, 0) + (worker === 0 ? plan.rejects.length : 0),
     passthrough: myParts.reduce((a, p) => a + p.passthrough, 0),
+    flagged: config.signals ? mergeQualityStats(myParts.map((p) => p.quality!)).flags : null,
   };
   if (workers > 1) {
     const file = workerManifestFile(worker, workers);
     await atomicWriteJson(join(out, file), workerManifestSchema.parse({
       format: 'bgfill-tfrecord-bundle-worker',
-      schemaVersion: 1,
+      schemaVersion: MANIFEST_VERSION,
       worker,
       workers,
       header,
@@ -542,14 +640,19 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     }));
     return { out, manifest: null, workerManifest: join(out, file), ...totals };
   }
-  const manifest = await writeBundleManifest(out, header, myParts);
-  return { out, manifest, workerManifest: null, ...totals };
+  const finished = await finalizeBundle(out, header, myParts);
+  const manifest = await writeBundleManifest(out, header, finished);
+  return { out, manifest, workerManifest: null, ...totals, records: manifest.records, rejected: manifest.rejected.count, flagged: manifest.quality?.stats.flags ?? null };
 }
 
-/** Write `rejects.jsonl`, then `dataset.json` (last: its presence means the bundle is complete). */
-export async function writeBundleManifest(out: string, header: BuildHeader, parts: readonly ShardPart[]): Promise<DatasetManifest> {
-  const { manifest, rejects } = assembleManifest(header, parts);
+/**
+ * Write `rejects.jsonl` and `quality.jsonl`, then `dataset.json` (last: its presence means the bundle is complete),
+ * from the finalised shards.
+ */
+export async function writeBundleManifest(out: string, header: BuildHeader, finished: FinalizeResult): Promise<DatasetManifest> {
+  const { manifest, rejects } = assembleManifest(header, finished.parts, finished);
   await atomicWriteFile(join(out, REJECTS_FILE), formatRejects(rejects));
+  if (finished.quality) await atomicWriteFile(join(out, QUALITY_FILE), formatJsonLines(qualityEntrySchema, finished.quality));
   await atomicWriteJson(join(out, MANIFEST_FILE), manifest);
   return manifest;
 }

@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
-import { BgfillError, invalidParameter } from '@bgfill/core';
+import { addOutputOptions, BgfillError, invalidParameter } from '@bgfill/core';
+import { DEFAULT_HASH_RADIUS } from './hash-groups.js';
+import { formatThresholds } from './quality-policy.js';
 
 function int(name: string) {
   return (value: string): number => {
@@ -59,19 +61,29 @@ interface BuildFlags {
   failOn: 'none' | 'truncated' | 'error' | 'warning';
   worker?: number;
   workers?: number;
+  signals: boolean;
+  reject?: string;
+  flagOnly?: boolean;
+  thresholds?: string;
+  dedupe: 'group' | 'keep-one' | 'off';
+  hashRadius: number;
+  json?: boolean;
+  progress?: boolean;
 }
 
-/** Adds `bgfill dataset build | verify | inspect | merge`. */
+/** Adds `bgfill dataset build | verify | inspect | merge | audit`. */
 export function registerDatasetCommands(program: Command): void {
   const dataset = program
     .command('dataset')
-    .description('Build, verify, inspect and merge sharded TFRecord bundles (Places365 or any image folder)');
+    .description('Build, verify, inspect, merge and audit sharded TFRecord bundles (Places365 or any image folder)');
 
-  dataset
+  const build = dataset
     .command('build')
     .description(
       'Turn Places365 or a folder of images into sharded TFRecord bundles (tf.train.Example records, an index per shard, ' +
-        'dataset.json, rejects.jsonl). Rerun the same command to resume an interrupted build.',
+        'dataset.json, rejects.jsonl, quality.jsonl). Every record is measured (sharpness, top-octave energy, brightness, ' +
+        'dynamic range, colourfulness, entropy, source JPEG quality) and hashed; near-duplicates are grouped into one split. ' +
+        'Rerun the same command to resume an interrupted build.',
     )
     .addOption(new Option('--source <kind>', 'input layout').choices(['places365', 'folder']).default('folder'))
     .option('--input <dir>', 'places365: the folder with data_256/ and the list files; folder: the root to search')
@@ -89,7 +101,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--keep-size', 'keep each image at its own size (no resize or crop)')
     .addOption(new Option('--format <codec>', 'stored image codec').choices(['jpeg', 'png']).default('jpeg'))
     .option('--quality <q>', 'JPEG quality for re-encoded images', int('--quality'), 95)
-    .option('--masks <strategy>', 'add fixed masks from a @bgfill/masks strategy (name, JSON or @file.json), seeded by record key')
+    .option('--masks <recipe>', 'add fixed masks from a mask recipe (short form, JSON or @file.json; see bgfill masks strategies), seeded by record key')
     .addOption(
       new Option('--mask-splits <names>', 'splits that carry masks (given: each must be a split this build makes; default: those of val,test it makes)')
         .argParser(list)
@@ -100,26 +112,45 @@ export function registerDatasetCommands(program: Command): void {
     .option('--gzip', 'GZIP-compress shards (.tfrecord.gz; TensorFlow compression_type="GZIP")')
     .option('--concurrency <n>', 'images processed at once (does not change the output)', int('--concurrency'), 4)
     .option('--seed <seed>', 'seed for shuffling, hash splits, random crops and masks', seed, 0 as string | number)
-    .option('--min-size <px>', 'reject images whose shorter side is under this', int('--min-size'), 64)
-    .option('--upscale', 'upscale images under --min-size instead of rejecting them')
+    .option('--min-size <px>', 'reject images whose shorter side is under this (--keep-size)', int('--min-size'), 64)
+    .option('--upscale', 'enlarge images whose shorter side is under --size (default: reject them, naming their size) and record the factor in image/upscale')
     .option('--max-pixels <n>', 'reject images with more pixels than this (decompression-bomb guard)', int('--max-pixels'), 100_000_000)
     .option('--flatten <colour>', 'background for transparent pixels', '#ffffff')
     .addOption(new Option('--fail-on <level>', "decoder complaints that reject an image (sharp's failOn)").choices(['none', 'truncated', 'error', 'warning']).default('warning'))
     .option('--worker <i>', 'build only shards i, i+N, i+2N, … (Slurm array / Indexed Job index)', int('--worker'))
     .option('--workers <n>', 'number of workers N; join their outputs with `bgfill dataset merge`', int('--workers'))
+    .option('--reject <flags>', 'drop records with these quality flags: blurry,dark,low-information,upscaled (default: none, --flag-only)')
+    .option('--flag-only', 'keep every record and list the flagged ones in quality.jsonl and dataset.json (the default)')
+    .option(
+      '--thresholds <list>',
+      `flag thresholds, flag=value; a record is flagged below: blurry (sharpness), dark (brightness), low-information (entropy, bits), upscaled (top-octave ratio) (default: ${formatThresholds()})`,
+    )
+    .addOption(
+      new Option('--dedupe <mode>', 'near-duplicates: group (each group in one split), keep-one (keep the best of each group) or off')
+        .choices(['group', 'keep-one', 'off'])
+        .default('group'),
+    )
+    .option('--hash-radius <bits>', 'Hamming radius (of 64 bits) within which two images are near-duplicates', int('--hash-radius'), DEFAULT_HASH_RADIUS)
+    .option('--no-signals', 'measure nothing: no quality.jsonl, no flags, no grouping (the build path before signals)');
+  addOutputOptions(build)
     .addHelpText(
       'after',
       '\nExample:\n' +
         '  $ bgfill dataset build --source places365 --input /data/places365 --split train,val \\\n' +
         '      --include-categories @outdoor.txt --masks person-box --mask-splits val --out bundles/places-outdoor\n' +
-        '  $ bgfill dataset build --input photos --split-ratios train=0.9,val=0.1 --out bundles/photos --gzip',
+        '  $ bgfill dataset build --input photos --split-ratios train=0.9,val=0.1 --out bundles/photos --gzip\n' +
+        '  $ bgfill dataset build --input photos --split-ratios train=0.9,val=0.1 --reject blurry,upscaled --dedupe keep-one --out bundles/clean',
     )
     .action(async (flags: BuildFlags, command: Command) => {
       if ((flags.worker === undefined) !== (flags.workers === undefined)) {
         throw new BgfillError('--worker and --workers go together (e.g. --worker 0 --workers 4)');
       }
+      if (flags.flagOnly && flags.reject !== undefined) throw new BgfillError('--flag-only keeps every record: drop it or --reject');
+      const given = (name: string): boolean => command.getOptionValueSource(name) !== 'default';
       const { buildDataset } = await import('./build.js');
       const { parseCategoryList } = await import('./sources/categories.js');
+      const { commandOutput, progressOption } = await import('@bgfill/core');
+      const out = commandOutput(flags);
       const result = await buildDataset({
         source: flags.source,
         input: flags.input ?? '',
@@ -151,39 +182,41 @@ export function registerDatasetCommands(program: Command): void {
         flatten: flags.flatten,
         failOn: flags.failOn,
         ...(flags.workers !== undefined ? { worker: flags.worker, workers: flags.workers } : {}),
+        signals: flags.signals,
+        ...(flags.reject !== undefined ? { reject: flags.reject } : {}),
+        ...(flags.thresholds !== undefined ? { thresholds: flags.thresholds } : {}),
+        // Without signals there is nothing to group: only a --dedupe or --hash-radius the user gave is an error then.
+        ...(flags.signals || given('dedupe') ? { dedupe: flags.dedupe } : {}),
+        ...(flags.signals || given('hashRadius') ? { hashRadius: flags.hashRadius } : {}),
+        progress: progressOption(flags),
       });
-      const kept = result.shardsKept > 0 ? ` (${result.shardsKept} kept from an earlier run)` : '';
-      process.stdout.write(
-        `${result.workerManifest ? `worker share written: ${result.workerManifest}` : `bundle written: ${result.out}`}\n` +
-          `  ${result.shardsWritten + result.shardsKept} shards${kept}, ${result.records} records ` +
-          `(${result.passthrough} passed through unchanged), ${result.rejected} inputs rejected` +
-          `${result.rejected > 0 && !result.workerManifest ? ` — see ${result.out}/rejects.jsonl` : ''}\n`,
-      );
-      if (result.manifest) {
-        for (const [name, s] of Object.entries(result.manifest.splits)) {
-          process.stdout.write(`  ${name}: ${s.count} records in ${s.shards} shards${s.hasMasks ? `, masks ${s.maskStrategy}` : ''}\n`);
-        }
-      }
+      const { formatBuildSummary, buildSummaryJson } = await import('./build-summary.js');
+      out.info(formatBuildSummary(result).replace(/\n$/, ''));
+      out.result(buildSummaryJson(result));
     });
 
-  dataset
+  const verify = dataset
     .command('verify <dir>')
     .description('Check a bundle: shard digests and sizes, TFRecord framing and CRCs, Example schema, counts, index files')
     .option('--decode', 'also decode every image and mask and check sizes and hole ratios')
-    .option('--concurrency <n>', 'records decoded at once', int('--concurrency'), 4)
+    .option('--concurrency <n>', 'records decoded at once', int('--concurrency'), 4);
+  addOutputOptions(verify, 'print the report (ok, counts, every problem) as JSON on stdout; a bundle with problems still exits 2')
     .addHelpText('after', '\nExample:\n  $ bgfill dataset verify bundles/places --decode')
-    .action(async (dir: string, flags: { decode?: boolean; concurrency: number }) => {
+    .action(async (dir: string, flags: { decode?: boolean; concurrency: number; progress?: boolean; json?: boolean }) => {
       const { verifyBundle, formatIssue } = await import('./verify.js');
-      const report = await verifyBundle(dir, { decode: flags.decode ?? false, concurrency: flags.concurrency });
-      for (const issue of report.issues) process.stdout.write(`${formatIssue(issue)}\n`);
+      const { commandOutput, progressOption } = await import('@bgfill/core');
+      const out = commandOutput(flags);
+      const report = await verifyBundle(dir, { decode: flags.decode ?? false, concurrency: flags.concurrency, progress: progressOption(flags) });
+      for (const issue of report.issues) out.info(formatIssue(issue));
+      out.result(report);
       const what = `${report.shards} shards, ${report.records} records${report.decoded ? `, ${report.decoded} decoded` : ''}`;
       if (!report.ok) throw new BgfillError(`${dir}: ${report.issues.length} problem(s) found (${what})`, { subject: dir });
-      process.stdout.write(`${dir}: OK (${what})\n`);
+      out.info(`${dir}: OK (${what})`);
     });
 
   dataset
     .command('inspect <dir>')
-    .description('Print bundle statistics and optionally draw a preview grid with the masks over the images')
+    .description('Print bundle statistics (with quality histograms, flags and near-duplicate groups) and optionally draw a preview grid with the masks over the images')
     .option('--split <name>', 'only this split (and preview it)')
     .option('--preview <file>', 'write a preview grid here: .png, .jpg/.jpeg or .webp (the extension picks the format)')
     .option('--overwrite', 'replace an existing --preview file (without it, an existing file is an error)')
@@ -204,19 +237,75 @@ export function registerDatasetCommands(program: Command): void {
     });
 
   dataset
+    .command('audit <bundle-or-folder>')
+    .description(
+      'Find near-duplicate groups (and, in a bundle, groups that leak across splits), images under the build size and ' +
+        'blurry, dark, low-information or upscaled images, in a bundle or a folder of images; writes audit.json and a ' +
+        'contact sheet per finding',
+    )
+    .option('--out <dir>', 'folder for audit.json and the contact sheets (default: <name>-audit in the working folder)')
+    .option('--overwrite', 'replace an earlier audit in --out')
+    .option('--size <px>', 'folders: the build size images are measured at; smaller ones are listed', int('--size'), 256)
+    .option('--hash-radius <bits>', `Hamming radius of a near-duplicate (default: the bundle's, else ${DEFAULT_HASH_RADIUS})`, int('--hash-radius'))
+    .option('--thresholds <list>', `flag thresholds, flag=value (default: the bundle's, else ${formatThresholds()})`)
+    .option('--concurrency <n>', 'images decoded at once', int('--concurrency'), 4)
+    .option('--sheet-limit <n>', 'images per contact sheet', int('--sheet-limit'), 48)
+    .option('--json', 'print the report as JSON on stdout (the summary goes to stderr)')
+    .option('--no-progress', 'no progress bar')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ bgfill dataset audit photos/ --out photos-audit            # before building: groups, small and blurry photos\n' +
+        '  $ bgfill dataset audit bundles/places --json > audit.json    # an existing bundle: leaks across splits',
+    )
+    .action(
+      async (
+        target: string,
+        flags: { out?: string; overwrite?: boolean; size: number; hashRadius?: number; thresholds?: string; concurrency: number; sheetLimit: number; json?: boolean; progress: boolean },
+      ) => {
+        const { auditDataset, formatAuditReport, defaultAuditOut } = await import('./audit.js');
+        const report = await auditDataset(target, {
+          out: flags.out ?? defaultAuditOut(target),
+          overwrite: flags.overwrite ?? false,
+          size: flags.size,
+          ...(flags.hashRadius !== undefined ? { hashRadius: flags.hashRadius } : {}),
+          ...(flags.thresholds !== undefined ? { thresholds: flags.thresholds } : {}),
+          concurrency: flags.concurrency,
+          sheetLimit: flags.sheetLimit,
+          ...(flags.progress ? {} : { progress: false }),
+        });
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          process.stderr.write(formatAuditReport(report));
+        } else process.stdout.write(formatAuditReport(report));
+      },
+    );
+
+  dataset
     .command('merge <out> [dirs...]')
     .description('Join the worker manifests of a --worker/--workers build into one bundle (copying shards into <out> when needed)')
+    .option('--json', 'print a JSON summary on stdout (the human lines go to stderr)')
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill dataset merge bundles/places bundles/places          # workers shared one folder\n' +
         '  $ bgfill dataset merge bundles/places w0 w1 w2 w3              # workers wrote separate folders',
     )
-    .action(async (out: string, dirs: string[]) => {
+    .action(async (out: string, dirs: string[], flags: { json?: boolean }) => {
       const { mergeWorkers } = await import('./merge.js');
+      const { commandOutput } = await import('@bgfill/core');
+      const output = commandOutput(flags);
       const result = await mergeWorkers(out, dirs);
-      process.stdout.write(
+      output.info(
         `merged ${result.workers} workers into ${out}: ${result.manifest.records} records in ${result.manifest.shards.length} shards` +
-          `${result.copied ? ` (${result.copied} files copied)` : ''}\n`,
+          `${result.copied ? ` (${result.copied} files copied)` : ''}`,
       );
+      const d = result.duplicates;
+      if (d) {
+        output.info(
+          `near-duplicates grouped here, across all ${result.workers} workers (each worker sees only its own shards): ` +
+            `${d.groups} groups of ${d.members} records, ${d.mode === 'keep-one' ? `${d.dropped} dropped` : `${d.moved} moved to their group's split`}, ` +
+            `${result.rewritten} shards rewritten, ${d.leaks} groups span splits`,
+        );
+      }
+      output.result({ out, workers: result.workers, records: result.manifest.records, shards: result.manifest.shards.length, copied: result.copied, duplicates: d ?? null, rewritten: result.rewritten });
     });
 }

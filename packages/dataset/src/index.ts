@@ -27,14 +27,33 @@ export {
 } from './tfrecord-reader.js';
 export {
   processImage,
+  analyseImage,
   readInput,
   planGeometry,
   InputRejected,
   DEFAULT_PROCESS_OPTIONS,
   type ProcessOptions,
   type ProcessedImage,
+  type AnalysedImage,
   type Geometry,
 } from './process-image.js';
+export { imageSignals, laplacianVariance, topOctaveRatio, colourfulness, luminance, REFERENCE_SIDE, type ImageSignals, type RgbPixels } from './image-signals.js';
+export { analyseFrame, type ImageAnalysis } from './image-analysis.js';
+export { dctHash, differenceHash, contentHash, hammingDistance, greyThumbnail, type HashHex } from './perceptual-hash.js';
+export { estimateJpegQuality, readQuantTables, ijgTables, type JpegQualityEstimate, type QuantTable } from './jpeg-quality.js';
+export { groupNearDuplicates, DEFAULT_HASH_RADIUS, type HashedItem, type GroupingResult } from './hash-groups.js';
+export {
+  QUALITY_FLAGS,
+  DEFAULT_THRESHOLDS,
+  qualityFlags,
+  parseRejectList,
+  parseThresholds,
+  type QualityFlag,
+  type QualityThresholds,
+} from './quality-policy.js';
+export { qualityEntrySchema, type QualityEntry } from './quality-record.js';
+export { qualityStats, mergeQualityStats, STAT_BINS, type QualityStats } from './quality-stats.js';
+export { auditDataset, formatAuditReport, type AuditOptions, type AuditReport, type AuditGroup } from './audit.js';
 export { listPlaces365, placesCategoryName, PLACES365_FILES, type Places365Options } from './sources/places365.js';
 export { listFolder, DEFAULT_PATTERN, IMAGE_EXTENSIONS, type FolderOptions } from './sources/folder.js';
 export { parseCategoryList } from './sources/categories.js';
@@ -45,7 +64,10 @@ export {
   readManifest,
   assembleManifest,
   MANIFEST_FILE,
+  MANIFEST_VERSION,
   REJECTS_FILE,
+  QUALITY_FILE,
+  type DuplicatesSummary,
   type DatasetManifest,
   type BuildConfig,
   type ShardEntry,
@@ -54,8 +76,8 @@ export {
   type RejectCode,
 } from './manifest.js';
 export { buildDataset, resolveBuildConfig, checkMaskSplits, readRejects, type BuildOptions, type BuildResult } from './build.js';
-export { checkBuildFolders, checkInputFolder, checkOutputPath, checkPlacesImageFolders, bundleEntry, type BuildFolders } from './build-folders.js';
-export { inspectBundle, formatInspectReport, previewGrid, previewFormatOf, checkPreviewPath, type InspectOptions, type InspectReport, type PreviewFormat } from './inspect.js';
+export { checkBuildFolders, checkInputFolder, checkPlacesImageFolders, bundleEntry, type BuildFolders } from './build-folders.js';
+export { inspectBundle, formatInspectReport, formatQualityStats, previewGrid, previewFormatOf, checkPreviewPath, type InspectOptions, type InspectReport, type PreviewFormat } from './inspect.js';
 export { readBundle, splitShards, type DecodedExample, type ReadOptions } from './reader.js';
 export { decodeMaskPng } from './mask-feature.js';
 export { toTfDataset, type TfExample, type TfDatasetOptions } from './tf-dataset.js';

@@ -1,9 +1,10 @@
-import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
-import { atomicWriteFile, BgfillError, invalidParameter } from '@bgfill/core';
+import { atomicWriteFile, BgfillError, checkOutputPath, invalidParameter } from '@bgfill/core';
 import { type Mask } from '@bgfill/masks';
-import { readManifest, type DatasetManifest } from './manifest.js';
+import { readManifest, type DatasetManifest, type DuplicatesSummary } from './manifest.js';
+import { QUALITY_FLAGS } from './quality-policy.js';
+import { formatHistogram, STAT_SIGNALS, type QualityStats } from './quality-stats.js';
 import { readBundle, splitShards, type DecodedExample } from './reader.js';
 import { decodeRecord } from './record.js';
 import { readTfRecords } from './tfrecord-reader.js';
@@ -46,6 +47,11 @@ export interface SplitStats {
   readonly formats: Readonly<Record<string, number>>;
   readonly encodedBytes: Summary | null;
   readonly holeRatio: (Summary & { histogram: number[] }) | null;
+  /** Quality statistics of the split's records, from dataset.json (null for bundles built without signals, or version 1). */
+  readonly quality: QualityStats | null;
+  /** Records near-duplicate grouping moved into and out of the split. */
+  readonly movedIn: number;
+  readonly movedOut: number;
 }
 
 export interface InspectReport {
@@ -57,6 +63,11 @@ export interface InspectReport {
   readonly recordsPerShard: number;
   readonly splits: readonly SplitStats[];
   readonly preview: string | null;
+  /** The manifest schema version, and what near-duplicate grouping found (null when not run). */
+  readonly schemaVersion: number;
+  readonly duplicates: DuplicatesSummary | null;
+  /** The flags that rejected records (`--reject`), empty when flag-only; null without signals. */
+  readonly reject: readonly string[] | null;
 }
 
 function summarise(values: readonly number[]): Summary | null {
@@ -116,6 +127,9 @@ async function splitStats(dir: string, manifest: DatasetManifest, split: string,
     formats,
     encodedBytes: summarise(bytes),
     holeRatio: hole ? { ...hole, histogram: holeHistogram(ratios) } : null,
+    quality: summary.quality,
+    movedIn: summary.movedIn,
+    movedOut: summary.movedOut,
   };
 }
 
@@ -163,12 +177,7 @@ export function previewFormatOf(path: string): PreviewFormat {
  */
 export async function checkPreviewPath(path: string, overwrite: boolean): Promise<PreviewFormat> {
   const format = previewFormatOf(path);
-  const existing = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw new BgfillError(`${path}: cannot write the preview (${err.code ?? String(err)})`, { subject: path, cause: err });
-  });
-  if (existing?.isDirectory()) throw new BgfillError(`${path}: is a folder; give a file name for the preview`, { subject: path });
-  if (existing && !overwrite) throw new BgfillError(`${path}: exists; pass --overwrite to replace it`, { subject: path });
+  await checkOutputPath(path, { kind: 'file', overwrite, hint: 'give a file name for the preview' });
   return format;
 }
 
@@ -233,6 +242,9 @@ export async function inspectBundle(dir: string, options: InspectOptions = {}): 
     recordsPerShard: manifest.recordsPerShard,
     splits,
     preview,
+    schemaVersion: manifest.schemaVersion,
+    duplicates: manifest.duplicates,
+    reject: manifest.quality?.reject ?? null,
   };
 }
 
@@ -247,7 +259,15 @@ export function formatInspectReport(report: InspectReport, topCategories = 10): 
   if (report.rejected.count > 0) {
     lines.push(`  rejected by reason: ${Object.entries(report.rejected.byCode).map(([c, n]) => `${c} ${n}`).join(', ')}`);
   }
-  lines.push(`  compression ${report.compression}, ${report.recordsPerShard} records per shard`);
+  lines.push(`  compression ${report.compression}, ${report.recordsPerShard} records per shard, schema version ${report.schemaVersion}`);
+  const d = report.duplicates;
+  if (d) {
+    lines.push(
+      `  near-duplicates (${d.hash}, radius ${d.radius}, ${d.mode}): ${d.groups} groups, ${d.members} records, largest ${d.largest}; ` +
+        `${d.moved} moved to their group's split, ${d.dropped} dropped, ${d.leaks} groups span splits`,
+    );
+  }
+  if (report.reject) lines.push(`  quality policy: ${report.reject.length > 0 ? `reject ${report.reject.join(', ')}` : 'flag only'}`);
   for (const s of report.splits) {
     lines.push('');
     lines.push(`split ${s.split}: ${s.count} records in ${s.shards} shards (${mib(s.bytes)}), ${s.rejected} rejected`);
@@ -265,7 +285,28 @@ export function formatInspectReport(report: InspectReport, topCategories = 10): 
       lines.push(`    hole ratio: mean ${h.mean.toFixed(3)}, min ${h.min.toFixed(3)}, max ${h.max.toFixed(3)}`);
       lines.push(`    hole ratio histogram (0.1 bins): ${h.histogram.join(' ')}`);
     }
+    if (s.movedIn + s.movedOut > 0) lines.push(`  near-duplicate groups moved ${s.movedIn} records in, ${s.movedOut} out`);
+    if (s.quality) lines.push(...formatQualityStats(s.quality, '  '));
   }
   if (report.preview) lines.push('', `preview: ${report.preview}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Quality statistics as text: flag counts, then each signal's mean, range and histogram.
+ * @example formatQualityStats(manifest.quality.stats).join('\n')
+ */
+export function formatQualityStats(q: QualityStats, indent = ''): string[] {
+  const lines = [`${indent}quality of ${q.records} records: flagged ${QUALITY_FLAGS.map((f) => `${f} ${q.flags[f]}`).join(', ')}; enlarged by the build ${q.enlarged}`];
+  for (const name of STAT_SIGNALS) {
+    const st = q.signals[name];
+    if (st.count === 0) {
+      lines.push(`${indent}  ${name}: none measured`);
+      continue;
+    }
+    const range = `mean ${Number((st.sum / st.count).toPrecision(3))}, min ${st.min}, max ${st.max}`;
+    lines.push(`${indent}  ${name} (${st.count}): ${range}`);
+    lines.push(`${indent}    ${formatHistogram(name, st.histogram)}`);
+  }
+  return lines;
 }

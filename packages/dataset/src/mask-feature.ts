@@ -14,6 +14,10 @@ export interface MaskFeature {
 export interface MaskMaker {
   /** The strategy label stored in `mask/strategy` (the masks package's canonical short form). */
   readonly label: string;
+  /** SHA-256 of each person bank the recipe reads, by path (absent when it reads none). */
+  readonly banks?: Record<string, string>;
+  /** What decides the masks: the label, and the banks' digests when there are any. */
+  readonly identity: string;
   make(size: Size, key: string): Promise<MaskFeature>;
 }
 
@@ -36,8 +40,11 @@ async function specText(spec: string): Promise<string> {
  */
 export async function createMaskMaker(spec: string, seed: Seed): Promise<MaskMaker> {
   const generator = await createMaskGenerator(parseMaskConfig(await specText(spec)));
+  const banks = generator.banks.length ? Object.fromEntries(generator.banks.map((b) => [b.path, b.sha256])) : undefined;
   return {
     label: generator.label,
+    banks,
+    identity: banks ? `${generator.label} ${JSON.stringify(banks)}` : generator.label,
     async make(size, key) {
       const mask = generator.generate(size, seed, key);
       return { encoded: await maskToPng(mask), strategy: generator.label, holeRatio: holeRatio(mask) };

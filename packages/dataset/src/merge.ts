@@ -4,7 +4,8 @@ import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { atomicWriteJson, BgfillError, temporaryPathFor } from '@bgfill/core';
 import { writeBundleManifest } from './build.js';
-import { PARTS_DIR, readWorkerManifest, type DatasetManifest, type ShardPart, type WorkerManifest } from './manifest.js';
+import { finalizeBundle } from './finalize.js';
+import { PARTS_DIR, readPart, readWorkerManifest, type DatasetManifest, type DuplicatesSummary, type ShardPart, type WorkerManifest } from './manifest.js';
 
 const WORKER_FILE = /^worker-(\d{5})-of-(\d{5})\.json$/;
 
@@ -33,6 +34,13 @@ export interface MergeResult {
   readonly workers: number;
   /** Shard and index files copied into `out` (0 when the workers wrote there already). */
   readonly copied: number;
+  /**
+   * Near-duplicate grouping, done here over every worker's records (a worker only sees its own shards): what it
+   * found and did; null when the build measured no signals or grouping is off.
+   */
+  readonly duplicates: DuplicatesSummary | null;
+  /** Shards rewritten because grouping moved or dropped records. */
+  readonly rewritten: number;
 }
 
 /**
@@ -79,15 +87,25 @@ export async function mergeWorkers(out: string, dirs: readonly string[]): Promis
   let copied = 0;
   for (const { dir, manifest } of [...byWorker.values()]) {
     for (const part of manifest.parts) {
+      // A shard an earlier merge already regrouped (in place) keeps its final part.
+      const existing = await readPart(join(outDir, PARTS_DIR, `${part.file}.json`));
+      if (existing && existing.fingerprint === part.fingerprint && existing.finalized !== null && (await sha256OfFile(join(outDir, part.file)).catch(() => null)) === existing.sha256) {
+        parts.push(existing);
+        continue;
+      }
       parts.push(part);
       if (dir !== outDir) {
         await copyChecked(join(dir, part.file), join(outDir, part.file), part.sha256);
         await copyChecked(join(dir, part.indexFile), join(outDir, part.indexFile), part.indexSha256);
+        if (part.qualityFile !== null && part.qualitySha256 !== null) {
+          await copyChecked(join(dir, PARTS_DIR, part.qualityFile), join(outDir, PARTS_DIR, part.qualityFile), part.qualitySha256);
+        }
         copied += 2;
       }
       await atomicWriteJson(join(outDir, PARTS_DIR, `${part.file}.json`), part);
     }
   }
-  const manifest = await writeBundleManifest(outDir, first.header, parts);
-  return { manifest, workers: first.workers, copied };
+  const finished = await finalizeBundle(outDir, first.header, parts);
+  const manifest = await writeBundleManifest(outDir, first.header, finished);
+  return { manifest, workers: first.workers, copied, duplicates: finished.duplicates, rewritten: finished.rewritten };
 }

@@ -1,6 +1,8 @@
 import { stat, readFile } from 'node:fs/promises';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { BgfillError, decodeWithOwnError, rngFor, type Seed } from '@bgfill/core';
+import { analyseFrame, type ImageAnalysis } from './image-analysis.js';
+import type { RgbPixels } from './image-signals.js';
 import type { ImageFormat } from './record.js';
 import type { RejectCode } from './manifest.js';
 
@@ -14,8 +16,9 @@ export interface ProcessOptions {
   readonly format: ImageFormat;
   /** JPEG quality, 1–100 (default 95). */
   readonly quality: number;
-  /** Shorter side under this is rejected (or upscaled with `upscale`). */
+  /** Shorter side under this is rejected (or enlarged with `upscale`); without `keepSize`, so is one under `size`. */
   readonly minSize: number;
+  /** Enlarge images whose shorter side is under `size` (or `minSize` with `keepSize`) instead of rejecting them. */
   readonly upscale: boolean;
   /** Decompression-bomb guard: width × height above this is rejected before decoding. */
   readonly maxPixels: number;
@@ -25,6 +28,11 @@ export interface ProcessOptions {
   readonly failOn: 'none' | 'truncated' | 'error' | 'warning';
   /** Seeds random crops, together with each record's key. */
   readonly seed: Seed;
+  /**
+   * Measure quality signals and hashes on the decoded pixels (default true). Off, the image goes through one sharp
+   * pipeline from input to encoded output, as before the signals existed (the bench's baseline).
+   */
+  readonly analyse?: boolean;
 }
 
 export const DEFAULT_PROCESS_OPTIONS: ProcessOptions = {
@@ -65,6 +73,13 @@ export interface ProcessedImage {
   readonly height: number;
   /** True when the input bytes were stored unchanged. */
   readonly passthrough: boolean;
+  /** The input's size after EXIF orientation. */
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+  /** The factor the image was enlarged by (> 1; only with `upscale`), or null when it was not enlarged. */
+  readonly upscale: number | null;
+  /** Signals and hashes, unless `analyse: false`. */
+  readonly analysis: ImageAnalysis | null;
 }
 
 function describeNode(info: Awaited<ReturnType<typeof stat>>): string {
@@ -112,11 +127,20 @@ export function iccIsSrgb(icc: Uint8Array): boolean {
 export interface Geometry {
   readonly resized: { width: number; height: number } | null;
   readonly crop: { left: number; top: number; width: number; height: number } | null;
+  /** The enlargement factor (target side over the shorter side) when the image is enlarged, else null. */
+  readonly upscale: number | null;
+}
+
+/** An enlargement factor as stored (`image/upscale`) and printed: 4 decimals. */
+export function roundFactor(factor: number): number {
+  return Math.round(factor * 1e4) / 1e4;
 }
 
 /**
  * Where to resize and crop an image of `width × height` (already auto-oriented) for `options`; `key` seeds random
- * crops. Throws InputRejected for images under the minimum size (unless upscaling).
+ * crops. Throws InputRejected for an image under `--min-size`, and (without `keepSize`) for one whose shorter side is
+ * under `--size`, which would have to be enlarged: a training target must not teach blur. With `upscale` both are
+ * accepted and enlarged, and the factor is returned.
  * @example planGeometry(400, 300, 'k', { ...DEFAULT_PROCESS_OPTIONS }) // resize to 341×256, crop x=42
  */
 export function planGeometry(width: number, height: number, key: string, options: ProcessOptions, name = key): Geometry {
@@ -125,15 +149,24 @@ export function planGeometry(width: number, height: number, key: string, options
     throw new InputRejected(name, 'too-small', `image is ${width}×${height}, shorter side under --min-size ${options.minSize} (use --upscale to accept)`);
   }
   if (options.keepSize) {
-    if (shorter >= options.minSize) return { resized: null, crop: null };
+    if (shorter >= options.minSize) return { resized: null, crop: null, upscale: null };
     const scale = options.minSize / shorter;
     return {
       resized: { width: Math.max(options.minSize, Math.round(width * scale)), height: Math.max(options.minSize, Math.round(height * scale)) },
       crop: null,
+      upscale: roundFactor(scale),
     };
   }
   const size = options.size;
-  if (width === size && height === size) return { resized: null, crop: null };
+  if (shorter < size && !options.upscale) {
+    throw new InputRejected(
+      name,
+      'too-small',
+      `image is ${width}×${height}, shorter side ${shorter} under --size ${size}: it would be enlarged ${(size / shorter).toFixed(2)}× ` +
+        '(use --upscale to accept and record the factor, or --keep-size)',
+    );
+  }
+  if (width === size && height === size) return { resized: null, crop: null, upscale: null };
   const scale = size / shorter;
   const rw = width === shorter ? size : Math.max(size, Math.round(width * scale));
   const rh = height === shorter ? size : Math.max(size, Math.round(height * scale));
@@ -147,6 +180,7 @@ export function planGeometry(width: number, height: number, key: string, options
   return {
     resized: rw === width && rh === height ? null : { width: rw, height: rh },
     crop: rw === size && rh === size ? null : { left, top, width: size, height: size },
+    upscale: scale > 1 ? roundFactor(scale) : null,
   };
 }
 
@@ -161,16 +195,48 @@ function decodeError(name: string, err: unknown): InputRejected {
  * Turn one input's bytes into a bundle image: auto-orient by EXIF, 8-bit sRGB RGB (grayscale, CMYK, 16-bit converted;
  * alpha flattened onto `options.flatten`), shorter side resized to `options.size` and a square cropped (centre or
  * seeded by `key`), or kept at its size. An input already in the target size and format (JPEG, 8-bit sRGB, 3 channels,
- * no rotation, no alpha) is stored byte for byte after a full decode check. Throws {@link InputRejected}.
+ * no rotation, no alpha) is stored byte for byte after a full decode check. The pixels decoded on the way give the
+ * quality signals and hashes (`analysis`). Throws {@link InputRejected}.
  * @example const img = await processImage(await readInput(path), key, DEFAULT_PROCESS_OPTIONS, 'a/abbey/1.jpg')
  */
 export async function processImage(input: Buffer, key: string, options: ProcessOptions, name = key): Promise<ProcessedImage> {
   // A rejected input is processed again alone, so that its reason is its own whatever the concurrency (libvips has
   // one error buffer; concurrent decodes made rejects.jsonl differ run to run). Same result for every good input.
-  return decodeWithOwnError(() => processImageOnce(input, key, options, name));
+  return decodeWithOwnError(() => processImageOnce(input, key, options, name, true));
 }
 
-async function processImageOnce(input: Buffer, key: string, options: ProcessOptions, name: string): Promise<ProcessedImage> {
+/** What {@link analyseImage} finds out about an input without encoding it. */
+export type AnalysedImage = Omit<ProcessedImage, 'encoded' | 'analysis'> & { readonly analysis: ImageAnalysis };
+
+/**
+ * Decode an input as `processImage` would and measure it, without encoding anything (for `bgfill dataset audit`).
+ * @example const { analysis } = await analyseImage(bytes, key, { ...DEFAULT_PROCESS_OPTIONS, upscale: true })
+ */
+export async function analyseImage(input: Buffer, key: string, options: ProcessOptions, name = key): Promise<AnalysedImage> {
+  const image = await decodeWithOwnError(() => processImageOnce(input, key, { ...options, analyse: true }, name, false));
+  const { encoded: _encoded, analysis, ...rest } = image;
+  return { ...rest, analysis: analysis! };
+}
+
+/** Copy a rectangle out of RGB pixels. */
+export function cropPixels(image: RgbPixels, crop: { left: number; top: number; width: number; height: number }): RgbPixels {
+  const data = Buffer.alloc(crop.width * crop.height * 3);
+  const source = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  for (let y = 0; y < crop.height; y++) {
+    const from = ((crop.top + y) * image.width + crop.left) * 3;
+    source.copy(data, y * crop.width * 3, from, from + crop.width * 3);
+  }
+  return { width: crop.width, height: crop.height, data };
+}
+
+/** Encode stored pixels as the build's format (the same bytes sharp writes at the end of a pipeline). */
+function encoder(pipeline: Sharp, options: ProcessOptions): Sharp {
+  return options.format === 'jpeg'
+    ? pipeline.jpeg({ quality: options.quality, chromaSubsampling: '4:2:0' })
+    : pipeline.png({ compressionLevel: 6, adaptiveFiltering: false });
+}
+
+async function processImageOnce(input: Buffer, key: string, options: ProcessOptions, name: string, encode: boolean): Promise<ProcessedImage> {
   let meta: Metadata;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
@@ -202,25 +268,40 @@ async function processImageOnce(input: Buffer, key: string, options: ProcessOpti
     (meta.orientation ?? 1) === 1 &&
     (meta.icc === undefined || iccIsSrgb(meta.icc));
   const sharpOptions = { limitInputPixels: options.maxPixels, failOn: options.failOn } as const;
+  const analyse = options.analyse !== false;
+  const source = { sourceWidth: ow, sourceHeight: oh, upscale: geometry.upscale };
+  const empty = Buffer.alloc(0);
   try {
     if (passthrough) {
       // A full decode proves the bytes are sound (measured: cheaper than a 1/8-scale shrink-on-load decode plus
-      // resize for 256² JPEGs, whose cost is mostly per-call overhead).
-      await sharp(input, sharpOptions).raw().toBuffer();
-      return { encoded: input, format: options.format, width, height, passthrough: true };
+      // resize for 256² JPEGs, whose cost is mostly per-call overhead); its pixels are what is stored, so measure them.
+      const { data, info } = await sharp(input, sharpOptions).raw().toBuffer({ resolveWithObject: true });
+      const frame = { width: info.width, height: info.height, data };
+      const analysis = analyse ? analyseFrame(frame, null, input) : null;
+      return { encoded: encode ? input : empty, format: options.format, width, height, passthrough: true, ...source, analysis };
     }
     let pipeline = sharp(input, sharpOptions).autoOrient();
     if (meta.hasAlpha) pipeline = pipeline.flatten({ background: options.flatten });
     if (geometry.resized) pipeline = pipeline.resize({ ...geometry.resized, fit: 'fill', kernel: 'lanczos3' });
-    if (geometry.crop) pipeline = pipeline.extract(geometry.crop);
-    pipeline = pipeline.toColourspace('srgb');
-    pipeline =
-      options.format === 'jpeg'
-        ? pipeline.jpeg({ quality: options.quality, chromaSubsampling: '4:2:0' })
-        : pipeline.png({ compressionLevel: 6, adaptiveFiltering: false });
-    const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+    if (!analyse) {
+      // One pipeline from input to encoded bytes (no pixels come back to JavaScript).
+      if (geometry.crop) pipeline = pipeline.extract(geometry.crop);
+      const { data, info } = await encoder(pipeline.toColourspace('srgb'), options).toBuffer({ resolveWithObject: true });
+      if (info.channels !== 3) throw new InputRejected(name, 'decode-error', `conversion produced ${info.channels} channels, expected 3`);
+      return { encoded: data, format: options.format, width: info.width, height: info.height, passthrough: false, ...source, analysis: null };
+    }
+    // The whole resized frame comes back (the perceptual hash sees the whole picture, whatever the crop); the crop
+    // is cut from it here and encoded from those pixels: the same bytes as cropping and encoding inside the pipeline.
+    const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new InputRejected(name, 'decode-error', `conversion produced ${info.channels} channels, expected 3`);
-    return { encoded: data, format: options.format, width: info.width, height: info.height, passthrough: false };
+    const frame = { width: info.width, height: info.height, data };
+    const stored = geometry.crop ? cropPixels(frame, geometry.crop) : frame;
+    // libvips encodes on its own thread while the signals are measured here.
+    const encoding = encode ? encoder(sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } }), options).toBuffer() : Promise.resolve(empty);
+    encoding.catch(() => {}); // awaited below; a failure surfaces there
+    const analysis = analyseFrame(frame, geometry.crop, input);
+    const encoded = await encoding;
+    return { encoded, format: options.format, width: stored.width, height: stored.height, passthrough: false, ...source, analysis };
   } catch (err) {
     if (err instanceof InputRejected) throw err;
     throw decodeError(name, err);

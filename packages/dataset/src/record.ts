@@ -15,6 +15,10 @@ export interface BundleRecord {
   readonly key: string;
   readonly label: number;
   readonly labelText: string;
+  /** The source's size after EXIF orientation (every record of a version-2 bundle; absent in version 1). */
+  readonly source?: { readonly width: number; readonly height: number };
+  /** The factor the build enlarged the source by, on records built with `--upscale` from a small source. */
+  readonly upscale?: number;
   readonly mask?: { readonly encoded: Uint8Array; readonly strategy: string; readonly holeRatio: number };
 }
 
@@ -41,6 +45,11 @@ export function recordToFeatures(record: BundleRecord): ExampleFeatures {
     [FEATURE.label]: { int64: [record.label] },
     [FEATURE.labelText]: text(record.labelText),
   };
+  if (record.source) {
+    features[FEATURE.sourceHeight] = { int64: [record.source.height] };
+    features[FEATURE.sourceWidth] = { int64: [record.source.width] };
+  }
+  if (record.upscale !== undefined) features[FEATURE.upscale] = { float: [record.upscale] };
   if (record.mask) {
     features[FEATURE.maskEncoded] = { bytes: [record.mask.encoded] };
     features[FEATURE.maskStrategy] = text(record.mask.strategy);
@@ -75,13 +84,17 @@ function oneText(features: ExampleFeatures, name: string): string {
 }
 
 /**
- * Read a record back from a feature map, checking the schema: every required feature present with one value of its
- * declared kind, mask features all present or all absent. Throws a BgfillError naming the first problem.
+ * Read a record back from a feature map, checking the schema: every feature required since version 1 present with one
+ * value of its declared kind, mask features all present or all absent, source height and width both or neither (a
+ * version-1 bundle has neither; `verify` checks that a version-2 bundle has them). Throws a BgfillError naming the
+ * first problem.
  */
 export function featuresToRecord(features: ExampleFeatures): BundleRecord {
   for (const spec of FEATURES) {
-    if (spec.required && !(spec.name in features)) throw new BgfillError(`feature ${spec.name} is missing`);
+    if (spec.required && spec.since === 1 && !(spec.name in features)) throw new BgfillError(`feature ${spec.name} is missing`);
   }
+  const sourceCount = [FEATURE.sourceHeight, FEATURE.sourceWidth].filter((n) => n in features).length;
+  if (sourceCount === 1) throw new BgfillError(`source size incomplete: expected both ${FEATURE.sourceHeight} and ${FEATURE.sourceWidth}`);
   const maskCount = MASK_FEATURES.filter((n) => n in features).length;
   if (maskCount !== 0 && maskCount !== MASK_FEATURES.length) {
     throw new BgfillError(`mask features incomplete: expected all of ${MASK_FEATURES.join(', ')}`);
@@ -100,6 +113,8 @@ export function featuresToRecord(features: ExampleFeatures): BundleRecord {
     key: oneText(features, FEATURE.key),
     label: one(features, FEATURE.label, 'int64'),
     labelText: oneText(features, FEATURE.labelText),
+    ...(sourceCount ? { source: { width: one(features, FEATURE.sourceWidth, 'int64'), height: one(features, FEATURE.sourceHeight, 'int64') } } : {}),
+    ...(FEATURE.upscale in features ? { upscale: one(features, FEATURE.upscale, 'float') } : {}),
     ...(maskCount
       ? {
           mask: {

@@ -1,4 +1,5 @@
 import { BgfillError, invalidParameter, rngFor, type Seed } from '@bgfill/core';
+import { parseNameValues } from './name-values.js';
 
 /** Split names end up in shard file names: lower-case letters, digits and `_`, starting with a letter. */
 export const SPLIT_NAME = /^[a-z][a-z0-9_]*$/;
@@ -25,17 +26,7 @@ export const RATIO_SUM_TOLERANCE = 1e-6;
  */
 export function parseSplitRatios(value: string | Readonly<Record<string, number>>): SplitRatio[] {
   const pairs: Array<[string, number]> =
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((p) => p.trim())
-          .filter((p) => p !== '')
-          .map((p) => {
-            const m = /^([^=\s]+)\s*=\s*([0-9.eE+-]+)$/.exec(p);
-            if (!m) throw invalidParameter('--split-ratios', 'name=ratio pairs such as train=0.9,val=0.1', value);
-            return [m[1], Number(m[2])];
-          })
-      : Object.entries(value);
+    typeof value === 'string' ? parseNameValues(value, '--split-ratios', 'train=0.9,val=0.1') : Object.entries(value);
   if (pairs.length === 0) throw invalidParameter('--split-ratios', 'at least one name=ratio pair', value);
   const seen = new Set<string>();
   for (const [name, ratio] of pairs) {

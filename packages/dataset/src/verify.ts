@@ -4,7 +4,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createProgress } from '@bgfill/core';
-import { MANIFEST_FILE, readManifest, type DatasetManifest, type ShardEntry } from './manifest.js';
+import { MANIFEST_FILE, QUALITY_FILE, readManifest, type DatasetManifest, type ShardEntry } from './manifest.js';
+import { parseJsonLines, qualityEntrySchema } from './quality-record.js';
 import { decodeMaskPng } from './mask-feature.js';
 import { orderedMap } from './ordered-map.js';
 import { decodeRecord, type BundleRecord } from './record.js';
@@ -60,8 +61,10 @@ function message(err: unknown): string {
 }
 
 /** Check a decoded record against its features and the split's promises. */
-async function checkRecord(record: BundleRecord, hasMasks: boolean, decode: boolean): Promise<string[]> {
+async function checkRecord(record: BundleRecord, hasMasks: boolean, decode: boolean, version: number): Promise<string[]> {
   const problems: string[] = [];
+  if (version >= 2 && !record.source) problems.push('a version-2 record without image/source_height and image/source_width');
+  if (record.upscale !== undefined && !(record.upscale > 1)) problems.push(`image/upscale is ${record.upscale}, not an enlargement (> 1)`);
   if (record.key !== recordKey(record.filename)) problems.push(`key ${record.key.slice(0, 12)}… is not the SHA-256 of "${record.filename}"`);
   if (hasMasks && !record.mask) problems.push('split carries masks but this record has none');
   if (!hasMasks && record.mask) problems.push('record has a mask but its split is declared without masks');
@@ -102,7 +105,8 @@ async function verifyShard(
   hasMasks: boolean,
   options: VerifyOptions,
   issues: VerifyIssue[],
-): Promise<{ records: number; decoded: number }> {
+  version: number,
+): Promise<{ records: number; decoded: number; keys: string[] }> {
   const path = join(dir, shard.file);
   const at = (problem: string, offset: number | null = null, record: number | null = null): void => {
     issues.push({ shard: shard.file, offset, record, problem });
@@ -112,12 +116,12 @@ async function verifyShard(
     const info = await stat(path);
     if (!info.isFile()) {
       at('is not a regular file');
-      return { records: 0, decoded: 0 };
+      return { records: 0, decoded: 0, keys: [] };
     }
     size = info.size;
   } catch {
     at('missing (listed in dataset.json)');
-    return { records: 0, decoded: 0 };
+    return { records: 0, decoded: 0, keys: [] };
   }
   if (size !== shard.bytes) at(`file is ${size} bytes, dataset.json says ${shard.bytes}`);
   const digest = await sha256OfFile(path);
@@ -127,6 +131,7 @@ async function verifyShard(
   const decode = options.decode ?? false;
   let records = 0;
   let decoded = 0;
+  const keys: string[] = [];
   async function* items() {
     for await (const item of scanTfRecords(path)) {
       if (item.kind === 'problem') {
@@ -141,13 +146,14 @@ async function verifyShard(
   const checked = orderedMap(items(), options.concurrency ?? 4, async (item) => {
     try {
       const record = decodeRecord(item.data);
-      return { item, problems: await checkRecord(record, hasMasks, decode) };
+      return { item, key: record.key, problems: await checkRecord(record, hasMasks, decode, version) };
     } catch (err) {
-      return { item, problems: [`not a valid record: ${message(err)}`] };
+      return { item, key: '', problems: [`not a valid record: ${message(err)}`] };
     }
   });
-  for await (const { item, problems } of checked) {
+  for await (const { item, key, problems } of checked) {
     records++;
+    keys.push(key);
     if (decode) decoded++;
     for (const p of problems) at(p, item.offset, item.number);
   }
@@ -172,7 +178,29 @@ async function verifyShard(
       indexIssue(message(err));
     }
   }
-  return { records, decoded };
+  return { records, decoded, keys };
+}
+
+/** quality.jsonl: one valid line per record, in bundle order, naming each record's key, shard and position. */
+async function checkQualityLines(dir: string, keysByShard: ReadonlyMap<string, readonly string[]>, manifest: DatasetManifest, issues: VerifyIssue[]): Promise<void> {
+  const at = (problem: string): void => void issues.push({ shard: QUALITY_FILE, offset: null, record: null, problem });
+  let lines;
+  try {
+    lines = parseJsonLines(qualityEntrySchema, await readFile(join(dir, QUALITY_FILE), 'utf8'));
+  } catch (err) {
+    at((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (dataset.json has a quality section)' : `not valid: ${message(err)}`);
+    return;
+  }
+  if (lines.length !== manifest.records) at(`${lines.length} lines, the bundle holds ${manifest.records} records`);
+  let n = 0;
+  for (const shard of manifest.shards) {
+    (keysByShard.get(shard.file) ?? []).forEach((key, index) => {
+      const line = lines[n++];
+      if (line && (line.shard !== shard.file || line.index !== index || line.key !== key || line.split !== shard.split)) {
+        at(`line ${n} describes ${line.shard} record ${line.index} (${line.key.slice(0, 12)}…), the bundle has ${shard.file} record ${index} (${key.slice(0, 12)}…) there`);
+      }
+    });
+  }
 }
 
 /** Manifest-level consistency: split totals, shard names and counts, stray shard files. */
@@ -198,7 +226,8 @@ async function checkManifest(dir: string, manifest: DatasetManifest, issues: Ver
 
 /**
  * Check a bundle against its manifest: every shard present with its recorded size and SHA-256, TFRecord framing and
- * every CRC, each record a valid Example of the schema, counts per shard and split, the index files; with `decode`,
+ * every CRC, each record a valid Example of the schema (version 2: with its source size), counts per shard and split,
+ * the index files, quality.jsonl line by line against the records; with `decode`,
  * every image and mask decodes to its stated size and hole ratio. Names each bad record by shard and byte offset.
  * @example const report = await verifyBundle('bundle', { decode: true }); report.issues.map(formatIssue)
  */
@@ -213,16 +242,19 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
   });
   let records = 0;
   let decoded = 0;
+  const keysByShard = new Map<string, string[]>();
   try {
     for (const shard of manifest.shards) {
-      const r = await verifyShard(dir, shard, manifest.splits[shard.split]?.hasMasks ?? false, options, issues);
+      const r = await verifyShard(dir, shard, manifest.splits[shard.split]?.hasMasks ?? false, options, issues, manifest.schemaVersion);
       records += r.records;
       decoded += r.decoded;
+      keysByShard.set(shard.file, r.keys);
       progress.tick();
     }
   } finally {
     progress.stop();
   }
+  if (manifest.quality) await checkQualityLines(dir, keysByShard, manifest, issues);
   return {
     ok: issues.length === 0,
     shards: manifest.shards.length,

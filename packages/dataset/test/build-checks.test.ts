@@ -114,7 +114,7 @@ test.serial('--out: an existing file is refused before any work (exit 2, one lin
   const bytes = await patternJpeg(64, 64, 3);
   await writeImage(file, bytes);
   t.is(refusal(t, await bgfill('build', '--input', input, '--out', file, ...common)), `${file}: exists and is not a folder`);
-  t.regex(refusal(t, await bgfill('build', '--input', input, '--out', join(file, 'below'), ...common)), /below: cannot create the folder, .*room\.jpg is a file$/);
+  t.regex(refusal(t, await bgfill('build', '--input', input, '--out', join(file, 'below'), ...common)), /below: cannot be created: .*room\.jpg is a file, not a folder$/);
   t.deepEqual(await readFile(file), bytes, 'the file is untouched');
 
   // The real CLI, as the reviewer ran it.

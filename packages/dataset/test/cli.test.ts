@@ -11,7 +11,45 @@ test.serial('help shows every option default and an example', async (t) => {
   for (const text of ['(default: 256)', '(default: 95)', 'default: "center"', '(default: 4)', '(default: 0)', '(default: 64)', '(default: 100000000)', '(default: val,test)', 'Example:', '$ bgfill dataset build']) {
     t.true(stdout.includes(text), text);
   }
-  for (const sub of ['verify', 'inspect', 'merge']) t.regex((await bgfill(sub, '--help')).stdout, /Example:\n {2}\$ bgfill dataset /);
+  for (const text of ['--upscale', '--reject <flags>', '--flag-only', 'blurry=38,dark=41,low-information=5.5,upscaled=0.17', 'default: "group"', '(default: 12)', '--no-signals', '--json', '--no-progress']) {
+    t.true(stdout.includes(text), text);
+  }
+  for (const sub of ['verify', 'inspect', 'merge', 'audit']) t.regex((await bgfill(sub, '--help')).stdout, /Example:\n {2}\$ bgfill dataset /);
+});
+
+test.serial('audit a folder before building: groups, small and flagged photos, sheets, --json; an earlier audit needs --overwrite', async (t) => {
+  const root = await tempDir(t);
+  const input = join(root, 'photos');
+  const scenes = new URL('../../../samples/scenes/', import.meta.url);
+  for (const name of ['001-lake-jetty.jpg', '013-picos-de-europa.jpg', '021-green-hills.jpg']) await writeImage(join(input, name), await readFile(new URL(name, scenes)));
+  const jetty = await readFile(new URL('001-lake-jetty.jpg', scenes));
+  await writeImage(join(input, 'copies', 'jetty-small.jpg'), await sharp(jetty).resize(160, 160).jpeg({ quality: 70 }).toBuffer());
+  await writeImage(join(input, 'copies', 'jetty-blur.jpg'), await sharp(jetty).blur(3).jpeg().toBuffer());
+  await writeFile(join(input, 'notes.jpg'), 'not an image');
+  const out = join(root, 'audit');
+  const run = await bgfill('audit', input, '--out', out, '--json', '--no-progress');
+  t.is(run.error, null);
+  const report = JSON.parse(run.stdout) as {
+    images: number;
+    unreadable: Array<{ file: string }>;
+    groups: Array<{ members: Array<{ file: string }>; sheet: string }>;
+    tooSmall: Array<{ file: string; factor: number }>;
+    outliers: Record<string, Array<{ file: string }>>;
+    outlierSheets: Record<string, string | null>;
+  };
+  t.is(report.images, 5);
+  t.deepEqual(report.unreadable.map((u) => u.file), ['notes.jpg']);
+  t.deepEqual(report.groups.map((g) => g.members.map((m) => m.file)), [['001-lake-jetty.jpg', 'copies/jetty-blur.jpg', 'copies/jetty-small.jpg']]);
+  t.deepEqual(report.tooSmall.map((s) => [s.file, s.factor]), [['copies/jetty-small.jpg', 1.6]]);
+  t.true(report.outliers.blurry.some((o) => o.file === 'copies/jetty-blur.jpg'));
+  const sheet = await sharp(report.groups[0].sheet).metadata();
+  t.deepEqual([sheet.width, sheet.height], [3 * 128 + 2 * 2, 128], 'the three photos of the group side by side');
+  t.truthy(report.outlierSheets.blurry);
+  t.is(JSON.parse(await readFile(join(out, 'audit.json'), 'utf8')).groups.length, 1);
+  const again = await bgfill('audit', input, '--out', out);
+  t.regex((again.error as Error).message, /holds an earlier audit \(audit\.json\); pass --overwrite/);
+  t.is((await bgfill('audit', input, '--out', join(input, 'inside'))).error instanceof BgfillError, true, 'not inside the audited folder');
+  t.is((await bgfill('audit', input, '--out', out, '--overwrite')).error, null);
 });
 
 test.serial('a new user builds a folder bundle, verifies it, inspects it; damage makes verify fail naming the record', async (t) => {

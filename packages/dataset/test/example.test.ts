@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import protobuf from 'protobufjs';
 import { decodeExample, encodeExample } from '../src/example.js';
-import { decodeRecord, encodeRecord, type BundleRecord } from '../src/record.js';
+import { decodeRecord, encodeRecord, featuresToRecord, type BundleRecord } from '../src/record.js';
 import { FEATURES } from '../src/features.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url);
@@ -33,6 +33,8 @@ const record: BundleRecord = {
   key: 'f'.repeat(64),
   label: 0,
   labelText: 'abbey',
+  source: { width: 100, height: 75 },
+  upscale: 2.56,
   mask: { encoded: Buffer.from('png-bytes'), strategy: 'person(seed)', holeRatio: 0.3125 },
 };
 
@@ -48,10 +50,23 @@ test('records decode with protobufjs and TensorFlow\'s example.proto / feature.p
   t.is(Buffer.from(f['image/filename'].bytesList!.value[0]).toString(), 'a/abbey/00000000.jpg');
   t.is(Buffer.from(f['mask/strategy'].bytesList!.value[0]).toString(), 'person(seed)');
   t.deepEqual(f['mask/hole_ratio'].floatList!.value, [0.3125]);
+  t.deepEqual([f['image/source_width'].int64List!.value, f['image/source_height'].int64List!.value], [[100], [75]]);
+  t.is(f['image/upscale'].floatList!.value[0], Math.fround(2.56), 'float32, as TensorFlow stores floats');
+});
+
+test('a version-1 record (no source size) still reads; half a source size is an error', (t) => {
+  const { source: _s, upscale: _u, ...v1 } = record;
+  const back = decodeRecord(encodeRecord(v1));
+  t.is(back.source, undefined);
+  t.is(back.upscale, undefined);
+  t.is(back.filename, record.filename);
+  const features = decodeExample(encodeRecord(record));
+  delete features['image/source_width'];
+  t.throws(() => featuresToRecord(features), { message: /source size incomplete/ });
 });
 
 test('records without a mask carry no mask features; negative labels survive as int64', (t) => {
-  const { mask: _mask, ...plain } = record;
+  const { mask: _mask, upscale: _upscale, ...plain } = record;
   const bytes = encodeRecord({ ...plain, label: -1, labelText: '' });
   const f = viaProto(bytes);
   t.false('mask/encoded' in f);
@@ -95,7 +110,7 @@ test('the hand-encoded wire-format Example from the Python fixture decodes, and 
 });
 
 test('schema violations are named', (t) => {
-  const { mask: _mask, ...plain } = record;
+  const { mask: _mask, upscale: _upscale, ...plain } = record;
   const noKey = encodeExample({ 'image/format': { bytes: [Buffer.from('jpeg')] } });
   t.throws(() => decodeRecord(noKey), { message: /feature image\/\S+ is missing/ });
   t.throws(() => decodeRecord(Buffer.from([0x0a, 0x05, 0x01])), { message: /not a tf\.train\.Example/ });

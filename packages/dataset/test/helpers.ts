@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { Command } from 'commander';
 import type { ExecutionContext } from 'ava';
+import { rngFor } from '@bgfill/core';
 import { registerDatasetCommands } from '../src/cli.js';
 
 /** A fresh temporary folder, removed after the test. */
@@ -16,15 +17,24 @@ export async function tempDir(t: ExecutionContext, prefix = 'bgfill-ds-'): Promi
   return dir;
 }
 
-/** Raw RGB pixels with a pattern unique to `seed`: gradients plus a seed-dependent stripe. */
+/**
+ * Raw RGB pixels with a pattern unique to `seed`: gradients, a seed-dependent stripe, and six low-frequency waves
+ * whose frequencies and phases come from the seed, so that two seeds give different pictures (their perceptual
+ * hashes lie far apart, as two photos' do) and the build does not group them as near-duplicates.
+ */
 export function patternPixels(width: number, height: number, seed: number): Buffer {
+  const rng = rngFor('pattern-pixels', seed);
+  const waves = Array.from({ length: 6 }, () => ({ fx: rng.uniform(-4, 4), fy: rng.uniform(-4, 4), phase: rng.uniform(0, 2 * Math.PI) }));
   const data = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 3;
-      data[i] = (x * 255) / Math.max(1, width - 1);
-      data[i + 1] = (y * 255) / Math.max(1, height - 1);
-      data[i + 2] = ((x + y + seed * 37) % 64) * 4;
+      let wave = 0;
+      for (const w of waves) wave += Math.sin(2 * Math.PI * ((w.fx * x) / width + (w.fy * y) / height) + w.phase);
+      const shade = 25 * wave;
+      data[i] = Math.min(255, Math.max(0, (x * 160) / Math.max(1, width - 1) + 48 + shade));
+      data[i + 1] = Math.min(255, Math.max(0, (y * 160) / Math.max(1, height - 1) + 48 + shade));
+      data[i + 2] = Math.min(255, Math.max(0, ((x + y + seed * 37) % 64) * 2 + 96 + shade));
     }
   }
   return data;

@@ -91,8 +91,7 @@ test('16-bit PNG becomes 8-bit with the same values', async (t) => {
   const png16 = await sharp(pixels, { raw: { width: 64, height: 64, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
   const meta = await sharp(png16).metadata();
   t.is(meta.depth, 'ushort');
-  const wide = await sharp(png16).raw({ depth: 'ushort' }).toBuffer();
-  t.is(new Uint16Array(wide.buffer, wide.byteOffset, 3)[0], pixels[0] * 257, 'the input really holds 16-bit samples');
+  t.is(png16[24], 16, 'the input really holds 16-bit samples (IHDR bit depth)');
   const out = await processImage(png16, 'k', opts({ format: 'png' }));
   t.false(out.passthrough);
   const img = await rgbOf(out.encoded);
@@ -138,9 +137,9 @@ test('resize + centre crop matches an OpenCV INTER_AREA reference (fixtures)', a
 
 test('planGeometry: centre crop arithmetic, seeded random crops within bounds', (t) => {
   const g = planGeometry(130, 71, 'k', opts());
-  t.deepEqual(g, { resized: { width: 117, height: 64 }, crop: { left: 26, top: 0, width: 64, height: 64 } });
-  t.deepEqual(planGeometry(64, 64, 'k', opts()), { resized: null, crop: null });
-  t.deepEqual(planGeometry(64, 200, 'k', opts()), { resized: null, crop: { left: 0, top: 68, width: 64, height: 64 } });
+  t.deepEqual(g, { resized: { width: 117, height: 64 }, crop: { left: 26, top: 0, width: 64, height: 64 }, upscale: null });
+  t.deepEqual(planGeometry(64, 64, 'k', opts()), { resized: null, crop: null, upscale: null });
+  t.deepEqual(planGeometry(64, 200, 'k', opts()), { resized: null, crop: { left: 0, top: 68, width: 64, height: 64 }, upscale: null });
   const lefts = new Set<number>();
   for (let i = 0; i < 30; i++) {
     const a = planGeometry(300, 200, `key-${i}`, opts({ crop: 'random', seed: 5 }));
@@ -163,9 +162,40 @@ test('tiny images are rejected under --min-size, or upscaled when asked', async 
   t.is(err?.code, 'too-small');
   t.regex(err?.message ?? '', /^tiny\.png: image is 20×30, shorter side under --min-size 64/);
   const up = await processImage(tiny, 'k', opts({ upscale: true }));
-  t.deepEqual([up.width, up.height], [64, 64]);
+  t.deepEqual([up.width, up.height, up.sourceWidth, up.sourceHeight, up.upscale], [64, 64, 20, 30, 3.2]);
   const kept = await processImage(tiny, 'k', opts({ upscale: true, keepSize: true }));
-  t.deepEqual([kept.width, kept.height], [64, 96], 'keep-size upscales the shorter side to --min-size');
+  t.deepEqual([kept.width, kept.height, kept.upscale], [64, 96, 3.2], 'keep-size upscales the shorter side to --min-size');
+});
+
+test('by default an image whose shorter side is under --size is rejected with its size, not enlarged', async (t) => {
+  // A real photo (samples/scenes) reduced to 100×80, as a small web image would be.
+  const small = await sharp(new URL('../../../samples/scenes/005-forest-path.jpg', import.meta.url).pathname).resize(100, 80, { fit: 'fill' }).jpeg().toBuffer();
+  const options = opts({ size: 256, minSize: 64 });
+  const err = await t.throwsAsync(processImage(small, 'k', options, 'photos/small.jpg'), { instanceOf: InputRejected });
+  t.is(err?.code, 'too-small');
+  t.is(err?.message, 'photos/small.jpg: image is 100×80, shorter side 80 under --size 256: it would be enlarged 3.20× (use --upscale to accept and record the factor, or --keep-size)');
+  const up = await processImage(small, 'k', { ...options, upscale: true });
+  t.deepEqual([up.width, up.height, up.sourceWidth, up.sourceHeight, up.upscale], [256, 256, 100, 80, 3.2]);
+  t.true(up.analysis!.signals.topOctave < 0.05, `an enlarged photo has almost no energy in its top octave (${up.analysis!.signals.topOctave})`);
+  const kept = await processImage(small, 'k', { ...options, keepSize: true });
+  t.deepEqual([kept.width, kept.height, kept.upscale, kept.passthrough], [100, 80, null, true], '--keep-size keeps it as it is (here byte for byte)');
+  // At or above --size: downscaled, no factor recorded, source size kept.
+  const big = await processImage(await patternJpeg(300, 256, 3), 'k', options);
+  t.deepEqual([big.width, big.height, big.sourceWidth, big.sourceHeight, big.upscale], [256, 256, 300, 256, null]);
+});
+
+test('the stored bytes are the same with or without measuring (the crop is encoded from the decoded frame)', async (t) => {
+  for (const [input, o] of [
+    [await patternJpeg(300, 200, 4), opts()],
+    [await patternJpeg(300, 200, 4), opts({ crop: 'random', seed: 3 })],
+    [await sharp(patternPixels(90, 150, 5), { raw: { width: 90, height: 150, channels: 3 } }).png().toBuffer(), opts({ format: 'png' })],
+  ] as const) {
+    const measured = await processImage(input, 'k', o);
+    const plain = await processImage(input, 'k', { ...o, analyse: false });
+    t.true(Buffer.from(measured.encoded).equals(Buffer.from(plain.encoded)));
+    t.truthy(measured.analysis);
+    t.is(plain.analysis, null);
+  }
 });
 
 test('every bad input is rejected with a code and a reason naming the file', async (t) => {

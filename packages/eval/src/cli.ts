@@ -52,6 +52,7 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
     )
     .option('--window <n>', 'SSIM / MS-SSIM Gaussian window size (odd)', positiveInt('--window'), 11)
     .option('--concurrency <n>', 'pairs read and scored at once (folders)', positiveInt('--concurrency'), 2)
+    .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
     .addHelpText(
       'after',
       '\nOutput: a table (pair, L1, PSNR dB, SSIM, MS-SSIM, L1 hole, PSNR hole; mean and std rows for folders), or with\n' +
@@ -65,12 +66,11 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
         '  $ bgfill eval pair --pred out/0001.png --target gt/0001.png --mask masks/0001.png\n' +
         '  $ bgfill eval pair --pred out/ --target gt/ --json --out scores.json',
     )
-    .action(async (opts: { pred: string; target: string; mask?: string; json: boolean; out?: string; scales?: number; window: number; concurrency: number }) => {
+    .action(async (opts: { pred: string; target: string; mask?: string; json: boolean; out?: string; scales?: number; window: number; concurrency: number; progress?: boolean }) => {
       const { evaluatePairs, pairReportJson, formatPairTable, formatSkipped } = await import('./pair.js');
-      const { atomicWriteJson } = await import('@bgfill/core');
-      const { checkOutputFile } = await import('./output-path.js');
+      const { atomicWriteJson, checkOutputPath } = await import('@bgfill/core');
       // Before any work: a folder (or a path below a file) as --out fails now, not at the final rename.
-      if (opts.out !== undefined) await checkOutputFile(opts.out, `--out takes the file the JSON report is written to (e.g. ${join(opts.out, 'scores.json')})`);
+      if (opts.out !== undefined) await checkOutputPath(opts.out, { kind: 'file', hint: `--out takes the file the JSON report is written to (e.g. ${join(opts.out, 'scores.json')})` });
       const report = await evaluatePairs({
         pred: opts.pred,
         target: opts.target,
@@ -80,6 +80,7 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
         msssim: opts.scales === undefined ? { windowSize: opts.window } : { scales: opts.scales, windowSize: opts.window },
         optionNames: { scales: '--scales', window: '--window' },
         concurrency: opts.concurrency,
+        ...(opts.progress === false ? { progress: false } : {}),
       });
       const json = pairReportJson(report);
       if (opts.out !== undefined) await atomicWriteJson(opts.out, json);

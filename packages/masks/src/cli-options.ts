@@ -20,7 +20,20 @@ export function parseSizeOption(text: string, name = '--size'): Size {
 }
 
 /**
- * The text of a `--strategy` option: itself, or the content of the file after `@` (`@config.json`).
+ * The recipe of a command that takes `--masks` (and the older name `--strategy`, kept as a hidden alias that prints a
+ * note): the text of whichever was given, undefined when neither. Both at once is an error.
+ * @example recipeOption({ masks: 'person-box' }) // 'person-box'
+ */
+export function recipeOption(opts: { masks?: string; strategy?: string }, warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string | undefined {
+  if (opts.masks !== undefined && opts.strategy !== undefined) {
+    throw new BgfillError('give the mask recipe once: --masks (--strategy is its old name)', { subject: '--masks' });
+  }
+  if (opts.strategy !== undefined) warn('bgfill: note: --strategy is now called --masks (the old name still works)');
+  return opts.masks ?? opts.strategy;
+}
+
+/**
+ * The text of a `--masks` option: itself, or the content of the file after `@` (`@config.json`).
  * @example await readStrategyOption('@recipes/thick.json')
  */
 export async function readStrategyOption(text: string): Promise<string> {

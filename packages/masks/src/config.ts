@@ -1,28 +1,14 @@
 import type { z } from 'zod';
 import { BgfillError, describeValue } from '@bgfill/core';
-import { fromFilesSchema, type FromFilesConfig } from './from-files.js';
-import { mixShallowSchema, unionShallowSchema, type MixConfig, type UnionConfig } from './mix.js';
-import { postSchema, type PostStep } from './post.js';
-import { proceduralStrategy, STRATEGY_NAMES, type ProceduralConfig } from './registry.js';
+import type { MaskConfig, MixComponent, PostStepRecipe } from './config-types.js';
+import { fromFilesSchema } from './from-files.js';
+import { mixShallowSchema, mixWeightSchema, unionShallowSchema } from './mix.js';
+import { POST_STEP_SCHEMAS, postListSchema, postStepSchema } from './post.js';
+import { isRamp, numericKind, rampAt, rampBreakpoints, rampSchema, type NumericKind, type Ramp, type TrainingProgress } from './ramp.js';
+import { leafSchema, STRATEGY_NAMES } from './registry.js';
 import { parseShortForm } from './short-form.js';
 
-/** Any config node may end with post-processing steps (dilate / erode / invert), applied in order. */
-export type WithPost<C> = C & { post?: PostStep[] };
-
-/**
- * A mask recipe: one of the procedural strategies, masks read from files, a weighted `mix` of recipes, or a `union`
- * of recipes whose holes are OR-ed; each optionally post-processed. Discriminated on `strategy`.
- */
-export type MaskConfig = WithPost<ProceduralConfig> | WithPost<FromFilesConfig> | MixConfig | UnionConfig;
-
-/**
- * A config as written by hand (JSON, an object literal): options may be left out, to be filled by `parseMaskConfig`.
- * @example const input: MaskConfigInput = { strategy: 'scribble', count: [0, 3] };
- */
-export interface MaskConfigInput {
-  strategy: string;
-  [option: string]: unknown;
-}
+export type { MaskConfig, MaskConfigInput, WithPost } from './config-types.js';
 
 type PathSegment = string | number;
 
@@ -86,6 +72,59 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function describeProgress(at: TrainingProgress): string {
+  return [at.epoch === undefined ? '' : `epoch ${at.epoch}`, at.step === undefined ? '' : `step ${at.step}`].filter(Boolean).join(', ');
+}
+
+/**
+ * Validate a node whose numeric options may be ramps: each ramp is checked (shape, and that its option is a number or
+ * a range of the same kind), then the node is validated with its ramps at every breakpoint (each start and end), which
+ * covers every progress since the values are piecewise linear; the ramps are then put back in place of the values.
+ */
+function checkRamped<T>(schema: z.ZodType<T>, value: Record<string, unknown>, path: ReadonlyArray<PathSegment>, strategy?: string): T {
+  const keys = Object.keys(value).filter((k) => isRamp(value[k]));
+  if (keys.length === 0) return check(schema, value, path, strategy);
+  const shape = (schema as { shape?: Record<string, unknown> }).shape ?? {};
+  const ramps = new Map<string, { ramp: Ramp; kind: NumericKind }>();
+  for (const key of keys) {
+    const kind = Object.hasOwn(shape, key) ? numericKind(shape[key]) : undefined;
+    if (!kind) throw configError([...path, key], `${strategy ?? 'this node'}'s ${key} cannot ramp: only numbers and [min, max] ranges can`);
+    const ramp = check(rampSchema, value[key], [...path, key], 'ramp') as Ramp;
+    const { from, to } = ramp.ramp;
+    if ((typeof from !== 'number') !== kind.pair) {
+      throw configError(
+        [...path, key],
+        kind.pair ? `${key} is a [min, max] range: ramp it between ranges, e.g. ramp(0-1,0-3,0,8)` : `${key} is a number: ramp it between numbers`,
+      );
+    }
+    if (kind.integer && ![from, to].flat().every(Number.isInteger)) throw configError([...path, key], `${key} takes integers: ramp it between integers`);
+    ramps.set(key, { ramp, kind });
+  }
+  let out: T | undefined;
+  for (const at of rampBreakpoints([...ramps.values()].map((r) => r.ramp))) {
+    const concrete = { ...value };
+    for (const [key, r] of ramps) concrete[key] = rampAt(r.ramp, at, r.kind.integer);
+    try {
+      out = check(schema, concrete, path, strategy);
+    } catch (err) {
+      if (err instanceof BgfillError) throw new BgfillError(`${err.message} (with its ramps at ${describeProgress(at)})`, { subject: err.subject });
+      throw err;
+    }
+  }
+  const node = { ...(out as Record<string, unknown>) };
+  for (const [key, r] of ramps) node[key] = r.ramp;
+  return node as T;
+}
+
+function validatePost(post: unknown, path: PathSegment[]): PostStepRecipe[] {
+  const steps = check(postListSchema, post, path, 'post');
+  return steps.map((step, i) => {
+    const op = isPlainObject(step) ? step.op : undefined;
+    if (typeof op !== 'string' || !Object.hasOwn(POST_STEP_SCHEMAS, op)) return check(postStepSchema, step, [...path, i], 'post') as PostStepRecipe;
+    return checkRamped(POST_STEP_SCHEMAS[op as keyof typeof POST_STEP_SCHEMAS] as z.ZodType<unknown>, step as Record<string, unknown>, [...path, i], op) as PostStepRecipe;
+  });
+}
+
 /** Validate one node (recursively for mix / union), filling defaults. */
 function validateNode(value: unknown, path: PathSegment[]): MaskConfig {
   if (!isPlainObject(value)) {
@@ -104,8 +143,8 @@ function validateNode(value: unknown, path: PathSegment[]): MaskConfig {
     const shallow = check(mixShallowSchema, rest, path, 'mix');
     node = {
       strategy: 'mix',
-      components: shallow.components.map((c, i) => ({
-        weight: c.weight,
+      components: shallow.components.map((c, i): MixComponent => ({
+        weight: checkRamped(mixWeightSchema, { weight: c.weight }, [...path, 'components', i], 'mix').weight as MixComponent['weight'],
         config: validateNode(c.config, [...path, 'components', i, 'config']),
       })),
     };
@@ -113,14 +152,16 @@ function validateNode(value: unknown, path: PathSegment[]): MaskConfig {
     const shallow = check(unionShallowSchema, rest, path, 'union');
     node = { strategy: 'union', parts: shallow.parts.map((p, i) => validateNode(p, [...path, 'parts', i])) };
   } else if (name === 'from-files') {
+    const ramped = Object.keys(rest).find((k) => isRamp(rest[k]));
+    if (ramped) throw configError([...path, ramped], `from-files options cannot ramp; ramp a post step instead (from-files:'maps/*.png'>dilate:ramp(0,4,0,8))`);
     node = check(fromFilesSchema, rest, path, name);
   } else {
-    const strategy = proceduralStrategy(name);
-    if (!strategy) throw configError([...path, 'strategy'], `unknown strategy ${describeValue(name)}`);
-    node = check(strategy.schema, rest, path, name);
+    const schema = leafSchema(name);
+    if (!schema) throw configError([...path, 'strategy'], `unknown strategy ${describeValue(name)}`);
+    node = checkRamped(schema, rest, path, name) as MaskConfig;
   }
   if (post !== undefined) {
-    const steps = check(postSchema, post, [...path, 'post'], 'post');
+    const steps = validatePost(post, [...path, 'post']);
     if (steps.length > 0) node.post = steps;
   }
   return node;

@@ -1,19 +1,21 @@
 import pLimit from 'p-limit';
 import { BgfillError, createProgress } from '@bgfill/core';
 import { resolveMaskPaths, type SkippedFile } from './from-files.js';
-import { holeRatio } from './mask.js';
 import { maskFromImage } from './png.js';
+import { holeShape, summarizeShapes, type MaskMeasure, type ShapeSummary } from './shape-stats.js';
 import { ALL_HOLE_RATIO_BINS, summarizeHoleRatios, type HoleRatioSummary } from './stats.js';
 
 export interface FolderStats {
-  /** Each readable mask file and its hole ratio, sorted by file name. */
-  files: Array<{ file: string; ratio: number }>;
+  /** Each readable mask file with its hole ratio and shape (null fields for an empty mask), sorted by file name. */
+  files: Array<{ file: string } & MaskMeasure>;
   skipped: SkippedFile[];
   summary: HoleRatioSummary;
+  /** Distributions of the hole's height, width, aspect and centre. */
+  shape: ShapeSummary;
 }
 
 /**
- * Hole ratios of every mask image in a folder (or glob, or list): any format sharp reads, 8 or 16 bits, thresholded at
+ * Hole ratios and shapes of every mask image in a folder (or glob, or list): any format sharp reads, 8 or 16 bits, thresholded at
  * `threshold` (default 0.5). Unreadable files are skipped and listed; no readable file at all is a BgfillError.
  * @example const { summary } = await maskFolderStats('masks/');
  */
@@ -28,7 +30,7 @@ export async function maskFolderStats(
     candidates.map((file) =>
       limit(async () => {
         try {
-          return { file, ratio: holeRatio(await maskFromImage(file, { threshold: options.threshold })) };
+          return { file, measure: holeShape(await maskFromImage(file, { threshold: options.threshold })) };
         } catch (err) {
           if (!(err instanceof BgfillError)) throw err;
           const prefix = `${file}: `;
@@ -41,7 +43,7 @@ export async function maskFolderStats(
   ).finally(() => progress.stop());
   const files: FolderStats['files'] = [];
   for (const r of results) {
-    if (r.ratio !== undefined) files.push({ file: r.file, ratio: r.ratio });
+    if (r.measure !== undefined) files.push({ file: r.file, ...r.measure });
     else skipped.push({ file: r.file, reason: r.reason ?? 'unreadable' });
   }
   if (files.length === 0) {
@@ -49,7 +51,7 @@ export async function maskFolderStats(
     const why = skipped.length ? ` (${skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`).join('; ')})` : '';
     throw new BgfillError(`${where}: no readable mask image${why}`, { subject: where });
   }
-  return { files, skipped, summary: summarizeHoleRatios(files.map((f) => f.ratio)) };
+  return { files, skipped, summary: summarizeHoleRatios(files.map((f) => f.ratio)), shape: summarizeShapes(files) };
 }
 
 /**

@@ -1,14 +1,17 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { extname, join } from 'node:path';
-import { atomicWriteFile, atomicWriteJson, BgfillError, errorMessage, invalidParameter, createProgress, type Seed } from '@bgfill/core';
+import { join } from 'node:path';
+import { atomicWriteFile, atomicWriteJson, BgfillError, checkOutputPath, errorMessage, invalidParameter, createProgress, type Seed } from '@bgfill/core';
 import { MAX_MASK_COUNT } from './cli-options.js';
-import type { MaskConfig, MaskConfigInput } from './config.js';
+import type { MaskConfig, MaskConfigInput } from './config-types.js';
 import type { SkippedFile } from './from-files.js';
 import { createMaskGenerator } from './generate.js';
 import { checkSize, holeRatio, type Mask, type Size } from './mask.js';
 import { maskToPng } from './png.js';
 import { contactSheetPng } from './preview.js';
+import type { BankDigest } from './bank/load.js';
+import type { TrainingProgress } from './ramp.js';
+import { holeShape, summarizeShapes, type MaskMeasure, type ShapeSummary } from './shape-stats.js';
 import { canonicalJson } from './short-form.js';
 import { DEFAULT_BALANCE_ATTEMPTS, generateBalancedMask, summarizeHoleRatios, type HoleRatioSummary } from './stats.js';
 
@@ -36,6 +39,14 @@ export interface MaskSetStats {
   balanceMisses?: number[];
   /** from-files: files that could not be used. */
   skippedFiles?: SkippedFile[];
+  /** person-bank: each bank read, with its SHA-256 (a changed bank makes another run). */
+  banks?: BankDigest[];
+  /** A ramping recipe previewed at this point of training (absent: the ramps' end values). */
+  trainingProgress?: TrainingProgress;
+  /** The label of the recipe at that point (ramps replaced by their values); present when the recipe ramps. */
+  labelAt?: string;
+  /** Distributions of the hole's height, width, aspect and centre. */
+  shape?: ShapeSummary;
   /** Hole ratio of mask i, in index order. */
   ratios?: number[];
 }
@@ -59,6 +70,8 @@ export interface GenerateFolderOptions {
   previewCount?: number;
   /** Force the progress bar on or off (default: on a terminal). */
   progress?: boolean;
+  /** Where in training a ramping recipe is drawn (default: the ramps' end values). */
+  trainingProgress?: TrainingProgress;
 }
 
 export interface GenerateFolderResult {
@@ -93,8 +106,16 @@ const MASK_FILE = /^mask-(\d+)\.png$/;
 /** Temporary files of atomicWriteFile for our own names (left behind when a run is killed). */
 const OUR_TEMP = /^\.(mask-\d+\.png|stats\.json)\.\d+\.[0-9a-f]+\.tmp$/;
 
-function identity(s: Pick<MaskSetStats, 'config' | 'seed' | 'size' | 'balanced' | 'maxAttempts'>): string {
-  return canonicalJson({ config: s.config, seed: s.seed, size: s.size, balanced: s.balanced, maxAttempts: s.maxAttempts });
+function identity(s: Pick<MaskSetStats, 'config' | 'seed' | 'size' | 'balanced' | 'maxAttempts' | 'banks' | 'trainingProgress'>): string {
+  return canonicalJson({
+    config: s.config,
+    seed: s.seed,
+    size: s.size,
+    balanced: s.balanced,
+    maxAttempts: s.maxAttempts,
+    banks: s.banks?.map((b) => b.sha256),
+    trainingProgress: s.trainingProgress,
+  });
 }
 
 async function readPreviousStats(path: string): Promise<MaskSetStats | 'unreadable' | undefined> {
@@ -139,8 +160,8 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
     throw invalidParameter('count', `integer between 1 and ${MAX_MASK_COUNT}`, count);
   }
   checkSize(size);
-  if (options.preview !== undefined && extname(options.preview).toLowerCase() !== '.png') {
-    throw new BgfillError(`--preview ${options.preview}: the contact sheet is written as PNG: give a .png file name`, { subject: options.preview });
+  if (options.preview !== undefined) {
+    await checkOutputPath(options.preview, { kind: 'file', extensions: ['.png'], what: 'the contact sheet (--preview)', hint: 'give the .png file to write' });
   }
   const concurrency = options.concurrency ?? Math.min(4, availableParallelism());
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
@@ -149,6 +170,7 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
   const balanced = options.balanced ?? false;
   const maxAttempts = balanced ? (options.maxAttempts ?? DEFAULT_BALANCE_ATTEMPTS) : undefined;
   const generator = await createMaskGenerator(options.config);
+  const trainingProgress = generator.ramps ? options.trainingProgress : undefined;
   const digits = maskFileDigits(count);
   const base: MaskSetStats = {
     format: MASK_SET_FORMAT,
@@ -162,6 +184,9 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
     digits,
     ...(generator.skipped.length ? { skippedFiles: [...generator.skipped] } : {}),
+    ...(generator.banks.length ? { banks: [...generator.banks] } : {}),
+    ...(trainingProgress ? { trainingProgress } : {}),
+    ...(generator.ramps ? { labelAt: generator.labelAt(trainingProgress) } : {}),
   };
 
   // Look at what is there already.
@@ -210,6 +235,7 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
 
   // Generate, compare, write.
   const ratios = new Float64Array(count);
+  const measures: MaskMeasure[] = new Array(count);
   const misses: number[] = [];
   let written = 0;
   let kept = 0;
@@ -217,10 +243,10 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
   const progress = createProgress({ label: 'masks', total: count, enabled: options.progress });
   const produce = (i: number): { mask: Mask; ratio: number; hit: boolean } => {
     if (!balanced) {
-      const mask = generator.generate(size, seed, i);
+      const mask = generator.generate(size, seed, i, trainingProgress);
       return { mask, ratio: holeRatio(mask), hit: true };
     }
-    return generateBalancedMask(generator, size, seed, i, { maxAttempts });
+    return generateBalancedMask(generator, size, seed, i, { maxAttempts, progress: trainingProgress });
   };
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -242,6 +268,7 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
         written++;
       }
       ratios[i] = ratio;
+      measures[i] = holeShape(mask);
       if (!hit) misses.push(i);
       progress.tick();
     }
@@ -263,6 +290,7 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
     ...base,
     complete: true,
     summary: summarizeHoleRatios(ratioList),
+    shape: summarizeShapes(measures),
     ...(balanced ? { balanceMisses: misses.sort((a, b) => a - b) } : {}),
   };
   await writeStats(statsFile, stats, ratios);

@@ -1,29 +1,10 @@
 import { z } from 'zod';
-import type { MaskConfig } from './config.js';
+import type { Rng } from '@bgfill/core';
 import type { Mask, Size } from './mask.js';
 import { orInto } from './morphology.js';
-import type { PostStep } from './post.js';
-import type { Rng } from '@bgfill/core';
+import { isRamp, type Ramp } from './ramp.js';
 
-/** `mix`: each mask comes from one component, chosen with probability weight / Σ weights. */
-export interface MixConfig {
-  strategy: 'mix';
-  components: MixComponent[];
-  post?: PostStep[];
-}
-
-export interface MixComponent {
-  /** Relative weight, > 0 (default 1). */
-  weight: number;
-  config: MaskConfig;
-}
-
-/** `union`: every part is drawn and the holes are OR-ed. */
-export interface UnionConfig {
-  strategy: 'union';
-  parts: MaskConfig[];
-  post?: PostStep[];
-}
+export type { MixConfig, MixComponent, UnionConfig } from './config-types.js';
 
 /** Shape of a `mix` node; the nested configs are validated recursively by `parseMaskConfig`. */
 export const mixShallowSchema = z.strictObject({
@@ -31,7 +12,10 @@ export const mixShallowSchema = z.strictObject({
   components: z
     .array(
       z.strictObject({
-        weight: z.number().positive().max(1e9).default(1).describe('relative weight (default 1)'),
+        weight: z
+          .union([z.number(), z.custom<Ramp>(isRamp)])
+          .default(1)
+          .describe('relative weight, > 0 (default 1); may ramp'),
         config: z.unknown().describe('a mask config'),
       }),
     )
@@ -39,6 +23,9 @@ export const mixShallowSchema = z.strictObject({
     .max(1000)
     .describe('the alternatives, each `{ weight, config }`'),
 });
+
+/** A component's weight, checked on its own (with ramps) once the mix's shape is known. */
+export const mixWeightSchema = z.strictObject({ weight: z.number().positive().max(1e9) });
 
 /** Shape of a `union` node; the nested configs are validated recursively by `parseMaskConfig`. */
 export const unionShallowSchema = z.strictObject({

@@ -15,13 +15,18 @@ const iterationsField = z
  * One post-processing step applied to a generated mask, in order: grow the hole (`dilate`), shrink it (`erode`), or
  * swap hole and known pixels (`invert`). Any config node may carry `post: [...]`.
  */
-export const postStepSchema = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('dilate'), iterations: iterationsField, kernel: kernelField }),
-  z.strictObject({ op: z.literal('erode'), iterations: iterationsField, kernel: kernelField }),
-  z.strictObject({ op: z.literal('invert') }),
-]);
+export const POST_STEP_SCHEMAS = {
+  dilate: z.strictObject({ op: z.literal('dilate'), iterations: iterationsField, kernel: kernelField }),
+  erode: z.strictObject({ op: z.literal('erode'), iterations: iterationsField, kernel: kernelField }),
+  invert: z.strictObject({ op: z.literal('invert') }),
+} as const;
+
+export const postStepSchema = z.discriminatedUnion('op', [POST_STEP_SCHEMAS.dilate, POST_STEP_SCHEMAS.erode, POST_STEP_SCHEMAS.invert]);
 
 export const postSchema = z.array(postStepSchema).max(64);
+
+/** The list of steps, before each step is checked (with ramps) on its own. */
+export const postListSchema = z.array(z.unknown()).max(64);
 
 export type PostStep = z.output<typeof postStepSchema>;
 

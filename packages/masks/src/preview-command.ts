@@ -1,16 +1,17 @@
-import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { atomicWriteFile, BgfillError } from '@bgfill/core';
+import { atomicWriteFile, BgfillError, checkOutputPath } from '@bgfill/core';
 import { resolveMaskPaths } from './from-files.js';
 import { createMaskGenerator } from './generate.js';
 import type { Mask, Size } from './mask.js';
 import { maskFromImage } from './png.js';
 import { contactSheetPng, readRgbCover, type RgbImage } from './preview.js';
+import type { TrainingProgress } from './ramp.js';
 
 export interface PreviewJob {
   /** Folder or glob of mask images (first `count`, sorted); or undefined to generate from `strategy`. */
   dir?: string;
   strategy?: string;
+  /** Where in training a ramping recipe is drawn (default: its ramps' end values). */
+  trainingProgress?: TrainingProgress;
   out: string;
   count: number;
   size: Size;
@@ -29,12 +30,7 @@ export interface PreviewJob {
  * @example await checkSheetPath('sheet.png', false) // passes when sheet.png does not exist
  */
 export async function checkSheetPath(out: string, overwrite: boolean, flag = '--out'): Promise<void> {
-  if (extname(out).toLowerCase() !== '.png') {
-    throw new BgfillError(`${flag} ${out}: the contact sheet is written as PNG: give a .png file name`, { subject: out });
-  }
-  const existing = await stat(out).catch(() => undefined);
-  if (existing?.isDirectory()) throw new BgfillError(`${flag} ${out}: is a folder; give the .png file to write`, { subject: out });
-  if (existing && !overwrite) throw new BgfillError(`${flag} ${out}: exists; pass --overwrite to replace it`, { subject: out });
+  await checkOutputPath(out, { kind: 'file', overwrite, extensions: ['.png'], what: `the contact sheet (${flag})`, hint: 'give the .png file to write' });
 }
 
 /**
@@ -59,7 +55,7 @@ export async function writePreview(job: PreviewJob): Promise<void> {
     if (masks.length === 0) throw new BgfillError(`${job.dir}: no readable mask image`, { subject: job.dir });
   } else {
     const generator = await createMaskGenerator(job.strategy ?? '');
-    masks = Array.from({ length: job.count }, (_, i) => generator.generate(job.size, job.seed, i));
+    masks = Array.from({ length: job.count }, (_, i) => generator.generate(job.size, job.seed, i, job.trainingProgress));
   }
   let images: RgbImage[] | undefined;
   if (job.images !== undefined) {

@@ -3,26 +3,27 @@
  *
  *   recipe     := mixture
  *   mixture    := component ('|' component)*          one component is drawn per mask, by weight
- *   component  := union ['*' weight] ('>' op)*        weight: a positive number, default 1
+ *   component  := union ['*' weight] ('>' op)*        weight: a positive number or a ramp, default 1
  *   union      := postfixed ('+' postfixed)*          every part drawn, holes OR-ed
  *   postfixed  := primary ('>' op)*                   post-processing, applied left to right
  *   primary    := name [':' value] ['(' options ')'] | '(' mixture ')' | {JSON config}
  *   op         := ('dilate' | 'erode') [':' iterations] ['(' options ')'] | 'invert'
  *   options    := key '=' value (',' key '=' value)*
- *   value      := number | min-max | word | 'text' | "json string" | [json array] | {json object} | true | false
+ *   value      := number | min-max | word | 'text' | "json string" | [json array] | {json object} | true | false | ramp
+ *   ramp       := 'ramp(' value ',' value ',' start ',' end [',' ('epoch' | 'step')] ')'
  *
  * `name:value` sets the strategy's main option (SHORT_ARGUMENTS): `scribble:0-3` is count [0, 3],
  * `irregular:thick` the preset, `person-box:general` the mode, `from-files:'masks/*.png'` the paths.
  * A single number where a [min, max] range is expected means [n, n]. Whitespace around operators is ignored.
  * Precedence, loosest first: `|`, `*weight`, `+`, `>`. So `person-box+scribble:0-3*0.7|irregular:thick*0.3` mixes the
  * union (person-box + scribble) at 0.7 with irregular at 0.3, and `(a+b)>dilate:2` grows the union's hole.
+ * `ramp(2,10,0,8)` moves from 2 to 10 between epochs 0 and 8 (LaMa's LinearRamp, see ramp.ts); `,step` counts steps.
  */
 import { BgfillError } from '@bgfill/core';
-import { fromFilesSchema } from './from-files.js';
-import type { MaskConfig } from './config.js';
-import type { PostStep } from './post.js';
+import type { MaskConfig, PostStepRecipe } from './config-types.js';
 import { POST_OPS } from './post.js';
-import { proceduralStrategy, SHORT_ARGUMENTS, STRATEGY_NAMES } from './registry.js';
+import { formatRamp, isRamp, RAMP_UNITS, type Ramp, type RampValue } from './ramp.js';
+import { FILE_STRATEGY_SCHEMAS, leafSchema, SHORT_ARGUMENTS, STRATEGY_NAMES } from './registry.js';
 
 /** Characters that end a bare word. */
 const BARE = /[^\s+|*()>,:=[\]{}"']+/y;
@@ -43,14 +44,18 @@ function defaultsOf(name: string): Record<string, unknown> {
   let d = defaultsCache.get(name);
   if (d) return d;
   d = {};
-  if (name === 'from-files') {
-    const { paths: _paths, ...rest } = fromFilesSchema.parse({ strategy: 'from-files', paths: '.' });
-    d = rest;
-  } else if (name === 'dilate' || name === 'erode') {
+  if (name === 'dilate' || name === 'erode') {
     d = { iterations: 1, kernel: 'square' };
+  } else if (Object.hasOwn(FILE_STRATEGY_SCHEMAS, name)) {
+    // File-backed strategies need their main option (the files); fill it to read the others' defaults, then drop it.
+    const required = SHORT_ARGUMENTS[name].option;
+    const parsed = leafSchema(name)?.safeParse({ strategy: name, [required]: '.' });
+    if (parsed?.success) {
+      const { [required]: _given, ...rest } = parsed.data as Record<string, unknown>;
+      d = rest;
+    }
   } else {
-    const s = proceduralStrategy(name);
-    const parsed = s?.schema.safeParse({ strategy: name });
+    const parsed = leafSchema(name)?.safeParse({ strategy: name });
     if (parsed?.success) d = parsed.data as Record<string, unknown>;
   }
   defaultsCache.set(name, d);
@@ -79,7 +84,7 @@ function isRangeOption(name: string, option: string): boolean {
   if (short?.option === option && short.range) return true;
   const d = defaultsOf(name)[option];
   if (Array.isArray(d) && d.length === 2 && d.every((v) => typeof v === 'number')) return true;
-  const shape = (proceduralStrategy(name)?.schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+  const shape = (leafSchema(name) as { shape?: Record<string, unknown> } | undefined)?.shape;
   return shape !== undefined && Object.hasOwn(shape, option) && isPairSchema(shape[option]);
 }
 
@@ -123,7 +128,7 @@ class Parser {
   }
 
   mixture(): RawNode {
-    const components: Array<{ config: RawNode; weight: number | undefined }> = [this.component()];
+    const components: Array<{ config: RawNode; weight: number | Ramp | undefined }> = [this.component()];
     while (this.eat('|')) components.push(this.component());
     if (components.length === 1 && components[0].weight === undefined) return components[0].config;
     return {
@@ -132,15 +137,18 @@ class Parser {
     };
   }
 
-  component(): { config: RawNode; weight: number | undefined } {
+  component(): { config: RawNode; weight: number | Ramp | undefined } {
     const config = this.union();
-    let weight: number | undefined;
+    let weight: number | Ramp | undefined;
     if (this.eat('*')) {
       const at = this.pos;
       const word = this.match(BARE);
-      if (word === undefined || !NUMBER.test(word)) this.fail('expected a weight (a positive number) after "*"', at);
-      weight = Number(word);
-      if (!(weight > 0)) this.fail(`weight must be positive, got ${word}`, at);
+      if (word === 'ramp' && this.peek() === '(') weight = this.ramp();
+      else {
+        if (word === undefined || !NUMBER.test(word)) this.fail('expected a weight (a positive number or a ramp) after "*"', at);
+        weight = Number(word);
+        if (!(weight > 0)) this.fail(`weight must be positive, got ${word}`, at);
+      }
     }
     while (this.eat('>')) appendPost(config, this.op());
     return { config, weight };
@@ -207,7 +215,22 @@ class Parser {
   }
 
   coerce(name: string, option: string, value: unknown): unknown {
-    return typeof value === 'number' && isRangeOption(name, option) ? [value, value] : value;
+    if (!isRangeOption(name, option)) return value;
+    const pair = (v: unknown) => (typeof v === 'number' ? [v, v] : v);
+    if (isRamp(value)) return { ramp: { ...value.ramp, from: pair(value.ramp.from), to: pair(value.ramp.to) } };
+    return pair(value);
+  }
+
+  /** After the word `ramp`: `(from, to, start, end[, unit])`, into `{ ramp: { … } }` (checked by parseMaskConfig). */
+  ramp(): Ramp {
+    if (!this.eat('(')) this.fail('expected "(" after ramp');
+    const args: unknown[] = [];
+    do args.push(this.value());
+    while (this.eat(','));
+    if (!this.eat(')')) this.fail(`expected "," or ")" in ramp(…) but found ${this.describeHere()}`);
+    if (args.length < 4 || args.length > 5) this.fail(`ramp takes (from, to, start, end[, ${RAMP_UNITS.join(' | ')}]), got ${args.length} values`);
+    const [from, to, start, end, unit = 'epoch'] = args;
+    return { ramp: { from, to, start, end, unit } as unknown as Ramp['ramp'] };
   }
 
   op(): RawNode {
@@ -233,6 +256,7 @@ class Parser {
     }
     const word = this.match(BARE);
     if (word === undefined) this.fail(`expected a value but found ${this.describeHere()}`);
+    if (word === 'ramp' && this.peek() === '(') return this.ramp();
     return interpretWord(word);
   }
 
@@ -317,10 +341,12 @@ function formatNumber(n: number): string {
 function isBareWord(s: string): boolean {
   BARE.lastIndex = 0;
   const m = BARE.exec(s);
-  return m !== null && m[0] === s && interpretWord(s) === s;
+  // `ramp` is quoted: bare and followed by options it would read as a ramp.
+  return m !== null && m[0] === s && interpretWord(s) === s && s !== 'ramp';
 }
 
 function formatValue(value: unknown, range: boolean): string {
+  if (isRamp(value)) return formatRamp(value, (v: RampValue) => formatValue(v, range));
   if (typeof value === 'number') return formatNumber(value);
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return isBareWord(value) ? value : JSON.stringify(value);
@@ -353,7 +379,7 @@ function formatTerm(name: string, node: Record<string, unknown>, skip: ReadonlyA
   return out;
 }
 
-function formatPost(steps: ReadonlyArray<PostStep> | undefined): string {
+function formatPost(steps: ReadonlyArray<PostStepRecipe> | undefined): string {
   if (!steps) return '';
   return steps
     .map((s) => (s.op === 'invert' ? '>invert' : `>${formatTerm(s.op, s as unknown as Record<string, unknown>, ['op'])}`))
@@ -369,7 +395,7 @@ function formatNode(config: MaskConfig, ctx: Context): string {
     const body = config.components
       .map((c) => {
         const inner = formatNode(c.config, 'component');
-        return single || c.weight !== 1 ? `${inner}*${formatNumber(c.weight)}` : inner;
+        return single || c.weight !== 1 ? `${inner}*${formatValue(c.weight, false)}` : inner;
       })
       .join('|');
     return ctx === 'top' && !post ? body : `(${body})${post}`;

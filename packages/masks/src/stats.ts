@@ -1,6 +1,7 @@
 import { invalidParameter, rngFor, type Seed } from '@bgfill/core';
 import type { MaskGenerator } from './generate.js';
 import { holeRatio, type Mask, type Size } from './mask.js';
+import type { TrainingProgress } from './ramp.js';
 
 /** A hole-ratio interval (lo, hi], or [0, hi] for the first. */
 export interface HoleRatioBin {
@@ -120,7 +121,7 @@ export function generateBalancedMask(
   size: Size,
   seed: Seed,
   index: number,
-  options: { maxAttempts?: number } = {},
+  options: { maxAttempts?: number; progress?: TrainingProgress } = {},
 ): BalancedMask {
   const maxAttempts = options.maxAttempts ?? DEFAULT_BALANCE_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw invalidParameter('maxAttempts', 'positive integer', maxAttempts);
@@ -128,7 +129,7 @@ export function generateBalancedMask(
   const bin = HOLE_RATIO_BINS[index % HOLE_RATIO_BINS.length];
   let best: { mask: Mask; ratio: number; distance: number } | undefined;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const mask = generator.generateWith(size, rngFor(seed, 'mask', index, 'balance', attempt), index);
+    const mask = generator.generateWith(size, rngFor(seed, 'mask', index, 'balance', attempt), index, options.progress);
     const ratio = holeRatio(mask);
     if (holeRatioBin(ratio) === bin.label) return { mask, ratio, target: bin.label, attempts: attempt + 1, hit: true };
     const distance = distanceToBin(ratio, bin);

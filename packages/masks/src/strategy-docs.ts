@@ -2,6 +2,7 @@ import { fromFilesSchema } from './from-files.js';
 import { mixShallowSchema, unionShallowSchema } from './mix.js';
 import { postStepSchema } from './post.js';
 import { MASK_STRATEGIES, SHORT_ARGUMENTS } from './registry.js';
+import { PERSON_BANK_DESCRIPTION, personBankSchema } from './strategies/person-bank.js';
 
 /** One option of a strategy: name, description (from the schema's `.describe()`) and default, for help text. */
 export interface OptionDoc {
@@ -44,6 +45,7 @@ export function describeStrategies(): StrategyDoc[] {
     };
   });
   const { paths: _p, ...fileDefaults } = fromFilesSchema.parse({ strategy: 'from-files', paths: '.' });
+  const { bank: _b, ...bankDefaults } = personBankSchema.parse({ strategy: 'person-bank', bank: '.' });
   docs.push(
     {
       name: 'mix',
@@ -64,6 +66,12 @@ export function describeStrategies(): StrategyDoc[] {
       options: optionsOf(fromFilesSchema, fileDefaults),
     },
     {
+      name: 'person-bank',
+      description: `${PERSON_BANK_DESCRIPTION} Short form: person-bank:bank/(dilate=6).`,
+      shortArgument: 'bank',
+      options: optionsOf(personBankSchema, bankDefaults),
+    },
+    {
       name: 'post',
       description:
         'Post-processing on any node, in order: dilate / erode (OpenCV semantics, 3x3 cross or square) or invert. ' +
@@ -71,6 +79,16 @@ export function describeStrategies(): StrategyDoc[] {
       options: postStepSchema.options.flatMap((o) => optionsOf(o, { iterations: 1, kernel: 'square' }).filter((x) => x.name !== 'op')).filter(
         (o, i, all) => all.findIndex((p) => p.name === o.name) === i,
       ),
+    },
+    {
+      name: 'ramp',
+      description:
+        'Any number or [min, max] option (except from-files options), mix weight or post-step iterations may move with training ' +
+        'progress as LaMa\'s LinearRamp: ramp(from,to,start,end) goes from `from` to `to` between epochs start and end ' +
+        '(finished epochs), ramp(from,to,start,end,step) counts optimizer steps; integer options are rounded. ' +
+        'JSON: {"ramp":{"from":2,"to":10,"start":0,"end":8,"unit":"epoch"}}. Without a progress, masks use the end values. ' +
+        'Example: person-bank:bank/(dilate=ramp(2,10,0,8))+scribble:ramp(0-1,0-3,0,8).',
+      options: [],
     },
   );
   return docs;

@@ -37,7 +37,7 @@ async function tempDir(): Promise<string> {
 test('generate writes the masks and stats.json, byte-identical to the library, and prints the histogram', async (t) => {
   const root = await tempDir();
   const out = join(root, 'masks');
-  const run = await bgfill(['masks', 'generate', '--strategy', 'person-box+scribble:0-3', '--count', '12', '--size', '40x32', '--seed', '9', '--out', out, '--concurrency', '2']);
+  const run = await bgfill(['masks', 'generate', '--masks', 'person-box+scribble:0-3', '--count', '12', '--size', '40x32', '--seed', '9', '--out', out, '--concurrency', '2']);
   t.is(run.code, 0, run.stderr);
   t.regex(run.stdout, /person-box\+scribble:0-3: 12 masks 40x32 .*\(12 written, 0 kept, 0 rewritten\)/);
   t.regex(run.stdout, /\(0\.5,0\.6\]/);
@@ -56,7 +56,7 @@ test('an interrupted run resumes to exactly the uninterrupted result', async (t)
   const out = join(root, 'killed');
   // Big masks make each one slow enough (PNG encoding of 1024×1024) to stop the run part-way without many files.
   const count = 120;
-  const args = ['masks', 'generate', '--strategy', 'person-box', '--count', String(count), '--size', '1024', '--seed', 'k', '--out', out, '--concurrency', '1'];
+  const args = ['masks', 'generate', '--masks', 'person-box', '--count', String(count), '--size', '1024', '--seed', 'k', '--out', out, '--concurrency', '1'];
   const child = spawn(process.execPath, [bin, ...args], { cwd: repo, env: { ...process.env, CI: '1' } });
   const exited = new Promise((resolve) => child.on('close', resolve));
   // Kill it once some masks are on disk.
@@ -83,10 +83,10 @@ test('an interrupted run resumes to exactly the uninterrupted result', async (t)
 test('bad input exits 2 with a message naming the problem (other limits: cli-options.test.ts)', async (t) => {
   const out = join(await tempDir(), 'x');
   const cases: Array<[string[], RegExp]> = [
-    [['--strategy', 'blobs', '--count', '3'], /unknown strategy "blobs"; allowed: person-box, scribble, box, irregular, outpaint, silhouette/],
-    [['--strategy', 'box', '--count', '0'], /integer between 1 and 10000000 for --count but received "0"/],
-    [['--strategy', 'box', '--count', '2', '--size', '-16x16'], /--size but received "-16x16"/],
-    [['--strategy', '@/nonexistent/recipe.json', '--count', '2'], /nonexistent\/recipe\.json: cannot read the mask config file/],
+    [['--masks', 'blobs', '--count', '3'], /unknown strategy "blobs"; allowed: person-box, scribble, box, irregular, outpaint, silhouette/],
+    [['--masks', 'box', '--count', '0'], /integer between 1 and 10000000 for --count but received "0"/],
+    [['--masks', 'box', '--count', '2', '--size', '-16x16'], /--size but received "-16x16"/],
+    [['--masks', '@/nonexistent/recipe.json', '--count', '2'], /nonexistent\/recipe\.json: cannot read the mask config file/],
   ];
   for (const [args, re] of cases) {
     const run = await bgfill(['masks', 'generate', ...args, '--out', out]);
@@ -100,7 +100,7 @@ test('bad input exits 2 with a message naming the problem (other limits: cli-opt
 test('a folder with other content is refused unless --overwrite', async (t) => {
   const out = await tempDir();
   await writeFile(join(out, 'holiday.jpg'), 'not mine to delete');
-  const args = ['masks', 'generate', '--strategy', 'box', '--count', '3', '--size', '16', '--out', out];
+  const args = ['masks', 'generate', '--masks', 'box', '--count', '3', '--size', '16', '--out', out];
   const refused = await bgfill(args);
   t.is(refused.code, 2);
   t.regex(refused.stderr, /refusing to write there: other content: holiday\.jpg\. Use --overwrite/);
@@ -137,17 +137,17 @@ test('preview refuses to replace a file unless --overwrite, writes only .png nam
   const root = await tempDir();
   const sheet = join(root, 'sheet.png');
   await writeFile(sheet, 'keep me');
-  const base = ['masks', 'preview', '--strategy', 'box', '--count', '4', '--size', '16'];
+  const base = ['masks', 'preview', '--masks', 'box', '--count', '4', '--size', '16'];
   const refused = await bgfill([...base, '--out', sheet]);
   t.is(refused.code, 2);
   t.regex(refused.stderr, /sheet\.png: exists; pass --overwrite to replace it/);
   t.is(await readFile(sheet, 'utf8'), 'keep me', 'untouched');
   const jpg = await bgfill([...base, '--out', join(root, 'sheet.jpg')]);
   t.is(jpg.code, 2);
-  t.regex(jpg.stderr, /sheet\.jpg: the contact sheet is written as PNG: give a \.png file name/);
-  const generated = await bgfill(['masks', 'generate', '--strategy', 'box', '--count', '2', '--size', '16', '--out', join(root, 'm'), '--preview', join(root, 'm.webp')]);
+  t.regex(jpg.stderr, /sheet\.jpg: the contact sheet \(--out\) is written as \.png: give a file name ending in \.png/);
+  const generated = await bgfill(['masks', 'generate', '--masks', 'box', '--count', '2', '--size', '16', '--out', join(root, 'm'), '--preview', join(root, 'm.webp')]);
   t.is(generated.code, 2);
-  t.regex(generated.stderr, /--preview .*m\.webp: the contact sheet is written as PNG/);
+  t.regex(generated.stderr, /m\.webp: the contact sheet \(--preview\) is written as \.png/);
   // Photos: one good, one truncated; the good one is drawn under every mask, the bad one is named and skipped.
   const photos = join(root, 'photos');
   await mkdir(photos);
@@ -164,7 +164,7 @@ test('preview refuses to replace a file unless --overwrite, writes only .png nam
 test('preview draws a contact sheet from a recipe or a folder; strategies lists every strategy; help shows an example', async (t) => {
   const root = await tempDir();
   const sheet = join(root, 'sheet.png');
-  const run = await bgfill(['masks', 'preview', '--strategy', 'irregular:thick', '--count', '6', '--size', '30', '--columns', '3', '--out', sheet]);
+  const run = await bgfill(['masks', 'preview', '--masks', 'irregular:thick', '--count', '6', '--size', '30', '--columns', '3', '--out', sheet]);
   t.is(run.code, 0, run.stderr);
   const meta = await sharp(sheet).metadata();
   t.is(meta.width, 3 * 30 + 2);
@@ -175,4 +175,83 @@ test('preview draws a contact sheet from a recipe or a folder; strategies lists 
   const help = await bgfill(['masks', 'generate', '--help']);
   t.regex(help.stdout, /\(default: "256"\)/);
   t.regex(help.stdout, /Example:\n {2}\$ bgfill masks generate/);
+});
+
+test('generate --json prints the summary on stdout and the human lines on stderr; --no-progress is accepted beside --progress <at>', async (t) => {
+  const root = await tempDir();
+  const viaMasks = await bgfill(['masks', 'generate', '--masks', 'box', '--count', '3', '--size', '16', '--seed', '2', '--out', join(root, 'a'), '--json', '--no-progress']);
+  t.is(viaMasks.code, 0, viaMasks.stderr);
+  const summary = JSON.parse(viaMasks.stdout) as { count: number; written: number; label: string; out: string };
+  t.like(summary, { count: 3, written: 3, label: 'box', out: join(root, 'a') });
+  t.regex(viaMasks.stderr, /box: 3 masks 16x16/, 'the human line goes to stderr under --json');
+  const viaAlias = await bgfill(['masks', 'generate', '--strategy', 'box', '--count', '3', '--size', '16', '--seed', '2', '--out', join(root, 'b')]);
+  t.is(viaAlias.code, 0, viaAlias.stderr);
+  t.regex(viaAlias.stdout, /box: 3 masks 16x16/);
+  for (const name of ['mask-000000.png', 'mask-000001.png', 'mask-000002.png']) {
+    t.deepEqual(await readFile(join(root, 'b', name)), await readFile(join(root, 'a', name)), name);
+  }
+});
+
+test('bank build → generate with person-bank and a ramp at --progress → stats with shapes → compare, all from the command line', async (t) => {
+  const root = await tempDir();
+  const maps = join(root, 'maps');
+  await mkdir(maps);
+  // Two soft maps (8-bit grey): a person-like blob each, plus a speck that is too small to keep.
+  for (const [k, w, h] of [[0, 90, 120], [1, 120, 80]] as const) {
+    const px = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (((x - w / 2) / 12) ** 2 + ((y - h / 2) / (h / 3)) ** 2 < 1) px[y * w + x] = 180;
+    px[2 * w + 2] = 255;
+    await sharp(px, { raw: { width: w, height: h, channels: 1 } }).png().toFile(join(maps, `m${k}.png`));
+  }
+  const bankDir = join(root, 'bank');
+  const built = await bgfill(['masks', 'bank', 'build', '--maps', maps, '--threshold', '0.1', '--out', bankDir, '--json']);
+  t.is(built.code, 0, built.stderr);
+  const summary = JSON.parse(built.stdout) as { outlines: number; dropped: { small: number; spanning: number }; sha256: string };
+  t.is(summary.outlines, 2);
+  t.deepEqual(summary.dropped, { small: 2, spanning: 0 });
+  t.regex(built.stderr, /2 outlines from 2 maps/);
+  const recipe = `person-bank:${bankDir}(dilate=ramp(0,8,0,8))+scribble:0-1`;
+  const early = join(root, 'early');
+  const gen = await bgfill(['masks', 'generate', '--masks', recipe, '--progress', 'epoch=2', '--count', '8', '--size', '64', '--out', early]);
+  t.is(gen.code, 0, gen.stderr);
+  t.regex(gen.stdout, new RegExp(`at epoch=2 = person-bank:${bankDir}\\(dilate=2\\)\\+scribble:0-1: 8 masks`));
+  t.regex(gen.stdout, /hole shape +mean/);
+  t.regex(gen.stdout, new RegExp(`bank ${bankDir}: 2 outlines, sha256 ${summary.sha256}`));
+  const stats = JSON.parse(await readFile(join(early, 'stats.json'), 'utf8')) as MaskSetStats;
+  t.deepEqual(stats.trainingProgress, { epoch: 2 });
+  t.is(stats.banks?.[0].sha256, summary.sha256);
+  t.is(stats.shape?.height.count, 8);
+  const late = join(root, 'late');
+  t.is((await bgfill(['masks', 'generate', '--masks', recipe, '--count', '8', '--size', '64', '--out', late])).code, 0);
+  const shown = await bgfill(['masks', 'stats', early]);
+  t.regex(shown.stdout, /aspect h\/w/);
+  const compared = await bgfill(['masks', 'compare', early, late, '--json']);
+  t.is(compared.code, 0, compared.stderr);
+  const report = JSON.parse(compared.stdout) as { a: { count: number }; distances: Array<{ variable: string; wasserstein1: number; meanA: number; meanB: number }> };
+  t.is(report.a.count, 8);
+  const ratio = report.distances.find((d) => d.variable === 'hole ratio');
+  // The end of the ramp dilates by 8 instead of 2: bigger holes, at a positive distance.
+  t.true((ratio?.meanB ?? 0) > (ratio?.meanA ?? 1));
+  t.true((ratio?.wasserstein1 ?? 0) > 0);
+  const table = await bgfill(['masks', 'compare', early, late]);
+  t.regex(table.stdout, /variable +mean A +mean B +W1 +KS +KS p/);
+});
+
+test('--strategy still works on generate and preview (hidden, with a note); --masks and --strategy together or neither are refused', async (t) => {
+  const root = await tempDir();
+  const old = await bgfill(['masks', 'generate', '--strategy', 'box', '--count', '2', '--size', '16', '--out', join(root, 'a')]);
+  t.is(old.code, 0, old.stderr);
+  t.regex(old.stderr, /note: --strategy is now called --masks/);
+  const both = await bgfill(['masks', 'preview', '--strategy', 'box', '--masks', 'box', '--out', join(root, 's.png')]);
+  t.is(both.code, 2);
+  t.regex(both.stderr, /give the mask recipe once: --masks/);
+  const none = await bgfill(['masks', 'generate', '--count', '2', '--out', join(root, 'b')]);
+  t.is(none.code, 2);
+  t.regex(none.stderr, /required option '--masks <recipe>' not specified/);
+  const help = await bgfill(['masks', 'generate', '--help']);
+  t.notRegex(help.stdout, /--strategy/);
+  t.regex(help.stdout, /--progress <at>/);
+  const bankHelp = await bgfill(['masks', 'bank', 'build', '--help']);
+  t.regex(bankHelp.stdout, /\(default: "0\.1"\)/);
+  t.regex(bankHelp.stdout, /Example:\n {2}\$ bgfill masks bank build/);
 });

@@ -1,12 +1,12 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
 import { parseMaskConfig } from '../src/config.js';
 import { BgfillError, rngFor } from '@bgfill/core';
 import { createMaskGenerator, generateMask } from '../src/generate.js';
 import { createMask, holeRatio, type Mask } from '../src/mask.js';
 import { dilate, invert, orInto } from '../src/morphology.js';
 import { MASK_STRATEGIES } from '../src/registry.js';
+import { hashesFromWorkers } from './helpers/worker-hashes.js';
 
 const size = { width: 96, height: 80 };
 const recipe = 'person-box+scribble:0-3*0.6|irregular:thick*0.2|box>dilate:2*0.2';
@@ -39,23 +39,7 @@ test('mask i is the same whatever the order: forward, backward, shuffled', (t) =
 
 test('mask i is the same in worker threads splitting the work', async (t) => {
   const expected = hashesInOrder([...Array(N).keys()]);
-  const halves = [
-    [...Array(N).keys()].filter((i) => i % 2 === 0),
-    [...Array(N).keys()].filter((i) => i % 2 === 1).reverse(),
-  ];
-  const results = await Promise.all(
-    halves.map(
-      (indices) =>
-        new Promise<Array<[number, string]>>((resolve, reject) => {
-          const worker = new Worker(new URL('./helpers/mask-worker.mjs', import.meta.url), {
-            workerData: { config: recipe, seed: 'det', size, indices },
-          });
-          worker.once('message', resolve);
-          worker.once('error', reject);
-        }),
-    ),
-  );
-  const merged = new Map(results.flat());
+  const merged = await hashesFromWorkers({ config: recipe, seed: 'det', size }, N);
   t.is(merged.size, N);
   for (const [i, h] of expected) t.is(merged.get(i), h, `mask ${i}`);
 });

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { addOutputOptions } from '@bgfill/core';
 import { registerTrainCommand } from './train/cli-train.js';
+import { registerSegmentCommand } from './segment/cli-segment.js';
 
 /**
  * `bgfill inpaint`: options only. The work happens in ./inference/run-inpaint.js, imported inside the action so
@@ -7,13 +9,16 @@ import { registerTrainCommand } from './train/cli-train.js';
  * @example registerInpaintCommand(new Command('bgfill'))
  */
 export function registerInpaintCommand(program: Command): void {
-  program
+  const inpaint = program
     .command('inpaint')
-    .description('Fill the masked part of images with a trained generator (files or folders matched by name)')
-    .requiredOption('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors')
+    .description('Fill the masked part of images with a trained generator, or a classical fill (files or folders matched by name)')
+    .option('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors (required unless --method telea|ns|mean)')
+    .option('--method <name>', 'net (the checkpoint), or a classical fill without one: telea, ns (as cv2.inpaint\'s INPAINT_TELEA / INPAINT_NS), mean (the hole border\'s colour)', 'net')
+    .option('--radius <px>', 'neighbourhood radius of --method telea|ns (cv2.inpaint\'s inpaintRadius) (default: 3)')
     .requiredOption('--image <path>', 'an image, or a folder of images')
     .option('--mask <path>', 'hole mask (white = hole), or a folder of masks named like the images')
     .option('--mask-from <path>', 'person segmentation map (or folder) turned into the hole: thresholded, resized, dilated')
+    .option('--segment <file>', "U²-Net weights (the authors' u2net_human_seg.pth): segment each photo as `bgfill segment` does, then threshold and dilate the map into the hole; a photo where nothing is found is copied unchanged, with a warning")
     .requiredOption('--out <path>', 'output image (.png/.jpg/.webp/.tif), or a folder (writes <name>.png)')
     .option('--threshold <t>', 'hole where mask value / max > t', '0.5')
     .option('--dilate <n>', 'grow the hole by n iterations of a 3×3 square', '0')
@@ -22,19 +27,23 @@ export function registerInpaintCommand(program: Command): void {
     .option('--tiles <CxR|auto>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2; auto: tiles of at most 512 px (needed above about 512×512: self-attention memory grows with the square of the pixels)')
     .option('--overlap <px>', 'tile overlap in pixels (default: 1/7 of a tile side, at least 1/8 of the tile)')
     .option('--save-raw <path>', 'also write the refined output as float32 NPY (NHWC, −1…1): a file, or a folder for folders')
+    .option('--save-mask <path>', 'also write the hole mask as used (PNG, white = hole, after threshold and dilation): a file, or a folder for folders')
     .option('--backend <name>', 'auto, onnx-webgpu, webgpu, tensorflow, onnx, wasm or cpu (onnx-webgpu / onnx: onnxruntime on the GPU / CPU; auto tries webgpu, tensorflow, onnx, wasm, cpu)', 'auto')
     .option('--threads <n>', 'CPU threads for onnx (default: BGFILL_ONNX_THREADS, else the CPU cores) or wasm (BGFILL_WASM_THREADS, else the cores, at most 8)')
     .option('--batch-size <n>', 'same-size images per network run (single-pass jobs without --tiles or --save-raw; fewer where self-attention memory needs it) (default: 8 on a GPU, 1 on a CPU)')
     .option('--non-strict', 'load weights whose keys or shapes do not all match (prints warnings)')
     .option('--scaled-attention', 'the net divides attention energy by √d (cannot be read from PyTorch weights; bgfill checkpoints store it)')
-    .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)')
+    .option('--overwrite', 'redo images whose outputs exist (default: keep them, so an interrupted run resumes)');
+  addOutputOptions(inpaint, 'print a JSON summary on stdout: backend, written, kept and failed files with reasons')
     .addHelpText(
       'after',
-      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png',
+      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --method telea --radius 5 --image photos/ --mask masks/ --out telea/',
     )
-    .action(async (options: import('./inference/run-inpaint.js').InpaintCommandOptions) => {
+    .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions & { json?: boolean }) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
-      await runInpaintCommand(options);
+      const { commandOutput } = await import('@bgfill/core');
+      const { json, ...rest } = options;
+      commandOutput({ json }).result(await runInpaintCommand({ ...rest, progress: rest.progress === false ? false : undefined }));
     });
 }
 
@@ -52,24 +61,29 @@ export function registerExportCommand(program: Command): void {
     .option('--non-strict', 'export weights whose keys or shapes do not all match (prints warnings)')
     .option('--scaled-attention', 'the net divides attention energy by √d (cannot be read from PyTorch weights; bgfill checkpoints store it)')
     .option('--no-check', 'skip running the exported model once with onnxruntime against TensorFlow.js')
+    .option('--json', 'print a JSON summary on stdout: the file, its size and the check against TensorFlow.js')
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill export onnx --checkpoint runs/a/epoch-0012/generator.safetensors --out generator.onnx\n' +
         '\nThe file runs in onnxruntime (any language) or loads in PyTorch users\' tools: image [N,3,H,W] in −1…1, mask [N,1,H,W] (1 = hole),\n' +
         'H and W multiples of 4; initializers are named by the PyTorch state_dict keys.',
     )
-    .action(async (options: import('./onnx/run-export.js').ExportOnnxCommandOptions) => {
+    .action(async (options: import('./onnx/run-export.js').ExportOnnxCommandOptions & { json?: boolean }) => {
       const { runExportOnnxCommand } = await import('./onnx/run-export.js');
-      await runExportOnnxCommand(options);
+      const { commandOutput } = await import('@bgfill/core');
+      const { json, ...rest } = options;
+      commandOutput({ json }).result(await runExportOnnxCommand(rest));
     });
 }
 
 /**
- * Adds the trainer's commands: `bgfill inpaint`, `bgfill export onnx` (and `bgfill train`, from ./train/cli-train.js).
+ * Adds the trainer's commands: `bgfill inpaint`, `bgfill export onnx` (and `bgfill train`, from ./train/cli-train.js;
+ * `bgfill segment`, from ./segment/cli-segment.js).
  * @example registerTrainerCommands(program); // in packages/cli/src/commands.ts
  */
 export function registerTrainerCommands(program: Command): void {
   registerInpaintCommand(program);
   registerExportCommand(program);
   registerTrainCommand(program);
+  registerSegmentCommand(program);
 }

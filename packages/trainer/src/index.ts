@@ -149,7 +149,8 @@ export { encodeNpy } from './inference/npy.js';
 export { readHoleMask, type HoleMaskOptions } from './inference/mask-source.js';
 export { writeRgbImage } from './inference/image-file.js';
 export { planJobs, type InpaintJob, type JobProblem } from './inference/jobs.js';
-export { runInpaintCommand, type InpaintCommandOptions, type InpaintSummary } from './inference/run-inpaint.js';
+export { runInpaintCommand } from './inference/run-inpaint.js';
+export type { InpaintCommandOptions, InpaintSummary } from './inference/inpaint-command.js';
 
 // — Inference engines (tfjs or onnxruntime) and ONNX export (src/inference/engine*.ts, src/onnx) —
 export { isEngine, type InpaintEngine, type EngineInput, type EngineOutputName, type Inpainter } from './inference/engine.js';
@@ -178,3 +179,28 @@ export {
   type OnnxRuntimeLoad,
 } from './onnx/onnx-runtime.js';
 export { runExportOnnxCommand, EXPORT_CHECK_TOLERANCE, type ExportOnnxCommandOptions, type ExportOnnxSummary } from './onnx/run-export.js';
+
+// — U²-Net person segmentation: `bgfill segment`, `bgfill inpaint --segment` (src/segment) —
+export {
+  type U2NetVariant,
+  type U2NetArchitecture,
+  type U2NetOutputName,
+  type RsuSpec,
+  type ConvBnReluSpec,
+  U2NET_VARIANTS,
+  U2NET_INPUT_SIZE,
+  U2NET_OUTPUTS,
+  u2netArchitecture,
+  u2netParamSpecs,
+  rsuLayers,
+} from './segment/u2net-architecture.js';
+export { loadU2NetWeights, u2netWeights, detectU2NetVariant, U2NET_WEIGHTS_SOURCE, type U2NetWeights } from './segment/u2net-weights.js';
+export { U2NetModel } from './segment/u2net-model.js';
+export { u2netOnnxModel, exportU2NetOnnx, U2NET_ONNX_INPUT } from './segment/u2net-onnx.js';
+export { openSegmenter, tfjsSegmenter, onnxSegmenter, type Segmenter, type SegmentInput } from './segment/segmenter.js';
+export { skimageResize, type ResizeSource } from './segment/skimage-resize.js';
+export { u2netInput, IMAGENET_MEAN, IMAGENET_STD } from './segment/preprocess.js';
+export { normPred, mapToU8, pilResizeBilinear } from './segment/postprocess.js';
+export { segmentPhotos, PERSON_PEAK, type PersonMap, type PhotoLike } from './segment/segment-photo.js';
+export { openSegmentHoles, holeFromMap, type SegmentHoles, type SegmentHoleOptions } from './segment/segment-holes.js';
+export { runSegmentCommand, DEFAULT_SEGMENT_BATCH, type SegmentCommandOptions, type SegmentSummary } from './segment/run-segment.js';

@@ -4,7 +4,8 @@
 // What only the webgpu path has is checked against the pure-JS cpu backend: the forward pass, every parameter's
 // gradient (im2col filter gradient, matrix-product data gradient), attention in image chunks, a whole training run
 // with asynchronous reads only (a synchronous read on tfjs-webgpu in Node needs an OffscreenCanvas and fails), and
-// `bgfill inpaint --backend webgpu` in batches; and onnxruntime's WebGPU provider on bgfill's exported graph.
+// `bgfill inpaint --backend webgpu` in batches; onnxruntime's WebGPU provider on bgfill's exported graph; and U²-Net
+// against its PyTorch fixture.
 import test from 'ava';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +22,10 @@ import { parseLog } from '../src/train/run-log.js';
 import { saveGeneratorCheckpoint } from '../src/weights/checkpoint.js';
 import { openEngine, selectEngine } from '../src/inference/engine-select.js';
 import { calibratedGenerator } from './fixtures/inference-generator.js';
+import { U2NET_OUTPUTS } from '../src/segment/u2net-architecture.js';
+import { tfjsSegmenter } from '../src/segment/segmenter.js';
+import { loadU2NetWeights } from '../src/segment/u2net-weights.js';
+import { maxAbs as maxAbsU2, nchwToNhwc, readRaw, readU2NetManifest, u2netFixture } from './fixtures/u2net/load-fixture.js';
 import { makeBundle, runCli, tempDir } from './train-helpers.js';
 
 const probe = await probeWebGpuAdapter();
@@ -249,4 +254,21 @@ gpuTest('onnx-webgpu (onnxruntime’s WebGPU provider) runs the exported graph a
   t.true(spread > 0.1 && maxAbs(cpu) < 1, 'outputs vary and are not clipped');
   t.true(maxAbsDiff(cpu, gpu) < 1e-4);
   await initBackend('webgpu', { strict: true });
+});
+
+gpuTest('U²-Net (U2NETP) on webgpu: every side output within 2× PyTorch\'s float32 distance of its float64 output', async (t) => {
+  await initBackend('webgpu', { strict: true });
+  const [n, h, w] = [1, 45, 70];
+  const manifest = await readU2NetManifest();
+  const net = tfjsSegmenter(await loadU2NetWeights(u2netFixture('u2netp-half.pth')));
+  const input = nchwToNhwc(await readRaw(u2netFixture('net-input.f32'), 'f32'), 2, 3, h, w).subarray(0, n * h * w * 3);
+  const expected = await readRaw(u2netFixture('net-output.f64'), 'f64');
+  const outputs = await net.run({ data: input, n, height: h, width: w }, U2NET_OUTPUTS);
+  await net.dispose();
+  U2NET_OUTPUTS.forEach((name, k) => {
+    const diff = maxAbsU2(outputs[k], expected.subarray(k * 2 * h * w, k * 2 * h * w + n * h * w));
+    const torch = manifest.f32_vs_f64.net[name];
+    t.log(`${name}: ${(diff / torch).toFixed(2)} × PyTorch's float32 distance`);
+    t.true(diff <= 2 * torch, `${name}: ${diff.toExponential(2)}`);
+  });
 });

@@ -14,6 +14,8 @@ export interface InpaintJob {
   out: string;
   /** The NPY file for the raw refined output, when asked for. */
   raw?: string;
+  /** The PNG file for the hole mask as used (`--save-mask`), when asked for. */
+  maskOut?: string;
 }
 
 /** An input that could not become a job (reported, the others still run). */
@@ -31,6 +33,8 @@ export interface PlanJobsOptions {
   out: string;
   /** An NPY file (single image) or folder for the raw outputs. */
   saveRaw?: string;
+  /** A PNG file (single image) or folder for the hole masks. */
+  saveMask?: string;
 }
 
 async function kind(path: string): Promise<'file' | 'dir' | 'missing'> {
@@ -65,10 +69,24 @@ function endsWithSeparator(path: string): boolean {
 }
 
 /**
- * Turn `--image`, `--mask`/`--mask-from`, `--out` and `--save-raw` into jobs. A folder of images is matched to a
+ * A single image's extra output (`--save-raw`, `--save-mask`), as --out: a file ending in `.ext`, or a folder that
+ * exists or ends in a separator (then `<folder>/<name>.ext`); undefined when not asked for.
+ */
+async function sideFile(flag: string, path: string | undefined, ext: string, name: string): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  const isDir = endsWithSeparator(path) || (await kind(path)) === 'dir';
+  if (!isDir && !path.toLowerCase().endsWith(`.${ext}`)) {
+    throw new BgfillError(`${flag} ${path}: the file name must end in .${ext} (or give a folder, ending in /)`, { subject: path });
+  }
+  return isDir ? join(path, `${name}.${ext}`) : path;
+}
+
+/**
+ * Turn `--image`, `--mask`/`--mask-from`, `--out`, `--save-raw` and `--save-mask` into jobs. A folder of images is matched to a
  * folder of masks by file name without extension (`a.jpg` ↔ `a.png`), and writes `OUT/<name>.png` (and
  * `RAW/<name>.npy`); a single image writes to `--out` itself unless it names an existing folder or ends in a
- * separator. Images without a mask, and names shared by two images or two masks, become problems.
+ * separator (so do `--save-raw` and `--save-mask`, writing `<name>.npy` and `<name>.png`). Images without a mask, and
+ * names shared by two images or two masks, become problems.
  * @example const { jobs, problems } = await planJobs({ image: 'photos/', mask: 'masks/', out: 'filled/' });
  */
 export async function planJobs(options: PlanJobsOptions): Promise<{ jobs: InpaintJob[]; problems: JobProblem[] }> {
@@ -87,16 +105,9 @@ export async function planJobs(options: PlanJobsOptions): Promise<{ jobs: Inpain
     if (!(OUTPUT_IMAGE_EXTENSIONS as readonly string[]).includes(ext)) {
       throw new BgfillError(`--out ${out}: the file name must end in .${OUTPUT_IMAGE_EXTENSIONS.join(', .')}`, { subject: options.out });
     }
-    let raw: string | undefined;
-    if (options.saveRaw !== undefined) {
-      // As --out: a file (ending in .npy), or a folder that exists or ends in a separator.
-      const rawIsDir = endsWithSeparator(options.saveRaw) || (await kind(options.saveRaw)) === 'dir';
-      if (!rawIsDir && !options.saveRaw.toLowerCase().endsWith('.npy')) {
-        throw new BgfillError(`--save-raw ${options.saveRaw}: the file name must end in .npy (or give a folder, ending in /)`, { subject: options.saveRaw });
-      }
-      raw = rawIsDir ? join(options.saveRaw, `${stem(options.image)}.npy`) : options.saveRaw;
-    }
-    jobs.push({ name: stem(options.image), image: options.image, mask: options.mask, out, ...(raw ? { raw } : {}) });
+    const raw = await sideFile('--save-raw', options.saveRaw, 'npy', stem(options.image));
+    const maskOut = await sideFile('--save-mask', options.saveMask, 'png', stem(options.image));
+    jobs.push({ name: stem(options.image), image: options.image, mask: options.mask, out, ...(raw ? { raw } : {}), ...(maskOut ? { maskOut } : {}) });
     return { jobs, problems };
   }
 
@@ -105,6 +116,7 @@ export async function planJobs(options: PlanJobsOptions): Promise<{ jobs: Inpain
   for (const [flag, path, fileExtensions] of [
     ['--out', options.out, OUTPUT_IMAGE_EXTENSIONS],
     ['--save-raw', options.saveRaw, ['npy']],
+    ['--save-mask', options.saveMask, ['png']],
   ] as const) {
     if (path === undefined) continue;
     const pathKind = await kind(path);
@@ -136,7 +148,8 @@ export async function planJobs(options: PlanJobsOptions): Promise<{ jobs: Inpain
       mask = found[0];
     }
     const raw = options.saveRaw !== undefined ? join(options.saveRaw, `${name}.npy`) : undefined;
-    jobs.push({ name, image: files[0], mask, out: join(options.out, `${name}.png`), ...(raw ? { raw } : {}) });
+    const maskOut = options.saveMask !== undefined ? join(options.saveMask, `${name}.png`) : undefined;
+    jobs.push({ name, image: files[0], mask, out: join(options.out, `${name}.png`), ...(raw ? { raw } : {}), ...(maskOut ? { maskOut } : {}) });
   }
   return { jobs, problems };
 }

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { BgfillError, atomicWriteFile, createProgress, errorMessage, invalidParameter } from '@bgfill/core';
-import { checkThreshold, holeRatio } from '@bgfill/masks';
+import { checkThreshold, createMask, holeRatio, maskToPng } from '@bgfill/masks';
 import { readRgbImage } from '@bgfill/eval';
 import { isGpuEngine, parseEngineRequest, type EngineRequest } from './engine-name.js';
 import { openEngine, selectEngine } from './engine-select.js';
@@ -11,11 +11,14 @@ import { REQUIRED_MULTIPLE } from '../model/architecture.js';
 import { paddingToMultiple } from './reflect-pad.js';
 import type { RgbImage } from '@bgfill/eval';
 import type { Mask } from '@bgfill/masks';
-import { planJobs, type InpaintJob, type JobProblem } from './jobs.js';
+import { planJobs, type InpaintJob } from './jobs.js';
+import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js';
+import { runClassicalInpaint, usesClassicalMethod } from './classical-inpaint.js';
 import { readHoleMask } from './mask-source.js';
 import { encodeNpy } from './npy.js';
 import { MAX_PASSES } from './passes.js';
 import { autoTileGrid, parseTileGrid, type TileGrid } from './tiling.js';
+import { openSegmentHoles } from '../segment/segment-holes.js';
 
 /**
  * Images per network run by default on a GPU engine: batch 8 ran 7.3× batch 1 per image on tfjs-webgpu (H200,
@@ -35,46 +38,8 @@ export function batchLimit(width: number, height: number, requested: number): nu
   return Math.max(1, Math.min(requested, Math.floor(DEFAULT_MAX_ATTENTION_BYTES / (positions * positions * 4))));
 }
 
-/** `bgfill inpaint` options as commander hands them over (strings for numbers, as typed). */
 /** A hole covering this share of an image or more is worth a warning: the mask is likely inverted. */
 const NEARLY_ALL = 0.99;
-
-export interface InpaintCommandOptions {
-  checkpoint: string;
-  image: string;
-  mask?: string;
-  maskFrom?: string;
-  out: string;
-  threshold?: string;
-  dilate?: string;
-  passes?: string;
-  erode?: string;
-  tiles?: string;
-  overlap?: string;
-  saveRaw?: string;
-  backend?: string;
-  threads?: string;
-  /**
-   * Images of one size inpainted per network run (single-pass jobs without tiles or --save-raw). Default: 8 on GPU
-   * engines, 1 on CPU engines (where batches measured slower per image: bench/RESULTS.md, eval scoring).
-   */
-  batchSize?: string;
-  nonStrict?: boolean;
-  /** The net scales attention energy by 1/√d (for weight files without a stored config). */
-  scaledAttention?: boolean;
-  overwrite?: boolean;
-  /** Progress bar on or off (default: on for a terminal). */
-  progress?: boolean;
-}
-
-export interface InpaintSummary {
-  backend: string;
-  total: number;
-  written: string[];
-  /** Jobs whose outputs already existed (an earlier, interrupted run): left as they are. */
-  existing: string[];
-  failed: JobProblem[];
-}
 
 interface Settings {
   threshold: number;
@@ -96,8 +61,8 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
 
 /** Validate every option before anything heavy loads. */
 function settingsFrom(options: InpaintCommandOptions): Settings {
-  if ((options.mask === undefined) === (options.maskFrom === undefined)) {
-    throw new BgfillError('give exactly one of --mask (hole mask: white = hole) and --mask-from (person segmentation map)', { subject: 'mask' });
+  if ([options.mask, options.maskFrom, options.segment].filter((m) => m !== undefined).length !== 1) {
+    throw new BgfillError('give exactly one of --mask (hole mask: white = hole), --mask-from (person segmentation map) and --segment (U²-Net weights)', { subject: 'mask' });
   }
   const thresholdText = options.threshold ?? '0.5';
   if (thresholdText.trim() === '') throw invalidParameter('--threshold', 'number in [0, 1)', thresholdText);
@@ -141,15 +106,19 @@ async function exists(path: string): Promise<boolean> {
  * @example await runInpaintCommand({ checkpoint: 'g.safetensors', image: 'photos', mask: 'masks', out: 'filled' });
  */
 export async function runInpaintCommand(options: InpaintCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<InpaintSummary> {
+  if (usesClassicalMethod(options)) return runClassicalInpaint(options, log);
+  if (options.checkpoint === undefined) throw new BgfillError('--checkpoint is required (or --method telea|ns to fill without a network)', { subject: 'checkpoint' });
+  if (options.radius !== undefined) throw new BgfillError('--radius applies to --method telea|ns, not to a network', { subject: 'radius' });
   const settings = settingsFrom(options);
-  const maskSource = (options.mask ?? options.maskFrom) as string;
-  const { jobs, problems } = await planJobs({ image: options.image, mask: maskSource, out: options.out, saveRaw: options.saveRaw });
+  // With --segment the hole comes from the photo itself: each image is its own "mask" source.
+  const maskSource = options.mask ?? options.maskFrom ?? options.image;
+  const { jobs, problems } = await planJobs({ image: options.image, mask: maskSource, out: options.out, saveRaw: options.saveRaw, saveMask: options.saveMask });
   for (const p of problems) log(`skipped ${p.file}: ${p.reason}`);
 
   const todo: InpaintJob[] = [];
   const existing: string[] = [];
   for (const job of jobs) {
-    const done = !options.overwrite && (await exists(job.out)) && (job.raw === undefined || (await exists(job.raw)));
+    const done = !options.overwrite && (await exists(job.out)) && (job.raw === undefined || (await exists(job.raw))) && (job.maskOut === undefined || (await exists(job.maskOut)));
     if (done) existing.push(job.out);
     else todo.push(job);
   }
@@ -160,11 +129,15 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     const backend = await selectEngine(settings.backend, { log, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) });
     summary.backend = backend.name;
     log(`backend: ${backend.name} (${backend.detail})`);
-    const engine = await openEngine(options.checkpoint, backend, {
+    const engine = await openEngine(options.checkpoint!, backend, {
       strict: options.nonStrict !== true,
       ...(options.scaledAttention ? { config: { scaledAttention: true } } : {}),
       onWarning: (message) => log(`warning: ${message}`),
       onNote: log,
+    });
+    const holes = options.segment === undefined ? undefined : await openSegmentHoles(options.segment, backend, { threshold: settings.threshold, dilate: settings.dilate, onWarning: (m) => log(`warning: ${m}`) }).catch(async (err: unknown) => {
+      await engine.dispose();
+      throw err;
     });
     const progress = createProgress({ label: 'inpaint', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
     // Single-pass jobs without tiles or raw output whose images share a size go through the network together.
@@ -220,21 +193,30 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     try {
       for (const job of todo) {
         let image: RgbImage;
-        let mask: Mask;
+        let mask: Mask | null;
         try {
           image = await readRgbImage(job.image);
-          mask = await readHoleMask(job.mask, {
-            threshold: settings.threshold,
-            dilate: settings.dilate,
-            size: { width: image.width, height: image.height },
-            resize: settings.maskIsSegmentation,
-            onWarning: (message) => log(`warning: ${message}`),
-          });
-          const ratio = holeRatio(mask);
-          if (ratio >= NEARLY_ALL) log(`warning: ${job.mask}: the hole covers ${(100 * ratio).toFixed(1)} % of ${job.image} (an inverted mask? white = hole)`);
+          mask = holes
+            ? await holes.hole(job.image, image)
+            : await readHoleMask(job.mask, {
+                threshold: settings.threshold,
+                dilate: settings.dilate,
+                size: { width: image.width, height: image.height },
+                resize: settings.maskIsSegmentation,
+                onWarning: (message) => log(`warning: ${message}`),
+              });
+          const ratio = mask ? holeRatio(mask) : 0;
+          if (ratio >= NEARLY_ALL) log(`warning: ${job.mask}: the hole covers ${(100 * ratio).toFixed(1)} % of ${job.image}${holes ? '' : ' (an inverted mask? white = hole)'}`);
+          if (job.maskOut !== undefined) await atomicWriteFile(job.maskOut, await maskToPng(mask ?? createMask(image)));
         } catch (err) {
           fail(job, err);
           progress.tick();
+          continue;
+        }
+        if (mask === null) {
+          // The segmenter found no person (warned): the photo goes out as it came in.
+          const photo = image;
+          await settle(job, () => writeRgbImage(job.out, photo));
           continue;
         }
         const limit = batchLimit(image.width, image.height, batchSize);
@@ -252,6 +234,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     } finally {
       progress.stop();
       await engine.dispose();
+      await holes?.dispose();
     }
   }
   const parts = [`inpainted ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'}`];

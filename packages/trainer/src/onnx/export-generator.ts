@@ -27,8 +27,12 @@ export interface OnnxExportOptions {
 
 const PRODUCER_VERSION = '0.1.0';
 
-/** float32 values of a state_dict entry in PyTorch layout, checked against the shape the graph needs. */
-function weightReader(weights: WeightMap): (name: string, shape: number[]) => Float32Array {
+/**
+ * float32 values of a state_dict entry in PyTorch layout, checked against the shape the graph needs (also used by
+ * the U²-Net graph, segment/u2net-onnx.ts).
+ * @example const weight = weightReader(weights); weight('outconv.weight', [1, 6, 1, 1])
+ */
+export function weightReader(weights: WeightMap): (name: string, shape: number[]) => Float32Array {
   return (name, shape) => {
     const tensor = weights.get(name);
     if (!tensor) throw new Error(`internal: ONNX export lacks weight ${name}`);

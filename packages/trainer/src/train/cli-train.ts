@@ -22,7 +22,7 @@ export const TRAIN_FLAGS = [
   { flag: '--lr <rate>', key: 'lr', path: 'optimizer.lr', help: 'generator learning rate (Adam)', default: 1e-4, num: true },
   { flag: '--d-lr <rate>', key: 'dLr', path: 'optimizer.dLr', help: 'discriminator learning rate (default: --lr)', num: true },
   { flag: '--schedule <type>', key: 'schedule', path: 'optimizer.schedule.type', help: 'learning-rate schedule: constant, step or cosine', default: 'constant' },
-  { flag: '--masks <strategy>', key: 'masks', path: 'masks', help: 'online mask strategy (short form or JSON), or "bundle" for the stored masks', default: 'person-box+scribble:0-3' },
+  { flag: '--masks <recipe>', key: 'masks', path: 'masks', help: 'online mask recipe (short form or JSON; person banks and ramps too, e.g. "person-bank:bank/(dilate=ramp(2,10,0,8))"), or "bundle" for the stored masks', default: 'person-box+scribble:0-3' },
   { flag: '--l1-hole-weight <w>', key: 'l1HoleWeight', path: 'loss.hole', help: 'L1 weight inside the hole', default: 1, num: true },
   { flag: '--l1-valid-weight <w>', key: 'l1ValidWeight', path: 'loss.valid', help: 'L1 weight outside the hole', default: 1, num: true },
   { flag: '--adv-weight <w>', key: 'advWeight', path: 'loss.adv', help: 'hinge adversarial loss weight (0: the discriminator is not trained)', default: 1, num: true },
@@ -47,6 +47,7 @@ export interface TrainCliOptions {
   freeze?: string[];
   resume?: boolean;
   progress?: boolean;
+  json?: boolean;
   [key: string]: unknown;
 }
 
@@ -73,7 +74,8 @@ export function registerTrainCommand(program: Command): void {
   cmd
     .option('--freeze <pattern...>', 'keep parameters whose names match (glob with * and ?, or /regex/) frozen')
     .option('--resume', 'continue the run in --out from its newest complete epoch', false)
-    .option('--no-progress', 'no progress bar')
+    .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
+    .option('--json', 'print a JSON summary on stdout at the end: run folder, checkpoints written, last epoch, steps, the resolved config (the log lines go to stderr)')
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill train --data places-bundle --out runs/gates --init InpaintSANet.pth --epochs 12 --batch-size 8 \\\n' +
@@ -96,6 +98,6 @@ export function registerTrainCommand(program: Command): void {
       }
       overrides.out = options.out;
       flagOf.out = '--out';
-      await runTrainCommand({ configFile: options.config, overrides, flagOf, resume: options.resume === true, progress: options.progress !== false });
+      await runTrainCommand({ configFile: options.config, overrides, flagOf, resume: options.resume === true, progress: options.progress !== false, json: options.json === true });
     });
 }

@@ -104,6 +104,8 @@ export const trainConfigSchema = z.strictObject({
   crop: positiveInt.nullable().default(null),
   /** Mask strategy short form / JSON for online masks, or "bundle" for the masks stored in the records. */
   masks: z.string().min(1).default('person-box+scribble:0-3'),
+  /** SHA-256 of each person bank the recipe reads, by the path it names (recorded by train; a change refuses --resume). */
+  maskBanks: z.record(z.string(), z.string()).optional(),
   /** Parameter-name patterns (globs such as `*.mask_conv2d.*`, or /regex/) to keep frozen. */
   freeze: z.array(z.string().min(1)).default([]),
   shuffleBuffer: z.number().int().nonnegative().default(1000),

@@ -1,4 +1,4 @@
-import { BgfillError } from '@bgfill/core';
+import { BgfillError, commandOutput } from '@bgfill/core';
 import { configValueAt, readConfigFile, resolveTrainConfig, type TrainConfig } from './config.js';
 import { listEpochs } from './epoch-dir.js';
 import { readRunConfig } from './run-folder.js';
@@ -15,6 +15,8 @@ export interface TrainCommandInput {
   flagOf: Record<string, string>;
   resume: boolean;
   progress: boolean;
+  /** Human lines to stderr and a JSON summary on stdout (`--json`). */
+  json?: boolean;
 }
 
 /**
@@ -61,12 +63,14 @@ function flatten(value: Record<string, unknown>, prefix = ''): Record<string, un
 
 /** The `bgfill train` action. */
 export async function runTrainCommand(input: TrainCommandInput): Promise<TrainResult> {
+  const out = commandOutput({ json: input.json });
   const config = await resolveCommandConfig(input);
   const result = await train(config, {
     resume: input.resume,
     progress: input.progress ? undefined : false,
-    log: (line) => process.stdout.write(`${line}\n`),
+    log: (line) => out.info(line),
   });
-  process.stdout.write(`done: ${result.lastEpoch} epochs, ${result.globalStep} steps; checkpoints in ${result.runDir}\n`);
+  out.info(`done: ${result.lastEpoch} epochs, ${result.globalStep} steps; checkpoints in ${result.runDir}`);
+  out.result(result);
   return result;
 }

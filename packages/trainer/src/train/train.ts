@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { BgfillError, createProgress } from '@bgfill/core';
-import { createMaskGenerator, type Mask, type Size } from '@bgfill/masks';
+import { createMaskGenerator, type Mask, type MaskGenerator, type Size } from '@bgfill/masks';
 import { readBundle, readManifest } from '@bgfill/dataset';
 import { msssimTensor } from '@bgfill/eval';
 import { InpaintGenerator } from '../model/generator.js';
@@ -18,6 +18,7 @@ import { snapshotTensors, verifyFrozen, type FrozenSnapshot } from './freeze-gua
 import type { SimilarityFn } from './losses.js';
 import { chooseMsssimScales } from './msssim-loss.js';
 import { NonFiniteLossError } from './nan-guard.js';
+import { maskProgress, recordMaskBanks } from './online-masks.js';
 import { RunLog } from './run-log.js';
 import { absolutePaths, checkFreshRun, newestEpoch, writeRunConfig } from './run-folder.js';
 import { learningRate } from './schedule.js';
@@ -49,6 +50,8 @@ interface Session {
   parts: CheckpointParts;
   frozen: FrozenSnapshot;
   maskFor?: (size: Size, index: string) => Mask;
+  /** The online mask recipe (absent with --masks bundle); a ramping one is drawn at each example's progress. */
+  maskGenerator?: MaskGenerator;
   similarity?: SimilarityFn;
   valItems: TrainItem[];
   /** The split valItems come from (the training split when the bundle has no validation split). */
@@ -101,8 +104,12 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
   const useBundleMasks = config.masks === 'bundle';
   if (useBundleMasks && !split.hasMasks) throw new BgfillError(`--masks bundle: the "${config.split}" split of ${config.data} has no stored masks`, { subject: 'masks' });
   const maskGenerator = useBundleMasks ? undefined : await createMaskGenerator(config.masks);
+  if (maskGenerator) config = await recordMaskBanks(config, maskGenerator.banks, options.resume === true);
   const maskFor = maskGenerator ? (size: Size, index: string): Mask => maskGenerator.generate(size, config.seed, index) : undefined;
-  if (config.init !== null && !(await isFile(config.init))) throw new BgfillError(`--init ${config.init}: no such file`, { subject: config.init });
+  // --init: a weight file, or an earlier run's epoch folder (its generator.safetensors).
+  if (config.init !== null && !(await isFile(config.init)) && !(await isFile(join(config.init, 'generator.safetensors')))) {
+    throw new BgfillError(`--init ${config.init}: no such file (give a .pth, .safetensors, bgfill checkpoint or an epoch folder)`, { subject: config.init });
+  }
   const valName = manifest.splits[config.valSplit]?.count ? config.valSplit : config.split;
   if (valName !== config.valSplit) {
     // Only the default may be missing (a bundle built without a validation split); a name the user gave must exist.
@@ -155,6 +162,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
       parts: { generator, discriminator, gOptimizer, dOptimizer },
       frozen: await snapshotTensors(generator.params, plan.frozen),
       maskFor,
+      maskGenerator,
       similarity: msssim ? (pred, target) => msssimTensor(pred, target, { dataRange: 2, scales, windowSize }) : undefined,
       valItems,
       valSplit: valName,
@@ -216,13 +224,20 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
       let gLr = 0;
       let dLr = 0;
       const started = performance.now();
+      const ramped = session.maskGenerator?.ramps ? session.maskGenerator : undefined;
+      const masksAt = ramped?.labelAt(maskProgress(epoch, 0, stepsPerEpoch, config.batchSize));
+      if (masksAt) log(`masks for epoch ${epoch}: ${masksAt} (recipe ${ramped?.label})`);
       const stream = batches(
         readBundle(config.data, { split: config.split, shuffleBuffer: config.shuffleBuffer, seed: epochSeed(config.seed, epoch), repeat: true }),
         {
           batchSize: config.batchSize,
           steps: stepsPerEpoch,
           source: `${config.data} (${config.split})`,
-          prepare: (ex, index) => prepareItem(ex, { seed: config.seed, epoch, index, crop: config.crop, maskFor: session.maskFor }),
+          prepare: (ex, index) => {
+            const at = ramped ? maskProgress(epoch, index, stepsPerEpoch, config.batchSize) : undefined;
+            const maskFor = at && ramped ? (size: Size, key: string) => ramped.generate(size, config.seed, key, at) : session.maskFor;
+            return prepareItem(ex, { seed: config.seed, epoch, index, crop: config.crop, maskFor });
+          },
         },
       );
       try {
@@ -276,7 +291,17 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
       );
       checkpoints.push(dir);
       lastGood = dir;
-      await runLog.append({ type: 'epoch', epoch, step: globalStep, ...means, valL1: validation.l1, valL1Hole: validation.l1Hole, valSplit: session.valSplit, checkpoint: dir });
+      await runLog.append({
+        type: 'epoch',
+        epoch,
+        step: globalStep,
+        ...means,
+        valL1: validation.l1,
+        valL1Hole: validation.l1Hole,
+        valSplit: session.valSplit,
+        checkpoint: dir,
+        ...(masksAt ? { masks: masksAt } : {}),
+      });
       log(
         `epoch ${epoch}/${config.epochs} step ${globalStep}: ` +
           LOSS_NAMES.map((k) => `${k} ${fmt(means[k])}`).join(' ') +

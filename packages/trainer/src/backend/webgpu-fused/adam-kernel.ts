@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { AdamUpdate } from '../../train/adam.js';
 import type { TensorInfo } from '@tensorflow/tfjs';
+import { flatAdam } from '../../train/adam-flat.js';
+import type { AdamCoefficients, AdamUpdate } from '../../train/adam-update.js';
 import { newTensor, perIndex, runProgram, spread, webgpuBackend, type GpuProgramSpec, type WebGpuBackendInternals } from './gpu-program.js';
 
 /**
@@ -63,6 +64,17 @@ ${slots
   )}`,
 };
 
+/** One update as the kernel receives it: parameters and gradients in order, moments flat. */
+export interface FusedAdamStep {
+  params: readonly tf.Variable[];
+  grads: readonly tf.Tensor[];
+  /** Where each parameter's moments start in `m` and `v`. */
+  offsets: readonly number[];
+  m: tf.Variable;
+  v: tf.Variable;
+  coefficients: AdamCoefficients;
+}
+
 function backendRefCount(t: tf.Tensor): number {
   return (tf.backend() as unknown as { refCount(dataId: object): number }).refCount(t.dataId);
 }
@@ -70,16 +82,16 @@ function backendRefCount(t: tf.Tensor): number {
 /**
  * Apply one Adam update in place on the webgpu backend; false (nothing changed) on another backend or for tensors
  * that are not float32.
- * @example adamInPlace({ params, grads, offsets, m, v, lr: 1e-4, betas: [0.5, 0.999], eps: 1e-8, step: 1 })
+ * @example adamInPlace({ params, grads, offsets, m, v, coefficients })
  */
-export function adamInPlace(s: AdamUpdate): boolean {
+export function adamInPlace(s: FusedAdamStep): boolean {
   if (tf.getBackend() !== 'webgpu') return false;
   const owned = [...s.params, s.m, s.v];
   if (owned.some((t) => t.dtype !== 'float32') || s.grads.some((g) => g.dtype !== 'float32')) return false;
   for (const t of owned) if (backendRefCount(t) !== 1) tf.tidy(() => t.assign(tf.add(t, tf.scalar(0))));
   const backend = webgpuBackend();
-  const [b1, b2] = s.betas;
-  const common = [b1, 1 - b1, b2, 1 - b2, Math.sqrt(1 - b2 ** s.step), s.eps, s.lr / (1 - b1 ** s.step)];
+  const { beta1: b1, beta2: b2, sqrtBc2, eps, stepSize } = s.coefficients;
+  const common = [b1, 1 - b1, b2, 1 - b2, sqrtBc2, eps, stepSize];
   for (let first = 0; first < s.params.length; first += PARAMS_PER_DISPATCH) {
     const group = slots.map((i) => first + i).filter((i) => i < s.params.length);
     // Slots past the last parameter have size 0: their gradient binding repeats one (read-only bindings may alias)
@@ -108,4 +120,26 @@ function spareBuffer(backend: WebGpuBackendInternals, slot: number): TensorInfo 
   let list = spares.get(backend);
   if (!list) spares.set(backend, (list = []));
   return (list[slot] ??= newTensor(backend, [1]));
+}
+
+/** The name the fused update registers under (adam-strategy.ts's registerAdamUpdate). */
+export const FUSED_ADAM_UPDATE = 'webgpu-fused';
+
+/**
+ * The fused update as an AdamUpdate: the flat update's moments (adam-flat.ts), updated in place by adamInPlace when
+ * every parameter has a gradient on the webgpu backend, by the flat update's own kernels otherwise.
+ * @example registerAdamUpdate(FUSED_ADAM_UPDATE, fusedAdam);
+ */
+export function fusedAdam(params: readonly tf.Variable[]): AdamUpdate {
+  const flat = flatAdam(params);
+  return {
+    apply(grads, coefficients) {
+      const all = grads.every((g): g is tf.Tensor => g !== undefined);
+      if (all && adamInPlace({ params, grads, offsets: flat.offsets, m: flat.m, v: flat.v, coefficients })) return;
+      flat.apply(grads, coefficients);
+    },
+    moments: (i) => flat.moments(i),
+    setMoments: (m, v) => flat.setMoments(m, v),
+    dispose: () => flat.dispose(),
+  };
 }

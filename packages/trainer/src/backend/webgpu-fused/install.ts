@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { invalidParameter } from '@bgfill/core';
 import { setGatedConvOverride, setLeakyConvOverride } from '../../model/layer-overrides.js';
-import { setAdamKernel } from '../../train/adam.js';
-import { adamInPlace } from './adam-kernel.js';
+import { registerAdamUpdate, setPreferredAdamUpdate } from '../../train/adam-strategy.js';
+import { FUSED_ADAM_UPDATE, fusedAdam } from './adam-kernel.js';
 import { BATCH_NORM_KERNELS } from './batch-norm-kernels.js';
 import { CONV_KERNELS } from './conv-kernels.js';
 import { fusedGatedConvTraining } from './gated-conv-op.js';
@@ -24,6 +24,7 @@ let active: WebGpuKernels = 'stock';
 export function registerFusedKernels(): void {
   if (registered) return;
   for (const kernel of [...CONV_KERNELS, ...BATCH_NORM_KERNELS, SIGMA_GRADIENT_KERNEL]) if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
+  registerAdamUpdate(FUSED_ADAM_UPDATE, fusedAdam);
   registered = true;
 }
 
@@ -40,7 +41,8 @@ export function useWebGpuKernels(kernels: WebGpuKernels): void {
   if (kernels === 'fused') registerFusedKernels();
   setGatedConvOverride(kernels === 'fused' ? onWebGpu(fusedGatedConvTraining) : undefined);
   setLeakyConvOverride(kernels === 'fused' ? onWebGpu(fusedLeakyConv) : undefined);
-  setAdamKernel(kernels === 'fused' ? adamInPlace : undefined);
+  // Adam objects made from now on on webgpu use the fused update (adam-strategy.ts; BGFILL_ADAM_UPDATE still overrides).
+  setPreferredAdamUpdate('webgpu', kernels === 'fused' ? FUSED_ADAM_UPDATE : undefined);
   active = kernels;
 }
 

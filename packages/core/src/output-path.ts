@@ -1,0 +1,101 @@
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { BgfillError, errorMessage } from './errors.js';
+
+/**
+ * The one check every command makes on where it writes, before any work, so that a wrong `--out` fails at once with
+ * a sentence instead of after minutes of work with a raw ENOTDIR / EISDIR: the path is of the right kind (a file or
+ * a folder), nothing on the way to it is a file, an existing file is replaced only when allowed, a file name has an
+ * extension the writer knows, and an output folder does not overlap the inputs it is made from.
+ */
+export interface OutputPathOptions {
+  /** What is written at the path: one file, or a folder of outputs. */
+  readonly kind: 'file' | 'folder';
+  /**
+   * Files only: may an existing file be replaced? Default true (the file is replaced atomically); commands that take
+   * `--overwrite` pass its value, and the refusal says to pass it.
+   */
+  readonly overwrite?: boolean;
+  /** Files only: the extensions the writer accepts (lower case, with the dot: `['.png']`). */
+  readonly extensions?: readonly string[];
+  /** What the path is for, e.g. "the contact sheet"; used in messages about the extension. */
+  readonly what?: string;
+  /** Added when a folder is given for a file (or a file for a folder): how to give the right thing. */
+  readonly hint?: string;
+  /**
+   * Folders only: input folders the output must stay apart from. The output may never be an input or contain one;
+   * with `insideInput: 'refuse'` it may not lie inside one either (a build that lists every file under its input
+   * would read its own output on the next run).
+   */
+  readonly inputs?: readonly string[];
+  readonly insideInput?: 'allow' | 'refuse';
+}
+
+type Kind = 'folder' | 'file' | 'missing';
+
+async function kindOf(path: string, given: string): Promise<Kind> {
+  try {
+    return (await stat(path)).isDirectory() ? 'folder' : 'file';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+    throw new BgfillError(`${given}: cannot use as output (${errorMessage(err)})`, { subject: given, cause: err });
+  }
+}
+
+/** Is `inner` the path `outer` or somewhere under it? (both absolute) */
+export function isWithin(inner: string, outer: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * The real path of `path` (which does not exist): symlinks resolved in its existing part, the missing rest appended.
+ * Throws when something on the way is a file, naming it as the user wrote it (relative stays relative).
+ */
+async function resolveMissing(path: string): Promise<string> {
+  let existing = path;
+  const rest: string[] = [];
+  for (;;) {
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    rest.unshift(basename(existing));
+    existing = parent;
+    const kind = await kindOf(existing, path);
+    if (kind === 'folder') break;
+    if (kind === 'file') throw new BgfillError(`${path}: cannot be created: ${existing} is a file, not a folder`, { subject: path });
+  }
+  return join(await realpath(existing).catch(() => resolve(existing)), ...rest);
+}
+
+/**
+ * Check an output path before any work; returns its real path (for overlap checks of the caller's own).
+ * @example await checkOutputPath('maps', { kind: 'folder', inputs: ['photos'] })
+ * @example await checkOutputPath('sheet.png', { kind: 'file', overwrite: false, extensions: ['.png'], what: 'the contact sheet' })
+ */
+export async function checkOutputPath(path: string, options: OutputPathOptions): Promise<string> {
+  const kind = await kindOf(path, path);
+  if (options.kind === 'file') {
+    if (options.extensions && !options.extensions.includes(extname(path).toLowerCase())) {
+      const list = options.extensions.join(', ');
+      throw new BgfillError(`${path}: ${options.what ?? 'this output'} is written as ${list}: give a file name ending in ${list}`, { subject: path });
+    }
+    if (kind === 'folder') throw new BgfillError(`${path}: is a folder; ${options.hint ?? 'give a file name'}`, { subject: path });
+    if (kind === 'file') {
+      if (options.overwrite === false) throw new BgfillError(`${path}: exists; pass --overwrite to replace it`, { subject: path });
+      return realpath(path);
+    }
+    return resolveMissing(path);
+  }
+  if (kind === 'file') throw new BgfillError(`${path}: exists and is not a folder${options.hint ? `; ${options.hint}` : ''}`, { subject: path });
+  const real = kind === 'folder' ? await realpath(path) : await resolveMissing(path);
+  for (const input of options.inputs ?? []) {
+    const inputReal = await realpath(input).catch(() => resolve(input));
+    if (real === inputReal) throw new BgfillError(`${path}: is the input folder; write to a folder of its own`, { subject: path });
+    if (isWithin(inputReal, real)) throw new BgfillError(`${path}: contains the input folder ${input}; write to a folder of its own`, { subject: path });
+    if (options.insideInput === 'refuse' && isWithin(real, inputReal)) {
+      throw new BgfillError(`${path}: is inside the input folder ${input} (every file under it is read); write outside it`, { subject: path });
+    }
+  }
+  return real;
+}

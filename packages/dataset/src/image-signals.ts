@@ -1,0 +1,425 @@
+/**
+ * Per-image quality signals, computed in one pass family over 8-bit RGB pixels the build has already decoded (the
+ * stored image): sharpness, the top-octave energy ratio that betrays enlargement, brightness, dynamic range,
+ * colourfulness and luminance entropy. Pure functions of the pixels, in plain JavaScript (no second decode).
+ */
+
+/** 8-bit RGB pixels, row-major, 3 bytes per pixel. */
+export interface RgbPixels {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** The signals of one image (see {@link imageSignals} for the definitions). */
+export interface ImageSignals {
+  /** Variance of the 4-neighbour Laplacian of luminance (0–255 scale), at the reference scale. */
+  readonly sharpness: number;
+  /** Spectral energy in the top octave (0.25–0.5 cycles/pixel) over the next one (0.125–0.25), rows and columns. */
+  readonly topOctave: number;
+  /** Mean luminance, 0–255. */
+  readonly brightness: number;
+  /** 99th minus 1st percentile of luminance, 0–255. */
+  readonly dynamicRange: number;
+  /** Hasler & Süsstrunk's colourfulness M. */
+  readonly colourfulness: number;
+  /** Shannon entropy of the 256-bin luminance histogram, in bits (0–8). */
+  readonly entropy: number;
+}
+
+/**
+ * The shorter side, in pixels, at which sharpness and the spectrum are measured: an image whose shorter side is more
+ * than 1.5× this is box-averaged by k = round(shorter / 256) first. Natural images lose Laplacian energy per pixel as
+ * resolution rises (each pixel spans less of the scene), so the measure only compares across images at one scale;
+ * at the default `--size 256` the stored image is already at it.
+ */
+export const REFERENCE_SIDE = 256;
+
+/**
+ * Luminance Y' = (299 R' + 587 G' + 114 B') / 1000 (BT.601 weights on the gamma-encoded values), 0–255, as float32.
+ * @example luminance({ width: 1, height: 1, data: new Uint8Array([255, 255, 255]) })[0] // 255
+ */
+export function luminance(image: RgbPixels): Float32Array {
+  const { width, height, data } = image;
+  const n = width * height;
+  const y = new Float32Array(n);
+  for (let i = 0, o = 0; i < n; i++, o += 3) y[i] = (299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2]) / 1000;
+  return y;
+}
+
+/** A luminance plane. */
+export interface Plane {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+/**
+ * Box-average a plane by an integer factor `k` (edge pixels that do not fill a whole box are dropped).
+ * @example boxReduce({ width: 4, height: 4, data }, 2).width // 2
+ */
+export function boxReduce(plane: Plane, k: number): Plane {
+  if (k <= 1) return plane;
+  const width = Math.floor(plane.width / k);
+  const height = Math.floor(plane.height / k);
+  const out = new Float32Array(width * height);
+  const norm = 1 / (k * k);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let dy = 0; dy < k; dy++) {
+        const row = (y * k + dy) * plane.width + x * k;
+        for (let dx = 0; dx < k; dx++) s += plane.data[row + dx];
+      }
+      out[y * width + x] = s * norm;
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** The box factor that brings a plane to about {@link REFERENCE_SIDE} on its shorter side (1 up to 1.5×). */
+export function referenceFactor(width: number, height: number): number {
+  const shorter = Math.min(width, height);
+  return shorter > 1.5 * REFERENCE_SIDE ? Math.round(shorter / REFERENCE_SIDE) : 1;
+}
+
+/**
+ * Variance of the 4-neighbour Laplacian `4·Y(x,y) − Y(x−1,y) − Y(x+1,y) − Y(x,y−1) − Y(x,y+1)` over the interior
+ * pixels (OpenCV's `Laplacian(ksize=1)` kernel, the usual "variance of the Laplacian" focus measure).
+ */
+export function laplacianVariance(plane: Plane): number {
+  const { width, height, data } = plane;
+  if (width < 3 || height < 3) return 0;
+  let sum = 0;
+  let sq = 0;
+  for (let y = 1; y < height - 1; y++) {
+    let i = y * width + 1;
+    for (let x = 1; x < width - 1; x++, i++) {
+      const l = 4 * data[i] - data[i - 1] - data[i + 1] - data[i - width] - data[i + width];
+      sum += l;
+      sq += l * l;
+    }
+  }
+  const n = (width - 2) * (height - 2);
+  const mean = sum / n;
+  return Math.max(0, sq / n - mean * mean);
+}
+
+interface FftTables {
+  readonly n: number;
+  /** Twiddles of every stage, stage by stage (half k of the stage of size s: cos/sin of −2πk/s). */
+  readonly cos: Float64Array;
+  readonly sin: Float64Array;
+  readonly reverse: Uint32Array;
+  readonly window: Float64Array;
+}
+
+const fftCache = new Map<number, FftTables>();
+
+function fftTables(n: number): FftTables {
+  let t = fftCache.get(n);
+  if (t) return t;
+  const bits = Math.round(Math.log2(n));
+  const reverse = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+    reverse[i] = r;
+  }
+  const cos = new Float64Array(n);
+  const sin = new Float64Array(n);
+  for (let size = 2, at = 0; size <= n; size <<= 1) {
+    for (let k = 0; k < size / 2; k++, at++) {
+      cos[at] = Math.cos((2 * Math.PI * k) / size);
+      sin[at] = -Math.sin((2 * Math.PI * k) / size);
+    }
+  }
+  // Hann window: keeps the jump between a row's two ends from spreading energy over every frequency.
+  const window = new Float64Array(n);
+  for (let i = 0; i < n; i++) window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
+  t = { n, cos, sin, reverse, window };
+  fftCache.set(n, t);
+  return t;
+}
+
+/** In-place iterative radix-2 complex FFT of (re, im), length a power of two. */
+function fft(re: Float64Array, im: Float64Array, t: FftTables): void {
+  const n = t.n;
+  for (let i = 0; i < n; i++) {
+    const j = t.reverse[i];
+    if (j > i) {
+      const a = re[i];
+      re[i] = re[j];
+      re[j] = a;
+      const b = im[i];
+      im[i] = im[j];
+      im[j] = b;
+    }
+  }
+  const cos = t.cos;
+  const sin = t.sin;
+  for (let size = 2, at = 0; size <= n; at += size >> 1, size <<= 1) {
+    const half = size >> 1;
+    for (let start = 0; start < n; start += size) {
+      for (let k = 0; k < half; k++) {
+        const wr = cos[at + k];
+        const wi = sin[at + k];
+        const a = start + k;
+        const b = a + half;
+        const xr = re[b] * wr - im[b] * wi;
+        const xi = re[b] * wi + im[b] * wr;
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
+      }
+    }
+  }
+}
+
+/** Rows (or columns) taken for the spectrum: every `SPECTRUM_STRIDE`-th one (32 of each at 256²). */
+export const SPECTRUM_STRIDE = 8;
+
+/**
+ * Energy in the top octave of the spectrum relative to the next: the mean power spectrum of the plane's rows and
+ * columns (central N samples each, N the largest power of two ≤ the shorter side, up to 256; mean removed, Hann
+ * window), summed over 0.25–0.5 cycles/pixel and divided by its sum over 0.125–0.25. Sharp photos keep roughly
+ * comparable energy in each octave above the camera's blur; an image enlarged by 2× or more has almost none left at
+ * the top, so the ratio falls towards 0. Two real lines share one complex FFT (|X_k|² + |X_{N−k}|² is their summed power).
+ * @example topOctaveRatio(boxReduce(plane, 1))
+ */
+export function topOctaveRatio(plane: Plane, stride = SPECTRUM_STRIDE): number {
+  const shorter = Math.min(plane.width, plane.height);
+  if (shorter < 16) return 0;
+  const n = Math.min(256, 2 ** Math.floor(Math.log2(shorter)));
+  const t = fftTables(n);
+  const power = new Float64Array(n / 2 + 1);
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  const { width, height, data } = plane;
+  const load = (into: Float64Array, line: number, rows: boolean): void => {
+    const offset = rows ? Math.floor((width - n) / 2) : Math.floor((height - n) / 2);
+    let mean = 0;
+    for (let i = 0; i < n; i++) {
+      const v = rows ? data[line * width + offset + i] : data[(offset + i) * width + line];
+      into[i] = v;
+      mean += v;
+    }
+    mean /= n;
+    for (let i = 0; i < n; i++) into[i] = (into[i] - mean) * t.window[i];
+  };
+  const lines = (count: number, rows: boolean): void => {
+    const picked: number[] = [];
+    for (let i = 0; i < count; i += stride) picked.push(i);
+    for (let p = 0; p < picked.length; p += 2) {
+      load(re, picked[p], rows);
+      if (p + 1 < picked.length) load(im, picked[p + 1], rows);
+      else im.fill(0);
+      fft(re, im, t);
+      for (let k = 1; k <= n / 2; k++) {
+        const j = (n - k) % n;
+        power[k] += 0.5 * (re[k] * re[k] + im[k] * im[k] + re[j] * re[j] + im[j] * im[j]);
+      }
+    }
+  };
+  lines(height, true);
+  lines(width, false);
+  let top = 0;
+  let next = 0;
+  for (let k = n / 8; k < n / 4; k++) next += power[k];
+  for (let k = n / 4; k <= n / 2; k++) top += power[k];
+  return next > 0 ? top / next : 0;
+}
+
+
+/** Shannon entropy of a histogram, in bits. */
+export function histogramEntropy(histogram: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < histogram.length; i++) total += histogram[i];
+  if (total === 0) return 0;
+  let h = 0;
+  for (let i = 0; i < histogram.length; i++) {
+    const c = histogram[i];
+    if (c > 0) {
+      const p = c / total;
+      h -= p * Math.log2(p);
+    }
+  }
+  return h;
+}
+
+/** The value below which `fraction` of a histogram's mass lies (bin index). */
+export function histogramPercentile(histogram: ArrayLike<number>, fraction: number): number {
+  let total = 0;
+  for (let i = 0; i < histogram.length; i++) total += histogram[i];
+  const target = fraction * total;
+  let cumulative = 0;
+  for (let i = 0; i < histogram.length; i++) {
+    cumulative += histogram[i];
+    if (cumulative >= target && cumulative > 0) return i;
+  }
+  return histogram.length - 1;
+}
+
+/** A rectangle of an image. */
+export interface Rect {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Side of the grey thumbnail the perceptual hash is computed from. */
+export const THUMBNAIL_SIDE = 32;
+
+/** The thumbnail cell (of `cells` across `n` pixels) that pixel `i` falls in: ⌊i·cells/n⌋. */
+export function cellIndexOf(i: number, n: number, cells: number): number {
+  return Math.floor((i * cells) / n);
+}
+
+/** {@link cellIndexOf} for every pixel of a row of `n`. */
+export function cellIndex(n: number, cells: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = cellIndexOf(i, n, cells);
+  return out;
+}
+
+/**
+ * Turn per-cell sums of weighted luminance (299 R + 587 G + 114 B) over a `width`×`height` image into cell means of
+ * luminance (0–255), in place; each cell's pixel count comes from its span of rows and columns.
+ */
+export function cellMeans(sums: Float64Array, width: number, height: number, columns: number, rows: number): Float64Array {
+  const span = (i: number, n: number, cells: number): number => cellStart(i + 1, n, cells) - cellStart(i, n, cells);
+  for (let j = 0; j < rows; j++) {
+    for (let i = 0; i < columns; i++) {
+      const count = span(j, height, rows) * span(i, width, columns);
+      sums[j * columns + i] = count > 0 ? sums[j * columns + i] / 1000 / count : 0;
+    }
+  }
+  return sums;
+}
+
+/** The first pixel of cell `c` (of `cells` across `n` pixels): the smallest i with ⌊i·cells/n⌋ ≥ c. */
+function cellStart(c: number, n: number, cells: number): number {
+  return Math.ceil((c * n) / cells);
+}
+
+/**
+ * One pass over RGB pixels: the luminance plane of `rect`, the sums over `rect` the other signals need, and the sums
+ * of the whole frame's luminance over a 32×32 grid of cells (cell i spans pixels ⌊i·W/32⌋ … ⌊(i+1)·W/32⌋ − 1).
+ */
+function scan(frame: RgbPixels, rect: Rect) {
+  const { width, height, data } = frame;
+  const luma = new Float32Array(rect.width * rect.height);
+  const histogram = new Uint32Array(256);
+  const cells = new Float64Array(THUMBNAIL_SIDE * THUMBNAIL_SIDE);
+  // Integer sums (exact): Σ weighted, Σ rg, Σ (2·yb) and their squares, with rg = R − G and 2·yb = R + G − 2B.
+  let sum = 0;
+  let sRg = 0;
+  let sYb2 = 0;
+  let qRg = 0;
+  let qYb2 = 0;
+  const weighted = new Int32Array(width);
+  const cellEnd = new Int32Array(THUMBNAIL_SIDE);
+  for (let c = 0; c < THUMBNAIL_SIDE; c++) cellEnd[c] = Math.ceil(((c + 1) * width) / THUMBNAIL_SIDE);
+  for (let y = 0; y < height; y++) {
+    // The row's weighted luminance 299 R + 587 G + 114 B, then its thumbnail cells (summed in registers).
+    for (let x = 0, o = y * width * 3; x < width; x++, o += 3) weighted[x] = 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
+    const rowCell = cellIndexOf(y, height, THUMBNAIL_SIDE) * THUMBNAIL_SIDE;
+    for (let c = 0, x = 0; c < THUMBNAIL_SIDE; c++) {
+      let acc = 0;
+      for (const end = cellEnd[c]; x < end; x++) acc += weighted[x];
+      cells[rowCell + c] += acc;
+    }
+    if (y < rect.top || y >= rect.top + rect.height) continue;
+    const x1 = rect.left + rect.width;
+    for (let x = rect.left, i = (y - rect.top) * rect.width, o = (y * width + rect.left) * 3; x < x1; x++, o += 3, i++) {
+      const w = weighted[x];
+      luma[i] = w / 1000;
+      // Rounded luminance ⌊(w + 500) / 1000⌋ for the histogram (the 1e-7 absorbs 0.001's binary rounding).
+      histogram[((w + 500) * 0.001 + 1e-7) | 0]++;
+      sum += w;
+      const r = data[o];
+      const g = data[o + 1];
+      const rg = r - g;
+      const yb2 = r + g - 2 * data[o + 2];
+      sRg += rg;
+      sYb2 += yb2;
+      qRg += rg * rg;
+      qYb2 += yb2 * yb2;
+    }
+  }
+  const n = rect.width * rect.height;
+  return {
+    luma: { width: rect.width, height: rect.height, data: luma } as Plane,
+    thumbnail: cellMeans(cells, width, height, THUMBNAIL_SIDE, THUMBNAIL_SIDE),
+    histogram,
+    brightness: n > 0 ? sum / 1000 / n : 0,
+    colour: { sRg, sYb: sYb2 / 2, qRg, qYb: qYb2 / 4, n },
+  };
+}
+
+function colourfulnessOf(c: { sRg: number; sYb: number; qRg: number; qYb: number; n: number }): number {
+  if (c.n === 0) return 0;
+  const mRg = c.sRg / c.n;
+  const mYb = c.sYb / c.n;
+  const vRg = Math.max(0, c.qRg / c.n - mRg * mRg);
+  const vYb = Math.max(0, c.qYb / c.n - mYb * mYb);
+  return Math.sqrt(vRg + vYb) + 0.3 * Math.sqrt(mRg * mRg + mYb * mYb);
+}
+
+/**
+ * Hasler & Süsstrunk (2003), "Measuring colourfulness in natural images": with rg = R − G and yb = (R + G)/2 − B,
+ * M = √(σ_rg² + σ_yb²) + 0.3·√(μ_rg² + μ_yb²). 0 for grey images; about 15 "slightly", 33 "moderately",
+ * 59 "quite", 82 "highly" and 109 "extremely" colourful on their scale.
+ */
+export function colourfulness(image: RgbPixels): number {
+  return colourfulnessOf(scan(image, { left: 0, top: 0, width: image.width, height: image.height }).colour);
+}
+
+/**
+ * The signals of the part `rect` of `frame` (the stored crop; the whole frame by default), and the whole frame's
+ * 32×32 grey thumbnail (for the perceptual hash), from one pass over the pixels. Brightness, dynamic range, entropy and
+ * colourfulness are taken over all of `rect`'s pixels; sharpness and the top-octave ratio on its luminance at the
+ * reference scale ({@link REFERENCE_SIDE}).
+ * @example const { signals, thumbnail } = measureFrame(frame, { left: 42, top: 0, width: 256, height: 256 })
+ */
+export function measureFrame(
+  frame: RgbPixels,
+  rect: Rect = { left: 0, top: 0, width: frame.width, height: frame.height },
+): { signals: ImageSignals; thumbnail: Float64Array } {
+  const { luma, thumbnail, histogram, brightness, colour } = scan(frame, rect);
+  const reference = boxReduce(luma, referenceFactor(luma.width, luma.height));
+  return {
+    thumbnail,
+    signals: {
+      sharpness: laplacianVariance(reference),
+      topOctave: topOctaveRatio(reference),
+      brightness,
+      dynamicRange: histogramPercentile(histogram, 0.99) - histogramPercentile(histogram, 0.01),
+      colourfulness: colourfulnessOf(colour),
+      entropy: histogramEntropy(histogram),
+    },
+  };
+}
+
+/**
+ * Every signal of an image (see {@link measureFrame}).
+ * @example imageSignals({ width: 256, height: 256, data: rgb }).sharpness
+ */
+export function imageSignals(image: RgbPixels): ImageSignals {
+  return measureFrame(image).signals;
+}
+
+/** Signals as stored: 5 significant figures (so a value and the flag computed from it agree everywhere). */
+export function roundSignals(signals: ImageSignals): ImageSignals {
+  const r = (v: number): number => Number(v.toPrecision(5));
+  return {
+    sharpness: r(signals.sharpness),
+    topOctave: r(signals.topOctave),
+    brightness: r(signals.brightness),
+    dynamicRange: r(signals.dynamicRange),
+    colourfulness: r(signals.colourfulness),
+    entropy: r(signals.entropy),
+  };
+}
