@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { GatedConvSpec } from './architecture.js';
-import type { GatedConvResult, GatedConvWeights } from './gated-conv.js';
+import type { GatedConvResult, GatedConvWeights } from './gated-conv-weights.js';
 
 /**
  * Where a backend's fused kernels plug into the model (backend/webgpu-fused installs them; see its README): a
