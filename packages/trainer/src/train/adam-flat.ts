@@ -7,6 +7,13 @@ function flat(tensors: readonly tf.Tensor[]): tf.Tensor1D {
   return (pieces.length === 1 ? pieces[0] : tf.concat(pieces)) as tf.Tensor1D;
 }
 
+/** A flat update's moment vectors and where each parameter starts in them (for a backend kernel working on them in place). */
+export interface FlatAdamUpdate extends AdamUpdate {
+  readonly m: tf.Variable;
+  readonly v: tf.Variable;
+  readonly offsets: readonly number[];
+}
+
 /**
  * Adam with the moments of all parameters in two flat vectors (parameters in order) and one run of the formula
  * over all of them: gradients and values are concatenated, updated and split back. That is ~13 element-wise
@@ -16,13 +23,16 @@ function flat(tensors: readonly tf.Tensor[]): tf.Tensor1D {
  * DEFAULT_ADAM_UPDATE in adam-strategy.ts). A parameter without a gradient is kept through a 0/1 mask (tf.where).
  * @example const update = flatAdam([...generator.params.values()]);
  */
-export function flatAdam(params: readonly tf.Variable[]): AdamUpdate {
+export function flatAdam(params: readonly tf.Variable[]): FlatAdamUpdate {
   const sizes = params.map((p) => p.size);
   const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
   const total = sizes.reduce((a, b) => a + b, 0);
   const m = tf.tidy(() => tf.variable(tf.zeros([total]), false));
   const v = tf.tidy(() => tf.variable(tf.zeros([total]), false));
   return {
+    m,
+    v,
+    offsets,
     apply(grads, c) {
       tf.tidy(() => {
         const g = flat(grads.map((grad, i) => grad ?? tf.zeros([sizes[i]])));

@@ -43,6 +43,19 @@ export const DEFAULT_ADAM_UPDATE: Readonly<Record<string, AdamUpdateName>> = {
   tensorflow: 'flat',
 };
 
+/** Updates a backend's kernel set chose for its backend (setPreferredAdamUpdate), ahead of DEFAULT_ADAM_UPDATE. */
+const preferred = new Map<string, AdamUpdateName>();
+
+/**
+ * Make `name` the update Adam uses on `backendName` unless one is requested or $BGFILL_ADAM_UPDATE is set (an opt-in
+ * kernel set, such as the fused WebGPU kernels, selects its own update); undefined goes back to the default.
+ * @example setPreferredAdamUpdate('webgpu', 'webgpu-fused')
+ */
+export function setPreferredAdamUpdate(backendName: string, name: AdamUpdateName | undefined): void {
+  if (name === undefined) preferred.delete(backendName);
+  else preferred.set(backendName, name);
+}
+
 /** Every registered AdamUpdate name. */
 export function adamUpdateNames(): string[] {
   return [...updates.keys()];
@@ -58,13 +71,13 @@ export function registerAdamUpdate(name: string, factory: AdamUpdateFactory): vo
 }
 
 /**
- * The update Adam uses on `backendName`: `requested` when given, else $BGFILL_ADAM_UPDATE when set, else the
- * backend's default. Throws a BgfillError naming the option for an unknown name.
+ * The update Adam uses on `backendName`: `requested` when given, else $BGFILL_ADAM_UPDATE when set, else the update
+ * a kernel set preferred for the backend (setPreferredAdamUpdate), else the backend's default. Throws a BgfillError naming the option for an unknown name.
  * @example adamUpdateFor('cpu') // → { name: 'per-parameter', factory } (unless $BGFILL_ADAM_UPDATE is set)
  */
 export function adamUpdateFor(backendName: string = tf.getBackend(), requested?: string): { name: AdamUpdateName; factory: AdamUpdateFactory } {
   const fromEnv = process.env[ADAM_UPDATE_ENV] || undefined;
-  const name = requested ?? fromEnv ?? DEFAULT_ADAM_UPDATE[backendName] ?? 'per-parameter';
+  const name = requested ?? fromEnv ?? preferred.get(backendName) ?? DEFAULT_ADAM_UPDATE[backendName] ?? 'per-parameter';
   const factory = updates.get(name);
   if (!factory) throw invalidParameter(requested !== undefined ? 'Adam update' : ADAM_UPDATE_ENV, `one of ${adamUpdateNames().join(', ')}`, name);
   return { name, factory };

@@ -8,7 +8,7 @@ import { parseTrainConfig } from './config.js';
 import { SnPatchDiscriminator } from './discriminator.js';
 import { maskedL1 } from './losses.js';
 import { countStepDispatches, type StepDispatches } from './step-dispatches.js';
-import { trainStep } from './step.js';
+import { trainStep, type Batch, type StepLosses, type StepNets } from './step.js';
 
 /** Seconds per step, wall-clock and process CPU (user + system). */
 export interface StepTime {
@@ -53,6 +53,46 @@ function median(times: StepTime[]): StepTime {
   return { wall: mid(times.map((t) => t.wall)), cpu: mid(times.map((t) => t.cpu)) };
 }
 
+/** A training step's networks and optimizers (DeepFill v2's Adam betas, every parameter trainable). */
+export interface TrainingNets extends StepNets {
+  discriminator: SnPatchDiscriminator;
+  dOptimizer: Adam;
+  /** One full training step on `batch` with the default losses and learning rate `lr`. */
+  step(batch: Batch, step: number, lr?: number): Promise<StepLosses>;
+  dispose(): void;
+}
+
+/**
+ * Seeded networks and optimizers for a full training step, for benches and tests.
+ * @example const nets = trainingNets({ cnum: 8, dCnum: 16, seed: 5 }); await nets.step(randomBatch(4, 64), 1); nets.dispose();
+ */
+export function trainingNets(options: { cnum: number; dCnum?: number; seed?: number }): TrainingNets {
+  const seed = options.seed ?? 0;
+  const generator = new InpaintGenerator({ cnum: options.cnum }, { seed });
+  const discriminator = new SnPatchDiscriminator({ cnum: options.dCnum ?? 64 }, { seed });
+  const betas = [0.5, 0.999] as const;
+  const gOptimizer = new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8 });
+  const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8 });
+  const { loss } = parseTrainConfig({ data: '-', out: '-' });
+  const nets = { generator, discriminator, gOptimizer, dOptimizer };
+  return {
+    ...nets,
+    step: (batch, step, lr = 1e-4) => trainStep(nets, batch, { loss, gLr: lr, dLr: lr, step }),
+    dispose: () => [generator, discriminator, gOptimizer, dOptimizer].forEach((x) => x.dispose()),
+  };
+}
+
+/**
+ * A random batch: images uniform in −1…1, 30 % holes (seeded, the same on every call).
+ * @example const { images, masks } = randomBatch(8, 256);
+ */
+export function randomBatch(batch: number, size: number): Batch {
+  return tf.tidy(() => ({
+    images: tf.randomUniform([batch, size, size, 3], -1, 1, 'float32', 1) as tf.Tensor4D,
+    masks: tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2), 0.7), 'float32') as tf.Tensor4D,
+  }));
+}
+
 /**
  * Time training steps on random data on the current backend (for `bench/train-step.ts`): the bare generator step and
  * the full step once per Adam update in `adamUpdates` (default: the backend's own choice), in interleaved rounds
@@ -73,8 +113,7 @@ export async function measureTrainStep(options: {
   const warmup = options.warmup ?? 1;
   const generator = new InpaintGenerator({ cnum }, { seed: 0 });
   const discriminator = new SnPatchDiscriminator({ cnum: options.dCnum ?? 64 }, { seed: 0 });
-  const images = tf.randomUniform([batch, size, size, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-  const masks = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2), 0.7), 'float32')) as tf.Tensor4D;
+  const { images, masks } = randomBatch(batch, size);
   const { loss } = parseTrainConfig({ data: '-', out: '-' });
   const vars = [...generator.params.values()];
   const betas = [0.5, 0.999] as const;
