@@ -92,7 +92,10 @@ export async function checkOutputPath(path: string, options: OutputPathOptions):
   for (const input of options.inputs ?? []) {
     const inputReal = await realpath(input).catch(() => resolve(input));
     if (real === inputReal) throw new BgfillError(`${path}: is the input folder; write to a folder of its own`, { subject: path });
-    if (isWithin(inputReal, real)) throw new BgfillError(`${path}: contains the input folder ${input}; write to a folder of its own`, { subject: path });
+    if (isWithin(inputReal, real)) {
+      const what = (await kindOf(inputReal, input)) === 'file' ? 'file' : 'folder';
+      throw new BgfillError(`${path}: contains the input ${what} ${input}; write to a folder of its own`, { subject: path });
+    }
     if (options.insideInput === 'refuse' && isWithin(real, inputReal)) {
       throw new BgfillError(`${path}: is inside the input folder ${input} (every file under it is read); write outside it`, { subject: path });
     }

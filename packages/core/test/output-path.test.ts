@@ -51,4 +51,5 @@ test('a folder output stays apart from its inputs, symlinks resolved', async (t)
     /is inside the input folder/,
   );
   t.truthy(await checkOutputPath(join(dir, 'beside'), { kind: 'folder', inputs: [input], insideInput: 'refuse' }));
+  t.regex(await refused(t, checkOutputPath(dir, { kind: 'folder', inputs: [join(dir, 'file.png')] })), /contains the input file .*file\.png; write to a folder/);
 });
