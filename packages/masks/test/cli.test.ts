@@ -190,6 +190,18 @@ test('generate --json prints the summary on stdout and the human lines on stderr
   for (const name of ['mask-000000.png', 'mask-000001.png', 'mask-000002.png']) {
     t.deepEqual(await readFile(join(root, 'b', name)), await readFile(join(root, 'a', name)), name);
   }
+  // --progress <at> and --no-progress are independent, in either order: the training point is kept (and reported).
+  for (const [k, flags] of [['--progress', '4', '--no-progress'], ['--no-progress', '--progress', '4']].entries()) {
+    const out = join(root, `ramp${k}`);
+    const ramp = await bgfill(['masks', 'generate', '--masks', 'box>dilate:ramp(2,8,0,8)', ...flags, '--count', '2', '--size', '16', '--out', out, '--json']);
+    t.is(ramp.code, 0, ramp.stderr);
+    t.like(JSON.parse(ramp.stdout), { trainingProgress: { epoch: 4 }, labelAt: 'box>dilate:5' }, flags.join(' '));
+    t.deepEqual((JSON.parse(await readFile(join(out, 'stats.json'), 'utf8')) as MaskSetStats).trainingProgress, { epoch: 4 });
+  }
+  t.like(JSON.parse(viaMasks.stdout), { trainingProgress: null });
+  // preview draws no bar: its help does not offer --no-progress.
+  const previewHelp = await bgfill(['masks', 'preview', '--help']);
+  t.notRegex(previewHelp.stdout, /no-progress/);
 });
 
 test('bank build → generate with person-bank and a ramp at --progress → stats with shapes → compare, all from the command line', async (t) => {
