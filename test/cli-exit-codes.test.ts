@@ -20,7 +20,7 @@ test('usage errors exit 2 with the parser\'s message; --help and --version exit 
   t.regex(unknown.stderr, /unknown option '--sizee'/);
   const missing = await bgfill('inpaint', '--image', 'a.png');
   t.is(missing.code, 2);
-  t.regex(missing.stderr, /required option '--checkpoint <file>' not specified/);
+  t.regex(missing.stderr, /required option '--out <path>' not specified/);
   const choice = await bgfill('demo', '--backend', 'onnx');
   t.is(choice.code, 2);
   t.regex(choice.stderr, /argument 'onnx' is invalid/);

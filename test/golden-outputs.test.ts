@@ -22,13 +22,14 @@ test('masks, dataset, train (wasm) and eval write the recorded bytes, and print 
     // Each command's --json summary (stdout carries nothing else) says what it wrote.
     const [masks, bundle, run, scores] = summaries as [
       { count: number; written: number },
-      { records: number; splits: Array<{ name: string; records: number }> },
+      { records: number; splits: Record<string, { count: number }> },
       { lastEpoch: number; globalStep: number; checkpoints: string[] },
       { best: { epoch: number }; scored: number[]; files: { report: string } },
     ];
     t.like(masks, { count: 6, written: 6 });
     t.is(bundle.records, 8);
-    t.deepEqual(bundle.splits.map((s) => s.name).sort(), ['train', 'val']);
+    t.deepEqual(Object.keys(bundle.splits).sort(), ['train', 'val']);
+    t.is(Object.values(bundle.splits).reduce((n, s) => n + s.count, 0), 8);
     t.like(run, { lastEpoch: 2, globalStep: 4 });
     t.is(run.checkpoints.length, 2);
     t.deepEqual(scores.scored, [1, 2]);

@@ -21,6 +21,7 @@ export function registerDemoCommand(program: Command): void {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']).default(D.backend))
     .option('--masks <recipe>', 'mask recipe for training and for the fixed validation masks', D.masks)
     .option('--images <dir>', 'folder of scene photos to use instead of the embedded samples')
+    .option('--init <checkpoint>', 'fine-tune from these weights instead of training from scratch: a PyTorch .pth, .safetensors, bgfill checkpoint or an earlier run\'s epoch folder (--cnum then comes from them); the report compares every epoch with them (default: from scratch)')
     .option('--seed <n>', 'seed for masks, splits, initialisation and data order', String(D.seed))
     .option('--overwrite', 'replace an output folder that holds other files', false);
   addOutputOptions(demo, 'print a JSON summary on stdout: best epoch and where each artefact went (the human lines go to stderr)')
@@ -32,7 +33,9 @@ On 2 CPU cores the defaults finish in a few minutes. On a GPU, scale up, for exa
 
 Example:
   $ bgfill demo
-  $ bgfill demo --out /tmp/demo --epochs 6`,
+  $ bgfill demo --out /tmp/demo --epochs 6
+  $ bgfill demo --out demo-2 --init bgfill-demo/run/epoch-0004     # fine-tune the first demo's last epoch
+  $ bgfill eval --run demo-2/run --data demo-2/bundle --compare scratch=bgfill-demo/run/epoch-0002 --baseline telea,ns`,
     )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const { runDemo, SAMPLE_SCENES } = await import('./demo.js');
@@ -51,6 +54,7 @@ Example:
         seed: int('--seed', 'seed', 0, 2 ** 31 - 1),
         masks: String(opts.masks),
         images: typeof opts.images === 'string' ? opts.images : SAMPLE_SCENES,
+        ...(typeof opts.init === 'string' ? { init: opts.init } : {}),
         overwrite: opts.overwrite === true,
         ...(opts.progress === false ? { progress: false } : {}),
         log,
@@ -60,7 +64,7 @@ Example:
         return r === '' ? '.' : r.startsWith('..') ? p : r;
       };
       log(`
-Done. Best epoch: ${result.bestEpoch}.
+Done. Best epoch: ${result.bestEpoch}. ${result.verdict}
   masks and preview   ${rel(result.masks)}/, ${rel(result.maskPreview)}
   dataset bundle      ${rel(result.bundle)}/ (dataset.json, *.tfrecord, *.index)
   training run        ${rel(result.run)}/ (config.json, log.jsonl, epoch-NNNN/)

@@ -31,6 +31,12 @@ export interface DemoOptions {
   masks: string;
   /** Folder of scene images (default: the embedded samples). */
   images: string;
+  /**
+   * Fine-tune from these weights instead of training from scratch (a PyTorch .pth, safetensors, a bgfill checkpoint
+   * or an epoch folder of an earlier run; the net's width then comes from them, not from `cnum`). The eval scores
+   * them as epoch 0, "start", and every epoch is compared with them.
+   */
+  init?: string;
   overwrite: boolean;
   log: (line: string) => void;
   progress?: boolean;
@@ -46,6 +52,8 @@ export interface DemoResult {
   eval: string;
   report: string;
   bestEpoch: number;
+  /** The report's first line: the best epoch against the start (or the first epoch), in words. */
+  verdict: string;
 }
 
 async function prepareOutput(out: string, overwrite: boolean): Promise<void> {
@@ -121,7 +129,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
   log(`  ${built.records} records, ${built.rejected} rejected, ${built.shardsWritten} shards`);
 
-  step(3, `train: cnum ${options.cnum}, ${options.epochs} epochs × ${options.stepsPerEpoch} steps, batch ${options.batchSize}`);
+  const init = options.init === undefined ? undefined : resolve(options.init);
+  step(3, `train: ${init ? `fine-tune from ${relative(process.cwd(), init) || init}` : `cnum ${options.cnum}`}, ${options.epochs} epochs × ${options.stepsPerEpoch} steps, batch ${options.batchSize}`);
   const config = resolveTrainConfig(
     {},
     {
@@ -133,7 +142,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       masks: options.masks,
       seed: options.seed,
       backend: options.backend,
-      'generator.cnum': options.cnum,
+      // Fine-tuning takes the net's width from its weights.
+      ...(init ? { init } : { 'generator.cnum': options.cnum }),
       'optimizer.lr': options.lr,
       shuffleBuffer: 64,
     },
@@ -143,7 +153,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const tensorLine = /^(trainable tensors:|\s+\S+ \[[\d×]*\])$/;
   await train(config, { log: (line) => (tensorLine.test(line) ? undefined : log(`  ${line}`)), progress: options.progress });
 
-  step(4, 'eval: score every epoch on the val split, choose the best, write the report');
+  step(4, `eval: score ${init ? 'the start and ' : ''}every epoch and a Telea fill on the val split, choose the best, write the report`);
   // MS-SSIM's standard 5 scales need images of 96² or more; smaller demo images use as many scales as fit.
   const scales = Math.max(1, msssimScalesThatFit(options.size, 11));
   if (scales < 5) log(`  MS-SSIM over ${scales} scales: ${options.size}² is too small for the standard 5 (needs 96²)`);
@@ -154,6 +164,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out: paths.eval,
     backend: options.backend,
     loadPredictor: (path, o) => createPredictor(path, o),
+    baselines: ['telea'],
     metrics: scales < 5 ? { msssim: { scales } } : undefined,
     progress: options.progress,
     log: (line) => log(`  ${line}`),
@@ -164,6 +175,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     ...paths,
     report: scored.files.report ?? join(paths.eval, 'report.html'),
     bestEpoch: scored.best.epoch,
+    verdict: scored.statistics.sentence,
   };
   await atomicWriteJson(join(out, DEMO_MARKER), { ...result, options: { ...options, log: undefined }, seconds: (Date.now() - started) / 1000 });
   return result;

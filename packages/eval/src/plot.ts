@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { RowScores } from './row-scores.js';
 import { METRIC_LABELS, SCORE_METRICS, type EpochScores, type ScoreMetric } from './score-summary.js';
 
 /** One point of the metric-versus-epoch plot. */
@@ -28,19 +29,40 @@ export function plotPoints(epochs: readonly EpochScores[], bestEpoch: number, me
 }
 
 /**
+ * The other rows' means (start, compare nets, baselines) as horizontal reference lines of the plot: one value per
+ * row and metric with a finite mean.
+ * @example referenceLines(others).filter((p) => p.metric === 'L1 (hole)')
+ */
+export function referenceLines(others: readonly RowScores[], metrics: readonly ScoreMetric[] = SCORE_METRICS): Array<{ row: string; metric: string; mean: number }> {
+  const lines = [];
+  for (const metric of metrics) {
+    for (const o of others) {
+      const { mean } = o.all.metrics[metric];
+      if (Number.isFinite(mean)) lines.push({ row: o.label, metric: METRIC_LABELS[metric], mean });
+    }
+  }
+  return lines;
+}
+
+/**
  * A vega-lite spec of each metric's mean (± std band) against the epoch, one small chart per metric (two columns,
- * each with its own y scale), the best epoch marked by a dashed rule and a larger red point.
+ * each with its own y scale), the best epoch marked by a dashed rule and a larger red point; the other rows (start,
+ * compare nets, baselines), when given, as dashed horizontal lines coloured by row.
  * @example const svg = await renderSvg(metricPlotSpec(epochs, 7));
  */
-export function metricPlotSpec(epochs: readonly EpochScores[], bestEpoch: number, metrics: readonly ScoreMetric[] = SCORE_METRICS): TopLevelSpec {
+export function metricPlotSpec(epochs: readonly EpochScores[], bestEpoch: number, metrics: readonly ScoreMetric[] = SCORE_METRICS, others: readonly RowScores[] = []): TopLevelSpec {
   const order = metrics.map((m) => METRIC_LABELS[m]);
   const x = { field: 'epoch', type: 'quantitative' as const, title: 'epoch', axis: { tickMinStep: 1, format: 'd' } };
+  const lines = referenceLines(others, metrics);
+  // With reference lines in the data, the epoch layers keep to the epochs' points.
+  const epochsOnly = lines.length > 0 ? { transform: [{ filter: 'isValid(datum.epoch)' }] } : {};
+  const values = [...plotPoints(epochs, bestEpoch, metrics), ...lines] as unknown as Array<Record<string, unknown>>;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: `Metric means per epoch; best epoch ${bestEpoch}`,
     background: 'white',
     config: { font: 'DejaVu Sans, Liberation Sans, Arial, sans-serif', view: { stroke: '#ddd' } },
-    data: { values: plotPoints(epochs, bestEpoch, metrics) as unknown as Array<Record<string, unknown>> },
+    data: { values },
     facet: { field: 'metric', type: 'nominal', title: null, sort: order, header: { labelFontSize: 13, labelFontWeight: 'bold' } },
     columns: 2,
     resolve: { scale: { y: 'independent' } },
@@ -49,14 +71,17 @@ export function metricPlotSpec(epochs: readonly EpochScores[], bestEpoch: number
       height: 150,
       layer: [
         {
+          ...epochsOnly,
           mark: { type: 'area', opacity: 0.15, color: '#4c78a8' },
           encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { zero: false }, title: null }, y2: { field: 'hi' } },
         },
         {
+          ...epochsOnly,
           mark: { type: 'line', color: '#4c78a8' },
           encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { zero: false }, title: null } },
         },
         {
+          ...epochsOnly,
           mark: { type: 'point', filled: true, size: 40 },
           encoding: {
             x,
@@ -75,6 +100,23 @@ export function metricPlotSpec(epochs: readonly EpochScores[], bestEpoch: number
           mark: { type: 'rule', strokeDash: [4, 3], color: '#d62728' },
           encoding: { x },
         },
+        ...(lines.length > 0
+          ? [
+              {
+                transform: [{ filter: '!isValid(datum.epoch)' }],
+                mark: { type: 'rule' as const, strokeDash: [6, 3], strokeWidth: 1.5 },
+                encoding: {
+                  y: { field: 'mean', type: 'quantitative' as const },
+                  color: { field: 'row', type: 'nominal' as const, title: 'other rows', scale: { scheme: 'dark2' as const } },
+                  tooltip: [
+                    { field: 'row', type: 'nominal' as const },
+                    { field: 'metric', type: 'nominal' as const },
+                    { field: 'mean', type: 'quantitative' as const, format: '.4~f' },
+                  ],
+                },
+              },
+            ]
+          : []),
       ],
     },
   };

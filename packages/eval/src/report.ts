@@ -1,6 +1,9 @@
 import type { BestChoice } from './best.js';
+import { DIFFERENCE_STYLE, differencesHtml, otherRowsHtml, summaryHtml, type ReportComparisons } from './report-differences.js';
+import type { RowScores } from './row-scores.js';
 import { METRIC_LABELS, SCORE_METRICS, type EpochScores, type ScoreMetric } from './score-summary.js';
-import { binLabels, formatMeanStd, type SkippedCheckpoint } from './table.js';
+import { binLabels, formatMeanStd } from './table.js';
+import { skippedLabel, type SkippedCheckpoint } from './skipped-checkpoint.js';
 
 /** Everything the HTML report shows. */
 export interface ReportContent {
@@ -20,7 +23,15 @@ export interface ReportContent {
   /** The metric-versus-epoch plot, an SVG document (inlined). */
   plotSvg: string;
   /** The comparison grid PNG (inlined as a data URI), and what its columns are. */
-  grid: { png: Uint8Array; columns: readonly string[]; samples: number } | null;
+  grid: { png: Uint8Array; columns: readonly string[]; samples: number; crop?: string } | null;
+  /** Rows besides the epochs: the start, compare nets, baselines. */
+  others?: readonly RowScores[];
+  /** The paired statistics against the reference row, and the report's first line. */
+  comparisons?: ReportComparisons;
+  /** Records without a hole (an empty mask): left out of the hole metrics, the statistics and the grid. */
+  holeless?: number;
+  /** The run's starting point: its checkpoint, or why there is no start row. */
+  start?: { checkpoint: string } | { reason: string };
 }
 
 /**
@@ -60,19 +71,20 @@ function epochRow(e: EpochScores, best: number): string {
   return `<tr data-epoch="${e.epoch}"${isBest ? ' class="best" aria-current="true"' : ''}>${head}<td>${e.all.images}</td>${cells}</tr>`;
 }
 
-function binTable(epochs: readonly EpochScores[], best: number, rule: ScoreMetric): string {
+function binTable(epochs: readonly EpochScores[], best: number, rule: ScoreMetric, others: readonly RowScores[]): string {
   const bins = binLabels(epochs);
   if (bins.length === 0) return '';
   const header = bins.map((b) => `<th>${escapeHtml(b)}<br><small>${epochs[0].bins[b].images} records</small></th>`).join('');
+  const cells = (row: { bins: EpochScores['bins'] }) => bins.map((b) => `<td>${row.bins[b] ? escapeHtml(formatMeanStd(row.bins[b].metrics[rule], rule)) : '–'}</td>`).join('');
+  const other = (o: RowScores) => `<tr data-row="${escapeHtml(o.name)}"><td>${escapeHtml(o.label)}</td>${cells(o)}</tr>`;
   const rows = epochs
-    .map((e) => {
-      const cells = bins.map((b) => `<td>${e.bins[b] ? escapeHtml(formatMeanStd(e.bins[b].metrics[rule], rule)) : '–'}</td>`).join('');
-      return `<tr data-epoch="${e.epoch}"${e.epoch === best ? ' class="best"' : ''}><td>${e.epoch}${e.epoch === best ? '<span class="badge">★ best</span>' : ''}</td>${cells}</tr>`;
-    })
+    .map((e) => `<tr data-epoch="${e.epoch}"${e.epoch === best ? ' class="best"' : ''}><td>${e.epoch}${e.epoch === best ? '<span class="badge">★ best</span>' : ''}</td>${cells(e)}</tr>`)
     .join('');
+  const before = others.filter((o) => o.kind === 'start').map(other).join('');
+  const after = others.filter((o) => o.kind !== 'start').map(other).join('');
   return `<h2 id="bins">${escapeHtml(METRIC_LABELS[rule])} by hole ratio</h2>
 <p>Mean ± std of ${escapeHtml(METRIC_LABELS[rule])} over the records whose hole covers that fraction of the image.</p>
-<div class="scroll"><table id="bin-table"><thead><tr><th>epoch</th>${header}</tr></thead><tbody>${rows}</tbody></table></div>`;
+<div class="scroll"><table id="bin-table"><thead><tr><th>epoch</th>${header}</tr></thead><tbody>${before}${rows}${after}</tbody></table></div>`;
 }
 
 /**
@@ -87,15 +99,19 @@ export function renderReportHtml(c: ReportContent): string {
   const bestScores = c.epochs.find((e) => e.epoch === best.epoch);
   const head = SCORE_METRICS.map((m) => `<th data-metric="${m}">${escapeHtml(METRIC_LABELS[m])}</th>`).join('');
   const tie = best.tiedOnRule.length > 1 ? ` Epochs ${best.tiedOnRule.join(', ')} tied on it; decided by ${best.decidedBy === 'earliest epoch' ? 'the earliest epoch' : `${METRIC_LABELS[best.decidedBy as ScoreMetric] ?? best.decidedBy}`}.` : '';
+  const others = otherRowsHtml(c.others ?? [], escapeHtml);
+  const labels = new Map<string, string>([...c.epochs.map((e) => [String(e.epoch), `epoch ${e.epoch}`] as const), ...(c.others ?? []).map((o) => [o.name, o.label] as const)]);
+  const start = c.start ? ('checkpoint' in c.start ? `<code>${escapeHtml(c.start.checkpoint)}</code> (epoch 0)` : `none: ${escapeHtml(c.start.reason)}`) : '';
+  const holeless = c.holeless ? ` (${c.holeless} without a hole: left out of the hole metrics, the statistics and the grid)` : '';
   const grid = c.grid
     ? `<h2 id="grid">Samples</h2>
 <figure><img id="grid-image" src="${dataUri('image/png', c.grid.png)}" alt="Comparison grid: ${c.grid.samples} samples; columns ${escapeHtml(c.grid.columns.join(', '))}">
-<figcaption>Rows are samples spread over the evaluation set; columns: ${escapeHtml(c.grid.columns.join(' · '))}.</figcaption></figure>`
+<figcaption>Rows are samples spread over the evaluation set's records with a hole${c.grid.crop === 'hole' ? ', each cropped to its hole and enlarged' : ''}; columns: ${escapeHtml(c.grid.columns.join(' · '))}.</figcaption></figure>`
     : '';
   const skipped =
     c.skipped.length > 0
       ? `<h2 id="skipped">Skipped checkpoints</h2><ul class="skipped">${c.skipped
-          .map((s) => `<li>epoch ${s.epoch} (<code>${escapeHtml(s.checkpoint)}</code>): ${escapeHtml(s.reason)}</li>`)
+          .map((s) => `<li>${escapeHtml(skippedLabel(s))} (<code>${escapeHtml(s.checkpoint)}</code>): ${escapeHtml(s.reason)}</li>`)
           .join('')}</ul>`
       : '';
   const notes = c.notes.length > 0 ? `<h2 id="notes">Notes</h2><ul class="notes">${c.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
@@ -106,25 +122,29 @@ export function renderReportHtml(c: ReportContent): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>bgfill eval: best epoch ${best.epoch}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${DIFFERENCE_STYLE}</style>
 </head>
 <body>
+${summaryHtml(c.comparisons, escapeHtml)}
 <h1>Checkpoint evaluation</h1>
 <p class="callout" id="verdict">Best epoch: <strong id="best-epoch">${best.epoch}</strong>, by the ${best.direction === 'higher' ? 'highest' : 'lowest'} mean ${escapeHtml(METRIC_LABELS[rule])}
 (${escapeHtml(bestScores ? formatMeanStd(bestScores.all.metrics[rule], rule) : String(best.value))}).${escapeHtml(tie)}
 Checkpoint <code>${escapeHtml(bestScores?.checkpoint ?? '')}</code>.</p>
 <dl class="meta">
 <dt>run</dt><dd>${escapeHtml(c.run)}</dd>
-<dt>data</dt><dd>${escapeHtml(c.data)}, split <code>${escapeHtml(c.split)}</code>, ${c.images} records${c.maskStrategy ? `, masks <code>${escapeHtml(c.maskStrategy)}</code>` : ''}</dd>
+<dt>data</dt><dd>${escapeHtml(c.data)}, split <code>${escapeHtml(c.split)}</code>, ${c.images} records<span id="holeless">${escapeHtml(holeless)}</span>${c.maskStrategy ? `, masks <code>${escapeHtml(c.maskStrategy)}</code>` : ''}</dd>
 <dt>epochs scored</dt><dd>${c.epochs.length}${c.skipped.length ? ` (${c.skipped.length} skipped)` : ''}</dd>
+${start ? `<dt>start</dt><dd id="start">${start}</dd>` : ''}
+${c.comparisons ? `<dt>reference</dt><dd id="reference">${escapeHtml(c.comparisons.reference.label)}</dd>` : ''}
 </dl>
 <h2 id="scores">Scores per epoch</h2>
 <p>Mean ± population std over the records. L1 is on the 0–1 scale; hole metrics count only pixels inside the mask.</p>
 <div class="scroll"><table id="scores-table"><thead><tr><th>epoch</th><th>records</th>${head}</tr></thead>
-<tbody>${c.epochs.map((e) => epochRow(e, best.epoch)).join('')}</tbody></table></div>
+<tbody>${others.before}${c.epochs.map((e) => epochRow(e, best.epoch)).join('')}${others.after}</tbody></table></div>
+${c.comparisons ? differencesHtml(c.comparisons, labels, escapeHtml) : ''}
 <h2 id="plot">Metrics by epoch</h2>
-<figure id="plot-figure">${inlineSvg(c.plotSvg)}<figcaption>Mean per epoch with a ±1 std band; the dashed line and red point mark the best epoch.</figcaption></figure>
-${binTable(c.epochs, best.epoch, rule)}
+<figure id="plot-figure">${inlineSvg(c.plotSvg)}<figcaption>Mean per epoch with a ±1 std band; the dashed line and red point mark the best epoch${c.others?.length ? '; horizontal lines are the other rows (start, compare nets, baselines)' : ''}.</figcaption></figure>
+${binTable(c.epochs, best.epoch, rule, c.others ?? [])}
 ${grid}
 ${skipped}
 ${notes}

@@ -32,9 +32,20 @@ interface RunScoringFlags {
   backend: string;
   batchSize: number;
   gridSamples: number;
-  gridEpochs: string;
+  gridEpochs?: string;
+  gridCrop: string;
+  compare?: string[];
+  baseline: string;
+  baselineRadius: number;
+  reference?: string;
+  bootstrap: number;
+  seed: number;
   progress?: boolean;
   json?: boolean;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /**
@@ -56,17 +67,31 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
     .option('--backend <name>', 'inference engine: auto | webgpu | tensorflow | onnx | wasm | cpu (auto: the first that loads, in that order) | onnx-webgpu (on request only)', 'auto')
     .option('--batch-size <n>', 'records per predictor call', integer('--batch-size', 1), 8)
     .option('--grid-samples <n>', 'rows of the comparison grid (0: no grid)', integer('--grid-samples', 0), 6)
-    .option('--grid-epochs <list>', 'grid columns: best, last, first or epoch numbers', 'best,last,1');
-  return addOutputOptions(evalCommand, 'print a JSON summary on stdout: best epoch, scored / cached / skipped checkpoints, the files written')
+    .option('--grid-epochs <list>', 'grid columns between the masked input and the ground truth: start, best, last, first, epoch numbers, compare names, baselines (default: start,best,last,1, leaving out a start the run does not have)')
+    .option('--grid-crop <mode>', 'none, or hole: every grid cell shows the record\'s hole region enlarged (where blur shows)', 'none')
+    .option('--compare <NAME=PATH>', 'another net scored as a row on the same records and masks (.pth, .safetensors, bgfill checkpoint or epoch folder); repeatable (default: none)', collect)
+    .option('--baseline <list>', 'classical fills scored as rows: telea, ns (Navier–Stokes), mean (border colour), comma-separated', 'none')
+    .option('--baseline-radius <px>', 'neighbourhood radius of the telea and ns baselines (as cv2.inpaint\'s inpaintRadius)', integer('--baseline-radius', 1), 3)
+    .option('--reference <row>', 'the row every other is compared with: start, an epoch number, best, last, first, a compare name or a baseline (default: start, else the first epoch)')
+    .option('--bootstrap <n>', 'resamples of the paired bootstrap behind the 95 % intervals', integer('--bootstrap', 1), 2000)
+    .option('--seed <n>', 'seed of the bootstrap resamples (same seed, same intervals)', integer('--seed', 0), 0);
+  return addOutputOptions(evalCommand, 'print a JSON summary on stdout: best epoch, the statistics against the reference, scored / cached / skipped rows, the files written')
     .addHelpText(
       'after',
       '\nScoring a run: every epoch folder\'s generator.safetensors is scored on the split (L1, PSNR, SSIM, MS-SSIM over\n' +
-        'the image; L1 and PSNR inside the hole; per hole-ratio bin). Results are cached in OUT/cache by checkpoint\n' +
-        'digest, so a rerun scores only new epochs. Writes scores.csv, scores.json, images.csv, scores.md, best.json,\n' +
+        'the image; L1 and PSNR inside the hole; per hole-ratio bin). When the run\'s config.json names --init weights,\n' +
+        'they are scored too, as epoch 0 ("start"). --compare nets and --baseline fills are further rows on the same\n' +
+        'records and masks. Every row is compared with the reference row record by record: the mean difference of each\n' +
+        'metric with a 95 % paired bootstrap interval and the share of records where it is better, overall and per\n' +
+        'hole-ratio bin; the report\'s first line says it in words. Records without a hole are left out of the hole\n' +
+        'metrics, the statistics and the grid, and counted. Results are cached in OUT/cache by checkpoint digest, so a\n' +
+        'rerun scores only new rows. Writes scores.csv, scores.json, images.csv, differences.csv, scores.md, best.json,\n' +
         'plot.svg / plot.png, grid.png and report.html (self-contained). Damaged checkpoints are skipped and listed.\n' +
         '\nExample:\n' +
         '  $ bgfill eval --run runs/places-a --data bundles/places --limit 500\n' +
-        '  $ bgfill eval --run runs/places-a --data bundles/places --rule l1 --grid-epochs best,1,5,10 --out reports/a',
+        '  $ bgfill eval --run runs/places-a --data bundles/places --compare shipped=InpaintSANet.pth --baseline telea,ns\n' +
+        '  $ bgfill eval --run runs/places-a --data bundles/places --grid-epochs start,9,10,11,12 --grid-crop hole\n' +
+        '  $ bgfill eval --run runs/places-a --data bundles/places --rule l1 --reference telea --out reports/a',
     )
     .action(async (flags: RunScoringFlags) => {
       if (flags.run === undefined || flags.data === undefined) {
@@ -88,6 +113,13 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
         batchSize: flags.batchSize,
         gridSamples: flags.gridSamples,
         gridEpochs: flags.gridEpochs,
+        gridCrop: flags.gridCrop,
+        compare: flags.compare,
+        baselines: flags.baseline,
+        baselineRadius: flags.baselineRadius,
+        reference: flags.reference,
+        bootstrap: flags.bootstrap,
+        seed: flags.seed,
         loadPredictor: deps.loadPredictor,
         resolveBackend: deps.resolveBackend,
         progress: progressOption(flags) ?? deps.progress,
@@ -97,9 +129,9 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
       });
       const b = result.best;
       err(
-        `best epoch ${b.epoch} by ${b.rule} (${b.value}); scored ${result.scored.length}, cached ${result.cached.length}, ` +
-          `skipped ${result.skipped.length}; report: ${result.files.report}\n`,
+        `best epoch ${b.epoch} by ${b.rule} (${b.value}); scored ${result.scoredRows.length}, cached ${result.cachedRows.length}, ` +
+          `skipped ${result.skipped.length}; report: ${result.files.report}\n${result.statistics.sentence}\n`,
       );
-      output.result({ best: b, scored: result.scored, cached: result.cached, skipped: result.skipped, files: result.files });
+      output.result({ best: b, statistics: result.statistics, scored: result.scored, cached: result.cached, scoredRows: result.scoredRows, cachedRows: result.cachedRows, skipped: result.skipped, files: result.files });
     });
 }

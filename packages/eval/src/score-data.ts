@@ -131,6 +131,20 @@ export async function readEvalItems(set: EvalSet, indices: readonly number[]): P
 }
 
 /**
+ * The hole ratio of every record of the evaluation set, from the records' stored `mask/hole_ratio` (nothing is
+ * decoded): 0 marks a record whose mask is empty.
+ * @example const ratios = await readHoleRatios(set); ratios.filter((r) => r === 0).length // records without a hole
+ */
+export async function readHoleRatios(set: EvalSet): Promise<number[]> {
+  const ratios: number[] = [];
+  for await (const example of readBundle(set.dir, { split: set.split, limit: set.count, decode: false })) {
+    if (example.holeRatio === undefined) throw missingMasksError(set.dir, set.split);
+    ratios.push(example.holeRatio);
+  }
+  return ratios;
+}
+
+/**
  * `k` positions spread evenly over `n` records (⌊i·n/k⌋ for i < k), all of them when k ≥ n: the grid's samples.
  * @example spreadIndices(100, 4) // [0, 25, 50, 75]
  */

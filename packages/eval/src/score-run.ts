@@ -1,22 +1,31 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BgfillError, atomicWriteFile, atomicWriteJson, createProgress, errorMessage, invalidParameter, checkOutputPath } from '@bgfill/core';
+import { BgfillError, atomicWriteFile, atomicWriteJson, checkOutputPath, invalidParameter } from '@bgfill/core';
 import { BEST_RULES, chooseBestEpoch, parseBestRule, type BestChoice, type BestRule } from './best.js';
-import { readScoreCache, writeScoreCache, type ScoreCacheIdentity } from './cache.js';
-import { maskedInput, renderComparisonGrid } from './grid.js';
-import { gridEpochLabel, parseGridEpochs, resolveGridEpochs } from './grid-epochs.js';
-import type { RgbImage } from './metrics/image.js';
+import { PairedBootstrap, BOOTSTRAP_DEFAULTS } from './bootstrap.js';
+import type { ScoreCacheIdentity } from './cache.js';
+import { checkInpaintRadius, DEFAULT_INPAINT_RADIUS } from './classical/inpaint.js';
+import { parseGridCrop, type GridCropMode } from './grid-crop.js';
+import { parseGridEpochs, resolveGridColumns } from './grid-epochs.js';
 import { DEFAULT_SSIM_WINDOW, msssimScalesThatFit, STANDARD_MSSSIM_WEIGHTS } from './metrics/options.js';
 import type { PairMetricsOptions } from './metrics/pair-metrics.js';
 import { metricPlotSpec, renderSvg, svgToPng } from './plot.js';
-import type { BackendResolver, Predictor, PredictorFactory } from './predictor.js';
+import type { BackendResolver, PredictorFactory } from './predictor.js';
 import { renderReportHtml } from './report.js';
-import { fileDigest, listRunCheckpoints, type RunCheckpoint } from './run-layout.js';
-import { checkPredictions, scoreCheckpoint, type ImageScore } from './score-checkpoint.js';
-import { evalBatches, openEvalSet, readEvalItems, spreadIndices, type EvalItem, type EvalSet } from './score-data.js';
+import { summarizeRow, type RowScores } from './row-scores.js';
+import { rowEntries } from './run-entries.js';
+import { listRunCheckpoints } from './run-layout.js';
+import { bestAgainstReference, bestScores, scoresExtras } from './run-records.js';
+import { checkRowWords, parseBaselineOption, parseCompareOption, readRunStart, START_ROW, type CompareNet } from './run-rows.js';
+import { referenceRow, runStatistics, type RunStatistics } from './run-statistics.js';
+import { buildGrid, type BuiltGrid } from './score-grid.js';
+import { openEvalSet, readEvalItems, readHoleRatios, spreadIndices } from './score-data.js';
 import { encodeNonFinite } from './score-json.js';
+import { scoreRows } from './score-rows.js';
 import { summarizeEpoch, type EpochScores } from './score-summary.js';
-import { formatImagesCsv, formatScoresCsv, formatScoresMarkdown, binLabels, type SkippedCheckpoint } from './table.js';
+import { formatImagesCsv, formatScoresCsv, formatScoresMarkdown, binLabels } from './table.js';
+import type { SkippedCheckpoint } from './skipped-checkpoint.js';
+import { formatDifferencesCsv, formatDifferencesMarkdown } from './table-differences.js';
 
 /** Defaults of `bgfill eval --run`. */
 export const SCORE_RUN_DEFAULTS = {
@@ -25,7 +34,11 @@ export const SCORE_RUN_DEFAULTS = {
   backend: 'auto',
   batchSize: 8,
   gridSamples: 6,
-  gridEpochs: 'best,last,1',
+  gridEpochs: 'start,best,last,1',
+  gridCrop: 'none' as GridCropMode,
+  bootstrap: BOOTSTRAP_DEFAULTS.resamples,
+  seed: BOOTSTRAP_DEFAULTS.seed,
+  baselineRadius: DEFAULT_INPAINT_RADIUS,
 } as const;
 
 /** The files `scoreRun` writes into the output folder (and `cache/` beside them). */
@@ -33,6 +46,7 @@ export const SCORE_RUN_FILES = {
   scoresCsv: 'scores.csv',
   scoresJson: 'scores.json',
   imagesCsv: 'images.csv',
+  differencesCsv: 'differences.csv',
   scoresMd: 'scores.md',
   best: 'best.json',
   plotSpec: 'plot.vl.json',
@@ -68,8 +82,27 @@ export interface ScoreRunOptions {
   batchSize?: number;
   /** Rows of the comparison grid (default 6; 0 for no grid). */
   gridSamples?: number;
-  /** The grid's epoch columns: `best`, `last`, `first`, numbers (default `best,last,1`). */
+  /**
+   * The grid's columns between the masked input and the ground truth: `best`, `last`, `first`, epoch numbers, `start`,
+   * compare names, baselines (default `start,best,last,1`; in the default, rows that do not exist are left out quietly).
+   */
   gridEpochs?: string | readonly string[];
+  /** `hole`: every grid cell shows the record's hole region enlarged (default `none`). */
+  gridCrop?: GridCropMode | string;
+  /** Other nets scored as rows: `NAME=PATH` values or parsed entries; loaded through `loadPredictor` like the epochs. */
+  compare?: string | ReadonlyArray<string | CompareNet>;
+  /** Classical fills scored as rows: `telea`, `ns`, `mean` (a comma list or array; default none). */
+  baselines?: string | readonly string[];
+  /** Neighbourhood radius of the `telea` and `ns` baselines (default 3). */
+  baselineRadius?: number;
+  /** Score the run's `--init` checkpoint (from config.json) as epoch 0, "start" (default true). */
+  start?: boolean;
+  /** The row the others are compared with: a row name, an epoch number, best, last, first (default: start, else the first epoch). */
+  reference?: string;
+  /** Resamples of the paired bootstrap (default 2,000). */
+  bootstrap?: number;
+  /** Seed of the bootstrap's resamples (default 0). */
+  seed?: number;
   /** Progress bar (default: on a terminal). */
   progress?: boolean;
   /** Receives one line per event (cache hits, skips, files written). */
@@ -86,23 +119,26 @@ export interface ScoreRunOptions {
 export interface ScoreRunResult {
   out: string;
   best: BestChoice;
+  /** The run's epochs (the start is in `others`). */
   epochs: EpochScores[];
+  /** The start, compare nets and baselines, in that order. */
+  others: RowScores[];
   skipped: SkippedCheckpoint[];
   /** Epochs scored by this call (their predictors were loaded). */
   scored: number[];
   /** Epochs whose scores came from the cache (or from an identical checkpoint scored in this call). */
   cached: number[];
+  /** Every row scored by this call, and served from the cache, by name (`start`, `3`, `shipped`, `telea`). */
+  scoredRows: string[];
+  cachedRows: string[];
+  /** The paired statistics against the reference row, with the report's first line (`statistics.sentence`). */
+  statistics: RunStatistics;
+  /** Records without a hole (left out of the hole metrics, statistics and grid). */
+  holeless: number;
   /** Things worth knowing (also in the report). */
   notes: string[];
   /** Every file written, by its `SCORE_RUN_FILES` name. */
   files: Partial<Record<keyof typeof SCORE_RUN_FILES, string>>;
-}
-
-interface Scored {
-  checkpoint: RunCheckpoint;
-  digest: string;
-  images: ImageScore[];
-  samples: Map<number, RgbImage>;
 }
 
 function positiveInt(name: string, value: number, max: number): number {
@@ -110,37 +146,19 @@ function positiveInt(name: string, value: number, max: number): number {
   return value;
 }
 
-async function predictItems(predictor: Predictor, items: readonly EvalItem[], batchSize: number, label: string): Promise<RgbImage[]> {
-  const out: RgbImage[] = [];
-  let i = 0;
-  while (i < items.length) {
-    // Consecutive records of one size, at most batchSize of them.
-    const { width, height } = items[i].image;
-    let j = i + 1;
-    while (j < items.length && j - i < batchSize && items[j].image.width === width && items[j].image.height === height) j++;
-    const group = items.slice(i, j);
-    const outputs = await predictor.predict({ images: group.map((it) => it.image), masks: group.map((it) => it.mask) });
-    out.push(...checkPredictions(outputs, group, label));
-    i = j;
-  }
-  return out;
-}
-
-function checkpointLabel(c: RunCheckpoint): string {
-  return `epoch ${c.epoch} (${c.path})`;
-}
-
 /**
- * Score every checkpoint of a training run on a bundle's split, choose the best epoch and write the report:
- * `scores.csv`, `scores.json`, `images.csv` (every record), `scores.md`, `best.json`, `plot.vl.json` / `plot.svg` /
- * `plot.png`, `grid.png` and a self-contained `report.html`, each written atomically. Results are cached per
- * checkpoint digest (+ data identity, split, record count, metric settings) in `OUT/cache/`, so a rerun after new
- * epochs loads only the new checkpoints, and an interrupted run resumes where it stopped.
- * A checkpoint whose file is missing or cannot be loaded is skipped and reported; a run with no checkpoints, a split
- * without masks, or a prediction of the wrong size is an error (a BgfillError naming the run, bundle or epoch).
+ * Score every checkpoint of a training run on a bundle's split, with the net it started from (epoch 0, "start", when
+ * its config.json names `--init` weights), other nets (`compare`) and classical fills (`baselines`) as further rows;
+ * choose the best epoch; compare every row with a reference row record by record (paired bootstrap intervals); and
+ * write the report: `scores.csv`, `scores.json`, `images.csv`, `differences.csv`, `scores.md`, `best.json`,
+ * `plot.vl.json` / `plot.svg` / `plot.png`, `grid.png` and a self-contained `report.html`, each written atomically.
+ * Results are cached per checkpoint digest (+ data identity, split, record count, metric settings, engine) in
+ * `OUT/cache/`, so a rerun after new epochs loads only the new checkpoints, and an interrupted run resumes where it
+ * stopped. A checkpoint whose file is missing or cannot be loaded is skipped and reported; a run with no checkpoints,
+ * a split without masks, or a prediction of the wrong size is an error (a BgfillError naming the run, bundle or epoch).
  * @example
- * const { best } = await scoreRun({ run: 'runs/a', data: 'bundles/places', limit: 500, loadPredictor });
- * // best.epoch → 7; runs/a/eval/report.html
+ * const { best, statistics } = await scoreRun({ run: 'runs/a', data: 'bundles/places', limit: 500, loadPredictor, baselines: 'telea' });
+ * // best.epoch → 7; statistics.sentence → 'epoch 7: hole L1 −0.0121 (95 % CI …) against the start, …'; runs/a/eval/report.html
  */
 export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult> {
   const log = options.log ?? (() => {});
@@ -151,6 +169,13 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
     throw invalidParameter('grid samples', 'an integer from 0 to 64', gridSamples);
   }
   const gridTokens = parseGridEpochs(options.gridEpochs ?? SCORE_RUN_DEFAULTS.gridEpochs);
+  const gridCrop = parseGridCrop(options.gridCrop ?? SCORE_RUN_DEFAULTS.gridCrop);
+  const compare = parseCompareOption(options.compare);
+  const baselines = parseBaselineOption(options.baselines);
+  const radius = checkInpaintRadius(options.baselineRadius ?? SCORE_RUN_DEFAULTS.baselineRadius, 'baseline radius');
+  const bootstrap = new PairedBootstrap({ resamples: options.bootstrap ?? SCORE_RUN_DEFAULTS.bootstrap, seed: options.seed ?? SCORE_RUN_DEFAULTS.seed });
+  checkRowWords('grid epochs', gridTokens.filter((t): t is string => typeof t === 'string'), compare, baselines);
+  if (options.reference !== undefined) checkRowWords('reference', [options.reference.trim()], compare, baselines);
   if (typeof options.loadPredictor !== 'function') throw invalidParameter('loadPredictor', 'a predictor factory function', options.loadPredictor);
   const out = options.out ?? join(options.run, 'eval');
   const checkpoints = await listRunCheckpoints(options.run);
@@ -158,7 +183,6 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   const requested = options.backend ?? SCORE_RUN_DEFAULTS.backend;
   const backend = options.resolveBackend ? await options.resolveBackend(requested, log) : requested;
   if (backend !== requested) log(`backend ${requested}: ${backend}`);
-  const cacheDir = join(out, 'cache');
   const notes: string[] = [];
   const note = (message: string) => {
     notes.push(message);
@@ -178,97 +202,43 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
       note(`MS-SSIM over ${scales} scales: ${first.image.width}×${first.image.height} images are too small for the standard ${STANDARD_MSSSIM_WEIGHTS.length} (96² and up)`);
     }
   }
-  const sampleIndices = gridSamples > 0 && gridTokens.length > 0 ? spreadIndices(set.count, gridSamples) : [];
   const metricsKey = JSON.stringify(metrics ?? {});
+  const runStart = options.start === false ? { init: null, reason: 'not asked for (start: false)' } : await readRunStart(options.run);
+  if (runStart.init === null) log(`no start row: ${runStart.reason}`);
 
-  const results = new Map<number, Scored>();
-  const skipped: SkippedCheckpoint[] = [];
-  const skip = (c: RunCheckpoint, reason: string, say: (message: string) => void = log) => {
-    skipped.push({ epoch: c.epoch, checkpoint: c.relativePath, reason });
-    say(`epoch ${c.epoch}: skipped: ${reason}`);
-  };
-  const identityOf = (digest: string): ScoreCacheIdentity => ({ checkpoint: digest, data: set.identity, split: set.split, images: set.count, metrics: metricsKey, engine: backend });
-
-  // ---- cache lookups
-  const toScore: Array<{ checkpoint: RunCheckpoint; digest: string }> = [];
-  const cached: number[] = [];
-  for (const checkpoint of checkpoints) {
-    let digest: string;
-    try {
-      digest = await fileDigest(checkpoint.path);
-    } catch (err) {
-      skip(checkpoint, errorMessage(err));
-      continue;
-    }
-    const hit = await readScoreCache(cacheDir, identityOf(digest), note);
-    if (hit) {
-      results.set(checkpoint.epoch, { checkpoint, digest, ...hit });
-      cached.push(checkpoint.epoch);
-      log(`epoch ${checkpoint.epoch}: cached`);
-    } else toScore.push({ checkpoint, digest });
+  // The grid shows records with a hole only, spread over the set.
+  let sampleIndices: number[] = [];
+  if (gridSamples > 0 && gridTokens.length > 0) {
+    const withHole = (await readHoleRatios(set)).flatMap((ratio, i) => (ratio > 0 ? [i] : []));
+    sampleIndices = spreadIndices(withHole.length, gridSamples).map((k) => withHole[k]);
   }
 
-  // ---- scoring
-  const scored: number[] = [];
-  const barShown = options.progress ?? (process.stderr.isTTY === true && !process.env.CI);
-  const progress = createProgress({ label: 'eval', total: toScore.length * set.count, enabled: barShown, extraFormat: ' | {epoch}' });
-  // Lines written while the bar is drawn would tear it: hold them until it stops.
-  const held: string[] = [];
-  const scoringLog = (message: string) => (barShown ? held.push(message) : log(message));
-  try {
-    for (const { checkpoint, digest } of toScore) {
-      const twin = [...results.values()].find((r) => r.digest === digest);
-      if (twin) {
-        // Byte-identical weights (a copied checkpoint): same scores, no second load.
-        results.set(checkpoint.epoch, { ...twin, checkpoint });
-        cached.push(checkpoint.epoch);
-        progress.tick(set.count, { epoch: `epoch ${checkpoint.epoch}` });
-        scoringLog(`epoch ${checkpoint.epoch}: same weights as epoch ${twin.checkpoint.epoch}`);
-        continue;
-      }
-      const label = checkpointLabel(checkpoint);
-      progress.tick(0, { epoch: `epoch ${checkpoint.epoch}` });
-      let predictor: Predictor;
-      try {
-        predictor = await options.loadPredictor(checkpoint.path, { backend });
-      } catch (err) {
-        skip(checkpoint, `cannot load the checkpoint: ${errorMessage(err)}`, scoringLog);
-        progress.tick(set.count, { epoch: `epoch ${checkpoint.epoch} skipped` });
-        continue;
-      }
-      let scores;
-      try {
-        scores = await scoreCheckpoint(predictor, evalBatches(set, batchSize), {
-          label,
-          sampleIndices: new Set(sampleIndices),
-          onProgress: (n) => progress.tick(n, { epoch: `epoch ${checkpoint.epoch}` }),
-          metrics,
-        });
-      } finally {
-        predictor.dispose();
-      }
-      await writeScoreCache(cacheDir, identityOf(digest), scores.images, scores.samples);
-      results.set(checkpoint.epoch, { checkpoint, digest, ...scores });
-      scored.push(checkpoint.epoch);
-      scoringLog(`epoch ${checkpoint.epoch}: scored ${scores.images.length} records`);
-    }
-  } finally {
-    progress.stop();
-    for (const message of held) log(message);
-  }
-  if (results.size === 0) {
-    skipped.sort((a, b) => a.epoch - b.epoch);
+  // ---- scoring (cached rows are read back)
+  const entries = rowEntries({ start: runStart.init, checkpoints, compare, baselines, radius }, { loadPredictor: options.loadPredictor, backend });
+  const identity = (digest: string, engine: string): ScoreCacheIdentity => ({ checkpoint: digest, data: set.identity, split: set.split, images: set.count, metrics: metricsKey, engine });
+  const { results, skipped, scored: scoredRows, cached: cachedRows } = await scoreRows(entries, {
+    set,
+    cacheDir: join(out, 'cache'),
+    identity,
+    batchSize,
+    sampleIndices,
+    metrics,
+    progress: options.progress ?? (process.stderr.isTTY === true && !process.env.CI),
+    log,
+    note,
+  });
+  skipped.sort((a, b) => (a.epoch ?? Infinity) - (b.epoch ?? Infinity));
+  const epochRows = entries.filter((e) => e.kind === 'epoch' && results.has(e.name)).map((e) => results.get(e.name)!);
+  if (epochRows.length === 0) {
     throw new BgfillError(
-      `${options.run}: no checkpoint could be scored:\n${skipped.map((s) => `  epoch ${s.epoch} (${s.checkpoint}): ${s.reason}`).join('\n')}`,
+      `${options.run}: no checkpoint could be scored:\n${skipped.filter((s) => s.row === undefined).map((s) => `  epoch ${s.epoch} (${s.checkpoint}): ${s.reason}`).join('\n')}`,
       { subject: options.run },
     );
   }
 
-  skipped.sort((a, b) => a.epoch - b.epoch);
-
-  // ---- summaries and the choice
-  const ordered = [...results.values()].sort((a, b) => a.checkpoint.epoch - b.checkpoint.epoch);
-  const epochs = ordered.map((r) => summarizeEpoch(r.checkpoint.epoch, r.checkpoint.relativePath, r.digest, r.images));
+  // ---- summaries, the choice and the statistics
+  const epochs = epochRows.map((r) => summarizeEpoch(r.entry.epoch!, r.entry.source, r.digest, r.images));
+  const others = entries.filter((e) => e.kind !== 'epoch' && results.has(e.name)).map((e) => summarizeRow(results.get(e.name)!));
   const best = chooseBestEpoch(
     epochs.map((e) => ({
       epoch: e.epoch,
@@ -276,8 +246,24 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
     })),
     rule,
   );
-  const bestScored = results.get(best.epoch)!;
+  const bestScored = results.get(String(best.epoch))!;
   log(`best epoch: ${best.epoch} (${rule} ${best.value})`);
+  const order = entries.filter((e) => results.has(e.name)).map((e) => e.name);
+  const holeless = epochRows[0].images.filter((image) => !(image.holeRatio > 0)).length;
+  if (holeless > 0) note(`${holeless} of ${set.count} records have no hole (an empty mask): left out of the hole metrics, the statistics and the grid`);
+  const reference = referenceRow(options.reference, order, epochs.map((e) => e.epoch), best.epoch);
+  if (reference.note) note(reference.note);
+  const statistics = runStatistics({
+    results,
+    order,
+    best: String(best.epoch),
+    reference: reference.name,
+    bootstrap,
+    holeless,
+    records: set.count,
+  });
+  log(statistics.sentence);
+  const start = runStart.init !== null && results.has(START_ROW) ? { checkpoint: runStart.init } : { reason: runStart.init === null ? runStart.reason! : 'its checkpoint could not be scored (see the skipped checkpoints)' };
 
   // ---- grid
   const files: ScoreRunResult['files'] = {};
@@ -285,24 +271,37 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
     files[name] = join(out, SCORE_RUN_FILES[name]);
     return files[name]!;
   };
-  let grid: { png: Buffer; columns: string[]; samples: number } | null = null;
+  let grid: BuiltGrid | null = null;
   if (sampleIndices.length > 0) {
-    const { columns, missing } = resolveGridEpochs(gridTokens, epochs.map((e) => e.epoch), best.epoch);
-    for (const epoch of missing) note(`grid: epoch ${epoch} was not scored (not in the run, or skipped), so it has no column`);
-    if (columns.length > 0) grid = await buildGrid(set, sampleIndices, columns, results, options.loadPredictor, backend, batchSize, log, note);
-  }
+    const { columns, missing } = resolveGridColumns(gridTokens, { epochs: epochs.map((e) => e.epoch), best: best.epoch, rows: others.map((o) => o.name) });
+    const quiet = options.gridEpochs === undefined ? [START_ROW] : []; // the default asks for the start where there is one
+    for (const m of missing.filter((x) => !quiet.includes(x))) note(`grid: ${/^\d+$/.test(m) ? `epoch ${m}` : m} was not scored (not in the run, or skipped), so it has no column`);
+    if (columns.length > 0) grid = await buildGrid({ set, indices: sampleIndices, columns, results, batchSize, crop: gridCrop, log, note });
+  } else if (gridSamples > 0 && gridTokens.length > 0) note('grid: no record has a hole, so there is no grid');
 
   // ---- files
-  const plotSpec = metricPlotSpec(epochs, best.epoch);
+  const labels = new Map(order.map((name) => [name, results.get(name)!.entry.label]));
+  const kinds = new Map(order.map((name) => [name, results.get(name)!.entry.kind as string]));
+  const differenceContext = { labels, kinds, level: bootstrap.level, resamples: bootstrap.resamples };
+  const plotSpec = metricPlotSpec(epochs, best.epoch, undefined, others);
   const plotSvg = await renderSvg(plotSpec);
-  await atomicWriteFile(path('scoresCsv'), formatScoresCsv(epochs, best.epoch));
-  await atomicWriteFile(path('imagesCsv'), formatImagesCsv(ordered.map((r) => ({ epoch: r.checkpoint.epoch, images: r.images }))));
-  await atomicWriteFile(path('scoresMd'), formatScoresMarkdown(epochs, { bestEpoch: best.epoch, rule, skipped }));
+  await atomicWriteFile(path('scoresCsv'), formatScoresCsv(epochs, best.epoch, others));
+  await atomicWriteFile(
+    path('imagesCsv'),
+    formatImagesCsv(order.map((name) => ({ epoch: results.get(name)!.entry.epoch, row: name, images: results.get(name)!.images }))),
+  );
+  await atomicWriteFile(path('differencesCsv'), formatDifferencesCsv(statistics.rows, differenceContext));
+  await atomicWriteFile(
+    path('scoresMd'),
+    `${statistics.sentence}\n\n${statistics.findings.map((f) => `- ${f}\n`).join('')}\n` +
+      formatScoresMarkdown(epochs, { bestEpoch: best.epoch, rule, skipped, others }) +
+      formatDifferencesMarkdown(statistics.rows, statistics.reference.label, differenceContext),
+  );
   await atomicWriteJson(
     path('scoresJson'),
     encodeNonFinite({
       format: 'bgfill-eval-scores',
-      version: 1,
+      version: 2,
       run: options.run,
       data: {
         bundle: set.dir,
@@ -319,13 +318,14 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
       bins: binLabels(epochs),
       epochs,
       skipped,
+      ...scoresExtras({ others, statistics, holeless, start }),
     }),
   );
   await atomicWriteJson(
     path('best'),
     encodeNonFinite({
       epoch: best.epoch,
-      checkpoint: join(options.run, bestScored.checkpoint.relativePath),
+      checkpoint: join(options.run, bestScored.entry.source),
       digest: bestScored.digest,
       rule: best.rule,
       direction: best.direction,
@@ -333,8 +333,9 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
       tieBreak: best.rule === 'l1' ? 'highest msssim, then earliest epoch' : 'lowest l1, then earliest epoch',
       tiedOnRule: best.tiedOnRule,
       decidedBy: best.decidedBy,
-      means: Object.fromEntries(Object.entries(epochs.find((e) => e.epoch === best.epoch)!.all.metrics).map(([k, a]) => [k, a.mean])),
-      data: { bundle: set.dir, split: set.split, records: set.count },
+      means: Object.fromEntries(Object.entries(bestScores(epochs, best).all.metrics).map(([k, a]) => [k, a.mean])),
+      data: { bundle: set.dir, split: set.split, records: set.count, holeless },
+      ...bestAgainstReference(statistics),
     }),
   );
   await atomicWriteJson(path('plotSpec'), plotSpec);
@@ -356,58 +357,27 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
       notes,
       plotSvg,
       grid,
+      others,
+      comparisons: statistics,
+      holeless,
+      start,
     }),
   );
   log(`wrote ${Object.values(files).join(', ')}`);
-  return { out, best, epochs, skipped, scored, cached, notes, files };
-}
-
-async function buildGrid(
-  set: EvalSet,
-  indices: readonly number[],
-  columns: ReturnType<typeof resolveGridEpochs>['columns'],
-  results: ReadonlyMap<number, Scored>,
-  loadPredictor: PredictorFactory,
-  backend: string,
-  batchSize: number,
-  log: (message: string) => void,
-  note: (message: string) => void,
-): Promise<{ png: Buffer; columns: string[]; samples: number } | null> {
-  const items = await readEvalItems(set, indices);
-  const epochColumns = [];
-  for (const column of columns) {
-    const r = results.get(column.epoch)!;
-    let outputs = indices.map((i) => r.samples.get(i));
-    if (outputs.some((o) => o === undefined)) {
-      // Cached before these samples were asked for: predict just them.
-      log(`grid: predicting ${indices.length} samples with epoch ${column.epoch}`);
-      const label = checkpointLabel(r.checkpoint);
-      let predictor: Predictor;
-      try {
-        predictor = await loadPredictor(r.checkpoint.path, { backend });
-      } catch (err) {
-        note(`grid: epoch ${column.epoch} left out: cannot load the checkpoint: ${errorMessage(err)}`);
-        continue;
-      }
-      try {
-        outputs = await predictItems(predictor, items, batchSize, label);
-      } finally {
-        predictor.dispose();
-      }
-    }
-    epochColumns.push({ label: gridEpochLabel(column), images: outputs as RgbImage[] });
-  }
-  if (epochColumns.length === 0) return null;
-  const layout = {
-    rowLabels: items.map((it) => {
-      const ratio = it.mask.data.reduce((a, v) => a + (v ? 1 : 0), 0) / it.mask.data.length;
-      return `record ${it.index}\nhole ${(ratio * 100).toFixed(0)}%`;
-    }),
-    columns: [
-      { label: 'masked input', images: items.map((it) => maskedInput(it.image, it.mask)) },
-      ...epochColumns,
-      { label: 'ground truth', images: items.map((it) => it.image) },
-    ],
+  const epochsOf = (names: readonly string[]) => names.flatMap((n) => (results.get(n)?.entry.kind === 'epoch' ? [results.get(n)!.entry.epoch!] : []));
+  return {
+    out,
+    best,
+    epochs,
+    others,
+    skipped,
+    scored: epochsOf(scoredRows),
+    cached: epochsOf(cachedRows),
+    scoredRows,
+    cachedRows,
+    statistics,
+    holeless,
+    notes,
+    files,
   };
-  return { png: await renderComparisonGrid(layout), columns: layout.columns.map((c) => c.label), samples: items.length };
 }

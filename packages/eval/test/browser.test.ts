@@ -3,7 +3,7 @@
 // stays clean (a fetch blocked by the report's Content-Security-Policy would show there), and a screenshot is kept
 // as a test artefact (test-artifacts/report.png). Without Chromium the test fails, saying how to install it.
 import test from 'ava';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -23,13 +23,18 @@ const ARGS = [
 ];
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 
-test('report.html in headless Chromium: images load, best epoch marked, plot drawn per epoch, no console errors', async (t) => {
+async function chromiumMissing(t: { fail(message: string): void }): Promise<boolean> {
   try {
     await access(CHROMIUM);
+    return false;
   } catch {
     t.fail(`Chromium is needed for the report browser test but ${CHROMIUM} does not exist: install it (apt-get install chromium) or set BGFILL_CHROMIUM to its path`);
-    return;
+    return true;
   }
+}
+
+test('report.html in headless Chromium: images load, best epoch marked, plot drawn per epoch, no console errors', async (t) => {
+  if (await chromiumMissing(t)) return;
   const root = await tempDir(t);
   const bundle = await buildTinyBundle(join(root, 'bundle'), { pattern: '00[1-6]-*.jpg' });
   const run = join(root, 'run');
@@ -96,4 +101,73 @@ test('report.html in headless Chromium: images load, best epoch marked, plot dra
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
   await access(join(ARTIFACTS, 'report.png'));
+});
+
+test('report.html with a start, a compare net and baselines: the sentence comes first, every new section renders', async (t) => {
+  if (await chromiumMissing(t)) return;
+  const root = await tempDir(t);
+  // 19 scenes, 5 of them drawn without a hole: 14 records to compare, enough for the report's words to judge.
+  const bundle = await buildTinyBundle(join(root, 'bundle'), { pattern: '0[01][0-9]-*.jpg', recipe: 'person-box*0.7|scribble:0*0.3' });
+  const run = join(root, 'run');
+  for (const [epoch, sigma] of Object.entries({ 1: 3, 2: 0.8 })) await writeCheckpoint(run, Number(epoch), { blur: sigma });
+  const start = join(root, 'start.safetensors');
+  await writeFile(start, JSON.stringify({ blur: 4 }));
+  await writeFile(join(run, 'config.json'), JSON.stringify({ init: start }));
+  const other = join(root, 'other.pth');
+  await writeFile(other, JSON.stringify({ blur: 1.5 }));
+  const result = await scoreRun({
+    run,
+    data: bundle,
+    loadPredictor: fakePredictorFactory().factory,
+    compare: [`other=${other}`],
+    baselines: 'telea,ns',
+    gridSamples: 2,
+    gridEpochs: 'start,best,other,telea',
+    gridCrop: 'hole',
+    bootstrap: 400,
+  });
+
+  const context = await chromium.launchPersistentContext(join(root, 'chromium-profile'), { executablePath: CHROMIUM, headless: true, args: ARGS });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+  await page.goto(pathToFileURL(result.files.report!).href, { waitUntil: 'load' });
+
+  // The first thing on the page is the sentence, in words.
+  const first = await page.$eval('body', (body) => ({ id: body.firstElementChild?.id, text: body.firstElementChild?.textContent ?? '' }));
+  t.is(first.id, 'summary');
+  t.is(first.text, result.statistics.sentence);
+  t.regex(first.text, /^epoch 2: hole L1 −0\.\d{4} \(95 % CI .* … .*\) against the start, better on \d+ % of 14 records: a clear improvement\.$/);
+  const findings = await page.$$eval('#findings li', (lis) => lis.map((li) => li.textContent ?? ''));
+  t.true(findings.some((f) => /^epoch 2 against Telea: /.test(f)));
+  t.true(findings.some((f) => /^5 of 19 records have no hole/.test(f)));
+
+  // Every row is in the scores table; the statistics tables have a row per compared row, coloured where clear.
+  t.deepEqual(await page.$$eval('#scores-table tbody tr', (trs) => trs.map((r) => r.getAttribute('data-row') ?? r.getAttribute('data-epoch'))), ['start', '1', '2', 'other', 'telea', 'ns']);
+  t.deepEqual(await page.$$eval('#differences-table tbody tr', (trs) => trs.map((r) => r.getAttribute('data-row'))), ['1', '2', 'other', 'telea', 'ns']);
+  const clear = await page.$eval('#differences-table tr[data-row="2"] td[data-metric="l1Hole"]', (td) => ({ cls: td.className, bg: getComputedStyle(td).backgroundColor }));
+  t.is(clear.cls, 'better');
+  t.not(clear.bg, 'rgba(0, 0, 0, 0)');
+  t.true((await page.$$('#bin-differences-table tbody tr')).length === 5);
+  t.deepEqual(await page.$$eval('#best-against-table tbody tr', (trs) => trs.map((r) => r.getAttribute('data-row'))), ['other', 'telea', 'ns']);
+  t.regex((await page.textContent('#start')) ?? '', /start\.safetensors/);
+  t.regex((await page.textContent('#holeless')) ?? '', /5 without a hole/);
+  t.is(await page.textContent('#reference'), 'start');
+
+  // The plot has the other rows as reference lines; the hole-crop grid loads at its PNG's size.
+  const rules = await page.$$eval('#plot-figure svg .mark-rule [aria-label*="; row: "]', (paths) => paths.map((p) => p.getAttribute('aria-label') ?? ''));
+  for (const row of ['start', 'other', 'Telea', 'Navier–Stokes']) t.is(rules.filter((r) => r.includes(`; row: ${row}; metric: `)).length, 6, row);
+  const image = await page.$eval('#grid-image', (img) => ({ complete: (img as HTMLImageElement).complete, width: (img as HTMLImageElement).naturalWidth }));
+  const { default: sharp } = await import('sharp');
+  t.true(image.complete);
+  t.is(image.width, (await sharp(result.files.grid!).metadata()).width);
+  t.regex((await page.textContent('#grid + figure figcaption, figure:has(#grid-image) figcaption')) ?? '', /cropped to its hole and enlarged; columns: masked input · start · epoch 2 \(best\) · other · Telea · ground truth/);
+  t.deepEqual(consoleErrors, []);
+
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'report-compare.png'), fullPage: true });
 });

@@ -8,7 +8,7 @@ import { aggregate } from '../src/metrics/aggregate.js';
 import { gaussianWindow } from '../src/metrics/gaussian.js';
 import type { FloatImage, RgbImage } from '../src/metrics/image.js';
 import { l1 } from '../src/metrics/l1.js';
-import { msssim, msssimScaleValues } from '../src/metrics/msssim.js';
+import { msssim, msssimScaleValues, ssimWithMsssim } from '../src/metrics/msssim.js';
 import { msssimMinimumSide, msssimScalesThatFit, resolveMsssimOptions, STANDARD_MSSSIM_WEIGHTS } from '../src/metrics/options.js';
 import { pairMetrics } from '../src/metrics/pair-metrics.js';
 import { downsample2x } from '../src/metrics/planes.js';
@@ -365,4 +365,24 @@ test('aggregate: population mean/std, Infinity counted apart, bad values rejecte
   const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
   t.true(Math.abs(x.mean - mean) < 1e-12 * mean);
   t.true(Math.abs(x.std - Math.sqrt(sorted.reduce((s, v) => s + (v - mean) ** 2, 0) / sorted.length)) < 1e-12 * x.std);
+});
+
+test('pairMetrics shares one filtering pass between SSIM and MS-SSIM: bit for bit what each computes alone', (t) => {
+  for (const [w, h, seed] of [[96, 96, 'a'], [131, 100, 'b'], [200, 97, 'c']] as const) {
+    const rng = rngFor('shared-pass', seed);
+    const pred: RgbImage = { data: Uint8Array.from({ length: w * h * 3 }, () => rng.int(0, 255)), width: w, height: h, channels: 3 };
+    const target: RgbImage = { data: Uint8Array.from(pred.data, (v) => Math.min(255, Math.max(0, v + rng.int(-40, 40)))), width: w, height: h, channels: 3 };
+    const both = ssimWithMsssim(pred, target)!;
+    t.is(both.ssim, ssim(pred, target));
+    t.is(both.msssim, msssim(pred, target));
+    const m = pairMetrics(pred, target);
+    t.is(m.ssim, ssim(pred, target));
+    t.is(m.msssim, msssim(pred, target));
+    const three = ssimWithMsssim(pred, target, {}, { scales: 1 })!;
+    t.is(three.msssim, msssim(pred, target, { scales: 1 }));
+  }
+  // Different settings are not shared (undefined), and pairMetrics computes each on its own.
+  const img: RgbImage = { data: new Uint8Array(96 * 96 * 3).fill(9), width: 96, height: 96, channels: 3 };
+  t.is(ssimWithMsssim(img, img, { windowSize: 7 }, {}), undefined);
+  t.is(pairMetrics(img, img, undefined, { ssim: { windowSize: 7 } }).ssim, ssim(img, img, { windowSize: 7 }));
 });

@@ -22,10 +22,10 @@ export async function tempDir(t: { teardown(fn: () => unknown): void }, prefix =
 
 /**
  * Build a bundle from the sample scenes matching `pattern` (default the nine `00?-*.jpg`), all in split `val`,
- * at `size`² (default 96: the smallest side five-scale MS-SSIM accepts), with fixed person-box+scribble masks
- * unless `masks` is false.
+ * at `size`² (default 96: the smallest side five-scale MS-SSIM accepts), with fixed masks drawn by `recipe`
+ * (default person-box+scribble:0-3) unless `masks` is false.
  */
-export async function buildTinyBundle(out: string, options: { masks?: boolean; size?: number; pattern?: string } = {}): Promise<string> {
+export async function buildTinyBundle(out: string, options: { masks?: boolean; size?: number; pattern?: string; recipe?: string } = {}): Promise<string> {
   await buildDataset({
     source: 'folder',
     input: SCENES,
@@ -35,7 +35,7 @@ export async function buildTinyBundle(out: string, options: { masks?: boolean; s
     splitRatios: 'val=1',
     size: options.size ?? 96,
     format: 'png',
-    ...(options.masks === false ? { maskSplits: [] } : { masks: 'person-box+scribble:0-3', maskSplits: ['val'] }),
+    ...(options.masks === false ? { maskSplits: [] } : { masks: options.recipe ?? 'person-box+scribble:0-3', maskSplits: ['val'] }),
     seed: 7,
     progress: false,
   });

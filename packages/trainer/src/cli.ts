@@ -11,8 +11,10 @@ import { registerSegmentCommand } from './segment/cli-segment.js';
 export function registerInpaintCommand(program: Command): void {
   const inpaint = program
     .command('inpaint')
-    .description('Fill the masked part of images with a trained generator (files or folders matched by name)')
-    .requiredOption('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors')
+    .description('Fill the masked part of images with a trained generator, or a classical fill (files or folders matched by name)')
+    .option('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors (required unless --method telea|ns|mean)')
+    .option('--method <name>', 'net (the checkpoint), or a classical fill without one: telea, ns (as cv2.inpaint\'s INPAINT_TELEA / INPAINT_NS), mean (the hole border\'s colour)', 'net')
+    .option('--radius <px>', 'neighbourhood radius of --method telea|ns (cv2.inpaint\'s inpaintRadius) (default: 3)')
     .requiredOption('--image <path>', 'an image, or a folder of images')
     .option('--mask <path>', 'hole mask (white = hole), or a folder of masks named like the images')
     .option('--mask-from <path>', 'person segmentation map (or folder) turned into the hole: thresholded, resized, dilated')
@@ -35,9 +37,9 @@ export function registerInpaintCommand(program: Command): void {
   addOutputOptions(inpaint, 'print a JSON summary on stdout: backend, written, kept and failed files with reasons')
     .addHelpText(
       'after',
-      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png',
+      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --method telea --radius 5 --image photos/ --mask masks/ --out telea/',
     )
-    .action(async (options: import('./inference/run-inpaint.js').InpaintCommandOptions & { json?: boolean }) => {
+    .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
       await runInpaintCommand({ ...options, progress: options.progress === false ? false : undefined });
     });

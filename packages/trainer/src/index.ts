@@ -149,7 +149,8 @@ export { encodeNpy } from './inference/npy.js';
 export { readHoleMask, type HoleMaskOptions } from './inference/mask-source.js';
 export { writeRgbImage } from './inference/image-file.js';
 export { planJobs, type InpaintJob, type JobProblem } from './inference/jobs.js';
-export { runInpaintCommand, type InpaintCommandOptions, type InpaintSummary } from './inference/run-inpaint.js';
+export { runInpaintCommand } from './inference/run-inpaint.js';
+export type { InpaintCommandOptions, InpaintSummary } from './inference/inpaint-command.js';
 
 // — Inference engines (tfjs or onnxruntime) and ONNX export (src/inference/engine*.ts, src/onnx) —
 export { isEngine, type InpaintEngine, type EngineInput, type EngineOutputName, type Inpainter } from './inference/engine.js';

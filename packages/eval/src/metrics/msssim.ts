@@ -1,8 +1,8 @@
 import { gaussianWindow } from './gaussian.js';
 import { checkPair, type MetricImage } from './image.js';
-import { checkMsssimSize, resolveMsssimOptions, type MsssimOptions, type MsssimNormalize } from './options.js';
+import { checkMsssimSize, checkSsimSize, resolveMsssimOptions, resolveSsimOptions, type MsssimOptions, type MsssimNormalize, type SsimOptions } from './options.js';
 import { channelViews, downsample2x, type Plane } from './planes.js';
-import { SsimScratch, ssimSums } from './ssim-core.js';
+import { SsimScratch, ssimAndCsSums, ssimSums, type SsimSum } from './ssim-core.js';
 
 /** Apply MS-SSIM's per-scale normalisation (see `MsssimOptions.normalize`). */
 export function normalizeScaleValue(value: number, normalize: MsssimNormalize): number {
@@ -16,6 +16,14 @@ export function normalizeScaleValue(value: number, normalize: MsssimNormalize): 
  * SSIM mean at the last, before normalisation and weighting. Exposed for diagnostics and tests.
  */
 export function msssimScaleValues(pred: MetricImage, target: MetricImage, options: MsssimOptions = {}): number[] {
+  return scaleValues(pred, target, options).values;
+}
+
+/**
+ * The scale values, and, when `withSsim`, the full-resolution SSIM too, taken from the first scale's filtering pass
+ * (same window, sigma and constants: the caller checks that its SSIM settings resolve to these).
+ */
+function scaleValues(pred: MetricImage, target: MetricImage, options: MsssimOptions, withSsim = false): { values: number[]; ssim: number } {
   checkPair(pred, target);
   const o = resolveMsssimOptions(options);
   checkMsssimSize(pred.width, pred.height, o);
@@ -25,12 +33,20 @@ export function msssimScaleValues(pred: MetricImage, target: MetricImage, option
   let ys: Plane[] = channelViews(target);
   const n = o.weights.length;
   const values: number[] = [];
+  let ssimSum = 0;
+  let ssimCount = 0;
   for (let s = 0; s < n; s++) {
     const last = s === n - 1;
     let sum = 0;
     let count = 0;
     for (let c = 0; c < xs.length; c++) {
-      const r = ssimSums(xs[c], ys[c], o, window, last ? 'ssim' : 'cs', scratch);
+      let r: SsimSum;
+      if (withSsim && s === 0) {
+        const both = ssimAndCsSums(xs[c], ys[c], o, window, scratch);
+        ssimSum += both.ssim.sum;
+        ssimCount += both.ssim.count;
+        r = last ? both.ssim : both.cs;
+      } else r = ssimSums(xs[c], ys[c], o, window, last ? 'ssim' : 'cs', scratch);
       sum += r.sum;
       count += r.count;
     }
@@ -40,7 +56,7 @@ export function msssimScaleValues(pred: MetricImage, target: MetricImage, option
       ys = ys.map(downsample2x);
     }
   }
-  return values;
+  return { values, ssim: ssimSum / ssimCount };
 }
 
 /**
@@ -56,9 +72,26 @@ export function msssimScaleValues(pred: MetricImage, target: MetricImage, option
  * msssim(a, b, { weights: [0.5, 0.3, 0.2], windowSize: 7, sigma: 1 });
  */
 export function msssim(pred: MetricImage, target: MetricImage, options: MsssimOptions = {}): number {
-  const o = resolveMsssimOptions(options);
-  const values = msssimScaleValues(pred, target, options);
+  return combineScales(scaleValues(pred, target, options).values, resolveMsssimOptions(options));
+}
+
+function combineScales(values: readonly number[], o: ReturnType<typeof resolveMsssimOptions>): number {
   let product = 1;
   for (let s = 0; s < values.length; s++) product *= normalizeScaleValue(values[s], o.normalize) ** o.weights[s];
   return product;
+}
+
+/**
+ * SSIM and MS-SSIM of a pair at once, when `ssimOptions` resolve to the same window, sigma, data range and constants
+ * as `msssimOptions` (the defaults do): the SSIM map is summed in MS-SSIM's first-scale pass instead of filtering the
+ * image a second time. Bit for bit what `ssim` and `msssim` give; undefined when the settings differ.
+ * @example const both = ssimWithMsssim(pred, target); // { ssim: 0.9195, msssim: 0.9812 }
+ */
+export function ssimWithMsssim(pred: MetricImage, target: MetricImage, ssimOptions: SsimOptions = {}, msssimOptions: MsssimOptions = {}): { ssim: number; msssim: number } | undefined {
+  const a = resolveSsimOptions(ssimOptions);
+  const b = resolveMsssimOptions(msssimOptions);
+  if (a.windowSize !== b.windowSize || a.sigma !== b.sigma || a.dataRange !== b.dataRange || a.c1 !== b.c1 || a.c2 !== b.c2 || a.pad !== b.pad) return undefined;
+  checkSsimSize(pred.width, pred.height, a);
+  const { values, ssim } = scaleValues(pred, target, msssimOptions, true);
+  return { ssim, msssim: combineScales(values, b) };
 }

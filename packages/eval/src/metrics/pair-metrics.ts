@@ -1,7 +1,7 @@
 import type { Mask } from '@bgfill/masks';
 import { differenceSums, psnrFromMse } from './differences.js';
 import { checkPair, type MetricImage } from './image.js';
-import { msssim } from './msssim.js';
+import { msssim, ssimWithMsssim } from './msssim.js';
 import type { MsssimOptions, SsimOptions } from './options.js';
 import { ssim } from './ssim.js';
 
@@ -50,11 +50,13 @@ export function pairMetrics(
 ): PairMetrics {
   checkPair(pred, target);
   const all = differenceSums(pred, target);
+  // With matching settings (the defaults), one filtering pass serves SSIM and MS-SSIM's first scale.
+  const structural = ssimWithMsssim(pred, target, options.ssim, options.msssim) ?? { ssim: ssim(pred, target, options.ssim), msssim: msssim(pred, target, options.msssim) };
   const result: PairMetrics = {
     l1: all.abs / all.count / 255,
     psnr: psnrFromMse(all.squared / all.count, 255),
-    ssim: ssim(pred, target, options.ssim),
-    msssim: msssim(pred, target, options.msssim),
+    ssim: structural.ssim,
+    msssim: structural.msssim,
   };
   if (mask !== undefined) {
     const hole = differenceSums(pred, target, mask);

@@ -14,6 +14,12 @@ export interface SsimSum {
   count: number;
 }
 
+/** Both sums of one pass (`ssimAndCsSums`): the SSIM map's over every pixel, the contrast map's over the interior. */
+export interface SsimAndCsSums {
+  ssim: SsimSum;
+  cs: SsimSum;
+}
+
 /** The four local moments SSIM needs: E[x], E[y], E[x² + y²], E[xy]. */
 const MOMENTS = 4;
 
@@ -70,6 +76,20 @@ export function ssimSums(
   term: SsimTerm,
   scratch: SsimScratch = new SsimScratch(),
 ): SsimSum {
+  const both = filteredSums(x, y, options, window, term, scratch);
+  return term === 'cs' ? both.cs : both.ssim;
+}
+
+/**
+ * The SSIM sum and the contrast-sensitivity sum of one channel pair from one filtering pass (what `ssim` and the
+ * first scale of `msssim` both need when their settings agree): each equals `ssimSums` with that term, bit for bit.
+ * @example const { ssim, cs } = ssimAndCsSums(x, y, options, window);
+ */
+export function ssimAndCsSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: Float64Array, scratch: SsimScratch = new SsimScratch()): SsimAndCsSums {
+  return filteredSums(x, y, options, window, 'both', scratch);
+}
+
+function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: Float64Array, term: SsimTerm | 'both', scratch: SsimScratch): SsimAndCsSums {
   const { width: W, height: H } = x;
   const { pad: p, c1, c2 } = options;
   scratch.ensure(W, H, p);
@@ -103,20 +123,25 @@ export function ssimSums(
     filterRow(pxy, hxy, o, W, window, p);
   }
 
-  // Vertical pass, one output row at a time, then that row's terms.
-  const cs = term === 'cs';
-  const j0 = cs ? p : 0;
-  const j1 = cs ? W - p : W;
-  let total = 0;
-  for (let r = cs ? p : 0; r < (cs ? H - p : H); r++) {
+  // Vertical pass, one output row at a time, then that row's terms: SSIM over every row and column, the contrast
+  // term over the rows and columns at least pad from each border.
+  const wantSsim = term !== 'cs';
+  const wantCs = term !== 'ssim';
+  let ssimTotal = 0;
+  let csTotal = 0;
+  for (let r = wantSsim ? 0 : p; r < (wantSsim ? H : H - p); r++) {
     for (let k = 0; k <= 2 * p; k++) rows[k] = reflectIndex(r - p + k, H) * W;
     filterColumns(hx, vx, W, rows, window, p);
     filterColumns(hy, vy, W, rows, window, p);
     filterColumns(hs, vs, W, rows, window, p);
     filterColumns(hxy, vxy, W, rows, window, p);
-    total += cs ? csRowSum(vx, vy, vs, vxy, j0, j1, c2) : ssimRowSum(vx, vy, vs, vxy, W, c1, c2);
+    if (wantSsim) ssimTotal += ssimRowSum(vx, vy, vs, vxy, W, c1, c2);
+    if (wantCs && r >= p && r < H - p) csTotal += csRowSum(vx, vy, vs, vxy, p, W - p, c2);
   }
-  return { sum: total, count: (j1 - j0) * (cs ? H - 2 * p : H) };
+  return {
+    ssim: { sum: ssimTotal, count: wantSsim ? W * H : 0 },
+    cs: { sum: csTotal, count: wantCs ? (W - 2 * p) * (H - 2 * p) : 0 },
+  };
 }
 
 /** Σ over a row of (2μxμy + c1)(2σxy + c2) / ((μx² + μy² + c1)(σx² + σy² + c2)), from the filtered moments. */

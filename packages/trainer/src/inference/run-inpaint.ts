@@ -11,7 +11,9 @@ import { REQUIRED_MULTIPLE } from '../model/architecture.js';
 import { paddingToMultiple } from './reflect-pad.js';
 import type { RgbImage } from '@bgfill/eval';
 import type { Mask } from '@bgfill/masks';
-import { planJobs, type InpaintJob, type JobProblem } from './jobs.js';
+import { planJobs, type InpaintJob } from './jobs.js';
+import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js';
+import { runClassicalInpaint, usesClassicalMethod } from './classical-inpaint.js';
 import { readHoleMask } from './mask-source.js';
 import { encodeNpy } from './npy.js';
 import { MAX_PASSES } from './passes.js';
@@ -37,56 +39,8 @@ export function batchLimit(width: number, height: number, requested: number): nu
   return Math.max(1, Math.min(requested, Math.floor(DEFAULT_MAX_ATTENTION_BYTES / (positions * positions * 4))));
 }
 
-/** `bgfill inpaint` options as commander hands them over (strings for numbers, as typed). */
 /** A hole covering this share of an image or more is worth a warning: the mask is likely inverted. */
 const NEARLY_ALL = 0.99;
-
-export interface InpaintCommandOptions {
-  checkpoint: string;
-  image: string;
-  mask?: string;
-  maskFrom?: string;
-  /** U²-Net weights: segment each photo, threshold and dilate the map into the hole (instead of --mask/--mask-from). */
-  segment?: string;
-  /** Also write each hole mask as used (PNG, 255 = hole): a file, or a folder for folders. */
-  saveMask?: string;
-  out: string;
-  threshold?: string;
-  dilate?: string;
-  passes?: string;
-  erode?: string;
-  tiles?: string;
-  overlap?: string;
-  saveRaw?: string;
-  backend?: string;
-  threads?: string;
-  /**
-   * Images of one size inpainted per network run (single-pass jobs without tiles or --save-raw). Default: 8 on GPU
-   * engines, 1 on CPU engines (where batches measured slower per image: bench/RESULTS.md, eval scoring).
-   */
-  batchSize?: string;
-  nonStrict?: boolean;
-  /** The net scales attention energy by 1/√d (for weight files without a stored config). */
-  scaledAttention?: boolean;
-  overwrite?: boolean;
-  /** Progress bar on or off (default: on for a terminal). */
-  progress?: boolean;
-  /** Print the summary as JSON on stdout (also when images failed). */
-  json?: boolean;
-}
-
-export interface InpaintSummary {
-  backend: string;
-  total: number;
-  written: string[];
-  /** Jobs whose outputs already existed (an earlier, interrupted run): left as they are. */
-  existing: string[];
-  failed: JobProblem[];
-  /** --segment: photos copied unchanged because the segmenter found nothing there. */
-  noPerson?: string[];
-  /** --segment: photos copied unchanged because no pixel of their map is above --threshold. */
-  emptyHole?: string[];
-}
 
 interface Settings {
   threshold: number;
@@ -155,6 +109,9 @@ async function exists(path: string): Promise<boolean> {
  * @example await runInpaintCommand({ checkpoint: 'g.safetensors', image: 'photos', mask: 'masks', out: 'filled' });
  */
 export async function runInpaintCommand(options: InpaintCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<InpaintSummary> {
+  if (usesClassicalMethod(options)) return runClassicalInpaint(options, log);
+  if (options.checkpoint === undefined) throw new BgfillError('--checkpoint is required (or --method telea|ns to fill without a network)', { subject: 'checkpoint' });
+  if (options.radius !== undefined) throw new BgfillError('--radius applies to --method telea|ns, not to a network', { subject: 'radius' });
   const settings = settingsFrom(options);
   // With --segment the hole comes from the photo itself: each image is its own "mask" source.
   const maskSource = options.mask ?? options.maskFrom ?? options.image;
@@ -175,7 +132,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     const backend = await selectEngine(settings.backend, { log, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) });
     summary.backend = backend.name;
     log(`backend: ${backend.name} (${backend.detail})`);
-    const engine = await openEngine(options.checkpoint, backend, {
+    const engine = await openEngine(options.checkpoint!, backend, {
       strict: options.nonStrict !== true,
       ...(options.scaledAttention ? { config: { scaledAttention: true } } : {}),
       onWarning: (message) => log(`warning: ${message}`),

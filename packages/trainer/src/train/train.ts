@@ -106,7 +106,10 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
   const maskGenerator = useBundleMasks ? undefined : await createMaskGenerator(config.masks);
   if (maskGenerator) config = await recordMaskBanks(config, maskGenerator.banks, options.resume === true);
   const maskFor = maskGenerator ? (size: Size, index: string): Mask => maskGenerator.generate(size, config.seed, index) : undefined;
-  if (config.init !== null && !(await isFile(config.init))) throw new BgfillError(`--init ${config.init}: no such file`, { subject: config.init });
+  // --init: a weight file, or an earlier run's epoch folder (its generator.safetensors).
+  if (config.init !== null && !(await isFile(config.init)) && !(await isFile(join(config.init, 'generator.safetensors')))) {
+    throw new BgfillError(`--init ${config.init}: no such file (give a .pth, .safetensors, bgfill checkpoint or an epoch folder)`, { subject: config.init });
+  }
   const valName = manifest.splits[config.valSplit]?.count ? config.valSplit : config.split;
   if (valName !== config.valSplit) {
     // Only the default may be missing (a bundle built without a validation split); a name the user gave must exist.

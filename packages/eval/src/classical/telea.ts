@@ -1,0 +1,84 @@
+import { ABOVE, BELOW, discOffsets, INSIDE, LEFT, marchFrame, marchInward, marchOutside, Neighbourhood, RIGHT } from './narrow-band.js';
+import { nearestEven, type FillTarget } from './fill-target.js';
+
+const f32 = Math.fround;
+/** 1e-20 as a float32 (OpenCV's guard against dividing by zero). */
+const TINY = f32(1e-20);
+
+/**
+ * Telea's fast-marching inpainting (A. Telea, "An image inpainting technique based on the fast marching method",
+ * Journal of Graphics Tools 9(1), 2004), with the weights and rounding of OpenCV's `INPAINT_TELEA`. Each hole pixel,
+ * when the march reaches it, becomes a weighted mean of the known pixels q within `radius` of it (eq. 2–4): weight
+ * |dir · dst · lev| with dir = (p − q)·∇T (how far q lies along the march's normal), dst = 1/|p − q|³ and
+ * lev = 1/(1 + |T(q) − T(p)|); with the first-order term of eq. 2 entering, as in OpenCV, only as the sign of the
+ * weighted image-gradient sum (a unit-vector term of at most √2), and +0.5 before rounding to nearest (ties to even).
+ * Writes the filled pixels into `target.out` (which starts as the input); pixels outside the hole are not touched.
+ */
+export function teleaFill(target: FillTarget, radius: number): void {
+  const { mask, out, width } = target;
+  const frame = marchFrame(mask);
+  if (frame.bandCount === 0) return;
+  marchOutside(frame, radius);
+  const { cols, state, t } = frame;
+  const row = width * 3;
+  const around = new Neighbourhood(frame, discOffsets(radius, cols), row);
+  const { dk, dl, len2 } = around.disc;
+  // dst = 1/|p − q|³ depends on the offset alone.
+  const dsts = Float64Array.from(len2, (d) => f32(1 / (d * Math.sqrt(d))));
+  marchInward(frame, (p, i, j, time) => {
+    const gradTx = timeGradient(state, t, p, 1);
+    const gradTy = timeGradient(state, t, p, cols);
+    let ia0 = 0, ia1 = 0, ia2 = 0, jx0 = 0, jx1 = 0, jx2 = 0, jy0 = 0, jy1 = 0, jy2 = 0; // prettier-ignore
+    let s = TINY;
+    around.gather(p, i, j);
+    for (let n = 0; n < around.count; n++) {
+      const m = around.m[n];
+      const dy = -dk[m];
+      const dx = -dl[m];
+      const lev = f32(1 / f32(1 + Math.abs(f32(t[around.q[n]] - time))));
+      let dir = f32(f32(dx * gradTx) + f32(dy * gradTy));
+      if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
+      const w = f32(Math.abs(f32(f32(dsts[m] * lev) * dir)));
+      const known = around.known[n];
+      const at = around.at[n];
+      // The image gradient at q (OpenCV's gradI): out[a] − out[b] times 2 (central, as OpenCV has it) or 1
+      // (forward, backward), or 0, by which neighbours are known.
+      let xa = at, xb = at, xs = 0, ya = at, yb = at, ys = 0; // prettier-ignore
+      if (known & RIGHT) (xa = around.east[n]), (xb = known & LEFT ? around.west[n] : at), (xs = known & LEFT ? 2 : 1);
+      else if (known & LEFT) (xa = around.eastBack[n]), (xb = around.west[n]), (xs = 1);
+      if (known & BELOW) (ya = around.south[n]), (yb = known & ABOVE ? around.north[n] : at), (ys = known & ABOVE ? 2 : 1);
+      else if (known & ABOVE) (ya = around.southBack[n]), (yb = around.north[n]), (ys = 1);
+      ia0 = f32(ia0 + f32(w * out[at]));
+      ia1 = f32(ia1 + f32(w * out[at + 1]));
+      ia2 = f32(ia2 + f32(w * out[at + 2]));
+      jx0 = f32(jx0 - f32(w * f32((out[xa] - out[xb]) * xs * dx)));
+      jx1 = f32(jx1 - f32(w * f32((out[xa + 1] - out[xb + 1]) * xs * dx)));
+      jx2 = f32(jx2 - f32(w * f32((out[xa + 2] - out[xb + 2]) * xs * dx)));
+      jy0 = f32(jy0 - f32(w * f32((out[ya] - out[yb]) * ys * dy)));
+      jy1 = f32(jy1 - f32(w * f32((out[ya + 1] - out[yb + 1]) * ys * dy)));
+      jy2 = f32(jy2 - f32(w * f32((out[ya + 2] - out[yb + 2]) * ys * dy)));
+      s = f32(s + w);
+    }
+    const o = (i - 1) * row + (j - 1) * 3;
+    out[o] = teleaValue(ia0, jx0, jy0, s);
+    out[o + 1] = teleaValue(ia1, jx1, jy1, s);
+    out[o + 2] = teleaValue(ia2, jx2, jy2, s);
+  });
+}
+
+/**
+ * ∂T along `step` (1: x, cols: y) at p: central where both neighbours are known, one-sided where one is, else 0
+ * (KNOWN and BAND are known, the frame's outer ring too, at time FAR, as in OpenCV).
+ */
+function timeGradient(state: Uint8Array, t: Float32Array, p: number, step: number): number {
+  const next = state[p + step] !== INSIDE;
+  const prev = state[p - step] !== INSIDE;
+  if (next) return prev ? f32(f32(t[p + step] - t[p - step]) * 0.5) : f32(t[p + step] - t[p]);
+  return prev ? f32(t[p] - t[p - step]) : 0;
+}
+
+/** The filled 8-bit value: mean + the gradient term's direction sum + 0.5, rounded to nearest (ties even), clamped. */
+function teleaValue(ia: number, jx: number, jy: number, s: number): number {
+  const norm = f32(f32(Math.sqrt(f32(f32(jx * jx) + f32(jy * jy)))) + TINY);
+  return nearestEven(f32(f32(f32(ia / s) + f32(f32(jx + jy) / norm)) + 0.5));
+}
