@@ -249,6 +249,54 @@ test('bank build → generate with person-bank and a ramp at --progress → stat
   t.regex(table.stdout, /variable +mean A +mean B +W1 +KS +KS p/);
 });
 
+test('bank build: the bank bytes do not depend on how --maps is spelled or where it runs; a bad --out is refused before any work', async (t) => {
+  const root = await tempDir();
+  const maps = join(root, 'maps');
+  await mkdir(join(maps, 'more'), { recursive: true });
+  for (const [file, w, h] of [['a.png', 60, 80], ['b.png', 80, 60]] as const) {
+    const px = new Uint8Array(w * h);
+    for (let y = h / 4; y < (3 * h) / 4; y++) for (let x = w / 3; x < (2 * w) / 3; x++) px[y * w + x] = 200;
+    await sharp(px, { raw: { width: w, height: h, channels: 1 } }).png().toFile(join(maps, file));
+  }
+  await writeFile(join(maps, 'junk.png'), 'not an image');
+  const spellings: Array<[string[], string]> = [
+    [['maps'], root],
+    [['./maps/'], root],
+    [[maps], repo],
+    [['.'], maps],
+    [['..'], join(maps, 'more')],
+    [['maps/*.png'], root],
+    [['maps/b.png', join(maps, 'a.png'), './maps/junk.png'], root],
+  ];
+  const banks: Buffer[] = [];
+  for (const [k, [spelling, cwd]] of spellings.entries()) {
+    const out = join(root, `bank${k}`);
+    const run = await bgfill(['masks', 'bank', 'build', '--maps', ...spelling, '--out', out, '--no-progress'], cwd);
+    t.is(run.code, 0, `${spelling.join(' ')} from ${cwd}: ${run.stderr}`);
+    banks.push(await readFile(join(out, 'bank.bgbank')));
+  }
+  for (const [k, bytes] of banks.entries()) t.deepEqual(bytes, banks[0], `--maps ${spellings[k][0].join(' ')} from ${spellings[k][1]}`);
+  for (const name of ['a.png', 'b.png', 'junk.png']) t.true(banks[0].includes(Buffer.from(`"file":"${name}"`)), `${name} named relative to the maps`);
+  t.false(banks[0].includes(Buffer.from(root)), 'no absolute path in the bank');
+
+  await writeFile(join(root, 'afile'), 'x');
+  const refusals: Array<[string, RegExp]> = [
+    [join(root, 'afile', 'bank'), /^bgfill: --out .*afile.bank: cannot be created: .*afile is a file, not a folder/m],
+    [join(root, 'afile'), /^bgfill: --out .*afile: exists and is not a folder/m],
+    [join(maps, 'bank'), /^bgfill: --out .*bank: is inside the input folder .*maps \(every file under it is read\); write outside it/m],
+    [maps, /^bgfill: --out .*maps: is the input folder/m],
+    [root, /^bgfill: --out .*: contains the input folder .*maps/m],
+    ...(process.platform === 'linux' ? [['/proc/sys/bgfill-bank', /^bgfill: --out \/proc\/sys\/bgfill-bank: cannot be written: no write access to \/proc\/sys/m] as [string, RegExp]] : []),
+  ];
+  for (const [out, message] of refusals) {
+    const run = await bgfill(['masks', 'bank', 'build', '--maps', maps, '--out', out, '--no-progress']);
+    t.is(run.code, 2, out);
+    t.regex(run.stderr, message);
+    t.notRegex(run.stderr, /\n\s+at /, 'no stack trace');
+  }
+  t.deepEqual((await readdir(maps)).sort(), ['a.png', 'b.png', 'junk.png', 'more'], 'nothing written into the maps');
+});
+
 test('--strategy still works on generate and preview (hidden, with a note); --masks and --strategy together or neither are refused', async (t) => {
   const root = await tempDir();
   const old = await bgfill(['masks', 'generate', '--strategy', 'box', '--count', '2', '--size', '16', '--out', join(root, 'a')]);
