@@ -242,6 +242,18 @@ test.serial('a PyTorch .pth state_dict works as --checkpoint (the parity fixture
   assertFilledOnlyInHole(t, input, output, mask);
 });
 
+test.serial('U²-Net weights given as --checkpoint are named for what they are, with where they go, not listed key by key (exit 2)', async (t) => {
+  const u2net = fileURLToPath(new URL('./fixtures/u2net/u2netp-half.pth', import.meta.url));
+  const out = join(dir, 'from-u2net.png');
+  const args = ['inpaint', '--checkpoint', u2net, '--image', join(dir, 'images', 'a.png'), '--mask', join(dir, 'masks', 'a.png'), '--out', out, '--backend', 'wasm', '--no-progress'];
+  const err = await t.throwsAsync(run(process.execPath, [bin, ...args]));
+  const failed = err as unknown as { code: number; stderr: string };
+  t.is(failed.code, 2);
+  t.regex(failed.stderr, /^bgfill: .*u2netp-half\.pth: this looks like U²-Net segmentation weights, not an inpainting generator; pass it to --segment \(bgfill inpaint\) or to bgfill segment --checkpoint$/m);
+  t.notRegex(failed.stderr, /missing key|unknown key/);
+  await t.throwsAsync(stat(out), undefined, 'nothing written');
+});
+
 /** Outside the hole the output equals the input exactly; inside it, something changed. */
 function assertFilledOnlyInHole(t: ExecutionContext, input: RgbImage, output: RgbImage, mask: Mask): void {
   let changed = 0;
