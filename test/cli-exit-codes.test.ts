@@ -14,19 +14,23 @@ function bgfill(...args: string[]): Promise<{ code: number; stderr: string; stdo
   });
 }
 
-test('usage errors exit 2 with the parser\'s message; --help and --version exit 0', async (t) => {
-  const unknown = await bgfill('masks', 'strategies', '--sizee', '3');
-  t.is(unknown.code, 2);
-  t.regex(unknown.stderr, /unknown option '--sizee'/);
-  const missing = await bgfill('inpaint', '--image', 'a.png');
-  t.is(missing.code, 2);
-  t.regex(missing.stderr, /required option '--out <path>' not specified/);
-  const choice = await bgfill('demo', '--backend', 'onnx');
-  t.is(choice.code, 2);
-  t.regex(choice.stderr, /argument 'onnx' is invalid/);
-  const command = await bgfill('nosuch');
-  t.is(command.code, 2);
-  t.regex(command.stderr, /unknown command 'nosuch'/);
+test('usage errors exit 2 as `bgfill: <message>` and the command\'s --help to run, on every level; --help and --version exit 0', async (t) => {
+  const cases: Array<[string[], string, string]> = [
+    [['masks', 'strategies', '--sizee', '3'], "unknown option '--sizee'", 'bgfill masks strategies'],
+    [['inpaint', '--image', 'a.png'], "required option '--out <path>' not specified", 'bgfill inpaint'],
+    [['demo', '--backend', 'onnx'], "option '--backend <name>' argument 'onnx' is invalid.", 'bgfill demo'],
+    [['masks', 'bank', 'build', '--maps'], "option '--maps <paths...>' argument missing", 'bgfill masks bank build'],
+    [['masks', 'stats'], "missing required argument 'paths'", 'bgfill masks stats'],
+    [['nosuch'], "unknown command 'nosuch'", 'bgfill'],
+    [['--frobnicate'], "unknown option '--frobnicate'", 'bgfill'],
+  ];
+  for (const [args, message, command] of cases) {
+    const r = await bgfill(...args);
+    t.is(r.code, 2, args.join(' '));
+    t.true(r.stderr.startsWith(`bgfill: ${message}`), `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, new RegExp(`\\n\\(run \`${command} --help\` for usage\\)\\n$`), args.join(' '));
+    t.notRegex(r.stderr, /^error: /m, 'not the parser\'s own prefix');
+  }
   const help = await bgfill('masks', '--help');
   t.is(help.code, 0);
   t.regex(help.stdout, /Usage: bgfill masks/);
