@@ -284,7 +284,7 @@ export function registerMasksCommands(program: Command): void {
         '--min-area or touching two opposite borders are dropped and counted',
     )
     .requiredOption('--maps <paths...>', 'segmentation maps: folders (their images), files or globs (from `bgfill segment` or any segmenter)')
-    .requiredOption('--out <dir>', 'output folder (created; refused if it already holds a bank, unless --overwrite)')
+    .requiredOption('--out <dir>', 'output folder, apart from the maps (created; refused if it already holds a bank, unless --overwrite)')
     .option('--threshold <t>', 'person where value / max > t', '0.1')
     .option('--min-area <f>', "drop components under this fraction of their map's area", '0.002')
     .option('--sheet-count <n>', 'outlines on the contact sheet (0: no sheet)', '256')
