@@ -20,8 +20,8 @@ export function registerInpaintCommand(program: Command): void {
     .option('--mask-from <path>', 'person segmentation map (or folder) turned into the hole: thresholded, resized, dilated')
     .option('--segment <file>', "U²-Net weights (the authors' u2net_human_seg.pth): segment each photo as `bgfill segment` does, then threshold and dilate the map into the hole; a photo where nothing is found is copied unchanged, with a warning")
     .requiredOption('--out <path>', 'output image (.png/.jpg/.webp/.tif), or a folder (writes <name>.png)')
-    .option('--threshold <t>', 'hole where mask value / max > t', '0.5')
-    .option('--dilate <n>', 'grow the hole by n iterations of a 3×3 square', '0')
+    .option('--threshold <t>', "hole where mask value / max > t (default: 0.5; with --segment 0.1, the study's recipe)")
+    .option('--dilate <n>', "grow the hole by n iterations of a 3×3 square (default: 0; with --segment 10, the study's recipe)")
     .option('--passes <n>', 'refill passes: pass k refills the hole eroded by k·K (see --erode)', '1')
     .option('--erode <K>', 'erosion iterations between passes', '0')
     .option('--tiles <CxR|auto>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2; auto: tiles of at most 512 px (needed above about 512×512: self-attention memory grows with the square of the pixels)')
@@ -39,11 +39,9 @@ export function registerInpaintCommand(program: Command): void {
       'after',
       '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --method telea --radius 5 --image photos/ --mask masks/ --out telea/',
     )
-    .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions & { json?: boolean }) => {
+    .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
-      const { commandOutput } = await import('@bgfill/core');
-      const { json, ...rest } = options;
-      commandOutput({ json }).result(await runInpaintCommand({ ...rest, progress: rest.progress === false ? false : undefined }));
+      await runInpaintCommand({ ...options, progress: options.progress === false ? false : undefined });
     });
 }
 

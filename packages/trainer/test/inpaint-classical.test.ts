@@ -62,8 +62,13 @@ test('folders: images matched to masks by name, a bad image skipped and reported
     else t.deepEqual([...out.data.subarray(p * 3, p * 3 + 3)], [...image.data.subarray(p * 3, p * 3 + 3)]);
   }
   t.is(holeColours.size, 1, 'one border colour fills the hole');
-  const second = await bgfill(args);
+  const second = await bgfill([...args, '--json']);
   t.regex(second.stderr, /2 already done/);
+  t.is(second.code, 2);
+  const summary = JSON.parse(second.stdout) as { existing: string[]; failed: Array<{ file: string }> };
+  t.is(summary.existing.length, 2, '--json prints the summary also when an image failed');
+  t.deepEqual(summary.failed.map((f) => f.file), [join(dir, 'images', 'bad.png')]);
+  t.is(second.stderr.split('bad.png').length - 1, 1, 'the bad image is printed once');
 });
 
 test('net-only options and a missing --checkpoint are refused with exit 2, naming the option', async (t) => {

@@ -4,6 +4,7 @@ import { checkThreshold } from '@bgfill/masks';
 import { classicalInpaint, parseClassicalMethod, readRgbImage, DEFAULT_INPAINT_RADIUS, MAX_INPAINT_RADIUS, type ClassicalMethod } from '@bgfill/eval';
 import { writeRgbImage } from './image-file.js';
 import { planJobs, type JobProblem } from './jobs.js';
+import { finishBatch } from './batch-report.js';
 import { readHoleMask } from './mask-source.js';
 import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js';
 
@@ -97,7 +98,8 @@ export async function runClassicalInpaint(options: InpaintCommandOptions, log: (
     progress.stop();
   }
   const total = jobs.length + problems.length;
-  log(`${settings.method}: filled ${written.length} of ${total} image${total === 1 ? '' : 's'}${existing.length ? `, ${existing.length} already done (--overwrite to redo)` : ''}${failed.length ? `, ${failed.length} failed` : ''}`);
-  if (failed.length > 0) throw new BgfillError(`${failed.length} of ${total} images failed: ${failed.map((f) => `${f.file}: ${f.reason}`).join('; ')}`);
-  return { backend: `classical ${settings.method}`, total, written, existing, failed };
+  const summary: InpaintSummary = { backend: `classical ${settings.method}`, total, written, existing, failed };
+  const headline = `${settings.method}: filled ${written.length} of ${total} image${total === 1 ? '' : 's'}${existing.length ? `, ${existing.length} already done (--overwrite to redo)` : ''}${failed.length ? `, ${failed.length} failed` : ''}`;
+  finishBatch(summary, { headline, noun: 'image', json: options.json, log });
+  return summary;
 }
