@@ -21,8 +21,8 @@ export function registerInpaintCommand(program: Command): void {
     .option('--mask-from <path>', 'person segmentation map (or folder) turned into the hole: thresholded, resized, dilated')
     .option('--segment <file>', "U²-Net weights (the authors' u2net_human_seg.pth): segment each photo as `bgfill segment` does, then threshold and dilate the map into the hole; a photo where nothing is found is copied unchanged, with a warning")
     .requiredOption('--out <path>', 'output image (.png/.jpg/.webp/.tif), or a folder (writes <name>.png)')
-    .option('--threshold <t>', 'hole where mask value / max > t', '0.5')
-    .option('--dilate <n>', 'grow the hole by n iterations of a 3×3 square', '0')
+    .option('--threshold <t>', "hole where mask value / max > t (default: 0.5; with --segment 0.1, the study's recipe)")
+    .option('--dilate <n>', "grow the hole by n iterations of a 3×3 square (default: 0; with --segment 10, the study's recipe)")
     .option('--passes <n>', 'refill passes: pass k refills the hole eroded by k·K (see --erode)', '1')
     .option('--erode <K>', 'erosion iterations between passes', '0')
     .option('--tiles <CxR|auto>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2; auto: tiles of at most 512 px (needed above about 512×512: self-attention memory grows with the square of the pixels)')
@@ -44,7 +44,6 @@ export function registerInpaintCommand(program: Command): void {
     )
     .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
-      // The summary goes to stdout with --json from the command itself, also when some images failed.
       await runInpaintCommand({ ...options, progress: progressOption(options) });
     });
 }

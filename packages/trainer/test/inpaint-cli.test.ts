@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -16,7 +16,7 @@ import { generatorWeights, loadGenerator, saveGeneratorCheckpoint } from '../src
 import { writeSafetensors } from '../src/weights/safetensors.js';
 import { inpaint } from '../src/inference/inpaint.js';
 import { batchLimit, runInpaintCommand } from '../src/inference/run-inpaint.js';
-import type { InpaintCommandOptions, InpaintSummary } from '../src/inference/inpaint-command.js';
+import type { InpaintCommandOptions } from '../src/inference/inpaint-command.js';
 import { decodeOnnxModel } from '../src/onnx/onnx-proto.js';
 import { OnnxEngine } from '../src/onnx/onnx-engine.js';
 import { judgeExportCheck, runExportOnnxCommand } from '../src/onnx/run-export.js';
@@ -71,25 +71,28 @@ test.after.always(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test.serial('folders: good images inpainted, a corrupt image, a missing mask and a wrong-size mask reported; exit code 2, JSON summary all the same', async (t) => {
+test.serial('folders: good images inpainted, a corrupt image, a missing mask and a wrong-size mask reported; exit code 2', async (t) => {
   const out = join(dir, 'out');
   const result = await run(process.execPath, [bin, 'inpaint', '--checkpoint', checkpoint, '--image', join(dir, 'images'), '--mask', join(dir, 'masks'), '--out', out, '--backend', 'wasm', '--json'], {
     env: { ...process.env, CI: '1' },
   }).then(
-    () => ({ code: 0, stdout: '', stderr: '' }),
-    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+    () => ({ code: 0, stderr: '', stdout: '' }),
+    (err: { code: number; stderr: string; stdout: string }) => ({ code: err.code, stderr: err.stderr, stdout: err.stdout }),
   );
   t.log(result.stderr);
   t.is(result.code, 2);
+  // --json: one JSON document on stdout, printed although images failed.
+  const summary = JSON.parse(result.stdout) as { total: number; written: string[]; failed: Array<{ file: string; reason: string }> };
+  t.is(summary.total, 5);
+  t.deepEqual(summary.written, [join(out, 'a.png'), join(out, 'b.png')]);
+  t.deepEqual(summary.failed.map((f) => f.file).sort(), [join(dir, 'images', 'c.png'), join(dir, 'images', 'd.png'), join(dir, 'masks', 'e.png')]);
+  t.false('noPerson' in summary, 'noPerson only with --segment');
+  for (const name of ['images/c.png', 'images/d.png', 'masks/e.png']) t.is(result.stderr.split(name).length - 1, 1, `${name} is named once`);
   t.regex(result.stderr, /skipped .*images\/c\.png: not a readable image/);
   t.regex(result.stderr, /skipped .*images\/d\.png: no mask named "d\.\*"/);
   t.regex(result.stderr, /skipped .*masks\/e\.png: mask is 20×20 but the image is 30×30/);
   t.regex(result.stderr, /inpainted 2 of 5 images, 3 failed/);
   t.regex(result.stderr, /bgfill: 3 of 5 images failed/);
-  const summary = JSON.parse(result.stdout) as InpaintSummary;
-  t.deepEqual(summary.written, [join(out, 'a.png'), join(out, 'b.png')]);
-  t.deepEqual(summary.failed.map((f) => basename(f.file)).sort(), ['c.png', 'd.png', 'e.png']);
-  t.is(summary.total, 5);
   for (const name of ['a', 'b']) t.true((await stat(join(out, `${name}.png`))).isFile());
   for (const name of ['c', 'd', 'e']) await t.throwsAsync(stat(join(out, `${name}.png`)));
   // Outside the hole the output is the input, pixel for pixel (the output is PNG, so lossless).
@@ -239,6 +242,18 @@ test.serial('a PyTorch .pth state_dict works as --checkpoint (the parity fixture
   assertFilledOnlyInHole(t, input, output, mask);
 });
 
+test.serial('U²-Net weights given as --checkpoint are named for what they are, with where they go, not listed key by key (exit 2)', async (t) => {
+  const u2net = fileURLToPath(new URL('./fixtures/u2net/u2netp-half.pth', import.meta.url));
+  const out = join(dir, 'from-u2net.png');
+  const args = ['inpaint', '--checkpoint', u2net, '--image', join(dir, 'images', 'a.png'), '--mask', join(dir, 'masks', 'a.png'), '--out', out, '--backend', 'wasm', '--no-progress'];
+  const err = await t.throwsAsync(run(process.execPath, [bin, ...args]));
+  const failed = err as unknown as { code: number; stderr: string };
+  t.is(failed.code, 2);
+  t.regex(failed.stderr, /^bgfill: .*u2netp-half\.pth: this looks like U²-Net segmentation weights, not an inpainting generator; pass it to --segment \(bgfill inpaint\) or to bgfill segment --checkpoint$/m);
+  t.notRegex(failed.stderr, /missing key|unknown key/);
+  await t.throwsAsync(stat(out), undefined, 'nothing written');
+});
+
 /** Outside the hole the output equals the input exactly; inside it, something changed. */
 function assertFilledOnlyInHole(t: ExecutionContext, input: RgbImage, output: RgbImage, mask: Mask): void {
   let changed = 0;
@@ -270,6 +285,46 @@ test.serial('output paths: a folder of images never turns a file name into a fol
     message: /--save-raw .*sr\.txt: the file name must end in \.npy \(or give a folder, ending in \/\)/,
   });
   t.deepEqual(await readdir(root), [], 'nothing was created');
+});
+
+test.serial('output paths that are (or hold) the inputs, side outputs on --out, and paths under a file are refused before any work', async (t) => {
+  const images = join(dir, 'images');
+  const masks = join(dir, 'masks');
+  const root = await mkdtemp(join(tmpdir(), 'bgfill-inpaint-overlap-'));
+  const afile = join(root, 'afile');
+  await writeFile(afile, 'x');
+  const before = await readFile(join(images, 'a.png'));
+  const base = { checkpoint, image: images, mask: masks, backend: 'wasm', progress: false, overwrite: true };
+  const single = { ...base, image: join(images, 'a.png'), mask: join(masks, 'a.png') };
+  const cases: Array<[InpaintCommandOptions, RegExp]> = [
+    [{ ...base, out: images }, /^--out .*images: is the input folder; write to a folder of its own$/],
+    [{ ...base, out: masks }, /^--out .*masks: is the input folder/],
+    [{ ...base, out: dir }, /^--out .*: contains the input folder .*images/],
+    [{ ...base, out: join(root, 'o'), saveMask: images }, /^--save-mask .*images: is the input folder/],
+    [{ ...base, out: join(root, 'o'), saveMask: join(root, 'o') }, /^--save-mask .*o: is also --out's folder; give each output its own folder$/],
+    [{ ...base, out: join(root, 'o'), saveRaw: `${root}/o/` }, /^--save-raw .*o\/: is also --out's folder/],
+    [{ ...base, out: join(afile, 'o') }, /^--out .*afile\/o: cannot be created: .*afile is a file, not a folder$/],
+    [{ ...base, out: join(root, 'o'), saveMask: join(afile, 'm') }, /^--save-mask .*afile\/m: cannot be created: .*afile is a file, not a folder$/],
+    [{ ...single, out: join(images, 'a.png') }, /^--out .*images\/a\.png: is the input .*images\/a\.png; write the output elsewhere$/],
+    [{ ...single, out: `${images}/` }, /^--out .*images\/a\.png: is the input/],
+    [{ ...single, out: join(root, 'a.png'), saveMask: join(masks, 'a.png') }, /^--save-mask .*masks\/a\.png: is the input .*masks\/a\.png/],
+    [{ ...single, out: join(root, 'a.png'), saveMask: join(root, 'a.png') }, /^--save-mask .*a\.png: is also --out's file; give each output its own file$/],
+    [{ ...single, out: join(root, 'a.png'), saveMask: `${root}/` }, /^--save-mask .*a\.png: is also --out's file/],
+    [{ ...single, out: join(afile, 'a.png') }, /^--out .*afile\/a\.png: cannot be created/],
+  ];
+  for (const [options, refusal] of cases) {
+    const lines: string[] = [];
+    await t.throwsAsync(runInpaintCommand(options, (l) => lines.push(l)), { instanceOf: BgfillError, message: refusal });
+    t.deepEqual(lines, [], 'refused before the engine starts');
+  }
+  // Through the binary: exit 2, one line, the photo untouched.
+  const r = await run(process.execPath, [bin, 'inpaint', '--checkpoint', checkpoint, '--image', images, '--mask', masks, '--out', images, '--overwrite'], { env: { ...process.env, CI: '1' } }).catch(
+    (err: { code: number; stderr: string }) => err,
+  );
+  t.like(r, { code: 2 });
+  t.regex(r.stderr, /^bgfill: --out .*images: is the input folder; write to a folder of its own\n/);
+  t.deepEqual(await readFile(join(images, 'a.png')), before);
+  t.deepEqual(await readdir(root), ['afile'], 'nothing was created');
 });
 
 test.serial('with --large tiles, an image too large for one network run is tiled automatically when --tiles is not given, with a note', async (t) => {

@@ -4,9 +4,9 @@ import { checkThreshold } from '@bgfill/masks';
 import { classicalInpaint, parseClassicalMethod, readRgbImage, DEFAULT_INPAINT_RADIUS, MAX_INPAINT_RADIUS, type ClassicalMethod } from '@bgfill/eval';
 import { writeRgbImage } from './image-file.js';
 import { planJobs, type JobProblem } from './jobs.js';
+import { finishBatch } from './batch-report.js';
 import { readHoleMask } from './mask-source.js';
 import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js';
-import { endBatch } from './batch-end.js';
 
 /** `bgfill inpaint --method`: `net` (the default) runs a checkpoint; the others are classical fills without one. */
 export const INPAINT_METHODS = ['net', 'telea', 'ns', 'mean'] as const;
@@ -104,5 +104,7 @@ export async function runClassicalInpaint(options: InpaintCommandOptions, log: (
   }
   const total = jobs.length + problems.length;
   const summary: InpaintSummary = { backend: `classical ${settings.method}`, total, written, existing, failed };
-  return endBatch(summary, `${settings.method}: filled ${written.length} of ${total} image${total === 1 ? '' : 's'}`, { json: options.json }, log);
+  const headline = `${settings.method}: filled ${written.length} of ${total} image${total === 1 ? '' : 's'}${existing.length ? `, ${existing.length} already done (--overwrite to redo)` : ''}${failed.length ? `, ${failed.length} failed` : ''}`;
+  finishBatch(summary, { headline, noun: 'image', json: options.json, log });
+  return summary;
 }

@@ -40,7 +40,7 @@ export interface InpaintCommandOptions {
   large?: string;
   /** What enlarges the fill for --large scale: bicubic, esrgan-slim, esrgan-medium, esrgan-thick. */
   upscaler?: string;
-  /** Print the summary as JSON on stdout, also when some images failed (the command then still exits 2). */
+  /** Print the summary as JSON on stdout (also when images failed). */
   json?: boolean;
 }
 
@@ -51,4 +51,8 @@ export interface InpaintSummary {
   /** Jobs whose outputs already existed (an earlier, interrupted run): left as they are. */
   existing: string[];
   failed: JobProblem[];
+  /** --segment: photos copied unchanged because the segmenter found nothing there. */
+  noPerson?: string[];
+  /** --segment: photos copied unchanged because no pixel of their map is above --threshold. */
+  emptyHole?: string[];
 }

@@ -30,6 +30,12 @@ export const TRAIN_FLAGS = [
   { flag: '--cnum <n>', key: 'cnum', path: 'generator.cnum', help: 'generator width (default: from --init, else 32)', num: true },
   { flag: '--d-cnum <n>', key: 'dCnum', path: 'discriminator.cnum', help: 'discriminator width', default: 64, num: true },
   { flag: '--backend <name>', key: 'backend', path: 'backend', help: 'auto, webgpu, tensorflow, wasm or cpu', default: 'auto' },
+  {
+    flag: '--kernels <set>',
+    key: 'kernels',
+    path: 'kernels',
+    help: "webgpu backend only: stock (tfjs's kernels) or fused (bgfill's fused WGSL training kernels: opt-in, checked against the cpu backend, not yet timed on a GPU) (default: $BGFILL_WEBGPU_KERNELS, else stock)",
+  },
   { flag: '--seed <n>', key: 'seed', path: 'seed', help: 'seed of initialisation, data order, crops and masks', default: 0, num: true },
   { flag: '--split <name>', key: 'split', path: 'split', help: 'training split', default: 'train' },
   { flag: '--val-split <name>', key: 'valSplit', path: 'valSplit', help: 'split whose first images are drawn in samples.png', default: 'val' },
@@ -74,7 +80,8 @@ export function registerTrainCommand(program: Command): void {
       'after',
       '\nExample:\n  $ bgfill train --data places-bundle --out runs/gates --init InpaintSANet.pth --epochs 12 --batch-size 8 \\\n' +
         "      --masks 'person-box+scribble:0-3' --freeze '*.conv2d.*' --msssim-weight 0.2\n" +
-        '  $ bgfill train --out runs/gates --resume',
+        '  $ bgfill train --out runs/gates --resume\n' +
+        '  $ bgfill train --data places-bundle --out runs/gpu --backend webgpu --kernels fused',
     )
     .action(async (options: TrainCliOptions, command: Command) => {
       const { runTrainCommand } = await import('./run-train.js');

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BgfillError, badFile } from '@bgfill/core';
+import { WEBGPU_KERNEL_CHOICES } from '../backend/webgpu-fused/kernel-choice.js';
 
 /** The split drawn in samples.png and scored each epoch, unless --val-split names another. */
 export const DEFAULT_VAL_SPLIT = 'val';
@@ -112,6 +113,8 @@ export const trainConfigSchema = z.strictObject({
   sampleCount: z.number().int().min(1).max(16).default(4),
   seed: z.number().int().nonnegative().default(0),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
+  /** Kernels on the webgpu backend: stock (tfjs's) or fused (bgfill's, opt-in); null = BGFILL_WEBGPU_KERNELS, else stock. */
+  kernels: z.enum(WEBGPU_KERNEL_CHOICES).nullable().default(null),
   generator: generatorSchema.default({}),
   discriminator: discriminatorSchema.default(() => discriminatorSchema.parse({})),
   optimizer: optimizerSchema.default(() => optimizerSchema.parse({})),

@@ -1,11 +1,11 @@
 import { access } from 'node:fs/promises';
-import { BgfillError, createProgress, errorMessage, invalidParameter, parseIntegerOption } from '@bgfill/core';
+import { createProgress, invalidParameter, parseIntegerOption } from '@bgfill/core';
 import { readRgbImage } from '@bgfill/eval';
 import { initBackend } from '../backend/init-backend.js';
 import { parseBackendRequest } from '../backend/backend-name.js';
 import { writeRgbImage } from '../inference/image-file.js';
 import { planJobs, type InpaintJob, type JobProblem } from '../inference/jobs.js';
-import { endBatch } from '../inference/batch-end.js';
+import { finishBatch, problemOf, skippedLine } from '../inference/batch-report.js';
 import { DEFAULT_ESRGAN_TILE, loadEsrgan } from './esrgan.js';
 import { parseEsrganScale, parseEsrganSize } from './esrgan-models.js';
 import { parseUpscaleTile } from './upscale-tiles.js';
@@ -66,7 +66,7 @@ export async function runUpscaleCommand(options: UpscaleCommandOptions, log: (li
   const settings = settingsFrom(options);
   // Each image is its own "mask": folders, single files, name clashes and output checks behave as in `bgfill inpaint`.
   const { jobs, problems } = await planJobs({ image: options.image, mask: options.image, out: options.out });
-  for (const p of problems) log(`skipped ${p.file}: ${p.reason}`);
+  for (const p of problems) log(skippedLine(p));
   const todo: InpaintJob[] = [];
   const existing: string[] = [];
   for (const job of jobs) {
@@ -97,10 +97,9 @@ export async function runUpscaleCommand(options: UpscaleCommandOptions, log: (li
           await writeRgbImage(job.out, await upscaler.upscale(image));
           summary.written.push(job.out);
         } catch (err) {
-          const message = err instanceof BgfillError ? err.message : `failed: ${errorMessage(err)}`;
-          const reason = message.startsWith(`${job.image}: `) ? message.slice(job.image.length + 2) : message;
-          summary.failed.push({ file: job.image, reason });
-          log(`skipped ${job.image}: ${reason}`);
+          const problem = problemOf(job.image, err);
+          summary.failed.push(problem);
+          log(skippedLine(problem));
         }
         progress.tick();
       }
@@ -109,6 +108,10 @@ export async function runUpscaleCommand(options: UpscaleCommandOptions, log: (li
       upscaler.dispose();
     }
   }
-  const headline = `upscaled ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'} ×${summary.scale} with ${summary.model}`;
-  return endBatch(summary, headline, { json: options.json }, log);
+  const parts = [`upscaled ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'} ×${summary.scale} with ${summary.model}`];
+  if (existing.length > 0) parts.push(`${existing.length} already done`);
+  if (summary.failed.length > 0) parts.push(`${summary.failed.length} failed`);
+  const headline = parts.join(', ');
+  finishBatch(summary, { headline, noun: 'image', json: options.json, log });
+  return summary;
 }

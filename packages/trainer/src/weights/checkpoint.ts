@@ -8,7 +8,8 @@ import { parseSafetensors, writeSafetensors } from './safetensors.js';
 import { readSource, readTorchStateDict } from './torch-reader.js';
 import { inferGeneratorConfig } from './infer-config.js';
 import type { WeightMap, WeightTensor } from './weight-tensor.js';
-import { selectGenerator } from './generator-prefix.js';
+import { GENERATOR_ANCHOR_KEY, selectGenerator } from './generator-prefix.js';
+import { otherNetHint } from './other-nets.js';
 
 /** `__metadata__.format` of a bgfill generator checkpoint. */
 export const CHECKPOINT_FORMAT = 'bgfill-generator';
@@ -147,6 +148,8 @@ export async function loadGenerator(path: string, options: LoadGeneratorOptions 
     throw badFile(file.source, `this is ${what}, not generator weights: give the epoch folder's generator.safetensors`);
   }
   const selection = selectGenerator(file.weights, file.source);
+  const otherNet = selection.weights.has(GENERATOR_ANCHOR_KEY) ? undefined : otherNetHint(file.weights);
+  if (otherNet) throw badFile(file.source, otherNet);
   if (selection.prefix) {
     options.onNote?.(`${file.source}: using the ${selection.weights.size} tensors under "${selection.prefix}"${selection.ignored ? ` (${selection.ignored} others ignored)` : ''}`);
   }
