@@ -40,6 +40,24 @@ test('--method telea / ns writes cv2.inpaint\'s fill inside the hole and the inp
   }
 });
 
+test('--save-mask writes the hole as filled: --mask-from thresholded and dilated, 255 inside; the fill changes only those pixels', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bgfill-inpaint-classical-'));
+  const out = join(dir, 'mean.png');
+  const saved = join(dir, 'hole.png');
+  const r = await bgfill(['inpaint', '--method', 'mean', '--image', `${FIXTURES}01-image.png`, '--mask-from', `${FIXTURES}01-mask.png`, '--dilate', '2', '--out', out, '--save-mask', saved]);
+  t.is(r.code, 0, r.stderr);
+  const [image, given, hole, filled] = await Promise.all([readRgbImage(`${FIXTURES}01-image.png`), readMaskImage(`${FIXTURES}01-mask.png`), readMaskImage(saved), readRgbImage(out)]);
+  const count = (m: Uint8Array) => m.reduce((n, v) => n + (v ? 1 : 0), 0);
+  t.true(count(hole.data) > count(given.data), 'dilated: larger than the given hole');
+  t.true(given.data.every((v, p) => !v || hole.data[p]), 'dilated: holds the given hole');
+  let outside = 0;
+  for (let p = 0; p < hole.data.length; p++) for (let c = 0; c < 3; c++) if (!hole.data[p] && filled.data[p * 3 + c] !== image.data[p * 3 + c]) outside++;
+  t.is(outside, 0, 'nothing outside the saved hole changed');
+  const seg = await bgfill(['inpaint', '--method', 'telea', '--image', `${FIXTURES}01-image.png`, '--segment', 'u2net.pth', '--out', join(dir, 'x.png')]);
+  t.is(seg.code, 2);
+  t.regex(seg.stderr, /--segment .*--mask-from/);
+});
+
 test('folders: images matched to masks by name, a bad image skipped and reported (exit 2), reruns keep outputs', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'bgfill-inpaint-classical-'));
   await mkdir(join(dir, 'images'));

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
-import { BgfillError, createProgress, errorMessage, parseIntegerOption } from '@bgfill/core';
-import { checkThreshold } from '@bgfill/masks';
+import { BgfillError, atomicWriteFile, createProgress, errorMessage, parseIntegerOption } from '@bgfill/core';
+import { checkThreshold, maskToPng } from '@bgfill/masks';
 import { classicalInpaint, parseClassicalMethod, readRgbImage, DEFAULT_INPAINT_RADIUS, MAX_INPAINT_RADIUS, type ClassicalMethod } from '@bgfill/eval';
 import { writeRgbImage } from './image-file.js';
 import { planJobs, type JobProblem } from './jobs.js';
@@ -45,6 +45,9 @@ function checkOptions(options: InpaintCommandOptions): { method: ClassicalMethod
       throw new BgfillError(`${flag} applies to a network; --method ${method} fills without one${why ? `: ${why}` : ''} (leave ${flag} out, or use --method net)`, { subject: flag });
     }
   }
+  if (options.segment !== undefined) {
+    throw new BgfillError(`--segment runs U²-Net and then a network; with --method ${method}, segment first (bgfill segment) and pass the maps with --mask-from`, { subject: '--segment' });
+  }
   if ((options.mask === undefined) === (options.maskFrom === undefined)) {
     throw new BgfillError('give exactly one of --mask (hole mask: white = hole) and --mask-from (person segmentation map)', { subject: 'mask' });
   }
@@ -60,13 +63,13 @@ function checkOptions(options: InpaintCommandOptions): { method: ClassicalMethod
 /**
  * `bgfill inpaint --method telea|ns|mean`: the classical fills of @bgfill/eval (OpenCV's INPAINT_TELEA and
  * INPAINT_NS with `--radius`, or the border's mean colour) on images and masks matched as for a network, no
- * checkpoint. Outputs are written atomically; existing ones are kept unless `overwrite` (an interrupted run
+ * checkpoint. `--save-mask` writes each hole as used (after --threshold and --dilate). Outputs are written atomically; existing ones are kept unless `overwrite` (an interrupted run
  * resumes); a bad image or mask is reported and skipped, and the command ends with a BgfillError when any failed.
  * @example await runClassicalInpaint({ method: 'telea', image: 'photos/', mask: 'masks/', out: 'filled/' } as InpaintCommandOptions);
  */
 export async function runClassicalInpaint(options: InpaintCommandOptions, log: (line: string) => void): Promise<InpaintSummary> {
   const settings = checkOptions(options);
-  const { jobs, problems } = await planJobs({ image: options.image, mask: (options.mask ?? options.maskFrom)!, out: options.out });
+  const { jobs, problems } = await planJobs({ image: options.image, mask: (options.mask ?? options.maskFrom)!, out: options.out, saveMask: options.saveMask });
   for (const p of problems) log(`skipped ${p.file}: ${p.reason}`);
   const failed: JobProblem[] = [...problems];
   const written: string[] = [];
@@ -74,7 +77,8 @@ export async function runClassicalInpaint(options: InpaintCommandOptions, log: (
   const progress = createProgress({ label: settings.method, total: jobs.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
   try {
     for (const job of jobs) {
-      if (!options.overwrite && (await access(job.out).then(() => true, () => false))) {
+      const exists = (file: string | undefined) => (file === undefined ? Promise.resolve(true) : access(file).then(() => true, () => false));
+      if (!options.overwrite && (await exists(job.out)) && (await exists(job.maskOut))) {
         existing.push(job.out);
         progress.tick();
         continue;
@@ -89,6 +93,7 @@ export async function runClassicalInpaint(options: InpaintCommandOptions, log: (
           onWarning: (message) => log(`warning: ${message}`),
         });
         await writeRgbImage(job.out, classicalInpaint(image, mask, { method: settings.method, radius: settings.radius }));
+        if (job.maskOut !== undefined) await atomicWriteFile(job.maskOut, await maskToPng(mask));
         written.push(job.out);
       } catch (err) {
         const file = err instanceof BgfillError && err.subject === job.mask ? job.mask : job.image;
