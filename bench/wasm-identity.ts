@@ -15,8 +15,7 @@ import { initBackend } from '../packages/trainer/src/backend/index.js';
 import { countDispatches } from '../packages/trainer/src/backend/dispatch-count.js';
 import { wasmIdentityKernel } from '../packages/trainer/src/backend/wasm-identity-kernel.js';
 import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
-import { parseTrainConfig } from '../packages/trainer/src/train/config.js';
-import { maskedL1 } from '../packages/trainer/src/train/losses.js';
+import { bareGeneratorStep, randomBatch } from '../packages/trainer/src/train/step-timing.js';
 import { arg, cpuSeconds } from './bench-helpers.js';
 
 const size = Number(arg('size', '64'));
@@ -36,18 +35,7 @@ const use = (name: keyof typeof kernels) => {
 };
 
 const generator = new InpaintGenerator({ cnum }, { seed: 0 });
-const images = tf.randomUniform([1, size, size, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-const masks = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([1, size, size, 1], 0, 1, 'float32', 2), 0.7), 'float32')) as tf.Tensor4D;
-const { loss } = parseTrainConfig({ data: '-', out: '-' });
-const vars = [...generator.params.values()];
-const bareStep = async () => {
-  const { value, grads } = tf.variableGrads(() => {
-    const out = generator.apply(images, masks, { training: true });
-    return tf.add(maskedL1(out.coarse, images, masks, loss), maskedL1(out.refined, images, masks, loss)) as tf.Scalar;
-  }, vars);
-  await value.data();
-  tf.dispose([value, ...Object.values(grads)]);
-};
+const bareStep = bareGeneratorStep(generator, randomBatch(1, size));
 
 const names = ['stock', 'shared'] as const;
 const cpu = { stock: [] as number[], shared: [] as number[] };

@@ -94,6 +94,24 @@ export function randomBatch(batch: number, size: number): Batch {
 }
 
 /**
+ * The bare step benches compare against: generator forward in training mode, L1 on both stages (the default loss
+ * settings), gradients for every parameter, finished (a read waits for the backend); no discriminator, no optimizer.
+ * @example const step = bareGeneratorStep(generator, randomBatch(1, 64)); await step();
+ */
+export function bareGeneratorStep(generator: InpaintGenerator, { images, masks }: Batch): () => Promise<void> {
+  const { loss } = parseTrainConfig({ data: '-', out: '-' });
+  const vars = [...generator.params.values()];
+  return async () => {
+    const { value, grads } = tf.variableGrads(() => {
+      const out = generator.apply(images, masks, { training: true });
+      return tf.add(maskedL1(out.coarse, images, masks, loss), maskedL1(out.refined, images, masks, loss)) as tf.Scalar;
+    }, vars);
+    await value.data();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+}
+
+/**
  * Time training steps on random data on the current backend (for `bench/train-step.ts`): the bare generator step and
  * the full step once per Adam update in `adamUpdates` (default: the backend's own choice), in interleaved rounds
  * (bare, full with each update, bare, …) so that a shared machine's changing load falls on all of them alike; each
@@ -115,7 +133,6 @@ export async function measureTrainStep(options: {
   const discriminator = new SnPatchDiscriminator({ cnum: options.dCnum ?? 64 }, { seed: 0 });
   const { images, masks } = randomBatch(batch, size);
   const { loss } = parseTrainConfig({ data: '-', out: '-' });
-  const vars = [...generator.params.values()];
   const betas = [0.5, 0.999] as const;
   const fulls = (options.adamUpdates ?? [undefined]).map((update) => ({
     gOptimizer: new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8, update }),
@@ -127,14 +144,7 @@ export async function measureTrainStep(options: {
   const fullStep = (f: (typeof fulls)[number]) => async () => {
     await trainStep({ generator, discriminator, ...f }, { images, masks }, stepOptions());
   };
-  const bareStep = async () => {
-    const { value, grads } = tf.variableGrads(() => {
-      const out = generator.apply(images, masks, { training: true });
-      return tf.add(maskedL1(out.coarse, images, masks, loss), maskedL1(out.refined, images, masks, loss)) as tf.Scalar;
-    }, vars);
-    await value.data();
-    tf.dispose([value, ...Object.values(grads)]);
-  };
+  const bareStep = bareGeneratorStep(generator, { images, masks });
   try {
     for (let i = 0; i < warmup; i++) {
       // kernel compilation, first allocations
