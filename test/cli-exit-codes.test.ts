@@ -74,6 +74,7 @@ test('a batch with one bad input among good ones exits as the README says, comma
   for (const f of folders) await writeFile(join(f, 'b.png'), 'not an image');
   const runs: Array<[string, string[]]> = [
     ['inpaint', ['inpaint', '--method', 'mean', '--image', images, '--mask', masks, '--out', join(dir, 'filled'), '--no-progress']],
+    ['upscale', ['upscale', '--image', images, '--out', join(dir, 'big'), '--model', 'slim', '--scale', '2', '--backend', 'wasm', '--no-progress']],
     ['masks stats', ['masks', 'stats', masks]],
     ['masks bank build', ['masks', 'bank', 'build', '--maps', masks, '--out', join(dir, 'bank'), '--no-progress']],
     ['eval pair', ['eval', 'pair', '--pred', images, '--target', targets, '--no-progress']],

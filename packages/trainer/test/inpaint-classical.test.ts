@@ -94,6 +94,13 @@ test('net-only options and a missing --checkpoint are refused with exit 2, namin
   const tiles = await bgfill(['inpaint', '--method', 'telea', '--tiles', '2x2', ...common]);
   t.is(tiles.code, 2);
   t.regex(tiles.stderr, /--tiles applies to a network; --method telea fills without one/);
+  // Large photos: a classical fill needs no shrinking or tiling, so --large (other than its default) and --upscaler are refused.
+  const large = await bgfill(['inpaint', '--method', 'telea', '--large', 'scale', ...common]);
+  t.is(large.code, 2);
+  t.regex(large.stderr, /--large applies to a network; --method telea fills without one: it fills photos of any size at full resolution/);
+  const upscaler = await bgfill(['inpaint', '--method', 'mean', '--upscaler', 'bicubic', ...common]);
+  t.is(upscaler.code, 2);
+  t.regex(upscaler.stderr, /--upscaler applies to a network; --method mean/);
   const both = await bgfill(['inpaint', '--method', 'ns', '--checkpoint', 'g.pth', ...common]);
   t.regex(both.stderr, /--checkpoint applies to a network/);
   const radius = await bgfill(['inpaint', '--method', 'telea', '--radius', '0', ...common]);

@@ -27,7 +27,7 @@ export interface FinishBatchOptions {
 }
 
 /**
- * How `bgfill inpaint` and `bgfill segment` end: the closing line; under `--json` the summary, as one JSON document
+ * How `bgfill inpaint`, `bgfill segment` and `bgfill upscale` end: the closing line; under `--json` the summary, as one JSON document
  * on stdout, whether or not files failed; then, when any file failed, a BgfillError (exit 2) once everything else is
  * done. The failed files are not listed again: each was printed once, as `skipped <file>: <reason>`, when it failed,
  * and the JSON has them in `failed`.

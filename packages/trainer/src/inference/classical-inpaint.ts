@@ -11,8 +11,11 @@ import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js
 /** `bgfill inpaint --method`: `net` (the default) runs a checkpoint; the others are classical fills without one. */
 export const INPAINT_METHODS = ['net', 'telea', 'ns', 'mean'] as const;
 
-/** Options that only mean something for a network, refused with a classical `--method` (unless at their default). */
-const NET_ONLY: ReadonlyArray<[keyof InpaintCommandOptions, string, unknown?]> = [
+/**
+ * Options that only mean something for a network, refused with a classical `--method` (unless at their default),
+ * with why where the flag's name does not say it.
+ */
+const NET_ONLY: ReadonlyArray<[keyof InpaintCommandOptions, string, unknown?, string?]> = [
   ['checkpoint', '--checkpoint'],
   ['passes', '--passes', '1'],
   ['erode', '--erode', '0'],
@@ -23,6 +26,8 @@ const NET_ONLY: ReadonlyArray<[keyof InpaintCommandOptions, string, unknown?]> =
   ['batchSize', '--batch-size'],
   ['nonStrict', '--non-strict'],
   ['scaledAttention', '--scaled-attention'],
+  ['large', '--large', 'auto', 'it fills photos of any size at full resolution'],
+  ['upscaler', '--upscaler', undefined, 'it fills photos of any size at full resolution'],
 ];
 
 /**
@@ -35,9 +40,9 @@ export function usesClassicalMethod(options: Pick<InpaintCommandOptions, 'method
 
 function checkOptions(options: InpaintCommandOptions): { method: ClassicalMethod; radius: number; threshold: number; dilate: number } {
   const method = parseClassicalMethod(options.method!, '--method');
-  for (const [key, flag, fallback] of NET_ONLY) {
+  for (const [key, flag, fallback, why] of NET_ONLY) {
     if (options[key] !== undefined && options[key] !== false && options[key] !== fallback) {
-      throw new BgfillError(`${flag} applies to a network; --method ${method} fills without one (leave ${flag} out, or use --method net)`, { subject: flag });
+      throw new BgfillError(`${flag} applies to a network; --method ${method} fills without one${why ? `: ${why}` : ''} (leave ${flag} out, or use --method net)`, { subject: flag });
     }
   }
   if (options.segment !== undefined) {

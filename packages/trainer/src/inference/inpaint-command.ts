@@ -36,6 +36,10 @@ export interface InpaintCommandOptions {
   overwrite?: boolean;
   /** Progress bar on or off (default: on for a terminal). */
   progress?: boolean;
+  /** Photos too large for one network run: auto, scale or tiles (large-strategy.ts). */
+  large?: string;
+  /** What enlarges the fill for --large scale: bicubic, esrgan-slim, esrgan-medium, esrgan-thick. */
+  upscaler?: string;
   /** Print the summary as JSON on stdout (also when images failed). */
   json?: boolean;
 }

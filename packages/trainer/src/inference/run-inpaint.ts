@@ -20,6 +20,8 @@ import { MAX_PASSES } from './passes.js';
 import { autoTileGrid, parseTileGrid, type TileGrid } from './tiling.js';
 import { openSegmentHoles, SEGMENT_HOLE_RECIPE } from '../segment/segment-holes.js';
 import { finishBatch, problemOf, skippedLine } from './batch-report.js';
+import { LargePhotoFiller } from './large-photo.js';
+import { parseLargeSettings, type LargeSettings } from './large-strategy.js';
 
 /**
  * Images per network run by default on a GPU engine: batch 8 ran 7.3× batch 1 per image on tfjs-webgpu (H200,
@@ -51,6 +53,7 @@ interface Settings {
   threads?: number;
   /** Undefined: the engine's default (see DEFAULT_INPAINT_BATCH). */
   batchSize?: number;
+  large: LargeSettings;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -89,6 +92,7 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
     maskIsSegmentation: options.maskFrom !== undefined,
     strategy: { passes, erode, ...(tiles ? { tiles } : {}) },
     backend: parseEngineRequest(options.backend ?? 'auto', '--backend'),
+    large: parseLargeSettings(options),
     ...(options.batchSize !== undefined ? { batchSize: integer('--batch-size', options.batchSize, DEFAULT_INPAINT_BATCH, 1, 64) } : {}),
     ...(threads !== undefined ? { threads } : {}),
   };
@@ -142,6 +146,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       await engine.dispose();
       throw err;
     });
+    const large = new LargePhotoFiller(engine, backend.name, settings.large, log, settings.threads);
     const progress = createProgress({ label: 'inpaint', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
     // Single-pass jobs without tiles or raw output whose images share a size go through the network together.
     const batchSize = settings.batchSize ?? (isGpuEngine(backend.name) ? DEFAULT_INPAINT_BATCH : 1);
@@ -168,6 +173,8 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
         // Without --tiles, an image too large for one network run is tiled rather than refused (with a note).
         let tiles = settings.strategy.tiles;
         if (tiles === undefined && attentionBytes(image.width, image.height, engine.requiredMultiple) > DEFAULT_MAX_ATTENTION_BYTES) {
+          const scaled = await large.fill(job.image, image, mask, settings.strategy);
+          if (scaled) return writeRgbImage(job.out, scaled);
           const grid = autoTileGrid(image.width, image.height);
           log(`${job.image}: ${image.width}×${image.height} is above about 512×512 for one network run: inpainting in ${grid.cols}×${grid.rows} tiles (--tiles to choose)`);
           tiles = 'auto';
@@ -235,6 +242,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       await flush();
     } finally {
       progress.stop();
+      large.dispose();
       await engine.dispose();
       await holes?.dispose();
     }
