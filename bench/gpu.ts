@@ -18,12 +18,9 @@ import type { NamedAttrMap, Scalar, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { initBackend } from '../packages/trainer/src/backend/init-backend.js';
 import { useFilterGradient, type FilterGradientStrategy } from '../packages/trainer/src/backend/register-kernels.js';
 import { InpaintGenerator } from '../packages/trainer/src/model/generator.js';
-import { measureTrainStep } from '../packages/trainer/src/train/step-timing.js';
-import { Adam } from '../packages/trainer/src/train/adam.js';
-import { parseTrainConfig } from '../packages/trainer/src/train/config.js';
-import { SnPatchDiscriminator } from '../packages/trainer/src/train/discriminator.js';
-import { trainStep } from '../packages/trainer/src/train/step.js';
+import { measureTrainStep, trainingNets } from '../packages/trainer/src/train/step-timing.js';
 import { arg, resultLog } from './bench-helpers.js';
+import { gradientDifference, releasePooledBuffers } from './webgpu-bench-helpers.js';
 
 const outDir = arg('out', 'gpu-out');
 const quick = process.argv.includes('--quick');
@@ -150,20 +147,6 @@ if (parts.has('filter')) {
   }
 }
 
-/**
- * Destroy the GPU buffers tfjs-backend-webgpu keeps for reuse. Its pool never shrinks, so after parts with other
- * shapes (other batches, the three filter-gradient strategies) a batch-32 step ran out of device memory.
- */
-function releasePooledBuffers(): void {
-  const manager = (tf.backend() as unknown as { bufferManager?: { freeBuffers: Map<string, Array<{ destroy(): void }>>; numFreeBuffers: number } }).bufferManager;
-  if (!manager) return;
-  for (const buffers of manager.freeBuffers.values()) {
-    for (const b of buffers) b.destroy();
-    buffers.length = 0; // keep the keys: releaseBuffer treats an empty map as "disposed"
-  }
-  manager.numFreeBuffers = 0;
-}
-
 /** The fastest strategy by full training step (set by the train part), used by the later parts. */
 let best: FilterGradientStrategy = backendName === 'wasm' ? 'batch-axis' : 'im2col';
 
@@ -226,23 +209,18 @@ if (parts.has('curve')) {
   const curve = async (backend: 'webgpu' | 'wasm'): Promise<number[]> => {
     await initBackend(backend, { strict: true });
     if (backend === 'webgpu') useFilterGradient(backendName, best);
-    const generator = new InpaintGenerator({ cnum: 8 }, { seed: 5 });
-    const discriminator = new SnPatchDiscriminator({ cnum: 16 }, { seed: 5 });
-    const betas = [0.5, 0.999] as const;
-    const gOptimizer = new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8 });
-    const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8 });
-    const { loss } = parseTrainConfig({ data: '-', out: '-' });
+    const nets = trainingNets({ cnum: 8, dCnum: 16, seed: 5 });
     const losses: number[] = [];
     for (let s = 1; s <= 10; s++) {
       const values = new Float32Array(4 * 64 * 64 * 3).map((_, i) => Math.sin(i * 0.37 + s) * 0.8);
       const holes = new Float32Array(4 * 64 * 64).map((_, i) => ((i % 64) > 16 && (i % 64) < 40 && ((i >> 6) % 64) > 20 && ((i >> 6) % 64) < 50 ? 1 : 0));
       const images = tf.tensor4d(values, [4, 64, 64, 3]);
       const masks = tf.tensor4d(holes, [4, 64, 64, 1]);
-      const l = await trainStep({ generator, discriminator, gOptimizer, dOptimizer }, { images, masks }, { loss, gLr: 1e-3, dLr: 1e-3, step: s });
+      const l = await nets.step({ images, masks }, s, 1e-3);
       losses.push(l.l1Coarse + l.l1Refined);
       tf.dispose([images, masks]);
     }
-    [generator, discriminator, gOptimizer, dOptimizer].forEach((x) => x.dispose());
+    nets.dispose();
     return losses;
   };
   const losses = await curve(backendName);
@@ -279,24 +257,7 @@ if (parts.has('grads')) {
   };
   const mine = await gradients(backendName);
   const reference = await gradients('cpu');
-  // Per tensor ‖got − ref‖ / ‖ref‖, over tensors whose gradient is not float noise (‖ref‖ ≥ 1 % of the largest:
-  // a conv bias before batch norm has a near-zero gradient), and once over all gradients together.
-  const norms = new Map([...reference].map(([name, ref]) => [name, Math.hypot(...ref)]));
-  const largest = Math.max(...norms.values());
-  let worst = 0;
-  let worstName = '';
-  let allNum = 0;
-  let allDen = 0;
-  for (const [name, ref] of reference) {
-    const got = mine.get(name)!;
-    let num = 0;
-    for (let i = 0; i < ref.length; i++) num += (got[i] - ref[i]) ** 2;
-    allNum += num;
-    allDen += norms.get(name)! ** 2;
-    const rel = Math.sqrt(num) / norms.get(name)!;
-    if (norms.get(name)! >= 0.01 * largest && rel > worst) [worst, worstName] = [rel, name];
-  }
-  const overall = Math.sqrt(allNum / allDen);
+  const { overall, worst, worstName } = gradientDifference(reference, mine);
   await print(`generator gradients, ${backendName} vs cpu (32², cnum 8, batch 2, squared error): ${reference.size} tensors; all together relative L2 difference ${overall.toExponential(2)}; worst tensor ${worst.toExponential(2)} (${worstName})`);
   record({ what: 'gradients', backend: backendName, tensors: reference.size, overallRelativeL2: overall, worstRelativeL2: worst, worstName });
   await tf.setBackend(backendName);

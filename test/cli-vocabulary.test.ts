@@ -21,6 +21,7 @@ const LONG_COMMANDS: readonly (readonly string[])[] = [
   ['train'],
   ['demo'],
   ['segment'],
+  ['upscale'],
   ['masks', 'bank', 'build'],
 ];
 

@@ -2,16 +2,35 @@ import { Command, CommanderError } from 'commander';
 import { BgfillError } from '@bgfill/core';
 import { registerCommands } from './commands.js';
 
+/** `bgfill masks bank build`: the words that run `command`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * The parser's own usage errors (unknown option, missing argument or required option, a value outside its choices,
+ * an unknown command) read like every other user error: `bgfill: <message>`, then the command's `--help` to run, and
+ * exit code 2 (main maps the CommanderError). Applied to every command, however it was added.
+ */
+function reportUsageErrors(command: Command): void {
+  command
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`bgfill: ${text.replace(/^error: /, '')}`) })
+    .showHelpAfterError(`(run \`${commandPath(command)} --help\` for usage)`);
+  for (const sub of command.commands) reportUsageErrors(sub);
+}
+
 /** Build the `bgfill` program with every package's subcommands. */
 export function createProgram(): Command {
   const program = new Command('bgfill')
     .description('Train and choose background-inpainting networks: masks → dataset → train → eval.')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
     // Options belong to the command they follow: `bgfill eval pair --out x` must not hand --out to `bgfill eval`.
-    .enablePositionalOptions()
-    .exitOverride();
+    .enablePositionalOptions();
   registerCommands(program);
+  reportUsageErrors(program);
   return program;
 }
 

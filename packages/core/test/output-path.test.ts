@@ -51,4 +51,15 @@ test('a folder output stays apart from its inputs, symlinks resolved', async (t)
     /is inside the input folder/,
   );
   t.truthy(await checkOutputPath(join(dir, 'beside'), { kind: 'folder', inputs: [input], insideInput: 'refuse' }));
+  t.regex(await refused(t, checkOutputPath(dir, { kind: 'folder', inputs: [join(dir, 'file.png')] })), /contains the input file .*file\.png; write to a folder/);
+});
+
+// /proc/sys cannot be written by anyone, root included (a folder made read-only with chmod still is by root).
+(process.platform === 'linux' ? test : test.skip)('an output where nothing can be written is refused before any work, naming the folder', async (t) => {
+  t.is(
+    await refused(t, checkOutputPath('/proc/sys/bgfill-out/deeper', { kind: 'folder' })),
+    '/proc/sys/bgfill-out/deeper: cannot be written: no write access to /proc/sys (EACCES)',
+  );
+  t.is(await refused(t, checkOutputPath('/proc/sys', { kind: 'folder' })), '/proc/sys: cannot be written: no write access to it (EACCES)');
+  t.regex(await refused(t, checkOutputPath('/proc/sys/sheet.png', { kind: 'file' })), /^\/proc\/sys\/sheet\.png: cannot be written: no write access to \/proc\/sys/);
 });

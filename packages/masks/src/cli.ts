@@ -4,8 +4,10 @@ import { addOutputOptions } from '@bgfill/core';
 interface GenerateOptions {
   masks?: string;
   strategy?: string;
-  /** A training progress (`--progress 4`, `epoch=4,step=100`), or false for `--no-progress` (no bar). */
-  progress?: string | false;
+  /** `--progress <at>`: a training progress (`4`, `epoch=4,step=100`), kept apart from --no-progress (see separateProgressFlags). */
+  trainingProgress?: string;
+  /** False under `--no-progress` (no bar). */
+  bar?: false;
   json?: boolean;
   count: string;
   size: string;
@@ -58,7 +60,17 @@ const RECIPE_HELP =
 
 const PROGRESS_HELP =
   'draw a ramping recipe at this point of training: finished epochs (4, epoch=4.5), step=N, or both (epoch=4,step=1200); ' +
-  "default: the ramps' end values (--no-progress, without a value, turns the progress bar off)";
+  "default: the ramps' end values";
+
+/**
+ * `--progress <at>` (a point of training) beside `--no-progress` (no bar): commander stores both in `opts.progress`,
+ * so whichever came last would win and `--progress 4 --no-progress` would silently drop the training point. Each is
+ * stored under its own name instead, whatever the order: `trainingProgress` (the value) and `bar` (false).
+ */
+function separateProgressFlags(command: Command): void {
+  command.on('option:progress', (value: string) => command.setOptionValue('trainingProgress', value));
+  command.on('option:no-progress', () => command.setOptionValue('bar', false));
+}
 
 /** `--strategy`: the old name of `--masks`, still read (hidden from --help; using it prints a note). */
 const strategyAlias = () => new Option('--strategy <recipe>', 'old name of --masks').hideHelp();
@@ -81,8 +93,10 @@ export function registerMasksCommands(program: Command): void {
     .option('--preview <sheet.png>', 'also write a contact sheet of the first 64 masks')
     .option('--overwrite', "write into a folder holding other files or another run's masks (replaces masks only)")
     .option('--concurrency <k>', 'masks in flight at once (default: min(4, CPU cores))')
-    .option('--progress <at>', PROGRESS_HELP);
-  addOutputOptions(generate)
+    .option('--progress <at>', `${PROGRESS_HELP} (--no-progress, without a value, turns the progress bar off; the two combine)`);
+  addOutputOptions(generate);
+  separateProgressFlags(generate);
+  generate
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill masks generate --masks "person-box+scribble:0-3" --count 10000 --size 256 --seed 1 --out masks/train\n' +
@@ -104,7 +118,7 @@ export function registerMasksCommands(program: Command): void {
       const maxAttempts = parseIntegerOption(opts.maxAttempts, '--max-attempts', 1, 100_000);
       const result = await generateMaskFolder({
         config: await readStrategyOption(recipe),
-        trainingProgress: typeof opts.progress === 'string' ? parseProgress(opts.progress) : undefined,
+        trainingProgress: opts.trainingProgress === undefined ? undefined : parseProgress(opts.trainingProgress),
         out: opts.out,
         count,
         size,
@@ -114,11 +128,11 @@ export function registerMasksCommands(program: Command): void {
         overwrite: opts.overwrite === true,
         concurrency,
         preview: opts.preview,
-        progress: opts.progress === false ? false : undefined,
+        progress: opts.bar,
       });
       const s = result.stats;
       out.info(
-        `${s.labelAt ? `${s.label} at ${opts.progress || 'the end of its ramps'} = ${s.labelAt}` : s.label}: ${s.count} masks ${s.size.width}x${s.size.height} in ${result.out} ` +
+        `${s.labelAt ? `${s.label} at ${opts.trainingProgress ?? 'the end of its ramps'} = ${s.labelAt}` : s.label}: ${s.count} masks ${s.size.width}x${s.size.height} in ${result.out} ` +
           `(${result.written} written, ${result.kept} kept, ${result.rewritten} rewritten${result.removed ? `, ${result.removed} removed` : ''})`,
       );
       if (s.summary) out.info(formatHistogramTable(s.summary));
@@ -133,6 +147,7 @@ export function registerMasksCommands(program: Command): void {
         count: s.count,
         size: s.size,
         seed: s.seed,
+        trainingProgress: s.trainingProgress ?? null,
         written: result.written,
         kept: result.kept,
         rewritten: result.rewritten,
@@ -269,7 +284,7 @@ export function registerMasksCommands(program: Command): void {
         '--min-area or touching two opposite borders are dropped and counted',
     )
     .requiredOption('--maps <paths...>', 'segmentation maps: folders (their images), files or globs (from `bgfill segment` or any segmenter)')
-    .requiredOption('--out <dir>', 'output folder (created; refused if it already holds a bank, unless --overwrite)')
+    .requiredOption('--out <dir>', 'output folder, apart from the maps (created; refused if it already holds a bank, unless --overwrite)')
     .option('--threshold <t>', 'person where value / max > t', '0.1')
     .option('--min-area <f>', "drop components under this fraction of their map's area", '0.002')
     .option('--sheet-count <n>', 'outlines on the contact sheet (0: no sheet)', '256')
@@ -296,7 +311,7 @@ export function registerMasksCommands(program: Command): void {
         progress: opts.progress === false ? false : undefined,
       });
       const lines = [
-        `${result.bankFile}: ${result.outlines} outlines from ${result.maps} maps (${result.bytes} bytes, sha256 ${result.sha256})`,
+        `${result.bankFile}: ${result.outlines} outline${result.outlines === 1 ? '' : 's'} from ${result.maps} map${result.maps === 1 ? '' : 's'} (${result.bytes} bytes, sha256 ${result.sha256})`,
         `dropped: ${result.dropped.small} components under --min-area, ${result.dropped.spanning} touching two opposite borders`,
         ...(result.sheetFile ? [`contact sheet: ${result.sheetFile}`] : []),
         ...result.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),

@@ -1,6 +1,6 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { atomicWriteFile, atomicWriteJson, BgfillError, checkOutputPath, errorMessage, invalidParameter, createProgress, type Seed } from '@bgfill/core';
 import { MAX_MASK_COUNT } from './cli-options.js';
 import type { MaskConfig, MaskConfigInput } from './config-types.js';
@@ -47,6 +47,8 @@ export interface MaskSetStats {
   labelAt?: string;
   /** Distributions of the hole's height, width, aspect and centre. */
   shape?: ShapeSummary;
+  /** The contact sheet (--preview) written into this folder, by file name: part of the run, not other content. */
+  preview?: string;
   /** Hole ratio of mask i, in index order. */
   ratios?: number[];
 }
@@ -106,16 +108,35 @@ const MASK_FILE = /^mask-(\d+)\.png$/;
 /** Temporary files of atomicWriteFile for our own names (left behind when a run is killed). */
 const OUR_TEMP = /^\.(mask-\d+\.png|stats\.json)\.\d+\.[0-9a-f]+\.tmp$/;
 
-function identity(s: Pick<MaskSetStats, 'config' | 'seed' | 'size' | 'balanced' | 'maxAttempts' | 'banks' | 'trainingProgress'>): string {
-  return canonicalJson({
-    config: s.config,
-    seed: s.seed,
-    size: s.size,
-    balanced: s.balanced,
-    maxAttempts: s.maxAttempts,
-    banks: s.banks?.map((b) => b.sha256),
-    trainingProgress: s.trainingProgress,
-  });
+type RunIdentity = Pick<MaskSetStats, 'label' | 'config' | 'seed' | 'size' | 'balanced' | 'maxAttempts' | 'banks' | 'trainingProgress'>;
+
+function formatProgress(p: TrainingProgress | undefined): string {
+  const parts = (['epoch', 'step'] as const).filter((k) => p?.[k] !== undefined).map((k) => `${k}=${p?.[k]}`);
+  return parts.length ? parts.join(',') : "the ramps' end values";
+}
+
+/**
+ * What makes two runs the same run (the masks depend on it), field by field: the name shown and its value, as a
+ * sentence part. Two runs are the same when every value matches.
+ */
+function identityFields(s: RunIdentity): Array<[field: string, key: string, shown: string]> {
+  const banks = s.banks ?? [];
+  return [
+    ['recipe', canonicalJson(s.config), s.label],
+    ['seed', s.seed, s.seed],
+    ['size', `${s.size.width}x${s.size.height}`, `${s.size.width}x${s.size.height}`],
+    ['balanced', canonicalJson([s.balanced, s.maxAttempts]), s.balanced ? `yes (--max-attempts ${s.maxAttempts})` : 'no'],
+    ['bank', canonicalJson(banks.map((b) => b.sha256)), banks.map((b) => `${b.path} sha256 ${b.sha256.slice(0, 12)}…`).join(', ') || 'none'],
+    ['training point', canonicalJson(s.trainingProgress ?? null), formatProgress(s.trainingProgress)],
+  ];
+}
+
+/** The fields in which the run in the folder differs from this one, named with both values; empty when the same run. */
+function identityDifferences(previous: RunIdentity, current: RunIdentity): string[] {
+  const now = identityFields(current);
+  return identityFields(previous)
+    .map(([field, key, shown], i) => (key === now[i][1] ? '' : `${field} ${shown} there, ${now[i][2]} here`))
+    .filter((d) => d !== '');
 }
 
 async function readPreviousStats(path: string): Promise<MaskSetStats | 'unreadable' | undefined> {
@@ -160,6 +181,7 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
     throw invalidParameter('count', `integer between 1 and ${MAX_MASK_COUNT}`, count);
   }
   checkSize(size);
+  await checkOutputPath(out, { kind: 'folder', hint: 'the masks go into a folder' });
   if (options.preview !== undefined) {
     await checkOutputPath(options.preview, { kind: 'file', extensions: ['.png'], what: 'the contact sheet (--preview)', hint: 'give the .png file to write' });
   }
@@ -172,6 +194,8 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
   const generator = await createMaskGenerator(options.config);
   const trainingProgress = generator.ramps ? options.trainingProgress : undefined;
   const digits = maskFileDigits(count);
+  // A contact sheet written into the folder belongs to the run.
+  const previewName = options.preview !== undefined && resolve(dirname(options.preview)) === resolve(out) ? basename(options.preview) : undefined;
   const base: MaskSetStats = {
     format: MASK_SET_FORMAT,
     complete: false,
@@ -189,18 +213,21 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
     ...(generator.ramps ? { labelAt: generator.labelAt(trainingProgress) } : {}),
   };
 
-  // Look at what is there already.
+  // Look at what is there already (checkOutputPath made sure `out` is a folder or can be made one).
   let entries: string[] = [];
   try {
-    const info = await stat(out);
-    if (!info.isDirectory()) throw new BgfillError(`${out}: exists and is not a folder`, { subject: out });
     entries = await readdir(out);
   } catch (err) {
-    if (err instanceof BgfillError) throw err;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new BgfillError(`${out}: cannot read the output folder (${errorMessage(err)})`, { subject: out, cause: err });
     }
   }
+  const statsFile = join(out, MASK_SET_STATS_FILE);
+  const previous = entries.includes(MASK_SET_STATS_FILE) ? await readPreviousStats(statsFile) : undefined;
+  const differences = previous && previous !== 'unreadable' ? identityDifferences(previous, base) : [];
+  // The run's contact sheet in the folder: this one's, or the one an earlier pass of the same run wrote there.
+  const sheet = previewName ?? (previous && previous !== 'unreadable' && differences.length === 0 ? previous.preview : undefined);
+  if (sheet !== undefined) base.preview = sheet;
   const present = new Set<string>();
   const stale: string[] = [];
   const temps: string[] = [];
@@ -210,17 +237,12 @@ export async function generateMaskFolder(options: GenerateFolderOptions): Promis
     if (m && m[1].length === digits && Number(m[1]) < count) present.add(name);
     else if (m) stale.push(name);
     else if (OUR_TEMP.test(name)) temps.push(name);
-    else if (name !== MASK_SET_STATS_FILE) others.push(name);
+    else if (name !== MASK_SET_STATS_FILE && name !== sheet) others.push(name);
   }
-  const statsFile = join(out, MASK_SET_STATS_FILE);
-  const previous = entries.includes(MASK_SET_STATS_FILE) ? await readPreviousStats(statsFile) : undefined;
   const problems: string[] = [];
   if (previous === 'unreadable') problems.push(`${MASK_SET_STATS_FILE} is not a bgfill mask-set record`);
-  else if (previous && identity(previous) !== identity(base)) {
-    problems.push(
-      `it holds masks of another run (${previous.label}, seed ${previous.seed}, ${previous.size.width}x${previous.size.height}${previous.balanced ? ', balanced' : ''})`,
-    );
-  } else if (!previous && present.size > 0) problems.push('it holds mask files without a stats.json');
+  else if (differences.length) problems.push(`it holds masks of another run (${differences.join('; ')})`);
+  else if (!previous && present.size > 0) problems.push('it holds mask files without a stats.json');
   if (stale.length) problems.push(`mask files beyond this run: ${listBrief(stale.sort())}`);
   if (others.length) problems.push(`other content: ${listBrief(others.sort())}`);
   if (problems.length && !options.overwrite) {

@@ -68,14 +68,31 @@ interface SchemaDef {
   items?: unknown[];
 }
 
+/** The zod definition inside a schema's optional / default / readonly wrappers. */
+function innerDef(schema: unknown): SchemaDef | undefined {
+  let def = (schema as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
+  for (let depth = 0; def?.innerType && depth < 8; depth++) def = def.innerType._zod?.def;
+  return def;
+}
+
+/** The schema of `option` of strategy `name`, when it has one. */
+function optionSchema(name: string, option: string): unknown {
+  const shape = (leafSchema(name) as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape !== undefined && Object.hasOwn(shape, option) ? shape[option] : undefined;
+}
+
 /** True when a zod schema is (an optional / default / readonly wrapper of) a 2-tuple. */
 function isPairSchema(schema: unknown): boolean {
-  let def = (schema as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
-  for (let depth = 0; def && depth < 8; depth++) {
-    if (def.type === 'tuple') return def.items?.length === 2;
-    def = def.innerType?._zod?.def;
-  }
-  return false;
+  const def = innerDef(schema);
+  return def?.type === 'tuple' && def.items?.length === 2;
+}
+
+/**
+ * True when `option` of `name` takes text only (a bank path, a SHA-256 pin), so that a bare word made of digits
+ * (`sha256=0123…`, `person-bank:2024`) stays the text it is instead of turning into a number.
+ */
+function isTextOption(name: string, option: string): boolean {
+  return innerDef(optionSchema(name, option))?.type === 'string';
 }
 
 /** True when `option` of `name` is a [min, max] range, so that a single number n reads as [n, n]. */
@@ -84,8 +101,7 @@ function isRangeOption(name: string, option: string): boolean {
   if (short?.option === option && short.range) return true;
   const d = defaultsOf(name)[option];
   if (Array.isArray(d) && d.length === 2 && d.every((v) => typeof v === 'number')) return true;
-  const shape = (leafSchema(name) as { shape?: Record<string, unknown> } | undefined)?.shape;
-  return shape !== undefined && Object.hasOwn(shape, option) && isPairSchema(shape[option]);
+  return isPairSchema(optionSchema(name, option));
 }
 
 class Parser {
@@ -198,7 +214,7 @@ class Parser {
     if (this.eat(':')) {
       const short = SHORT_ARGUMENTS[name];
       if (!short) this.fail(`${name} takes no ":" argument; use ${name}(option=value)`);
-      node[short.option] = this.coerce(name, short.option, this.value());
+      node[short.option] = this.coerce(name, short.option, this.value(isTextOption(name, short.option)));
     }
     if (this.eat('(')) {
       if (this.eat(')')) return;
@@ -208,7 +224,7 @@ class Parser {
         if (key === undefined) this.fail(`expected an option name but found ${this.describeHere()}`);
         if (key === 'strategy' || Object.hasOwn(node, key)) this.fail(`option ${key} given twice`, at);
         if (!this.eat('=')) this.fail(`expected "=" after ${key}`);
-        node[key] = this.coerce(name, key, this.value());
+        node[key] = this.coerce(name, key, this.value(isTextOption(name, key)));
       } while (this.eat(','));
       if (!this.eat(')')) this.fail(`expected "," or ")" but found ${this.describeHere()}`);
     }
@@ -244,7 +260,8 @@ class Parser {
     return node;
   }
 
-  value(): unknown {
+  /** A value; with `text`, a bare word stays a string (a digits-only pin or path is not a number). */
+  value(text = false): unknown {
     const c = this.peek();
     if (c === '[' || c === '{' || c === '"') return this.json();
     if (c === "'") {
@@ -257,7 +274,7 @@ class Parser {
     const word = this.match(BARE);
     if (word === undefined) this.fail(`expected a value but found ${this.describeHere()}`);
     if (word === 'ramp' && this.peek() === '(') return this.ramp();
-    return interpretWord(word);
+    return text ? word : interpretWord(word);
   }
 
   /** A JSON value starting here: find its end by bracket depth (outside strings), then JSON.parse. */

@@ -190,6 +190,18 @@ test('generate --json prints the summary on stdout and the human lines on stderr
   for (const name of ['mask-000000.png', 'mask-000001.png', 'mask-000002.png']) {
     t.deepEqual(await readFile(join(root, 'b', name)), await readFile(join(root, 'a', name)), name);
   }
+  // --progress <at> and --no-progress are independent, in either order: the training point is kept (and reported).
+  for (const [k, flags] of [['--progress', '4', '--no-progress'], ['--no-progress', '--progress', '4']].entries()) {
+    const out = join(root, `ramp${k}`);
+    const ramp = await bgfill(['masks', 'generate', '--masks', 'box>dilate:ramp(2,8,0,8)', ...flags, '--count', '2', '--size', '16', '--out', out, '--json']);
+    t.is(ramp.code, 0, ramp.stderr);
+    t.like(JSON.parse(ramp.stdout), { trainingProgress: { epoch: 4 }, labelAt: 'box>dilate:5' }, flags.join(' '));
+    t.deepEqual((JSON.parse(await readFile(join(out, 'stats.json'), 'utf8')) as MaskSetStats).trainingProgress, { epoch: 4 });
+  }
+  t.like(JSON.parse(viaMasks.stdout), { trainingProgress: null });
+  // preview draws no bar: its help does not offer --no-progress.
+  const previewHelp = await bgfill(['masks', 'preview', '--help']);
+  t.notRegex(previewHelp.stdout, /no-progress/);
 });
 
 test('bank build → generate with person-bank and a ramp at --progress → stats with shapes → compare, all from the command line', async (t) => {
@@ -235,6 +247,54 @@ test('bank build → generate with person-bank and a ramp at --progress → stat
   t.true((ratio?.wasserstein1 ?? 0) > 0);
   const table = await bgfill(['masks', 'compare', early, late]);
   t.regex(table.stdout, /variable +mean A +mean B +W1 +KS +KS p/);
+});
+
+test('bank build: the bank bytes do not depend on how --maps is spelled or where it runs; a bad --out is refused before any work', async (t) => {
+  const root = await tempDir();
+  const maps = join(root, 'maps');
+  await mkdir(join(maps, 'more'), { recursive: true });
+  for (const [file, w, h] of [['a.png', 60, 80], ['b.png', 80, 60]] as const) {
+    const px = new Uint8Array(w * h);
+    for (let y = h / 4; y < (3 * h) / 4; y++) for (let x = w / 3; x < (2 * w) / 3; x++) px[y * w + x] = 200;
+    await sharp(px, { raw: { width: w, height: h, channels: 1 } }).png().toFile(join(maps, file));
+  }
+  await writeFile(join(maps, 'junk.png'), 'not an image');
+  const spellings: Array<[string[], string]> = [
+    [['maps'], root],
+    [['./maps/'], root],
+    [[maps], repo],
+    [['.'], maps],
+    [['..'], join(maps, 'more')],
+    [['maps/*.png'], root],
+    [['maps/b.png', join(maps, 'a.png'), './maps/junk.png'], root],
+  ];
+  const banks: Buffer[] = [];
+  for (const [k, [spelling, cwd]] of spellings.entries()) {
+    const out = join(root, `bank${k}`);
+    const run = await bgfill(['masks', 'bank', 'build', '--maps', ...spelling, '--out', out, '--no-progress'], cwd);
+    t.is(run.code, 0, `${spelling.join(' ')} from ${cwd}: ${run.stderr}`);
+    banks.push(await readFile(join(out, 'bank.bgbank')));
+  }
+  for (const [k, bytes] of banks.entries()) t.deepEqual(bytes, banks[0], `--maps ${spellings[k][0].join(' ')} from ${spellings[k][1]}`);
+  for (const name of ['a.png', 'b.png', 'junk.png']) t.true(banks[0].includes(Buffer.from(`"file":"${name}"`)), `${name} named relative to the maps`);
+  t.false(banks[0].includes(Buffer.from(root)), 'no absolute path in the bank');
+
+  await writeFile(join(root, 'afile'), 'x');
+  const refusals: Array<[string, RegExp]> = [
+    [join(root, 'afile', 'bank'), /^bgfill: --out .*afile.bank: cannot be created: .*afile is a file, not a folder/m],
+    [join(root, 'afile'), /^bgfill: --out .*afile: exists and is not a folder/m],
+    [join(maps, 'bank'), /^bgfill: --out .*bank: is inside the input folder .*maps \(every file under it is read\); write outside it/m],
+    [maps, /^bgfill: --out .*maps: is the input folder/m],
+    [root, /^bgfill: --out .*: contains the input folder .*maps/m],
+    ...(process.platform === 'linux' ? [['/proc/sys/bgfill-bank', /^bgfill: --out \/proc\/sys\/bgfill-bank: cannot be written: no write access to \/proc\/sys/m] as [string, RegExp]] : []),
+  ];
+  for (const [out, message] of refusals) {
+    const run = await bgfill(['masks', 'bank', 'build', '--maps', maps, '--out', out, '--no-progress']);
+    t.is(run.code, 2, out);
+    t.regex(run.stderr, message);
+    t.notRegex(run.stderr, /\n\s+at /, 'no stack trace');
+  }
+  t.deepEqual((await readdir(maps)).sort(), ['a.png', 'b.png', 'junk.png', 'more'], 'nothing written into the maps');
 });
 
 test('--strategy still works on generate and preview (hidden, with a note); --masks and --strategy together or neither are refused', async (t) => {

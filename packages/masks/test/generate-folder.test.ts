@@ -100,9 +100,12 @@ test('refuses other content and other runs unless overwrite; overwrite keeps for
   await generateMaskFolder({ config: recipe, out, count: 8, size, seed: 1 });
   await t.throwsAsync(generateMaskFolder({ config: 'box', out, count: 8, size, seed: 1 }), {
     instanceOf: BgfillError,
-    message: /busy: refusing to write there: it holds masks of another run \(person-box\+scribble:0-3, seed 1, 48x40\).*--overwrite/,
+    message: /busy: refusing to write there: it holds masks of another run \(recipe person-box\+scribble:0-3 there, box here\)\. Use --overwrite/,
   });
-  await t.throwsAsync(generateMaskFolder({ config: recipe, out, count: 8, size, seed: 2 }), { message: /another run/ });
+  await t.throwsAsync(generateMaskFolder({ config: recipe, out, count: 8, size, seed: 2 }), { message: /another run \(seed 1 there, 2 here\)\./ });
+  await t.throwsAsync(generateMaskFolder({ config: recipe, out, count: 8, size: { width: 40, height: 40 }, seed: 2, balanced: true }), {
+    message: /another run \(seed 1 there, 2 here; size 48x40 there, 40x40 here; balanced no there, yes \(--max-attempts 200\) here\)\./,
+  });
   await t.throwsAsync(generateMaskFolder({ config: recipe, out, count: 4, size, seed: 1 }), {
     message: /mask files beyond this run: mask-000004\.png/,
   });
@@ -117,6 +120,24 @@ test('refuses other content and other runs unless overwrite; overwrite keeps for
   await t.throwsAsync(generateMaskFolder({ config: recipe, out: join(root, 'file'), count: 1, size, seed: 1 }), {
     message: /file: exists and is not a folder/,
   });
+  await t.throwsAsync(generateMaskFolder({ config: recipe, out: join(root, 'file', 'sub'), count: 1, size, seed: 1 }), {
+    instanceOf: BgfillError,
+    message: /sub: cannot be created: .*file is a file, not a folder$/,
+  });
+});
+
+test('a changed run is refused naming what differs: the training point, the bank', async (t) => {
+  const root = await tempDir();
+  const out = join(root, 'ramp');
+  const ramp = 'box>dilate:ramp(0,4,0,8)';
+  await generateMaskFolder({ config: ramp, out, count: 2, size, seed: 1, trainingProgress: { epoch: 4 } });
+  await t.throwsAsync(generateMaskFolder({ config: ramp, out, count: 2, size, seed: 1 }), {
+    message: /another run \(training point epoch=4 there, the ramps' end values here\)\./,
+  });
+  await t.throwsAsync(generateMaskFolder({ config: ramp, out, count: 2, size, seed: 1, trainingProgress: { epoch: 2, step: 10 } }), {
+    message: /another run \(training point epoch=4 there, epoch=2,step=10 here\)\./,
+  });
+  await t.notThrowsAsync(generateMaskFolder({ config: ramp, out, count: 3, size, seed: 1, trainingProgress: { epoch: 4 } }), 'the same run extends');
 });
 
 test('bad counts, sizes and concurrency are refused before anything is written', async (t) => {
@@ -151,4 +172,16 @@ test('a preview sheet is written beside the masks', async (t) => {
   // 5 masks → 3 columns, 2 rows, 1-px separators.
   t.is(meta.width, 3 * 48 + 2);
   t.is(meta.height, 2 * 40 + 1);
+});
+
+test('a preview sheet inside the output folder is part of the run: a rerun, an extension and a run without --preview go on', async (t) => {
+  const out = join(await tempDir(), 'pv');
+  const preview = join(out, 'sheet.png');
+  await generateMaskFolder({ config: recipe, out, count: 4, size, seed: 1, preview });
+  t.is((JSON.parse(await readFile(join(out, 'stats.json'), 'utf8')) as MaskSetStats).preview, 'sheet.png');
+  t.like(await generateMaskFolder({ config: recipe, out, count: 4, size, seed: 1, preview }), { kept: 4, written: 0 });
+  t.like(await generateMaskFolder({ config: recipe, out, count: 6, size, seed: 1, preview }), { kept: 4, written: 2 });
+  t.like(await generateMaskFolder({ config: recipe, out, count: 6, size, seed: 1 }), { kept: 6 });
+  await writeFile(join(out, 'other.png'), 'x');
+  await t.throwsAsync(generateMaskFolder({ config: recipe, out, count: 6, size, seed: 1, preview }), { message: /other content: other\.png\./ });
 });

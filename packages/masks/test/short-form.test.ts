@@ -69,6 +69,18 @@ test('syntax errors give the character position and what was expected', (t) => {
   }
 });
 
+test('a text option keeps a bare word made of digits as text: a SHA-256 pin of digits, a bank named 2024', (t) => {
+  const pin = '0123456789'.repeat(6) + '0123';
+  t.deepEqual(parseShortForm(`person-bank:bank/(sha256=${pin})`), { strategy: 'person-bank', bank: 'bank/', sha256: pin });
+  t.deepEqual(parseShortForm('person-bank:2024'), { strategy: 'person-bank', bank: '2024' });
+  const config = parseMaskConfig(`person-bank:2024(sha256=${pin}, dilate=3)`);
+  t.like(config, { strategy: 'person-bank', bank: '2024', sha256: pin, dilate: 3 }, 'numbers stay numbers where they are numbers');
+  // The label quotes such text, and reads back the same.
+  const label = formatMaskConfig(config);
+  t.is(label, `person-bank:"2024"(dilate=3,sha256="${pin}")`);
+  t.deepEqual(parseMaskConfig(label), config);
+});
+
 test('labels are canonical: defaults dropped, options sorted, ranges short', (t) => {
   const label = (s: string) => formatMaskConfig(parseMaskConfig(s));
   t.is(label('scribble:1-3'), 'scribble', 'the default count disappears');

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { addOutputOptions } from '@bgfill/core';
+import { addOutputOptions, progressOption } from '@bgfill/core';
 import { ARCH_OPTION_HELP } from './arch/help.js';
 import { registerTrainCommand } from './train/cli-train.js';
 import { registerSegmentCommand } from './segment/cli-segment.js';
+import { registerUpscaleCommand } from './upscale/cli-upscale.js';
 
 /**
  * `bgfill inpaint`: options only. The work happens in ./inference/run-inpaint.js, imported inside the action so
@@ -22,11 +23,13 @@ export function registerInpaintCommand(program: Command): void {
     .option('--mask-from <path>', 'person segmentation map (or folder) turned into the hole: thresholded, resized, dilated')
     .option('--segment <file>', "U²-Net weights (the authors' u2net_human_seg.pth): segment each photo as `bgfill segment` does, then threshold and dilate the map into the hole; a photo where nothing is found is copied unchanged, with a warning")
     .requiredOption('--out <path>', 'output image (.png/.jpg/.webp/.tif), or a folder (writes <name>.png)')
-    .option('--threshold <t>', 'hole where mask value / max > t', '0.5')
-    .option('--dilate <n>', 'grow the hole by n iterations of a 3×3 square', '0')
+    .option('--threshold <t>', "hole where mask value / max > t (default: 0.5; with --segment 0.1, the study's recipe)")
+    .option('--dilate <n>', "grow the hole by n iterations of a 3×3 square (default: 0; with --segment 10, the study's recipe)")
     .option('--passes <n>', 'refill passes: pass k refills the hole eroded by k·K (see --erode)', '1')
     .option('--erode <K>', 'erosion iterations between passes', '0')
     .option('--tiles <CxR|auto>', 'inpaint a grid of overlapping tiles separately and feather them together, e.g. 2x2; auto: tiles of at most 512 px (needed above about 512×512: self-attention memory grows with the square of the pixels)')
+    .option('--large <strategy>', 'photos above about 512×512: tiles (fill at full resolution in tiles), scale (fill a shrunken copy, the whole scene at once, and enlarge the fill into the hole) or auto (scale when the hole spans at least 25 % of the photo\'s width or height, else tiles; says which and why)', 'auto')
+    .option('--upscaler <name>', 'what enlarges the fill for --large scale: bicubic, esrgan-slim, esrgan-medium or esrgan-thick (ESRGAN: UpscalerJS\' models, on TensorFlow.js); medium draws sharper detail than bicubic at 1/9 of thick\'s CPU time, thick is the faithful one (bench/RESULTS.md) (default: esrgan-medium)')
     .option('--overlap <px>', 'tile overlap in pixels (default: 1/7 of a tile side, at least 1/8 of the tile)')
     .option('--save-raw <path>', 'also write the refined output as float32 NPY (NHWC, −1…1): a file, or a folder for folders')
     .option('--save-mask <path>', 'also write the hole mask as used (PNG, white = hole, after threshold and dilation): a file, or a folder for folders')
@@ -39,13 +42,11 @@ export function registerInpaintCommand(program: Command): void {
   addOutputOptions(inpaint, 'print a JSON summary on stdout: backend, written, kept and failed files with reasons')
     .addHelpText(
       'after',
-      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --arch rfrnet --checkpoint RFR_places2.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --method telea --radius 5 --image photos/ --mask masks/ --out telea/',
+      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --checkpoint model.pth --image street-4000x3000.jpg --mask person.png --large scale --upscaler esrgan-thick --out street-filled.png\n  $ bgfill inpaint --arch rfrnet --checkpoint RFR_places2.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --method telea --radius 5 --image photos/ --mask masks/ --out telea/',
     )
-    .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions & { json?: boolean }) => {
+    .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
-      const { commandOutput } = await import('@bgfill/core');
-      const { json, ...rest } = options;
-      commandOutput({ json }).result(await runInpaintCommand({ ...rest, progress: rest.progress === false ? false : undefined }));
+      await runInpaintCommand({ ...options, progress: progressOption(options) });
     });
 }
 
@@ -83,7 +84,7 @@ export function registerExportCommand(program: Command): void {
 
 /**
  * Adds the trainer's commands: `bgfill inpaint`, `bgfill export onnx` (and `bgfill train`, from ./train/cli-train.js;
- * `bgfill segment`, from ./segment/cli-segment.js).
+ * `bgfill segment`, from ./segment/cli-segment.js; `bgfill upscale`, from ./upscale/cli-upscale.js).
  * @example registerTrainerCommands(program); // in packages/cli/src/commands.ts
  */
 export function registerTrainerCommands(program: Command): void {
@@ -91,4 +92,5 @@ export function registerTrainerCommands(program: Command): void {
   registerExportCommand(program);
   registerTrainCommand(program);
   registerSegmentCommand(program);
+  registerUpscaleCommand(program);
 }

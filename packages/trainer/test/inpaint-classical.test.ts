@@ -40,6 +40,24 @@ test('--method telea / ns writes cv2.inpaint\'s fill inside the hole and the inp
   }
 });
 
+test('--save-mask writes the hole as filled: --mask-from thresholded and dilated, 255 inside; the fill changes only those pixels', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bgfill-inpaint-classical-'));
+  const out = join(dir, 'mean.png');
+  const saved = join(dir, 'hole.png');
+  const r = await bgfill(['inpaint', '--method', 'mean', '--image', `${FIXTURES}01-image.png`, '--mask-from', `${FIXTURES}01-mask.png`, '--dilate', '2', '--out', out, '--save-mask', saved]);
+  t.is(r.code, 0, r.stderr);
+  const [image, given, hole, filled] = await Promise.all([readRgbImage(`${FIXTURES}01-image.png`), readMaskImage(`${FIXTURES}01-mask.png`), readMaskImage(saved), readRgbImage(out)]);
+  const count = (m: Uint8Array) => m.reduce((n, v) => n + (v ? 1 : 0), 0);
+  t.true(count(hole.data) > count(given.data), 'dilated: larger than the given hole');
+  t.true(given.data.every((v, p) => !v || hole.data[p]), 'dilated: holds the given hole');
+  let outside = 0;
+  for (let p = 0; p < hole.data.length; p++) for (let c = 0; c < 3; c++) if (!hole.data[p] && filled.data[p * 3 + c] !== image.data[p * 3 + c]) outside++;
+  t.is(outside, 0, 'nothing outside the saved hole changed');
+  const seg = await bgfill(['inpaint', '--method', 'telea', '--image', `${FIXTURES}01-image.png`, '--segment', 'u2net.pth', '--out', join(dir, 'x.png')]);
+  t.is(seg.code, 2);
+  t.regex(seg.stderr, /--segment .*--mask-from/);
+});
+
 test('folders: images matched to masks by name, a bad image skipped and reported (exit 2), reruns keep outputs', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'bgfill-inpaint-classical-'));
   await mkdir(join(dir, 'images'));
@@ -62,8 +80,13 @@ test('folders: images matched to masks by name, a bad image skipped and reported
     else t.deepEqual([...out.data.subarray(p * 3, p * 3 + 3)], [...image.data.subarray(p * 3, p * 3 + 3)]);
   }
   t.is(holeColours.size, 1, 'one border colour fills the hole');
-  const second = await bgfill(args);
+  const second = await bgfill([...args, '--json']);
   t.regex(second.stderr, /2 already done/);
+  t.is(second.code, 2);
+  const summary = JSON.parse(second.stdout) as { existing: string[]; failed: Array<{ file: string }> };
+  t.is(summary.existing.length, 2, '--json prints the summary also when an image failed');
+  t.deepEqual(summary.failed.map((f) => f.file), [join(dir, 'images', 'bad.png')]);
+  t.is(second.stderr.split('bad.png').length - 1, 1, 'the bad image is printed once');
 });
 
 test('net-only options and a missing --checkpoint are refused with exit 2, naming the option', async (t) => {
@@ -71,6 +94,13 @@ test('net-only options and a missing --checkpoint are refused with exit 2, namin
   const tiles = await bgfill(['inpaint', '--method', 'telea', '--tiles', '2x2', ...common]);
   t.is(tiles.code, 2);
   t.regex(tiles.stderr, /--tiles applies to a network; --method telea fills without one/);
+  // Large photos: a classical fill needs no shrinking or tiling, so --large (other than its default) and --upscaler are refused.
+  const large = await bgfill(['inpaint', '--method', 'telea', '--large', 'scale', ...common]);
+  t.is(large.code, 2);
+  t.regex(large.stderr, /--large applies to a network; --method telea fills without one: it fills photos of any size at full resolution/);
+  const upscaler = await bgfill(['inpaint', '--method', 'mean', '--upscaler', 'bicubic', ...common]);
+  t.is(upscaler.code, 2);
+  t.regex(upscaler.stderr, /--upscaler applies to a network; --method mean/);
   const both = await bgfill(['inpaint', '--method', 'ns', '--checkpoint', 'g.pth', ...common]);
   t.regex(both.stderr, /--checkpoint applies to a network/);
   const radius = await bgfill(['inpaint', '--method', 'telea', '--radius', '0', ...common]);

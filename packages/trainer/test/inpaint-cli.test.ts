@@ -73,14 +73,21 @@ test.after.always(async () => {
 
 test.serial('folders: good images inpainted, a corrupt image, a missing mask and a wrong-size mask reported; exit code 2', async (t) => {
   const out = join(dir, 'out');
-  const result = await run(process.execPath, [bin, 'inpaint', '--checkpoint', checkpoint, '--image', join(dir, 'images'), '--mask', join(dir, 'masks'), '--out', out, '--backend', 'wasm'], {
+  const result = await run(process.execPath, [bin, 'inpaint', '--checkpoint', checkpoint, '--image', join(dir, 'images'), '--mask', join(dir, 'masks'), '--out', out, '--backend', 'wasm', '--json'], {
     env: { ...process.env, CI: '1' },
   }).then(
-    () => ({ code: 0, stderr: '' }),
-    (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+    () => ({ code: 0, stderr: '', stdout: '' }),
+    (err: { code: number; stderr: string; stdout: string }) => ({ code: err.code, stderr: err.stderr, stdout: err.stdout }),
   );
   t.log(result.stderr);
   t.is(result.code, 2);
+  // --json: one JSON document on stdout, printed although images failed.
+  const summary = JSON.parse(result.stdout) as { total: number; written: string[]; failed: Array<{ file: string; reason: string }> };
+  t.is(summary.total, 5);
+  t.deepEqual(summary.written, [join(out, 'a.png'), join(out, 'b.png')]);
+  t.deepEqual(summary.failed.map((f) => f.file).sort(), [join(dir, 'images', 'c.png'), join(dir, 'images', 'd.png'), join(dir, 'masks', 'e.png')]);
+  t.false('noPerson' in summary, 'noPerson only with --segment');
+  for (const name of ['images/c.png', 'images/d.png', 'masks/e.png']) t.is(result.stderr.split(name).length - 1, 1, `${name} is named once`);
   t.regex(result.stderr, /skipped .*images\/c\.png: not a readable image/);
   t.regex(result.stderr, /skipped .*images\/d\.png: no mask named "d\.\*"/);
   t.regex(result.stderr, /skipped .*masks\/e\.png: mask is 20×20 but the image is 30×30/);
@@ -235,6 +242,18 @@ test.serial('a PyTorch .pth state_dict works as --checkpoint (the parity fixture
   assertFilledOnlyInHole(t, input, output, mask);
 });
 
+test.serial('U²-Net weights given as --checkpoint are named for what they are, with where they go, not listed key by key (exit 2)', async (t) => {
+  const u2net = fileURLToPath(new URL('./fixtures/u2net/u2netp-half.pth', import.meta.url));
+  const out = join(dir, 'from-u2net.png');
+  const args = ['inpaint', '--checkpoint', u2net, '--image', join(dir, 'images', 'a.png'), '--mask', join(dir, 'masks', 'a.png'), '--out', out, '--backend', 'wasm', '--no-progress'];
+  const err = await t.throwsAsync(run(process.execPath, [bin, ...args]));
+  const failed = err as unknown as { code: number; stderr: string };
+  t.is(failed.code, 2);
+  t.regex(failed.stderr, /^bgfill: .*u2netp-half\.pth: this looks like U²-Net segmentation weights, not an inpainting generator; pass it to --segment \(bgfill inpaint\) or to bgfill segment --checkpoint$/m);
+  t.notRegex(failed.stderr, /missing key|unknown key/);
+  await t.throwsAsync(stat(out), undefined, 'nothing written');
+});
+
 /** Outside the hole the output equals the input exactly; inside it, something changed. */
 function assertFilledOnlyInHole(t: ExecutionContext, input: RgbImage, output: RgbImage, mask: Mask): void {
   let changed = 0;
@@ -268,7 +287,47 @@ test.serial('output paths: a folder of images never turns a file name into a fol
   t.deepEqual(await readdir(root), [], 'nothing was created');
 });
 
-test.serial('an image too large for one network run is tiled automatically when --tiles is not given, with a note', async (t) => {
+test.serial('output paths that are (or hold) the inputs, side outputs on --out, and paths under a file are refused before any work', async (t) => {
+  const images = join(dir, 'images');
+  const masks = join(dir, 'masks');
+  const root = await mkdtemp(join(tmpdir(), 'bgfill-inpaint-overlap-'));
+  const afile = join(root, 'afile');
+  await writeFile(afile, 'x');
+  const before = await readFile(join(images, 'a.png'));
+  const base = { checkpoint, image: images, mask: masks, backend: 'wasm', progress: false, overwrite: true };
+  const single = { ...base, image: join(images, 'a.png'), mask: join(masks, 'a.png') };
+  const cases: Array<[InpaintCommandOptions, RegExp]> = [
+    [{ ...base, out: images }, /^--out .*images: is the input folder; write to a folder of its own$/],
+    [{ ...base, out: masks }, /^--out .*masks: is the input folder/],
+    [{ ...base, out: dir }, /^--out .*: contains the input folder .*images/],
+    [{ ...base, out: join(root, 'o'), saveMask: images }, /^--save-mask .*images: is the input folder/],
+    [{ ...base, out: join(root, 'o'), saveMask: join(root, 'o') }, /^--save-mask .*o: is also --out's folder; give each output its own folder$/],
+    [{ ...base, out: join(root, 'o'), saveRaw: `${root}/o/` }, /^--save-raw .*o\/: is also --out's folder/],
+    [{ ...base, out: join(afile, 'o') }, /^--out .*afile\/o: cannot be created: .*afile is a file, not a folder$/],
+    [{ ...base, out: join(root, 'o'), saveMask: join(afile, 'm') }, /^--save-mask .*afile\/m: cannot be created: .*afile is a file, not a folder$/],
+    [{ ...single, out: join(images, 'a.png') }, /^--out .*images\/a\.png: is the input .*images\/a\.png; write the output elsewhere$/],
+    [{ ...single, out: `${images}/` }, /^--out .*images\/a\.png: is the input/],
+    [{ ...single, out: join(root, 'a.png'), saveMask: join(masks, 'a.png') }, /^--save-mask .*masks\/a\.png: is the input .*masks\/a\.png/],
+    [{ ...single, out: join(root, 'a.png'), saveMask: join(root, 'a.png') }, /^--save-mask .*a\.png: is also --out's file; give each output its own file$/],
+    [{ ...single, out: join(root, 'a.png'), saveMask: `${root}/` }, /^--save-mask .*a\.png: is also --out's file/],
+    [{ ...single, out: join(afile, 'a.png') }, /^--out .*afile\/a\.png: cannot be created/],
+  ];
+  for (const [options, refusal] of cases) {
+    const lines: string[] = [];
+    await t.throwsAsync(runInpaintCommand(options, (l) => lines.push(l)), { instanceOf: BgfillError, message: refusal });
+    t.deepEqual(lines, [], 'refused before the engine starts');
+  }
+  // Through the binary: exit 2, one line, the photo untouched.
+  const r = await run(process.execPath, [bin, 'inpaint', '--checkpoint', checkpoint, '--image', images, '--mask', masks, '--out', images, '--overwrite'], { env: { ...process.env, CI: '1' } }).catch(
+    (err: { code: number; stderr: string }) => err,
+  );
+  t.like(r, { code: 2 });
+  t.regex(r.stderr, /^bgfill: --out .*images: is the input folder; write to a folder of its own\n/);
+  t.deepEqual(await readFile(join(images, 'a.png')), before);
+  t.deepEqual(await readdir(root), ['afile'], 'nothing was created');
+});
+
+test.serial('with --large tiles, an image too large for one network run is tiled automatically when --tiles is not given, with a note', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'bgfill-inpaint-large-'));
   const [width, height] = [600, 520]; // (600·520/16)² · 4 bytes ≈ 1.4 GiB of attention scores in one run
   const pixels = Buffer.alloc(width * height * 3);
@@ -281,7 +340,8 @@ test.serial('an image too large for one network run is tiled automatically when 
   await sharp(hole, { raw: { width, height, channels: 1 } }).png().toFile(maskPath);
   const lines: string[] = [];
   const out = join(root, 'filled.png');
-  await runInpaintCommand({ checkpoint, image: imagePath, mask: maskPath, out, backend: 'wasm', progress: false }, (l) => lines.push(l));
+  // (--large auto would choose scale: this hole spans 25 % of the height; large-photo.test.ts covers that)
+  await runInpaintCommand({ checkpoint, image: imagePath, mask: maskPath, out, backend: 'wasm', progress: false, large: 'tiles' }, (l) => lines.push(l));
   t.true(lines.some((l) => /big\.png: 600×520 is above about 512×512 for one network run: inpainting in 2×2 tiles \(--tiles to choose\)/.test(l)), lines.join('\n'));
   const generator = await loadGenerator(checkpoint);
   const expected = await inpaint(generator, await readRgbImage(imagePath), await maskFromImage(maskPath), { tiles: 'auto' });

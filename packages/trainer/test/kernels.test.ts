@@ -16,6 +16,7 @@ import { registerBgfillKernels, useFilterGradient, type FilterGradientStrategy }
 import { splitCount } from '../src/backend/conv-filter-gradient-im2col.js';
 import { filterGradientGeometry } from '../src/backend/conv-filter-gradient.js';
 import { axisPhases, conv2DBackpropInputKernel, coversInputGradient, inputGradientGeometry, MAX_WORK_RATIO, phaseFilter, workRatio, type InputGradAttrs } from '../src/backend/conv-input-gradient.js';
+import { wasmIdentityKernel } from '../src/backend/wasm-identity-kernel.js';
 import { InpaintGenerator } from '../src/model/generator.js';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -30,6 +31,9 @@ const stock: Record<'Mean' | 'Sum', GradConfig> = {
 const stockSpaceToBatch = tf.getKernel('SpaceToBatchND', 'wasm');
 const stockBatchToSpace = tf.getKernel('BatchToSpaceND', 'wasm');
 const stockInputGradient = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
+const stockSlice = tf.getKernel('Slice', 'wasm')!;
+const stockSplit = tf.getKernel('SplitV', 'wasm')!;
+const stockIdentity = tf.getKernel('Identity', 'wasm')!;
 
 test.before(async () => {
   await initBackend('wasm', { threads: 1 });
@@ -352,6 +356,105 @@ test.serial('wasm SpaceToBatchND / BatchToSpaceND (replaced) equal the cpu kerne
   t.truthy(stockSpaceToBatch);
   t.not(tf.getKernel('SpaceToBatchND', 'wasm')?.kernelFunc, stockSpaceToBatch?.kernelFunc);
   t.not(tf.getKernel('BatchToSpaceND', 'wasm')?.kernelFunc, stockBatchToSpace?.kernelFunc);
+});
+
+/** Bytes copied out of the wasm heap by backend.readSync while `fn` runs (the stock Slice reads its whole input). */
+function heapReadsDuring(fn: () => void): number {
+  const backend = tf.backend() as unknown as { readSync: (...args: unknown[]) => ArrayLike<number> & { byteLength: number } };
+  const original = backend.readSync;
+  let bytes = 0;
+  backend.readSync = function (this: unknown, ...args: unknown[]) {
+    const values = original.apply(this, args);
+    bytes += values.byteLength;
+    return values;
+  };
+  try {
+    fn();
+  } finally {
+    backend.readSync = original;
+  }
+  return bytes;
+}
+
+test.serial('wasm Slice / SplitV (replaced) equal the cpu kernels on every rank, dtype and kind of box, and read only what they copy', async (t) => {
+  const rng = rngFor('kernels-test', 'slice');
+  for (let i = 0; i < 40; i++) {
+    const rank = rng.int(1, 5);
+    const shape = Array.from({ length: rank }, () => rng.int(1, 6));
+    const begin = shape.map((n) => rng.int(0, n - 1));
+    // −1: to the end; 0 (sometimes): an empty box
+    const size = shape.map((n, d) => (rng.int(0, 4) === 0 ? -1 : i % 13 === 0 && d === 0 ? 0 : rng.int(0, n - begin[d])));
+    const dtype = (['float32', 'int32', 'bool'] as const)[i % 3];
+    const axis = rng.int(0, rank - 1);
+    const pieces = rng.int(1, 3);
+    const bounds = [0, ...Array.from({ length: pieces - 1 }, () => rng.int(0, shape[axis])).sort((a, b) => a - b), shape[axis]];
+    const splits = bounds.slice(1).map((b, k) => b - bounds[k]);
+    // −1: the rest (not first: tfjs's prepareSplitSize miscounts a leading −1)
+    if (i % 2 === 0 && pieces > 1) splits[rng.int(1, pieces - 1)] = -1;
+    const run = () =>
+      tf.tidy(() => {
+        const r = randomTensor(shape, `slice-x${i}`);
+        // bool through a comparison: tfjs-wasm's cast to bool keeps any byte value (stock kernels too)
+        const x = dtype === 'bool' ? tf.greater(r, 0) : tf.cast(tf.mul(r, 3), dtype);
+        const box = tf.slice(x, begin, size);
+        const parts = tf.split(x, splits, axis);
+        return { box: [Array.from(box.dataSync()), box.shape] as const, parts: parts.map((p) => [Array.from(p.dataSync()), p.shape] as const) };
+      });
+    await tf.setBackend('cpu');
+    const want = run();
+    await tf.setBackend('wasm');
+    const got = run();
+    const label = `case ${i}: ${dtype} [${shape}] begin [${begin}] size [${size}] split ${JSON.stringify(splits)} on axis ${axis}`;
+    t.deepEqual(got.box, want.box, `${label}: slice`);
+    t.deepEqual(got.parts, want.parts, `${label}: split`);
+  }
+  // Equal pieces by count, along an inner axis (strided boxes).
+  const x = randomTensor([2, 6, 3], 'split-count');
+  const byCount = () => tf.tidy(() => tf.split(x, 3, 1).map((p) => Array.from(p.dataSync())));
+  await tf.setBackend('cpu');
+  const want = byCount();
+  await tf.setBackend('wasm');
+  t.deepEqual(byCount(), want, 'split into 3 equal pieces along axis 1');
+  x.dispose();
+  // The Adam case: a long vector into many pieces. The stock kernels copied the whole vector out once per piece.
+  const long = tf.zeros([64 * 1024]);
+  const sizes = new Array<number>(64).fill(1024);
+  const bytes = heapReadsDuring(() => tf.dispose(tf.split(long, sizes)));
+  t.is(bytes, 0, 'no whole-input copies out of the heap');
+  t.not(tf.getKernel('SplitV', 'wasm')?.kernelFunc, stockSplit.kernelFunc);
+  t.not(tf.getKernel('Slice', 'wasm')?.kernelFunc, stockSlice.kernelFunc);
+  registerBgfillKernels(); // idempotent: nothing re-wrapped
+  const kernel = tf.getKernel('Slice', 'wasm');
+  t.is(tf.getKernel('Slice', 'wasm'), kernel);
+  long.dispose();
+});
+
+test.serial('wasm Identity (opt-in BGFILL_WASM_IDENTITY=shared) shares the buffer: same values, one allocation, freed when the last holder goes', async (t) => {
+  await tf.setBackend('wasm');
+  t.is(tf.getKernel('Identity', 'wasm')?.kernelFunc, stockIdentity.kernelFunc, 'not replaced by default (unmeasured)');
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel(wasmIdentityKernel(stockIdentity));
+  t.teardown(() => {
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel(stockIdentity);
+  });
+  const backend = tf.backend();
+  const before = backend.numDataIds();
+  const x = randomTensor([3, 5, 7], 'identity');
+  const values = Array.from(x.dataSync());
+  const y = tf.clone(x); // the Identity kernel, as tfjs's saving of tensors for gradients runs it
+  t.is(y.dataId, x.dataId, 'the same buffer');
+  t.is(backend.numDataIds(), before + 1, 'no second allocation');
+  x.dispose();
+  t.deepEqual(Array.from(y.dataSync()), values, 'still readable after the original is gone');
+  y.dispose();
+  t.is(backend.numDataIds(), before, 'freed with the last holder');
+  // Variables stay independent: assign swaps the variable's buffer, the clone keeps the old values.
+  const v = tf.variable(tf.tensor([1, 2, 3]));
+  const c = tf.clone(v);
+  tf.tidy(() => v.assign(tf.tensor([4, 5, 6])));
+  t.deepEqual(Array.from(c.dataSync()), [1, 2, 3]);
+  tf.dispose([v, c]);
 });
 
 test('registerBgfillKernels is idempotent', (t) => {

@@ -84,7 +84,8 @@ test.serial('bgfill segment: the authors\' maps (<name>.png, RGB grey, photo siz
   t.deepEqual(summary.failed.map((f) => f.file), [join(photos, 'broken.png')]);
   t.regex(summary.failed[0].reason, /not a readable image/);
   t.regex(r.stderr, /backend: onnx/);
-  t.regex(r.stderr, /failed: .*broken\.png: not a readable image/);
+  t.regex(r.stderr, /skipped .*broken\.png: not a readable image/);
+  t.is(r.stderr.split('broken.png').length - 1, 1, 'the broken photo is named once, not again in a list at the end');
   t.notRegex(r.stderr, /\n\s+at /, 'no stack trace');
   t.deepEqual((await readdir(out)).sort(), ['small.v2.png', 'street.png'], 'no temporary files left');
   const street = await readMap(join(out, 'street.png'));
@@ -140,6 +141,40 @@ test.serial('bad inputs: missing weights, an InpaintSANet file, a missing photo 
   await t.throwsAsync(stat(out), { code: 'ENOENT' });
 });
 
+test.serial('an --out that is the photo folder, a photo, a folder holding the photos, or under a file is refused before any work; the photos are untouched', async (t) => {
+  const before = await Promise.all(['street.png', 'small.v2.jpg'].map((f) => readFile(join(photos, f))));
+  const afile = join(dir, 'afile');
+  await writeFile(afile, 'x');
+  const cases: Array<[string[], RegExp]> = [
+    [['--image', photos, '--out', photos, '--overwrite'], /^bgfill: --out .*photos: is the input folder; write to a folder of its own\n/],
+    [['--image', photos, '--out', dir], /^bgfill: --out .*: contains the input folder .*photos; write to a folder of its own\n/],
+    [['--image', join(photos, 'street.png'), '--out', join(photos, 'street.png'), '--overwrite'], /^bgfill: --out .*street\.png: is the input .*street\.png; write the output elsewhere\n/],
+    [['--image', join(photos, 'street.png'), '--out', `${photos}/`, '--overwrite'], /^bgfill: --out .*street\.png: is the input .*street\.png/],
+    [['--image', photos, '--out', join(afile, 'maps')], /^bgfill: --out .*afile\/maps: cannot be created: .*afile is a file, not a folder\n/],
+    [['--image', join(photos, 'street.png'), '--out', join(afile, 'map.png')], /^bgfill: --out .*afile\/map\.png: cannot be created: .*afile is a file, not a folder\n/],
+  ];
+  for (const [args, refusal] of cases) {
+    const r = await bgfill('segment', '--checkpoint', WEIGHTS, ...args, '--backend', 'onnx', '--no-progress');
+    t.is(r.code, 2, args.join(' '));
+    t.regex(r.stderr, refusal);
+    t.notRegex(r.stderr, /backend:/, 'refused before the engine starts');
+  }
+  t.deepEqual(await Promise.all(['street.png', 'small.v2.jpg'].map((f) => readFile(join(photos, f)))), before);
+  t.deepEqual((await readdir(photos)).sort(), ['broken.png', 'small.v2.jpg', 'street.png']);
+});
+
+test.serial('a map that cannot be written is one failure, its reason the system\'s message without a doubled prefix', async (t) => {
+  const out = join(dir, 'maps-blocked');
+  await mkdir(join(out, 'street.png'), { recursive: true });
+  const lines: string[] = [];
+  const error = await t.throwsAsync(runSegmentCommand({ checkpoint: WEIGHTS, image: photos, out, backend: 'onnx', overwrite: true }, (l) => lines.push(l)));
+  t.is(error?.message, '2 of 3 photos failed (listed above)');
+  const named = lines.filter((l) => l.includes('street.png'));
+  t.is(named.length, 1, lines.join('\n'));
+  t.regex(named[0], /^skipped .*street\.png: E[A-Z]+: /);
+  t.notRegex(named[0], /failed: /);
+});
+
 test.serial('bgfill segment --help shows the defaults and an example', async (t) => {
   const r = await bgfill('segment', '--help');
   t.is(r.code, 0);
@@ -147,14 +182,17 @@ test.serial('bgfill segment --help shows the defaults and an example', async (t)
   t.regex(r.stdout, /Example:\n {2}\$ bgfill segment --checkpoint u2net_human_seg\.pth --image photos\/ --out maps\//);
 });
 
-test.serial('inpaint --segment --threshold 0.1 --dilate 10: the same hole and bytes as segment + --mask-from; --save-mask writes it', async (t) => {
+test.serial("inpaint --segment (by default the study's --threshold 0.1 --dilate 10): the same hole and bytes as segment + --mask-from; --save-mask writes it; --json with a failure", async (t) => {
   const image = join(photos, 'street.png');
   const holes = join(dir, 'holes');
-  const direct = await runInpaintCommand(
-    { checkpoint: GENERATOR, image: photos, segment: WEIGHTS, threshold: '0.1', dilate: '10', out: join(dir, 'filled'), saveMask: holes, backend: 'onnx', threads: '1' },
-    quiet,
-  ).catch((err: unknown) => err);
-  t.true(direct instanceof BgfillError && /1 of 3 images failed/.test(direct.message), 'the broken photo is listed, the others filled');
+  const r = await bgfill('inpaint', '--checkpoint', GENERATOR, '--image', photos, '--segment', WEIGHTS, '--out', join(dir, 'filled'), '--save-mask', holes, '--backend', 'onnx', '--threads', '1', '--json');
+  t.is(r.code, 2, 'the broken photo fails the run, after the others are filled');
+  const summary = JSON.parse(r.stdout) as { failed: Array<{ file: string; reason: string }>; written: string[]; noPerson: string[]; emptyHole: string[] };
+  t.deepEqual(summary.failed.map((f) => f.file), [join(photos, 'broken.png')]);
+  t.is(summary.written.length, 2);
+  t.deepEqual([summary.noPerson, summary.emptyHole], [[], []]);
+  t.regex(r.stderr, /bgfill: 1 of 3 images failed/);
+  t.is(r.stderr.split('broken.png').length - 1, 1, 'the broken photo is named once');
   // The two-step way with the maps bgfill segment wrote (same engine).
   await runInpaintCommand({ checkpoint: GENERATOR, image, maskFrom: join(dir, 'maps', 'street.png'), threshold: '0.1', dilate: '10', out: join(dir, 'two-step.png'), saveMask: join(dir, 'two-step-hole.png'), backend: 'onnx', threads: '1' }, quiet);
   t.deepEqual(await readFile(join(holes, 'street.png')), await readFile(join(dir, 'two-step-hole.png')), 'the same hole mask');
@@ -183,6 +221,19 @@ test.serial('inpaint --segment on a photo where nothing is found: a warning, the
   t.true(lines.some((l) => /warning: .*street\.png: the segmenter found nothing .*copied unchanged/.test(l)), lines.join('\n'));
   t.deepEqual((await readRgbImage(out)).data, (await readRgbImage(join(photos, 'street.png'))).data);
   t.true((await maskFromImage(join(dir, 'copied-hole.png'))).data.every((v) => v === 0));
+});
+
+test.serial('inpaint --segment on a tiny photo whose map has nothing above --threshold: an empty hole, told as such (not "nothing found")', async (t) => {
+  const tiny = join(dir, 'tiny.png');
+  await sharp(u2netFixture('photo.png')).resize(1, 1).png().toFile(tiny);
+  const lines: string[] = [];
+  const out = join(dir, 'tiny-filled.png');
+  const summary = await runInpaintCommand({ checkpoint: GENERATOR, image: tiny, segment: WEIGHTS, threshold: '0.6', out, backend: 'onnx' }, (l) => lines.push(l));
+  t.deepEqual([summary.noPerson, summary.emptyHole], [[], [tiny]]);
+  t.deepEqual(lines.filter((l) => l.startsWith('warning')), [`warning: ${tiny}: the hole is empty at --threshold 0.6: the photo is copied unchanged (a lower --threshold takes more of the map)`]);
+  t.deepEqual((await readRgbImage(out)).data, (await readRgbImage(tiny)).data);
+  const segmented = await runSegmentCommand({ checkpoint: WEIGHTS, image: tiny, out: join(dir, 'tiny-map.png'), backend: 'onnx' }, quiet);
+  t.deepEqual(segmented.noPerson, [], 'segment agrees: something was found');
 });
 
 test.serial('inpaint --segment: refused with --mask, and missing or non-U²-Net weights named (exit 2, nothing written)', async (t) => {

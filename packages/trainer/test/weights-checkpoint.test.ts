@@ -3,6 +3,7 @@ import test from 'ava';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { BgfillError } from '@bgfill/core';
@@ -217,6 +218,17 @@ test.serial('weights whose first layer is neither 4 nor 5 channels, reserved met
     message: `${disc}: this is a discriminator checkpoint (SN-PatchGAN), not generator weights: give the epoch folder's generator.safetensors`,
   });
   g.dispose();
+});
+
+test('U²-Net weights, at the top level or under a prefix, are recognised as such instead of listing their keys', async (t) => {
+  const u2net = fileURLToPath(new URL('./fixtures/u2net/u2netp-half.pth', import.meta.url));
+  const hint = 'this looks like U²-Net segmentation weights, not an inpainting generator; pass it to --segment (bgfill inpaint) or to bgfill segment --checkpoint';
+  await t.throwsAsync(loadGenerator(u2net), { instanceOf: BgfillError, message: `${u2net}: ${hint}` });
+  // Saved from a DataParallel wrapper: every key under `module.`.
+  const wrapped: WeightMap = new Map([...(await readTorchStateDict(u2net))].map(([k, v]) => [`module.${k}`, v]));
+  const file = join(await tempDir(), 'u2net-wrapped.safetensors');
+  await writeSafetensors(file, wrapped);
+  await t.throwsAsync(loadGenerator(file), { instanceOf: BgfillError, message: `${file}: ${hint}` });
 });
 
 test.serial('a generator nested under a name prefix (Lightning, torch.compile) loads with a note; two generators are an error; non-strict refuses a file where nothing matches', async (t) => {

@@ -2,10 +2,10 @@
  * `bgfill masks bank build`: segmentation maps → a person bank file and its contact sheet.
  */
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import pLimit from 'p-limit';
-import { atomicWriteFile, BgfillError, createProgress, errorMessage, invalidParameter } from '@bgfill/core';
+import { atomicWriteFile, BgfillError, checkOutputPath, createProgress, errorMessage, invalidParameter } from '@bgfill/core';
 import { resolveMaskPaths, type SkippedFile } from '../from-files.js';
 import type { Mask } from '../mask.js';
 import { checkThreshold, maskFromImage } from '../png.js';
@@ -106,21 +106,37 @@ function sheetCell(rows: OutlineRows, side: number): Mask {
   return { width: side, height: side, data };
 }
 
-/** How a map is named in the bank: relative to the --maps folder when one folder was given, else as found. */
-async function sourceNamer(maps: string | ReadonlyArray<string>): Promise<(file: string) => string> {
-  const list = typeof maps === 'string' ? [maps] : maps;
-  if (list.length === 1) {
-    const isDir = await stat(list[0]).then((s) => s.isDirectory(), () => false);
-    if (isDir) return (file) => relative(list[0], file).split('\\').join('/');
+/**
+ * How maps are named in the bank: relative to the deepest folder that holds them all, with `/`, so that the same maps
+ * give the same bank bytes however --maps spells them (`maps`, `/abs/maps`, `.` inside it, a glob, a file list) and
+ * wherever the build runs; no absolute path goes into the bank.
+ * @example sourceNamer(['maps/a.png', 'maps/x/b.png'])('maps/x/b.png') // 'x/b.png'
+ */
+export function sourceNamer(files: ReadonlyArray<string>): (file: string) => string {
+  let common: string[] | undefined;
+  for (const file of files) {
+    const parts = dirname(resolve(file)).split(sep);
+    let k = 0;
+    while (common === undefined ? k < parts.length : k < common.length && parts[k] === common[k]) k++;
+    common = parts.slice(0, k);
   }
-  return (file) => file;
+  const base = common === undefined ? resolve() : common.join(sep) || sep;
+  return (file) => relative(base, resolve(file)).split(sep).join('/');
 }
 
-async function checkOut(out: string, overwrite: boolean): Promise<void> {
-  const info = await stat(out).catch(() => undefined);
-  if (!info) return;
-  if (!info.isDirectory()) throw new BgfillError(`--out ${out}: exists and is not a folder (the bank goes into a folder)`, { subject: out });
-  const entries = await readdir(out);
+/**
+ * --out before any work: a folder (or one that can be made) apart from the maps — not a --maps folder, nor inside
+ * one (a rerun would read the contact sheet as a map), nor holding one — and without a bank unless `overwrite`.
+ */
+async function checkOut(out: string, maps: ReadonlyArray<string>, overwrite: boolean): Promise<void> {
+  const fg = (await import('fast-glob')).default;
+  const inputs = maps.map((m) => (fg.isDynamicPattern(m) ? (fg.generateTasks([m])[0]?.base ?? '.') : m));
+  try {
+    await checkOutputPath(out, { kind: 'folder', inputs, insideInput: 'refuse', hint: 'the bank goes into a folder' });
+  } catch (err) {
+    throw err instanceof BgfillError ? new BgfillError(`--out ${err.message}`, { subject: out, cause: err }) : err;
+  }
+  const entries = await readdir(out).catch((): string[] => []);
   if (entries.includes(BANK_FILE) && !overwrite) {
     throw new BgfillError(`--out ${out}: already holds a bank (${BANK_FILE}); pass --overwrite to replace it, or choose another folder`, { subject: out });
   }
@@ -139,10 +155,15 @@ export async function buildBank(options: BuildBankOptions): Promise<BuildBankRes
   if (!(minArea >= 0 && minArea < 1)) throw invalidParameter('--min-area', 'a fraction of the map area in [0, 1)', minArea);
   const sheetCount = options.sheetCount ?? 256;
   if (!Number.isInteger(sheetCount) || sheetCount < 0 || sheetCount > 4096) throw invalidParameter('--sheet-count', 'integer between 0 and 4096', sheetCount);
-  await checkOut(options.out, options.overwrite === true);
+  const mapList = typeof options.maps === 'string' ? [options.maps] : options.maps;
+  await checkOut(options.out, mapList, options.overwrite === true);
 
-  const { files, skipped } = await resolveMaskPaths(options.maps);
-  const name = await sourceNamer(options.maps);
+  const found = await resolveMaskPaths(mapList);
+  const name = sourceNamer(found.files);
+  // One file per bank name (`maps/a.png` and `/abs/maps/a.png` are one map), in the order of those names.
+  const byName = new Map(found.files.map((f) => [name(f), f]));
+  const files = [...byName.keys()].sort().map((n) => byName.get(n) as string);
+  const skipped = found.skipped;
   const limit = pLimit(options.concurrency ?? 4);
   const progress = createProgress({ label: 'maps', total: files.length, enabled: options.progress });
   const results = await Promise.all(
@@ -187,12 +208,13 @@ export async function buildBank(options: BuildBankOptions): Promise<BuildBankRes
   }
   if (outlines.length === 0) {
     throw new BgfillError(
-      `--maps ${where}: no person outline kept from ${sources.length} maps (${dropped.small} components under --min-area ${minArea}, ` +
+      `--maps ${where}: no person outline kept from ${sources.length} map${sources.length === 1 ? '' : 's'} (${dropped.small} components under --min-area ${minArea}, ` +
         `${dropped.spanning} touching two opposite borders); an empty bank is not written. Lower --threshold or --min-area?`,
       { subject: where },
     );
   }
-  const bytes = encodeBank({ threshold, minArea, sources, skipped: [...skipped], dropped, outlines: entries }, outlines);
+  const skippedNamed = skipped.map((s) => ({ file: name(s.file), reason: s.reason }));
+  const bytes = encodeBank({ threshold, minArea, sources, skipped: skippedNamed, dropped, outlines: entries }, outlines);
   const bankFile = join(options.out, BANK_FILE);
   await atomicWriteFile(bankFile, bytes);
   let sheetFile: string | undefined;

@@ -1,6 +1,7 @@
-import { BgfillError, errorMessage, invalidParameter } from '@bgfill/core';
+import { BgfillError, badFile, errorMessage, invalidParameter } from '@bgfill/core';
 import { CHECKPOINT_FORMAT, UNMARKED_CHECKPOINT_ARCH, checkGeneratorFile, readWeightFile, weightFileIn, type WeightFile } from '../weights/checkpoint.js';
 import { selectGenerator } from '../weights/generator-prefix.js';
+import { otherNetHint } from '../weights/other-nets.js';
 import { inpaintSaNet } from './inpaintsanet.js';
 import { keyOverlap, nearestName, type KeyOverlap } from './key-overlap.js';
 import { rfrNet } from './rfrnet.js';
@@ -119,6 +120,9 @@ export function resolveArchitecture(file: WeightFile, requested?: string, option
   if (file.weights.size === 0) throw new BgfillError(`${file.source}: holds no tensors: not network weights`, { subject: file.source });
   const [best] = fitArchitectures(file);
   if (best.overlap.score >= DETECTION_MIN_OVERLAP) return best.arch;
+  // A net bgfill knows by another use (U²-Net segmentation weights): say what it is rather than the nearest fit.
+  const otherNet = otherNetHint(file.weights);
+  if (otherNet) throw badFile(file.source, otherNet);
   if (options.strict === false && best.overlap.shared > 0) {
     options.onNote?.(`${file.source}: its keys fit no architecture well; loading it as the nearest, ${describeFit(best)}`);
     return best.arch;

@@ -3,6 +3,7 @@ import { BgfillError } from '@bgfill/core';
 import { candidatesFor, parseBackendRequest, type BackendName, type BackendRequest } from './backend-name.js';
 import type { LoadResult } from './load-result.js';
 import { registerBgfillKernels } from './register-kernels.js';
+import { WEBGPU_KERNELS_ENV, resolveWebGpuKernels } from './webgpu-fused/kernel-choice.js';
 import { loadTensorflow } from './tensorflow-loader.js';
 import { defaultWasmThreads } from './wasm-threads.js';
 import { loadWasm } from './wasm-loader.js';
@@ -77,6 +78,7 @@ export async function initBackend(requested: BackendRequest, options: InitBacken
     if (result.ok) {
       ready.set(name, result.detail);
       registerBgfillKernels(); // again: the backend's own kernels are registered now, so replacements apply
+      if (name === 'webgpu' && process.env[WEBGPU_KERNELS_ENV]) (await import('./webgpu-fused/install.js')).useWebGpuKernels(resolveWebGpuKernels(undefined));
       await tf.ready();
       const reason = skipped.length === 0 ? result.detail : `${result.detail}; skipped ${skipped.join('; ')}`;
       return { name, reason, detail: result.detail, deterministic: isDeterministic(name) };

@@ -5,6 +5,8 @@ import { conv2dFilterGradientIm2col } from './conv-filter-gradient-im2col.js';
 import { conv2DBackpropInputKernel } from './conv-input-gradient.js';
 import { meanGradient, sumGradient } from './reduction-gradients.js';
 import { spaceBatchKernels } from './space-batch-kernels.js';
+import { wasmIdentityKernel } from './wasm-identity-kernel.js';
+import { wasmSliceKernels } from './wasm-slice-kernels.js';
 
 /**
  * Kernels bgfill adds to backends that lack them. tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter, which every
@@ -19,12 +21,17 @@ export const BGFILL_KERNELS: ReadonlyArray<{ kernelName: string; backendName: st
  * Kernels bgfill replaces because the backend's own is far slower than it needs to be: wasm's SpaceToBatchND and
  * BatchToSpaceND (every dilated convolution of the generator runs through both), see space-batch-kernels.ts, and
  * wasm's Conv2DBackpropInput (every stride as s² stride-1 forward convolutions on XNNPACK; mostly-padding geometries to the stock kernel), see
- * conv-input-gradient.ts; `BGFILL_WASM_INPUT_GRADIENT=stock` (read at registration) keeps the stock one, for benchmarks.
+ * conv-input-gradient.ts; `BGFILL_WASM_INPUT_GRADIENT=stock` (read at registration) keeps the stock one, for benchmarks;
+ * wasm's Slice and SplitV, which copied the whole input once per slice (wasm-slice-kernels.ts;
+ * `BGFILL_WASM_SLICE=stock` keeps them, for benchmarks); and wasm's Identity, which copies every tensor tfjs saves
+ * for a gradient — replaced only with `BGFILL_WASM_IDENTITY=shared` (wasm-identity-kernel.ts), not by default.
  */
 export const BGFILL_REPLACED_KERNELS: ReadonlyArray<{ kernelName: string; backendName: string }> = [
   { kernelName: 'SpaceToBatchND', backendName: 'wasm' },
   { kernelName: 'BatchToSpaceND', backendName: 'wasm' },
   { kernelName: 'Conv2DBackpropInput', backendName: 'wasm' },
+  { kernelName: 'Slice', backendName: 'wasm' },
+  { kernelName: 'SplitV', backendName: 'wasm' },
 ];
 
 /**
@@ -97,20 +104,27 @@ function replaceSpaceBatchKernels(backendName: string): void {
   }
 }
 
-/** `BGFILL_WASM_INPUT_GRADIENT`: `flipped-conv` (default) or `stock` (tfjs-wasm's own kernel, for benchmarks). */
-const INPUT_GRADIENT_CHOICES = ['flipped-conv', 'stock'] as const;
-
-function replaceInputGradientKernel(backendName: string): void {
-  const choice = process.env.BGFILL_WASM_INPUT_GRADIENT || 'flipped-conv';
-  if (!(INPUT_GRADIENT_CHOICES as readonly string[]).includes(choice)) {
-    throw new Error(`BGFILL_WASM_INPUT_GRADIENT must be one of ${INPUT_GRADIENT_CHOICES.join(', ')}, got ${choice}`);
+/**
+ * Replace the backend's own `kernelNames` with `create(stock kernels)` unless the environment variable `envName`
+ * says `stock` (for benchmarks; any other value than `stock` or `ours` is an error). Idempotent.
+ */
+function replaceUnlessStock(
+  backendName: string,
+  envName: string,
+  ours: string,
+  kernelNames: readonly string[],
+  create: (stock: KernelConfig[]) => KernelConfig[],
+  fallback: string = ours,
+): void {
+  const choice = process.env[envName] || fallback;
+  if (choice !== ours && choice !== 'stock') throw new Error(`${envName} must be one of ${ours}, stock, got ${choice}`);
+  const stock = kernelNames.map((name) => tf.getKernel(name, backendName));
+  if (choice === 'stock' || stock.some((k) => !k || installed.has(k.kernelFunc))) return;
+  for (const kernel of create(stock as KernelConfig[])) {
+    tf.unregisterKernel(kernel.kernelName, backendName);
+    tf.registerKernel(kernel);
+    installed.add(kernel.kernelFunc);
   }
-  const stock = tf.getKernel('Conv2DBackpropInput', backendName);
-  if (choice === 'stock' || !stock || installed.has(stock.kernelFunc)) return;
-  const kernel = conv2DBackpropInputKernel(backendName, stock);
-  tf.unregisterKernel('Conv2DBackpropInput', backendName);
-  tf.registerKernel(kernel);
-  installed.add(kernel.kernelFunc);
 }
 
 /**
@@ -130,7 +144,10 @@ export function registerBgfillKernels(): void {
     }
   }
   replaceSpaceBatchKernels('wasm');
-  replaceInputGradientKernel('wasm');
+  replaceUnlessStock('wasm', 'BGFILL_WASM_INPUT_GRADIENT', 'flipped-conv', ['Conv2DBackpropInput'], ([stock]) => [conv2DBackpropInputKernel('wasm', stock)]);
+  replaceUnlessStock('wasm', 'BGFILL_WASM_SLICE', 'heap-view', ['Slice', 'SplitV'], ([slice, split]) => wasmSliceKernels(slice, split));
+  // Opt-in until a same-process measurement shows it pays (bench/wasm-identity.ts): BGFILL_WASM_IDENTITY=shared.
+  replaceUnlessStock('wasm', 'BGFILL_WASM_IDENTITY', 'shared', ['Identity'], ([identity]) => [wasmIdentityKernel(identity)], 'stock');
   for (const backendName of ['wasm', 'webgpu']) {
     const strategy = defaultFilterGradient(backendName);
     // Only once the backend's own kernels are registered (its package imported), and only the first time.

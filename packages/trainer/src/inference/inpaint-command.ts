@@ -38,6 +38,12 @@ export interface InpaintCommandOptions {
   overwrite?: boolean;
   /** Progress bar on or off (default: on for a terminal). */
   progress?: boolean;
+  /** Photos too large for one network run: auto, scale or tiles (large-strategy.ts). */
+  large?: string;
+  /** What enlarges the fill for --large scale: bicubic, esrgan-slim, esrgan-medium, esrgan-thick. */
+  upscaler?: string;
+  /** Print the summary as JSON on stdout (also when images failed). */
+  json?: boolean;
 }
 
 export interface InpaintSummary {
@@ -47,4 +53,8 @@ export interface InpaintSummary {
   /** Jobs whose outputs already existed (an earlier, interrupted run): left as they are. */
   existing: string[];
   failed: JobProblem[];
+  /** --segment: photos copied unchanged because the segmenter found nothing there. */
+  noPerson?: string[];
+  /** --segment: photos copied unchanged because no pixel of their map is above --threshold. */
+  emptyHole?: string[];
 }

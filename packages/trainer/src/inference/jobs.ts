@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, sep } from 'node:path';
 import fg from 'fast-glob';
-import { BgfillError } from '@bgfill/core';
+import { BgfillError, checkOutputPath, type OutputPathOptions } from '@bgfill/core';
 import { INPUT_IMAGE_EXTENSIONS, OUTPUT_IMAGE_EXTENSIONS } from './image-file.js';
 
 /** One image to inpaint: its files, and where its results go. */
@@ -81,6 +81,37 @@ async function sideFile(flag: string, path: string | undefined, ext: string, nam
   return isDir ? join(path, `${name}.${ext}`) : path;
 }
 
+/** checkOutputPath, with the flag named in its refusal (`--save-mask holes: is the input folder; …`). */
+async function checkOutput(flag: string, path: string, options: OutputPathOptions): Promise<string> {
+  try {
+    return await checkOutputPath(path, options);
+  } catch (err) {
+    if (err instanceof BgfillError) throw new BgfillError(`${flag} ${err.message}`, { subject: path, cause: err });
+    throw err;
+  }
+}
+
+/**
+ * The output rules, checked before any work: every output can be written (nothing on the way to it is a file); no
+ * output is an input (`--out photos/` beside `--image photos/` would replace the photos, or take them for finished
+ * outputs) or a folder holding one; and each output has its own file or folder, so that no side output
+ * (`--save-mask`, `--save-raw`) lands on `--out` or on another side output and is silently lost.
+ */
+async function checkOutputs(outputs: ReadonlyArray<readonly [flag: string, path: string | undefined]>, kind: 'file' | 'folder', inputs: readonly string[]): Promise<void> {
+  const inputReals = new Map<string, string>();
+  for (const input of inputs) inputReals.set(await realpath(input), input);
+  const taken = new Map<string, string>();
+  for (const [flag, path] of outputs) {
+    if (path === undefined) continue;
+    const real = await checkOutput(flag, path, { kind, inputs, hint: kind === 'folder' ? 'give a folder (--image is a folder)' : 'give a file name' });
+    const input = inputReals.get(real);
+    if (input !== undefined) throw new BgfillError(`${flag} ${path}: is the input ${input}; write the output elsewhere`, { subject: path });
+    const other = taken.get(real);
+    if (other !== undefined) throw new BgfillError(`${flag} ${path}: is also ${other}'s ${kind}; give each output its own ${kind}`, { subject: path });
+    taken.set(real, flag);
+  }
+}
+
 /**
  * Turn `--image`, `--mask`/`--mask-from`, `--out`, `--save-raw` and `--save-mask` into jobs. A folder of images is matched to a
  * folder of masks by file name without extension (`a.jpg` ↔ `a.png`), and writes `OUT/<name>.png` (and
@@ -107,6 +138,7 @@ export async function planJobs(options: PlanJobsOptions): Promise<{ jobs: Inpain
     }
     const raw = await sideFile('--save-raw', options.saveRaw, 'npy', stem(options.image));
     const maskOut = await sideFile('--save-mask', options.saveMask, 'png', stem(options.image));
+    await checkOutputs([['--out', out], ['--save-raw', raw], ['--save-mask', maskOut]], 'file', [options.image, options.mask]);
     jobs.push({ name: stem(options.image), image: options.image, mask: options.mask, out, ...(raw ? { raw } : {}), ...(maskOut ? { maskOut } : {}) });
     return { jobs, problems };
   }
@@ -127,6 +159,7 @@ export async function planJobs(options: PlanJobsOptions): Promise<{ jobs: Inpain
       });
     }
   }
+  await checkOutputs([['--out', options.out], ['--save-raw', options.saveRaw], ['--save-mask', options.saveMask]], 'folder', [options.image, options.mask]);
   const images = byStem(await listImages(options.image));
   if (images.size === 0) throw new BgfillError(`${options.image}: no ${INPUT_IMAGE_EXTENSIONS.join('/')} images in this folder`, { subject: options.image });
   const masks = maskKind === 'dir' ? byStem(await listImages(options.mask)) : null;

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { BgfillError, atomicWriteFile, createProgress, errorMessage, invalidParameter } from '@bgfill/core';
+import { BgfillError, atomicWriteFile, createProgress, invalidParameter } from '@bgfill/core';
 import { checkThreshold, createMask, holeRatio, maskToPng } from '@bgfill/masks';
 import { readRgbImage } from '@bgfill/eval';
 import { isGpuEngine, parseEngineRequest, type EngineRequest } from './engine-name.js';
@@ -19,7 +19,10 @@ import { readHoleMask } from './mask-source.js';
 import { encodeNpy } from './npy.js';
 import { MAX_PASSES } from './passes.js';
 import { autoTileGrid, parseTileGrid, type TileGrid } from './tiling.js';
-import { openSegmentHoles } from '../segment/segment-holes.js';
+import { openSegmentHoles, SEGMENT_HOLE_RECIPE } from '../segment/segment-holes.js';
+import { finishBatch, problemOf, skippedLine } from './batch-report.js';
+import { LargePhotoFiller } from './large-photo.js';
+import { parseLargeSettings, type LargeSettings } from './large-strategy.js';
 
 /**
  * Images per network run by default on a GPU engine: batch 8 ran 7.3× batch 1 per image on tfjs-webgpu (H200,
@@ -51,6 +54,7 @@ interface Settings {
   threads?: number;
   /** Undefined: the engine's default (see DEFAULT_INPAINT_BATCH). */
   batchSize?: number;
+  large: LargeSettings;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -65,7 +69,9 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
   if ([options.mask, options.maskFrom, options.segment].filter((m) => m !== undefined).length !== 1) {
     throw new BgfillError('give exactly one of --mask (hole mask: white = hole), --mask-from (person segmentation map) and --segment (U²-Net weights)', { subject: 'mask' });
   }
-  const thresholdText = options.threshold ?? '0.5';
+  // With --segment, the study's recipe (0.1, 10) unless given; otherwise 0.5 and no dilation.
+  const recipe = options.segment === undefined ? { threshold: 0.5, dilate: 0 } : SEGMENT_HOLE_RECIPE;
+  const thresholdText = options.threshold ?? String(recipe.threshold);
   if (thresholdText.trim() === '') throw invalidParameter('--threshold', 'number in [0, 1)', thresholdText);
   const threshold = checkThreshold(Number(thresholdText), '--threshold');
   let tiles: TileGrid | 'auto' | undefined;
@@ -83,11 +89,12 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
   const threads = options.threads === undefined ? undefined : integer('--threads', options.threads, 1, 1, 64);
   return {
     threshold,
-    dilate: integer('--dilate', options.dilate, 0, 0, 1024),
+    dilate: integer('--dilate', options.dilate, recipe.dilate, 0, 1024),
     maskIsSegmentation: options.maskFrom !== undefined,
     strategy: { passes, erode, ...(tiles ? { tiles } : {}) },
     backend: parseEngineRequest(options.backend ?? 'auto', '--backend'),
     arch: parseArchOption(options.arch),
+    large: parseLargeSettings(options),
     ...(options.batchSize !== undefined ? { batchSize: integer('--batch-size', options.batchSize, DEFAULT_INPAINT_BATCH, 1, 64) } : {}),
     ...(threads !== undefined ? { threads } : {}),
   };
@@ -103,8 +110,8 @@ async function exists(path: string): Promise<boolean> {
 /**
  * `bgfill inpaint`: validate the options, pair images with masks, load the checkpoint, inpaint each image and
  * write the results atomically. A bad image or mask is reported (file and reason) and skipped; outputs that exist
- * already are kept (so an interrupted run resumes), unless `overwrite`. Ends with a summary and throws a
- * BgfillError (exit code 2) when any image failed.
+ * already are kept (so an interrupted run resumes), unless `overwrite`. Ends with a summary (JSON on stdout with
+ * `json`, also when images failed) and throws a BgfillError (exit code 2) when any image failed.
  * @example await runInpaintCommand({ checkpoint: 'g.safetensors', image: 'photos', mask: 'masks', out: 'filled' });
  */
 export async function runInpaintCommand(options: InpaintCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<InpaintSummary> {
@@ -115,7 +122,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
   // With --segment the hole comes from the photo itself: each image is its own "mask" source.
   const maskSource = options.mask ?? options.maskFrom ?? options.image;
   const { jobs, problems } = await planJobs({ image: options.image, mask: maskSource, out: options.out, saveRaw: options.saveRaw, saveMask: options.saveMask });
-  for (const p of problems) log(`skipped ${p.file}: ${p.reason}`);
+  for (const p of problems) log(skippedLine(p));
 
   const todo: InpaintJob[] = [];
   const existing: string[] = [];
@@ -126,7 +133,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
   }
   if (existing.length > 0) log(`${existing.length} output${existing.length === 1 ? '' : 's'} already exist${existing.length === 1 ? 's' : ''}: kept (--overwrite to redo)`);
 
-  const summary: InpaintSummary = { backend: '', total: jobs.length + problems.length, written: [], existing, failed: [...problems] };
+  const summary: InpaintSummary = { backend: '', total: jobs.length + problems.length, written: [], existing, failed: [...problems], ...(options.segment !== undefined ? { noPerson: [], emptyHole: [] } : {}) };
   if (todo.length > 0) {
     const backend = await selectEngine(settings.backend, { log, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) });
     summary.backend = backend.name;
@@ -138,10 +145,11 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       onWarning: (message) => log(`warning: ${message}`),
       onNote: log,
     });
-    const holes = options.segment === undefined ? undefined : await openSegmentHoles(options.segment, backend, { threshold: settings.threshold, dilate: settings.dilate, onWarning: (m) => log(`warning: ${m}`) }).catch(async (err: unknown) => {
+    const holes = options.segment === undefined ? undefined : await openSegmentHoles(options.segment, backend, { threshold: settings.threshold, dilate: settings.dilate, onWarning: (m) => log(`warning: ${m}`), onNoHole: (file, why) => (why === 'no-person' ? summary.noPerson : summary.emptyHole)?.push(file) }).catch(async (err: unknown) => {
       await engine.dispose();
       throw err;
     });
+    const large = new LargePhotoFiller(engine, backend.name, settings.large, log, settings.threads);
     const progress = createProgress({ label: 'inpaint', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
     // Single-pass jobs without tiles or raw output whose images share a size go through the network together.
     const batchSize = settings.batchSize ?? (isGpuEngine(backend.name) ? DEFAULT_INPAINT_BATCH : 1);
@@ -149,10 +157,9 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     const fail = (job: InpaintJob, err: unknown) => {
       const subject = err instanceof BgfillError ? err.subject : undefined;
       const file = subject === job.mask || subject === job.image ? subject : job.image;
-      const message = err instanceof BgfillError ? err.message : `failed: ${errorMessage(err)}`;
-      const reason = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
-      summary.failed.push({ file, reason });
-      log(`skipped ${file}: ${reason}`);
+      const problem = problemOf(file, err);
+      summary.failed.push(problem);
+      log(skippedLine(problem));
     };
     /** Write one job's outputs (`write`), then count it as written or failed, and tick the bar. */
     const settle = async (job: InpaintJob, write: () => Promise<void>) => {
@@ -169,6 +176,8 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
         // Without --tiles, an image too large for one network run is tiled rather than refused (with a note).
         let tiles = settings.strategy.tiles;
         if (tiles === undefined && attentionBytes(image.width, image.height, engine) > DEFAULT_MAX_ATTENTION_BYTES) {
+          const scaled = await large.fill(job.image, image, mask, settings.strategy);
+          if (scaled) return writeRgbImage(job.out, scaled);
           const grid = autoTileGrid(image.width, image.height);
           const side = largestSquareSide(engine);
           log(`${job.image}: ${image.width}×${image.height} is above about ${side}×${side} for one network run: inpainting in ${grid.cols}×${grid.rows} tiles (--tiles to choose)`);
@@ -237,6 +246,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       await flush();
     } finally {
       progress.stop();
+      large.dispose();
       await engine.dispose();
       await holes?.dispose();
     }
@@ -244,10 +254,6 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
   const parts = [`inpainted ${summary.written.length} of ${summary.total} image${summary.total === 1 ? '' : 's'}`];
   if (existing.length > 0) parts.push(`${existing.length} already done`);
   if (summary.failed.length > 0) parts.push(`${summary.failed.length} failed`);
-  log(parts.join(', '));
-  if (summary.failed.length > 0) {
-    for (const f of summary.failed) log(`  failed: ${f.file}: ${f.reason}`);
-    throw new BgfillError(`${summary.failed.length} of ${summary.total} images failed (listed above)`);
-  }
+  finishBatch(summary, { headline: parts.join(', '), noun: 'image', json: options.json, log });
   return summary;
 }

@@ -1,30 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GatedConvSpec } from './architecture.js';
-import { batchNormInference, batchNormTraining, type BatchNormWeights } from './batch-norm.js';
-import { channelGate, type ChannelGateWeights } from './channel-gate.js';
+import { batchNormInference, batchNormTraining } from './batch-norm.js';
+import { channelGate } from './channel-gate.js';
 import { conv2dTorch } from './conv.js';
+import type { GatedConvResult, GatedConvWeights } from './gated-conv-weights.js';
+import { activeGatedConvOverride } from './layer-overrides.js';
 import { upsampleNearest2x } from './upsample.js';
 
 /** Slope of the LeakyReLU on the feature branch (public InpaintSANet: `LeakyReLU(0.2)`). */
 export const LEAKY_RELU_SLOPE = 0.2;
 
-/** The tensors of one gated convolution, kernels in HWIO. */
-export interface GatedConvWeights {
-  featureKernel: tf.Tensor4D;
-  featureBias: tf.Tensor1D;
-  /** The per-pixel gate (PyTorch `mask_conv2d`); absent when the config has no spatial gate. */
-  gateKernel?: tf.Tensor4D;
-  gateBias?: tf.Tensor1D;
-  /** The channel gate; absent when the config has no GCT gate. */
-  channelGate?: ChannelGateWeights;
-  batchNorm: BatchNormWeights;
-}
-
-export interface GatedConvResult {
-  y: tf.Tensor4D;
-  /** Training mode only: the running statistics to store after the forward pass. */
-  runningStats?: { runningMean: tf.Tensor1D; runningVar: tf.Tensor1D };
-}
+/** The tensors of one gated convolution (kernels in HWIO) and its result: gated-conv-weights.ts. */
+export type { GatedConvResult, GatedConvWeights } from './gated-conv-weights.js';
 
 /**
  * One gated convolution: [×2 nearest upsampling] → φ(conv_f(x)) · gate → batch norm, where φ is LeakyReLU(0.2)
@@ -34,6 +21,8 @@ export interface GatedConvResult {
  * const { y } = gatedConv(x, spec, weights, false);
  */
 export function gatedConv(x: tf.Tensor4D, spec: GatedConvSpec, w: GatedConvWeights, training: boolean): GatedConvResult {
+  const fused = training ? activeGatedConvOverride()?.(x, spec, w) : undefined; // a backend's fused kernels (layer-overrides.ts)
+  if (fused) return fused;
   return tf.tidy(() => {
     const input = spec.upsample ? upsampleNearest2x(x) : x;
     const geometry = { stride: spec.stride, padding: spec.padding, dilation: spec.dilation };

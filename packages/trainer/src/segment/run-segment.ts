@@ -1,8 +1,9 @@
 import { access } from 'node:fs/promises';
-import { BgfillError, createProgress, errorMessage, parseIntegerOption } from '@bgfill/core';
+import { createProgress, parseIntegerOption } from '@bgfill/core';
 import { readRgbImage, type RgbImage } from '@bgfill/eval';
 import { isGpuEngine, parseEngineRequest } from '../inference/engine-name.js';
 import { selectEngine } from '../inference/engine-select.js';
+import { finishBatch, problemOf, skippedLine } from '../inference/batch-report.js';
 import { writeRgbImage } from '../inference/image-file.js';
 import { planJobs, type InpaintJob, type JobProblem } from '../inference/jobs.js';
 import { PERSON_PEAK, segmentPhotos, type PersonMap } from './segment-photo.js';
@@ -75,7 +76,7 @@ export async function runSegmentCommand(options: SegmentCommandOptions, log: (li
   const threads = options.threads === undefined ? undefined : parseIntegerOption(options.threads, '--threads', 1, 64);
   const requestedBatch = options.batchSize === undefined ? undefined : parseIntegerOption(options.batchSize, '--batch-size', 1, 64);
   const { jobs, problems } = await planSegmentJobs(options.image, options.out);
-  for (const p of problems) log(`skipped ${p.file}: ${p.reason}`);
+  for (const p of problems) log(skippedLine(p));
   const summary: SegmentSummary = { backend: '', variant: '', total: jobs.length + problems.length, written: [], existing: [], failed: [...problems], noPerson: [] };
   const todo: InpaintJob[] = [];
   for (const job of jobs) {
@@ -94,10 +95,9 @@ export async function runSegmentCommand(options: SegmentCommandOptions, log: (li
     const batchSize = requestedBatch ?? (isGpuEngine(selection.name) ? DEFAULT_SEGMENT_BATCH : 1);
     const progress = createProgress({ label: 'segment', total: todo.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
     const fail = (file: string, err: unknown) => {
-      const message = err instanceof BgfillError ? err.message : `failed: ${errorMessage(err)}`;
-      const reason = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
-      summary.failed.push({ file, reason });
-      log(`skipped ${file}: ${reason}`);
+      const problem = problemOf(file, err);
+      summary.failed.push(problem);
+      log(skippedLine(problem));
     };
     try {
       for (let start = 0; start < todo.length; start += batchSize) {
@@ -141,11 +141,6 @@ export async function runSegmentCommand(options: SegmentCommandOptions, log: (li
   if (summary.existing.length > 0) parts.push(`${summary.existing.length} already done`);
   if (summary.noPerson.length > 0) parts.push(`${summary.noPerson.length} with nothing found`);
   if (summary.failed.length > 0) parts.push(`${summary.failed.length} failed`);
-  log(parts.join(', '));
-  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  if (summary.failed.length > 0) {
-    for (const f of summary.failed) log(`  failed: ${f.file}: ${f.reason}`);
-    throw new BgfillError(`${summary.failed.length} of ${summary.total} photos failed (listed above)`);
-  }
+  finishBatch(summary, { headline: parts.join(', '), noun: 'photo', json: options.json, log });
   return summary;
 }

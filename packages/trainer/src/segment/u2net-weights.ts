@@ -3,14 +3,15 @@ import { badFile } from '@bgfill/core';
 import { describeWeights } from '../weights/infer-config.js';
 import { matchWeights, reportProblems, type MappedWeight } from '../weights/key-mapping.js';
 import { readWeightFile } from '../weights/checkpoint.js';
+import { U2NET_ANCHOR_KEY } from '../weights/other-nets.js';
+
+export { U2NET_ANCHOR_KEY };
 import type { WeightMap } from '../weights/weight-tensor.js';
 import { U2NET_VARIANTS, u2netArchitecture, u2netParamSpecs, type U2NetVariant } from './u2net-architecture.js';
 
 /** Where the authors publish their weights (their README, github.com/xuebinqin/U-2-Net). */
 export const U2NET_WEIGHTS_SOURCE = 'https://github.com/xuebinqin/U-2-Net#usage-for-salient-object-detection (u2net.pth, u2netp.pth) and #usage-for-human-segmentation (u2net_human_seg.pth)';
 
-/** Every U²-Net state_dict has this key: it tells U²-Net weights from others. */
-export const U2NET_ANCHOR_KEY = 'stage1.rebnconvin.conv_s1.weight';
 /** The key whose shape tells the variants apart: stage1's middle width (U2NET 32, U2NETP 16). */
 const VARIANT_KEY = 'stage1.rebnconv1.conv_s1.weight';
 

@@ -1,9 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { BgfillError } from '@bgfill/core';
+import { adamUpdateFor, type AdamUpdateName } from './adam-strategy.js';
+import type { AdamUpdate } from './adam-update.js';
 
 export interface AdamOptions {
   betas: readonly [number, number];
   eps: number;
+  /**
+   * How the update runs (adam-strategy.ts): default $BGFILL_ADAM_UPDATE when set, else the current backend's
+   * measured default (DEFAULT_ADAM_UPDATE). Every choice gives the same bits.
+   */
+  update?: AdamUpdateName;
 }
 
 /**
@@ -12,24 +19,17 @@ export interface AdamOptions {
  *   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + ε).
  * Written out (instead of tf.train.adam) so that its whole state — the step count and the two moment
  * tensors per parameter, keyed by parameter name — can be saved and restored exactly, and so that only
- * the names it was given (the trainable ones) can ever be touched.
- *
- * The moments live in two flat vectors (parameters in `names` order) and one update runs the formula once over all
- * parameters: their gradients and values are concatenated, updated and split back. That is ~13 kernels plus the
- * concatenations and one slice per parameter, instead of ~13 kernels per parameter (about 2 800 for the generator),
- * which matters where every kernel launch costs host time (WebGPU: bench/RESULTS.md). Each element goes through
- * the same float32 operations as before, so the results are the same bits.
+ * the names it was given (the trainable ones) can ever be touched. Where the moments live and which kernels run
+ * the formula is an AdamUpdate chosen per backend (adam-strategy.ts); the state reads and writes the same.
  */
 export class Adam {
   /** Number of updates applied so far (PyTorch's `state['step']`). */
   step = 0;
   readonly names: readonly string[];
-  private readonly params: ReadonlyMap<string, tf.Variable>;
-  /** Element counts of the parameters, in `names` order. */
-  private readonly sizes: number[];
-  /** First and second moments of every parameter, concatenated in `names` order. */
-  private readonly m: tf.Variable;
-  private readonly v: tf.Variable;
+  /** The AdamUpdate in use (`per-parameter`, `flat`, …). */
+  readonly updateName: AdamUpdateName;
+  private readonly params: readonly tf.Variable[];
+  private readonly update: AdamUpdate;
 
   /**
    * @example const adam = new Adam(generator.params, plan.trainable, { betas: [0.5, 0.999], eps: 1e-8 });
@@ -39,22 +39,15 @@ export class Adam {
     names: readonly string[],
     readonly options: AdamOptions,
   ) {
-    this.params = params;
     this.names = [...names];
-    this.sizes = names.map((name) => {
+    this.params = names.map((name) => {
       const p = params.get(name);
       if (!p) throw new BgfillError(`Adam: no parameter named ${name}`);
-      return p.size;
+      return p;
     });
-    const total = this.sizes.reduce((a, b) => a + b, 0);
-    this.m = tf.variable(tf.zeros([total]), false);
-    this.v = tf.variable(tf.zeros([total]), false);
-  }
-
-  /** A list of tensors as one flat vector, in order (no copy for a single tensor). */
-  private flat(tensors: readonly tf.Tensor[]): tf.Tensor1D {
-    const pieces = tensors.map((t) => tf.reshape(t, [-1]));
-    return (pieces.length === 1 ? pieces[0] : tf.concat(pieces)) as tf.Tensor1D;
+    const { name, factory } = adamUpdateFor(tf.getBackend(), options.update);
+    this.updateName = name;
+    this.update = factory(this.params);
   }
 
   /**
@@ -62,44 +55,17 @@ export class Adam {
    * connected to the loss) keeps its parameter and moments, as PyTorch skips parameters whose grad is None.
    */
   apply(grads: Readonly<Record<string, tf.Tensor>>, lr: number): void {
-    const [b1, b2] = this.options.betas;
+    const [beta1, beta2] = this.options.betas;
     this.step += 1;
-    const bc1 = 1 - b1 ** this.step;
-    const bc2 = 1 - b2 ** this.step;
-    const stepSize = lr / bc1;
-    const sqrtBc2 = Math.sqrt(bc2);
-    const present = this.names.map((name) => grads[name] !== undefined);
-    if (!present.some(Boolean)) return;
-    tf.tidy(() => {
-      const g = this.flat(this.names.map((name, i) => grads[name] ?? tf.zeros([this.sizes[i]])));
-      const p = this.flat(this.names.map((name) => this.params.get(name)!));
-      let mNew = tf.add(tf.mul(this.m, b1), tf.mul(g, 1 - b1));
-      let vNew = tf.add(tf.mul(this.v, b2), tf.mul(tf.square(g), 1 - b2));
-      const denom = tf.add(tf.div(tf.sqrt(vNew), sqrtBc2), this.options.eps);
-      let pNew = tf.sub(p, tf.mul(tf.div(mNew, denom), stepSize));
-      if (present.includes(false)) {
-        // Keep what has no gradient: a 0/1 mask over the flat vector.
-        const keep = tf.concat(this.names.map((_, i) => tf.fill([this.sizes[i]], present[i] ? 1 : 0, 'bool')));
-        mNew = tf.where(keep, mNew, this.m);
-        vNew = tf.where(keep, vNew, this.v);
-        pNew = tf.where(keep, pNew, p);
-      }
-      this.m.assign(mNew);
-      this.v.assign(vNew);
-      const updated = this.sizes.length === 1 ? [pNew] : tf.split(pNew, this.sizes);
-      this.names.forEach((name, i) => {
-        if (!present[i]) return;
-        const param = this.params.get(name)!;
-        param.assign(tf.reshape(updated[i], param.shape));
-      });
+    const list = this.names.map((name) => grads[name]);
+    if (list.every((g) => g === undefined)) return;
+    this.update.apply(list, {
+      beta1,
+      beta2,
+      eps: this.options.eps,
+      stepSize: lr / (1 - beta1 ** this.step),
+      sqrtBc2: Math.sqrt(1 - beta2 ** this.step),
     });
-  }
-
-  /** The moments of parameter `i` as a tensor of its shape (a new tensor). */
-  private moment(flat: tf.Variable, i: number): tf.Tensor {
-    const offset = this.sizes.slice(0, i).reduce((a, b) => a + b, 0);
-    const shape = this.params.get(this.names[i])!.shape;
-    return tf.tidy(() => tf.reshape(tf.slice(flat, [offset], [this.sizes[i]]), shape));
   }
 
   /**
@@ -109,8 +75,9 @@ export class Adam {
   stateTensors(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
     this.names.forEach((name, i) => {
-      out.set(`${name}.exp_avg`, this.moment(this.m, i));
-      out.set(`${name}.exp_avg_sq`, this.moment(this.v, i));
+      const { m, v } = this.update.moments(i);
+      out.set(`${name}.exp_avg`, m);
+      out.set(`${name}.exp_avg_sq`, v);
     });
     return out;
   }
@@ -118,30 +85,23 @@ export class Adam {
   /** Restore the state saved by `stateTensors` (all names must be present with matching shapes). */
   loadState(tensors: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>, step: number, source: string): void {
     const problems: string[] = [];
-    const total = this.sizes.reduce((a, b) => a + b, 0);
-    const flat = { exp_avg: new Float32Array(total), exp_avg_sq: new Float32Array(total) };
-    let offset = 0;
+    const moments = { exp_avg: [] as Float32Array[], exp_avg_sq: [] as Float32Array[] };
     this.names.forEach((name, i) => {
-      const shape = this.params.get(name)!.shape;
+      const shape = this.params[i].shape;
       for (const suffix of ['exp_avg', 'exp_avg_sq'] as const) {
         const key = `${name}.${suffix}`;
         const t = tensors.get(key);
         if (!t) problems.push(`missing ${key}`);
-        else if (t.shape.join('x') !== shape.join('x') || t.data.length !== this.sizes[i]) problems.push(`${key} has shape [${t.shape}] instead of [${shape}]`);
-        else flat[suffix].set(t.data, offset);
+        else if (t.shape.join('x') !== shape.join('x') || t.data.length !== this.params[i].size) problems.push(`${key} has shape [${t.shape}] instead of [${shape}]`);
+        else moments[suffix].push(t.data);
       }
-      offset += this.sizes[i];
     });
     if (problems.length > 0) throw new BgfillError(`${source}: optimizer state does not match the trainable parameters: ${problems.join('; ')}`);
-    tf.tidy(() => {
-      this.m.assign(tf.tensor1d(flat.exp_avg));
-      this.v.assign(tf.tensor1d(flat.exp_avg_sq));
-    });
+    this.update.setMoments(moments.exp_avg, moments.exp_avg_sq);
     this.step = step;
   }
 
   dispose(): void {
-    this.m.dispose();
-    this.v.dispose();
+    this.update.dispose();
   }
 }

@@ -33,6 +33,12 @@ export const TRAIN_FLAGS = [
   { flag: '--cnum <n>', key: 'cnum', path: 'generator.cnum', help: 'generator width (default: from --init, else 32)', num: true },
   { flag: '--d-cnum <n>', key: 'dCnum', path: 'discriminator.cnum', help: 'discriminator width', default: 64, num: true },
   { flag: '--backend <name>', key: 'backend', path: 'backend', help: 'auto, webgpu, tensorflow, wasm or cpu', default: 'auto' },
+  {
+    flag: '--kernels <set>',
+    key: 'kernels',
+    path: 'kernels',
+    help: "webgpu backend only: stock (tfjs's kernels) or fused (bgfill's fused WGSL training kernels: opt-in, checked against the cpu backend, not yet timed on a GPU) (default: $BGFILL_WEBGPU_KERNELS, else stock)",
+  },
   { flag: '--seed <n>', key: 'seed', path: 'seed', help: 'seed of initialisation, data order, crops and masks', default: 0, num: true },
   { flag: '--split <name>', key: 'split', path: 'split', help: 'training split', default: 'train' },
   { flag: '--val-split <name>', key: 'valSplit', path: 'valSplit', help: 'split whose first images are drawn in samples.png', default: 'val' },
@@ -80,6 +86,7 @@ export function registerTrainCommand(program: Command): void {
         "      --masks 'person-box+scribble:0-3' --freeze '*.conv2d.*' --msssim-weight 0.2\n" +
         '  $ bgfill train --data places-bundle --out runs/rfr --init RFR_places2.pth --vgg vgg16-397923af.pth --lr 5e-5 --batch-size 6\n' +
         '  $ bgfill train --out runs/gates --resume\n' +
+        '  $ bgfill train --data places-bundle --out runs/gpu --backend webgpu --kernels fused\n' +
         '\nRFR-Net (--arch rfrnet, or an --init holding it) trains with rfrnet.loss weights (valid 1, hole 6, perceptual 0.05,\n' +
         "style 120, tv 0.1; set in --config) and no discriminator: --adv-weight, --msssim-weight, --l1-*-weight, --cnum and\n" +
         '--d-cnum are InpaintSANet\'s. The authors fine-tuned with Adam at lr 5e-5, betas (0.9, 0.999) (optimizer.betas in --config).',

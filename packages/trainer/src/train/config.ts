@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BgfillError, badFile } from '@bgfill/core';
 import { ARCH_NAMES } from '../arch/names.js';
+import { WEBGPU_KERNEL_CHOICES } from '../backend/webgpu-fused/kernel-choice.js';
 
 /** The split drawn in samples.png and scored each epoch, unless --val-split names another. */
 export const DEFAULT_VAL_SPLIT = 'val';
@@ -150,6 +151,8 @@ export const trainConfigSchema = z.strictObject({
   sampleCount: z.number().int().min(1).max(16).default(4),
   seed: z.number().int().nonnegative().default(0),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
+  /** Kernels on the webgpu backend: stock (tfjs's) or fused (bgfill's, opt-in); null = BGFILL_WEBGPU_KERNELS, else stock. */
+  kernels: z.enum(WEBGPU_KERNEL_CHOICES).nullable().default(null),
   generator: generatorSchema.default({}),
   /** RFR-Net's settings; only for --arch rfrnet (config.json holds them resolved). */
   rfrnet: rfrnetTrainSchema.optional(),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BgfillError, invalidParameter, rngFor } from '@bgfill/core';
+import { activeLeakyConvOverride } from '../model/layer-overrides.js';
 
 /**
  * DeepFill v2's SN-PatchGAN discriminator (Yu et al., "Free-Form Image Inpainting with Gated Convolution",
@@ -157,8 +158,10 @@ export class SnPatchDiscriminator {
     return tf.tidy(() => {
       let x: tf.Tensor4D = tf.concat([image, mask], 3);
       for (const layer of this.layers) {
-        const w = tf.div(layer.weight, this.sigma(layer)) as tf.Tensor4D;
-        x = tf.leakyRelu(tf.add(tf.conv2d(x, w, STRIDE, 'same'), layer.bias), 0.2) as tf.Tensor4D;
+        const sigma = this.sigma(layer);
+        // a backend's fused kernels (model/layer-overrides.ts), else the stock ops
+        const fused = activeLeakyConvOverride()?.(x, layer.weight as tf.Tensor4D, layer.bias as tf.Tensor1D, sigma, STRIDE, 0.2);
+        x = fused ?? (tf.leakyRelu(tf.add(tf.conv2d(x, tf.div(layer.weight, sigma) as tf.Tensor4D, STRIDE, 'same'), layer.bias), 0.2) as tf.Tensor4D);
       }
       return tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
     });

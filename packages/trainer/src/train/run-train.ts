@@ -5,8 +5,8 @@ import { listEpochs } from './epoch-dir.js';
 import { readRunConfig } from './run-folder.js';
 import { train, type TrainResult } from './train.js';
 
-/** Fields a resumed run may change: more epochs, another backend, a moved bundle (or VGG weights file). */
-const RESUMABLE_CHANGES = new Set(['epochs', 'backend', 'data', 'out', 'rfrnet.vgg']);
+/** Fields a resumed run may change: more epochs, another backend or its kernels, a moved bundle (or VGG weights file). */
+const RESUMABLE_CHANGES = new Set(['epochs', 'backend', 'kernels', 'data', 'out', 'rfrnet.vgg']);
 
 export interface TrainCommandInput {
   configFile?: string;
@@ -22,9 +22,9 @@ export interface TrainCommandInput {
 
 /**
  * Resolve the configuration of `bgfill train` and run it. A fresh run: the config file's fields, overridden by
- * flags. A resumed run: the run's config.json; flags may only extend `--epochs`, change `--backend` or point
- * `--data` elsewhere — any other difference is an error, since it would break the exact continuation — unless the
- * run finished no epoch: then it restarts from the beginning, and any setting may change.
+ * flags. A resumed run: the run's config.json; flags may only extend `--epochs`, change `--backend` or `--kernels`,
+ * or point `--data` elsewhere — any other difference is an error, since it would break the exact continuation —
+ * unless the run finished no epoch: then it restarts from the beginning, and any setting may change.
  */
 export async function resolveCommandConfig(input: TrainCommandInput): Promise<TrainConfig> {
   const base = input.configFile ? await readConfigFile(input.configFile) : {};

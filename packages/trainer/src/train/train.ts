@@ -134,6 +134,7 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
   const { initBackend } = await import('../backend/index.js');
   const backend = await initBackend(config.backend, { log });
   log(`backend: ${backend.name} (${backend.detail})${backend.deterministic ? '' : ' — not bit-deterministic: a resumed run may differ slightly'}`);
+  (await import('../backend/webgpu-fused/install.js')).selectWebGpuKernels(config.kernels, backend.name, log);
 
   // ---- networks and optimizers
   const generator = initFile ? arch.fromFile(initFile, { config: training.netConfig, onNote: log }) : arch.create(training.netConfig, config.seed);

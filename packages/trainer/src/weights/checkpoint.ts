@@ -9,6 +9,7 @@ import { readSource, readTorchStateDict } from './torch-reader.js';
 import { inferGeneratorConfig } from './infer-config.js';
 import type { WeightMap, WeightTensor } from './weight-tensor.js';
 import { GENERATOR_ANCHOR_KEY, selectNetworkWeights } from './generator-prefix.js';
+import { otherNetHint } from './other-nets.js';
 import { loadedOrDisposed } from '../model/param-store.js';
 
 /** `__metadata__.format` of a bgfill generator checkpoint. */
@@ -175,10 +176,13 @@ export async function loadGenerator(path: string, options: LoadGeneratorOptions 
 /**
  * An InpaintSANet generator from a weight file already read (loadGenerator without the reading): the generator is
  * found under a name prefix if need be, its config comes from the options, the stored config and the weights.
+ * U²-Net weights are named for what they are (otherNetHint) rather than listed key by key.
  * @example const g = generatorFromFile(await readWeightFile('netG.pth'), { strict: true });
  */
 export function generatorFromFile(file: WeightFile, options: LoadGeneratorOptions = {}): InpaintGenerator {
   const weights = selectNetworkWeights(file, GENERATOR_ANCHOR_KEY, options.onNote);
+  const otherNet = weights.has(GENERATOR_ANCHOR_KEY) ? undefined : otherNetHint(file.weights);
+  if (otherNet) throw badFile(file.source, otherNet);
   const stored = storedConfig(file) as Partial<GeneratorConfig>;
   if (stored.scaledAttention === undefined && options.config?.scaledAttention === undefined) {
     // The one switch the weights cannot show: say what was assumed, since a wrong guess changes every output.
