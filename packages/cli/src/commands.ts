@@ -19,6 +19,7 @@ export function registerCommands(program: Command): void {
       const { selectEngine, parseEngineRequest } = await import('@bgfill/trainer');
       return (await selectEngine(parseEngineRequest(requested), { log })).name;
     },
+    checkArch: async (name) => void (await import('@bgfill/trainer')).parseArchOption(name),
   });
   registerDemoCommand(program);
 }

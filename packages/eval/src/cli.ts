@@ -13,6 +13,8 @@ export interface EvalCliDeps {
   loadPredictor?: PredictorFactory;
   /** Resolves `--backend auto` to the engine that runs (the CLI package passes the trainer's engine selection). */
   resolveBackend?: BackendResolver;
+  /** Checks `bgfill eval --run --arch` (the CLI package passes the trainer's registry lookup). */
+  checkArch?: (name: string) => Promise<void>;
 }
 
 function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
@@ -32,7 +34,7 @@ export function registerEvalCommands(program: Command, deps: EvalCliDeps = {}): 
   const out = deps.stdout ?? ((text: string) => void process.stdout.write(text));
   const err = deps.stderr ?? ((text: string) => void process.stderr.write(text));
   const evalCommand = program.command('eval').description('Score inpainting results: image metrics (L1, PSNR, SSIM, MS-SSIM)');
-  addRunScoring(evalCommand, { loadPredictor: deps.loadPredictor, resolveBackend: deps.resolveBackend, stderr: err });
+  addRunScoring(evalCommand, { loadPredictor: deps.loadPredictor, resolveBackend: deps.resolveBackend, checkArch: deps.checkArch, stderr: err });
 
   evalCommand
     .command('pair')

@@ -27,9 +27,10 @@ export interface Predictor {
 /**
  * Makes a predictor from a checkpoint file. Eval never imports the trainer: the CLI passes the trainer's
  * `createPredictor` in, and tests pass their own. It should throw (a BgfillError naming the file, ideally) when the
- * checkpoint cannot be read; scoring then skips that checkpoint and reports the reason.
+ * checkpoint cannot be read; scoring then skips that checkpoint and reports the reason. `arch` names the network
+ * architecture when given (the trainer's registry; default: what the checkpoint stores or its keys show).
  */
-export type PredictorFactory = (checkpointPath: string, options: { backend?: string }) => Promise<Predictor>;
+export type PredictorFactory = (checkpointPath: string, options: { backend?: string; arch?: string }) => Promise<Predictor>;
 
 /**
  * Resolves a `--backend` request (`auto` included) to the engine that will run, e.g. `auto` → `onnx` on a CPU

@@ -5,10 +5,15 @@ import { fileDigest, type RunCheckpoint } from './run-layout.js';
 import { checkpointFile, START_ROW, type CompareNet, type RowKind } from './run-rows.js';
 import type { RowEntry } from './score-rows.js';
 
-/** What every net row needs: the predictor factory (the same for epochs, the start and compare nets) and engine. */
+/**
+ * What every net row needs: the predictor factory (the same for epochs, the start and compare nets) and engine.
+ * `arch` (eval's `--arch`) names the run's architecture: it goes to the start and the epochs; compare nets are each
+ * read as their file shows (a bgfill checkpoint's stored architecture, or the one its keys fit).
+ */
 export interface NetContext {
   loadPredictor: PredictorFactory;
   backend: string;
+  arch?: string;
 }
 
 function netEntry(kind: RowKind, name: string, label: string, epoch: number | null, path: string, source: string, errorLabel: string, ctx: NetContext): RowEntry {
@@ -21,7 +26,10 @@ function netEntry(kind: RowKind, name: string, label: string, epoch: number | nu
     errorLabel,
     engine: ctx.backend,
     digest: async () => fileDigest(await checkpointFile(path)),
-    load: async () => ctx.loadPredictor(await checkpointFile(path), { backend: ctx.backend }),
+    load: async () => {
+      const arch = kind === 'compare' ? undefined : ctx.arch;
+      return ctx.loadPredictor(await checkpointFile(path), { backend: ctx.backend, ...(arch !== undefined ? { arch } : {}) });
+    },
   };
 }
 

@@ -8,6 +8,8 @@ export interface RunScoringDeps {
   loadPredictor?: PredictorFactory;
   /** Resolves `--backend auto` to the engine that runs (the trainer's engine selection); see ScoreRunOptions. */
   resolveBackend?: BackendResolver;
+  /** Checks `--arch` against the trainer's registry before anything loads (a BgfillError naming the nearest). */
+  checkArch?: (name: string) => Promise<void>;
   /** Log lines and the summary. Default: process.stderr. */
   stderr?: (text: string) => void;
   /** Progress bar (default: on a terminal). */
@@ -30,6 +32,7 @@ interface RunScoringFlags {
   out?: string;
   rule: string;
   backend: string;
+  arch?: string;
   batchSize: number;
   gridSamples: number;
   gridEpochs?: string;
@@ -65,6 +68,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
     .option('--out <dir>', 'output folder (default: RUN/eval)')
     .option('--rule <metric>', 'how the best epoch is chosen: msssim | l1 | psnr | ssim (ties: lowest L1)', 'msssim')
     .option('--backend <name>', 'inference engine: auto | webgpu | tensorflow | onnx | wasm | cpu (auto: the first that loads, in that order) | onnx-webgpu (on request only)', 'auto')
+    .option('--arch <name>', "the run's network architecture (its epochs and start): inpaintsanet or rfrnet (default: the one each checkpoint stores, else its state_dict keys show; --compare nets are always read as their files show)")
     .option('--batch-size <n>', 'records per predictor call', integer('--batch-size', 1), 8)
     .option('--grid-samples <n>', 'rows of the comparison grid (0: no grid)', integer('--grid-samples', 0), 6)
     .option('--grid-epochs <list>', 'grid columns between the masked input and the ground truth: start, best, last, first, epoch numbers, compare names, baselines (default: start,best,last,1, leaving out a start the run does not have)')
@@ -90,6 +94,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
         '\nExample:\n' +
         '  $ bgfill eval --run runs/places-a --data bundles/places --limit 500\n' +
         '  $ bgfill eval --run runs/places-a --data bundles/places --compare shipped=InpaintSANet.pth --baseline telea,ns\n' +
+        '  $ bgfill eval --run runs/places-a --data bundles/places --compare rfr=runs/rfr/epoch-0003 --compare authors=RFR_places2.pth\n' +
         '  $ bgfill eval --run runs/places-a --data bundles/places --grid-epochs start,9,10,11,12 --grid-crop hole\n' +
         '  $ bgfill eval --run runs/places-a --data bundles/places --rule l1 --reference telea --out reports/a',
     )
@@ -98,6 +103,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
         throw new BgfillError('bgfill eval needs --run RUN and --data BUNDLE to score a run (or a subcommand: bgfill eval pair …); see bgfill eval --help');
       }
       if (!deps.loadPredictor) throw new BgfillError('bgfill eval --run: no predictor loader is wired in (the trainer package provides it)');
+      if (flags.arch !== undefined) await deps.checkArch?.(flags.arch);
       const { scoreRun } = await import('./score-run.js');
       const { parseBestRule } = await import('./best.js');
       const { commandOutput, progressOption } = await import('@bgfill/core');
@@ -110,6 +116,7 @@ export function addRunScoring(evalCommand: Command, deps: RunScoringDeps = {}): 
         out: flags.out,
         rule: parseBestRule(flags.rule),
         backend: flags.backend,
+        ...(flags.arch !== undefined ? { arch: flags.arch } : {}),
         batchSize: flags.batchSize,
         gridSamples: flags.gridSamples,
         gridEpochs: flags.gridEpochs,

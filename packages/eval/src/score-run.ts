@@ -71,6 +71,8 @@ export interface ScoreRunOptions {
   out?: string;
   /** How the best epoch is chosen (default `msssim`). */
   rule?: BestRule;
+  /** The run's architecture (its epochs and start), passed to the predictor factory (default: each checkpoint's own). */
+  arch?: string;
   /** Passed to the predictor factory (default `auto`), after `resolveBackend` when given. */
   backend?: string;
   /**
@@ -214,7 +216,7 @@ export async function scoreRun(options: ScoreRunOptions): Promise<ScoreRunResult
   }
 
   // ---- scoring (cached rows are read back)
-  const entries = rowEntries({ start: runStart.init, checkpoints, compare, baselines, radius }, { loadPredictor: options.loadPredictor, backend });
+  const entries = rowEntries({ start: runStart.init, checkpoints, compare, baselines, radius }, { loadPredictor: options.loadPredictor, backend, ...(options.arch !== undefined ? { arch: options.arch } : {}) });
   const identity = (digest: string, engine: string): ScoreCacheIdentity => ({ checkpoint: digest, data: set.identity, split: set.split, images: set.count, metrics: metricsKey, engine });
   const { results, skipped, scored: scoredRows, cached: cachedRows } = await scoreRows(entries, {
     set,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addOutputOptions, progressOption } from '@bgfill/core';
+import { ARCH_OPTION_HELP } from './arch/help.js';
 import { registerTrainCommand } from './train/cli-train.js';
 import { registerSegmentCommand } from './segment/cli-segment.js';
 import { registerUpscaleCommand } from './upscale/cli-upscale.js';
@@ -14,6 +15,7 @@ export function registerInpaintCommand(program: Command): void {
     .command('inpaint')
     .description('Fill the masked part of images with a trained generator, or a classical fill (files or folders matched by name)')
     .option('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors (required unless --method telea|ns|mean)')
+    .option('--arch <name>', ARCH_OPTION_HELP)
     .option('--method <name>', 'net (the checkpoint), or a classical fill without one: telea, ns (as cv2.inpaint\'s INPAINT_TELEA / INPAINT_NS), mean (the hole border\'s colour)', 'net')
     .option('--radius <px>', 'neighbourhood radius of --method telea|ns (cv2.inpaint\'s inpaintRadius) (default: 3)')
     .requiredOption('--image <path>', 'an image, or a folder of images')
@@ -40,7 +42,7 @@ export function registerInpaintCommand(program: Command): void {
   addOutputOptions(inpaint, 'print a JSON summary on stdout: backend, written, kept and failed files with reasons')
     .addHelpText(
       'after',
-      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --checkpoint model.pth --image street-4000x3000.jpg --mask person.png --large scale --upscaler esrgan-thick --out street-filled.png\n  $ bgfill inpaint --method telea --radius 5 --image photos/ --mask masks/ --out telea/',
+      '\nExample:\n  $ bgfill inpaint --checkpoint runs/a/epoch-0012/generator.safetensors --image photos/ --mask-from seg/ --threshold 0.1 --dilate 10 --out filled/\n  $ bgfill inpaint --checkpoint InpaintSANet.pth --segment u2net_human_seg.pth --threshold 0.1 --dilate 10 --image photos/ --out filled/ --save-mask holes/\n  $ bgfill inpaint --checkpoint model.pth --image room.jpg --mask hole.png --passes 2 --erode 8 --tiles 2x2 --out room-filled.png --save-raw room.npy\n  $ bgfill inpaint --backend onnx --threads 2 --checkpoint model.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --checkpoint model.pth --image street-4000x3000.jpg --mask person.png --large scale --upscaler esrgan-thick --out street-filled.png\n  $ bgfill inpaint --arch rfrnet --checkpoint RFR_places2.pth --image room.jpg --mask hole.png --out room-filled.png\n  $ bgfill inpaint --method telea --radius 5 --image photos/ --mask masks/ --out telea/',
     )
     .action(async (options: import('./inference/inpaint-command.js').InpaintCommandOptions) => {
       const { runInpaintCommand } = await import('./inference/run-inpaint.js');
@@ -56,8 +58,9 @@ export function registerExportCommand(program: Command): void {
   const exportCommand = program.command('export').description('Convert a generator checkpoint to another format');
   exportCommand
     .command('onnx')
-    .description('Write a checkpoint as an ONNX model (opset 17, NCHW, inputs image/mask[/guidance], outputs coarse/refined/composite)')
+    .description('Write a checkpoint as an ONNX model (opset 17, NCHW, inputs image/mask[/guidance]; any architecture, see --arch)')
     .requiredOption('--checkpoint <file>', 'generator weights: bgfill checkpoint, PyTorch .pth or .safetensors')
+    .option('--arch <name>', ARCH_OPTION_HELP)
     .requiredOption('--out <file>', 'the ONNX file to write (written atomically; an existing file is replaced)')
     .option('--non-strict', 'export weights whose keys or shapes do not all match (prints warnings)')
     .option('--scaled-attention', 'the net divides attention energy by √d (cannot be read from PyTorch weights; bgfill checkpoints store it)')
@@ -66,8 +69,10 @@ export function registerExportCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill export onnx --checkpoint runs/a/epoch-0012/generator.safetensors --out generator.onnx\n' +
-        '\nThe file runs in onnxruntime (any language) or loads in PyTorch users\' tools: image [N,3,H,W] in −1…1, mask [N,1,H,W] (1 = hole),\n' +
-        'H and W multiples of 4; initializers are named by the PyTorch state_dict keys.',
+        '  $ bgfill export onnx --checkpoint RFR_places2.pth --out rfrnet.onnx\n' +
+        '\nThe file runs in onnxruntime (any language) or loads in PyTorch users\' tools: image [N,3,H,W], mask [N,1,H,W] (1 = hole);\n' +
+        'InpaintSANet: image in −1…1, H and W multiples of 4, outputs coarse/refined/composite; RFR-Net: image in 0…1, multiples\n' +
+        'of 16, outputs output/composite. Initializers are named by the PyTorch state_dict keys.',
     )
     .action(async (options: import('./onnx/run-export.js').ExportOnnxCommandOptions & { json?: boolean }) => {
       const { runExportOnnxCommand } = await import('./onnx/run-export.js');

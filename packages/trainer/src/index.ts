@@ -56,10 +56,15 @@ export {
   saveGeneratorCheckpoint,
   loadGenerator,
   generatorWeights,
+  generatorFromFile,
+  storedConfig,
+  checkGeneratorFile,
+  weightFileIn,
   readWeightFile,
   CHECKPOINT_FORMAT,
   type LoadGeneratorOptions,
   type WeightFile,
+  type CheckpointNet,
 } from './weights/checkpoint.js';
 
 // — Training (src/train) —
@@ -70,10 +75,14 @@ export {
   readConfigFile,
   trainConfigSchema,
   LOSS_NAMES,
+  RFRNET_LOSS_NAMES,
+  rfrnetTrainSchema,
   LR_SCHEDULES,
   type TrainConfig,
   type TrainConfigInput,
   type LossName,
+  type RfrNetLossName,
+  type RfrNetTrainConfig,
 } from './train/config.js';
 export { learningRate } from './train/schedule.js';
 export { planFreeze, compileFreezePattern, describeFreezePlan, type FreezePlan } from './train/freeze.js';
@@ -81,7 +90,8 @@ export { snapshotTensors, changedTensors, verifyFrozen, type FrozenSnapshot } fr
 export { Adam, type AdamOptions } from './train/adam.js';
 export { SnPatchDiscriminator, DEFAULT_DISCRIMINATOR_CONFIG, type DiscriminatorConfig } from './train/discriminator.js';
 export { maskedL1, hingeDiscriminatorLoss, hingeGeneratorLoss, dissimilarityLoss, type SimilarityFn } from './train/losses.js';
-export { trainStep, type StepLosses, type StepNets, type StepOptions, type Batch, type TrainableGenerator } from './train/step.js';
+export { inpaintSaNetTraining } from './train/inpaintsanet-training.js';
+export { trainStep, byParamName, checkFinite, type StepLosses, type StepNets, type StepOptions, type Batch, type TrainableGenerator } from './train/step.js';
 export { NonFiniteLossError } from './train/nan-guard.js';
 export {
   saveTrainingCheckpoint,
@@ -156,10 +166,11 @@ export type { InpaintCommandOptions, InpaintSummary } from './inference/inpaint-
 export { isEngine, type InpaintEngine, type EngineInput, type EngineOutputName, type Inpainter } from './inference/engine.js';
 export { tfjsEngine, asEngine } from './inference/tfjs-engine.js';
 export { ENGINE_PREFERENCE, AUTO_ENGINES, ENGINE_DESCRIPTIONS, parseEngineRequest, engineCandidates, isGpuEngine, type EngineName, type EngineRequest } from './inference/engine-name.js';
-export { selectEngine, openEngine, type SelectEngineOptions, type EngineSelection } from './inference/engine-select.js';
+export { selectEngine, openEngine, type SelectEngineOptions, type EngineSelection, type OpenEngineOptions } from './inference/engine-select.js';
 export {
   exportGeneratorOnnx,
   generatorOnnxModel,
+  generatorOnnxIo,
   ONNX_IR_VERSION,
   ONNX_OPSET,
   ONNX_INPUTS,
@@ -179,6 +190,43 @@ export {
   type OnnxRuntimeLoad,
 } from './onnx/onnx-runtime.js';
 export { runExportOnnxCommand, EXPORT_CHECK_TOLERANCE, type ExportOnnxCommandOptions, type ExportOnnxSummary } from './onnx/run-export.js';
+
+// — Model registry: architectures, detection, loading (src/arch) —
+export { ARCH_NAMES, type ArchName } from './arch/names.js';
+export type { InpaintNet, NetOutputs } from './arch/net.js';
+export type { Architecture, ArchLoadOptions, OnnxIo } from './arch/types.js';
+export type { ArchTraining, PreparedTraining, TrainingKit, TrainBatch, KitStepOptions } from './arch/training.js';
+export {
+  ARCHITECTURES,
+  DEFAULT_ARCH,
+  DETECTION_MIN_OVERLAP,
+  architectureNamed,
+  parseArchOption,
+  fitArchitectures,
+  resolveArchitecture,
+  loadInpaintNet,
+  type ArchFit,
+} from './arch/registry.js';
+export { keyOverlap, nearestName, type KeyOverlap } from './arch/key-overlap.js';
+export { ARCH_OPTION_HELP } from './arch/help.js';
+
+// — RFR-Net (src/rfrnet) —
+export { RfrNet, inferRfrNetWidth, MERGE_EPS, type RfrApplyOptions } from './rfrnet/network.js';
+export { resolveRfrNetConfig, DEFAULT_RFRNET_CONFIG, type RfrNetConfig } from './rfrnet/config.js';
+export { rfrNetLayout, rfrNetParamSpecs, RFRNET_MULTIPLE, type RfrLayout, type RfrConvSpec, type RfrBlockSpec } from './rfrnet/layout.js';
+export { partialConv, PARTIAL_CONV_EPS, type PartialConvResult } from './rfrnet/partial-conv.js';
+export { knowledgeConsistentAttention, boxSum3, type AttentionState } from './rfrnet/attention.js';
+export { rfrNetOnnxModel, exportRfrNetOnnx, RFRNET_ONNX_OUTPUTS } from './rfrnet/onnx-graph.js';
+export { Vgg16Features, checkVgg16Weights, vgg16FeatureSpecs, VGG16_CONVS, VGG16_FILE } from './rfrnet/vgg16.js';
+export { rfrObjective, weightedTotal, RFRNET_LOSS_WEIGHT, type RfrLossWeights } from './rfrnet/objective.js';
+export { rfrTrainStep, type RfrStepNets } from './rfrnet/train-step.js';
+export { rfrNetTraining } from './rfrnet/training.js';
+export { blockedConv, channelsPerBlock, pairwiseSum, PRODUCTS_PER_BLOCK, type ConvKind } from './model/blocked-conv.js';
+export { BatchNormPass, type BatchNormMode } from './model/batch-norm-pass.js';
+export { createParamVariables, assignStateDict, type ParamVariables } from './model/param-store.js';
+export { SIGNED_UNIT_PIXELS, UNIT_PIXELS, toUnitRange, fromUnitRange, type PixelCodec } from './inference/pixel-range.js';
+export { pixelCodecOf, engineAttentionBytes } from './inference/engine.js';
+export { largestSquareSide } from './inference/inpaint.js';
 
 // — U²-Net person segmentation: `bgfill segment`, `bgfill inpaint --segment` (src/segment) —
 export {

@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { BgfillError, invalidParameter } from '@bgfill/core';
 import { type Mask } from '@bgfill/masks';
 import type { Predictor, PredictorBatch, RgbImage } from '@bgfill/eval';
-import type { Inpainter } from './inference/engine.js';
+import { pixelCodecOf, type Inpainter } from './inference/engine.js';
 import { isGpuEngine, parseEngineRequest } from './inference/engine-name.js';
 import { openEngine, selectEngine, type EngineSelection } from './inference/engine-select.js';
-import { fromNetRange, toNetRange } from './inference/pixel-range.js';
 import { crop, paddingToMultiple, reflectPad } from './inference/reflect-pad.js';
 import { asEngine } from './inference/tfjs-engine.js';
 
@@ -17,6 +16,8 @@ export interface CreatePredictorOptions {
   threads?: number;
   /** Receives backend messages (skipped backends); default none. */
   log?: (line: string) => void;
+  /** The checkpoint's architecture (`--arch`); default: a bgfill checkpoint's stored one, else detected from its keys. */
+  arch?: string;
 }
 
 /** The engine each request resolved to in this process, so that scoring many checkpoints initialises it once. */
@@ -55,10 +56,10 @@ function checkBatch(batch: PredictorBatch): { width: number; height: number } {
 }
 
 /**
- * Inpaint a same-size batch with a generator, as `bgfill inpaint` does one image: pixels to −1…1 (`toNetRange`),
- * image and mask reflect-padded to the generator's required multiple (`paddingToMultiple`, `reflectPad`), the
- * composite taken in inference mode for the whole batch at once, cropped back and returned as 8-bit RGB
- * (`fromNetRange`: round, clamp). Outside the hole the composite is the input, so those pixels come back unchanged.
+ * Inpaint a same-size batch with a network, as `bgfill inpaint` does one image: pixels to the network's range (its
+ * `pixels` codec: −1…1 for InpaintSANet, 0…1 for RFR-Net), image and mask reflect-padded to its required multiple
+ * (`paddingToMultiple`, `reflectPad`), the composite taken in inference mode for the whole batch at once, cropped
+ * back and returned as 8-bit RGB (the codec's way back). Outside the hole the composite is the input, so those pixels come back unchanged.
  * `net` is a tfjs generator or an engine (`openEngine`, `OnnxEngine`).
  * @example const [out] = await inpaintBatch(generator, { images: [img], masks: [mask] });
  */
@@ -67,13 +68,14 @@ export async function inpaintBatch(net: Inpainter, batch: PredictorBatch): Promi
   const { width, height } = checkBatch(batch);
   const n = batch.images.length;
   const engine = asEngine(net);
+  const pixelCodec = pixelCodecOf(engine);
   const pad = paddingToMultiple(width, height, engine.requiredMultiple);
   const paddedW = width + pad.left + pad.right;
   const paddedH = height + pad.top + pad.bottom;
   const pixels = new Float32Array(n * paddedW * paddedH * 3);
   const holes = new Float32Array(n * paddedW * paddedH);
   batch.images.forEach((image, b) => {
-    pixels.set(reflectPad({ data: toNetRange(image.data), width, height, channels: 3 }, pad).data, b * paddedW * paddedH * 3);
+    pixels.set(reflectPad({ data: pixelCodec.toNet(image.data), width, height, channels: 3 }, pad).data, b * paddedW * paddedH * 3);
     const hole = reflectPad({ data: batch.masks[b].data, width, height, channels: 1 }, pad).data;
     const base = b * paddedW * paddedH;
     for (let i = 0; i < hole.length; i++) holes[base + i] = hole[i] ? 1 : 0;
@@ -82,16 +84,16 @@ export async function inpaintBatch(net: Inpainter, batch: PredictorBatch): Promi
   const size = paddedW * paddedH * 3;
   return Array.from({ length: n }, (_, b) => {
     const padded = { data: values.subarray(b * size, (b + 1) * size), width: paddedW, height: paddedH, channels: 3 };
-    const data = fromNetRange(crop(padded, { x: pad.left, y: pad.top, width, height }).data);
+    const data = pixelCodec.fromNet(crop(padded, { x: pad.left, y: pad.top, width, height }).data);
     return { data, width, height, channels: 3 as const };
   });
 }
 
 /**
  * A predictor for `bgfill eval --run`: selects the inference engine (`auto` by default, once per process; `onnx`
- * runs onnxruntime, the others a TensorFlow.js backend), loads the generator from a checkpoint (a bgfill
- * `.safetensors` checkpoint or a PyTorch state_dict; a damaged file throws a BgfillError naming it), and inpaints
- * batches through `inpaintBatch`.
+ * runs onnxruntime, the others a TensorFlow.js backend), loads the network of any architecture from a checkpoint (a
+ * bgfill `.safetensors` checkpoint or a PyTorch state_dict; the architecture from `arch`, the checkpoint or its keys;
+ * a damaged file throws a BgfillError naming it), and inpaints batches through `inpaintBatch`.
  * @example
  * const predictor = await createPredictor('runs/a/epoch-0003/generator.safetensors', { backend: 'onnx' });
  * const outputs = await predictor.predict({ images, masks });
@@ -99,7 +101,7 @@ export async function inpaintBatch(net: Inpainter, batch: PredictorBatch): Promi
  */
 export async function createPredictor(checkpointPath: string, options: CreatePredictorOptions = {}): Promise<Predictor> {
   const selection = await ensureEngine(options.backend ?? 'auto', options.threads, options.log);
-  const engine = await openEngine(checkpointPath, selection);
+  const engine = await openEngine(checkpointPath, selection, options.arch !== undefined ? { arch: options.arch } : {});
   // CPU engines run the images of a batch one at a time: faster there, and the same bytes (tested in inpaint-cli).
   const oneByOne = !isGpuEngine(selection.name);
   let disposed = false;

@@ -28,7 +28,10 @@ test.before(async () => {
 
 const tmp = () => mkdtemp(join(tmpdir(), 'bgfill-train-ckpt-'));
 
-function makeParts(seed: number): CheckpointParts {
+/** InpaintSANet's parts: the discriminator and its optimizer are there. */
+type Parts = Required<CheckpointParts>;
+
+function makeParts(seed: number): Parts {
   const generator = new InpaintGenerator({ cnum: 4 }, { seed });
   const discriminator = new SnPatchDiscriminator({ cnum: 2 }, { seed });
   const names = [...generator.params.keys()].filter((n) => !n.includes('mask_conv2d'));
@@ -41,7 +44,7 @@ function makeParts(seed: number): CheckpointParts {
 }
 
 /** Random gradients: the optimizers then hold non-trivial moments and the weights move. */
-function perturb(parts: CheckpointParts, steps: number): void {
+function perturb(parts: Parts, steps: number): void {
   for (let s = 0; s < steps; s++) {
     for (const [net, opt] of [[parts.generator, parts.gOptimizer], [parts.discriminator, parts.dOptimizer]] as const) {
       tf.tidy(() => opt.apply(Object.fromEntries(opt.names.map((n, i) => [n, tf.randomNormal(net.params.get(n)!.shape, 0, 1, 'float32', s * 1000 + i)])), 1e-2));
@@ -50,7 +53,7 @@ function perturb(parts: CheckpointParts, steps: number): void {
   parts.discriminator.powerIterate(3);
 }
 
-function everything(parts: CheckpointParts): Map<string, Float32Array | Int32Array> {
+function everything(parts: Parts): Map<string, Float32Array | Int32Array> {
   const out = new Map<string, Float32Array | Int32Array>();
   const add = (prefix: string, m: ReadonlyMap<string, tf.Tensor>) => {
     for (const [n, v] of m) out.set(`${prefix}${n}`, v.dataSync() as Float32Array | Int32Array);
@@ -64,7 +67,7 @@ function everything(parts: CheckpointParts): Map<string, Float32Array | Int32Arr
   return out;
 }
 
-const dispose = (p: CheckpointParts) => {
+const dispose = (p: Parts) => {
   p.generator.dispose();
   p.discriminator.dispose();
   p.gOptimizer.dispose();

@@ -17,6 +17,7 @@ export const INPAINT_METHODS = ['net', 'telea', 'ns', 'mean'] as const;
  */
 const NET_ONLY: ReadonlyArray<[keyof InpaintCommandOptions, string, unknown?, string?]> = [
   ['checkpoint', '--checkpoint'],
+  ['arch', '--arch'],
   ['passes', '--passes', '1'],
   ['erode', '--erode', '0'],
   ['tiles', '--tiles'],

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { BgfillError } from '@bgfill/core';
 import { initBackend, type BackendInfo } from '../backend/init-backend.js';
 import type { BackendName } from '../backend/backend-name.js';
-import type { LoadGeneratorOptions } from '../weights/checkpoint.js';
-import { loadGenerator } from '../weights/checkpoint.js';
+import { architectureNamed, loadInpaintNet } from '../arch/registry.js';
+import type { ArchLoadOptions } from '../arch/types.js';
 import { OnnxEngine, type OnnxProvider } from '../onnx/onnx-engine.js';
 import { probeOnnxProvider } from '../onnx/provider-probe.js';
 import { probeWebGpuAdapter, softwareAdapterReason } from '../backend/webgpu-loader.js';
@@ -122,24 +122,33 @@ export async function selectEngine(requested: EngineRequest, options: SelectEngi
   throw new BgfillError(`no inference engine loaded: ${skipped.join('; ')}`, { subject: 'backend' });
 }
 
+/** Options of `openEngine`: how to load the checkpoint, and which architecture it holds (default: detected). */
+export type OpenEngineOptions = ArchLoadOptions & {
+  /** The architecture's registry name (`--arch`); default: a bgfill checkpoint's stored one, else the keys'. */
+  arch?: string;
+};
+
 /**
- * Load a checkpoint (bgfill checkpoint, PyTorch .pth or safetensors; see loadGenerator) into the selected engine.
- * For onnx, the weights are read through a tfjs generator (on the cpu backend when tfjs has none yet), exported to
- * ONNX in memory and handed to onnxruntime; the tfjs copy is freed. The engine's dispose() frees everything.
+ * Load a checkpoint of any architecture (bgfill checkpoint, PyTorch .pth or safetensors; see loadInpaintNet) into
+ * the selected engine. For onnx, the weights are read through a tfjs network (on the cpu backend when tfjs has none
+ * yet), exported to ONNX in memory by its architecture and handed to onnxruntime; the tfjs copy is freed. The
+ * engine's dispose() frees everything.
  * @example
  * const engine = await openEngine('g.safetensors', await selectEngine('onnx'));
  * const out = await inpaint(engine, image, mask); await engine.dispose();
  */
-export async function openEngine(checkpoint: string, selection: EngineSelection, options: LoadGeneratorOptions = {}): Promise<InpaintEngine> {
+export async function openEngine(checkpoint: string, selection: EngineSelection, options: OpenEngineOptions = {}): Promise<InpaintEngine> {
   if (selection.name !== 'onnx' && selection.name !== 'onnx-webgpu') {
-    const generator = await loadGenerator(checkpoint, options);
-    const engine = tfjsEngine(generator);
+    const net = await loadInpaintNet(checkpoint, options);
+    const engine = tfjsEngine(net);
     return {
       requiredMultiple: engine.requiredMultiple,
+      pixels: net.pixels,
+      attentionBytes: (width, height) => net.attentionBytes(width, height),
       description: `TensorFlow.js ${selection.name}`,
       run: (input, output) => engine.run(input, output),
       async dispose() {
-        generator.dispose();
+        net.dispose();
       },
     };
   }
@@ -148,10 +157,12 @@ export async function openEngine(checkpoint: string, selection: EngineSelection,
     tf.enableProdMode();
     await tf.setBackend('cpu');
   }
-  const generator = await loadGenerator(checkpoint, options);
+  const net = await loadInpaintNet(checkpoint, options);
   try {
-    return await OnnxEngine.fromGenerator(generator, { runtime: selection.runtime, threads: selection.threads, provider: selection.provider });
+    const arch = architectureNamed(net.arch);
+    const model = await arch.exportOnnx(net, {});
+    return await OnnxEngine.fromModel(model, arch.onnxIo(net), { runtime: selection.runtime, threads: selection.threads, provider: selection.provider });
   } finally {
-    generator.dispose();
+    net.dispose();
   }
 }

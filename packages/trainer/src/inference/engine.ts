@@ -1,7 +1,16 @@
-import type { InpaintGenerator } from '../model/generator.js';
+import type * as tf from '@tensorflow/tfjs';
+import { SIGNED_UNIT_PIXELS, type PixelCodec } from './pixel-range.js';
 
-/** What inference needs from a tfjs generator (InpaintGenerator has it; tests may pass a stand-in network). */
-export type InpaintNetwork = Pick<InpaintGenerator, 'apply' | 'requiredMultiple'>;
+/**
+ * What inference needs from a tfjs network (every architecture's network has it; tests may pass a stand-in).
+ * Without `pixels` the network takes −1…1 (InpaintSANet's range); without `attentionBytes`, InpaintSANet's estimate.
+ */
+export interface InpaintNetwork {
+  readonly requiredMultiple: number;
+  readonly pixels?: PixelCodec;
+  attentionBytes?(width: number, height: number): number;
+  apply(x: tf.Tensor4D, mask: tf.Tensor4D, options?: { training?: boolean }): { refined: tf.Tensor4D; composite: tf.Tensor4D };
+}
 
 /** The generator output an inference run asks for. */
 export type EngineOutputName = 'refined' | 'composite';
@@ -27,6 +36,10 @@ export interface EngineInput {
 export interface InpaintEngine {
   /** Input height and width must be multiples of this. */
   readonly requiredMultiple: number;
+  /** 8-bit pixels to the network's values and back (default: −1…1, InpaintSANet's). */
+  readonly pixels?: PixelCodec;
+  /** Bytes of the attention score matrix of one image of that (padded) size (default: InpaintSANet's, at 1/4). */
+  attentionBytes?(width: number, height: number): number;
   /** One line for logs, e.g. "onnxruntime 1.30.0 (CPU, 2 threads)". */
   readonly description: string;
   /** Run the network; returns the requested output, NHWC with 3 channels, in −1…1. */
@@ -44,6 +57,23 @@ export type Inpainter = InpaintEngine | InpaintNetwork;
  */
 export function isEngine(net: Inpainter): net is InpaintEngine {
   return typeof (net as Partial<InpaintEngine>).run === 'function';
+}
+
+/**
+ * The pixel codec of an engine or network (InpaintSANet's −1…1 when it names none).
+ * @example pixelCodecOf(engine).toNet(image.data)
+ */
+export function pixelCodecOf(net: Pick<InpaintEngine, 'pixels'>): PixelCodec {
+  return net.pixels ?? SIGNED_UNIT_PIXELS;
+}
+
+/**
+ * Bytes of one run's attention score matrix on a `width` × `height` input (already a multiple): the engine's own
+ * estimate, else InpaintSANet's (attention at 1/4 resolution, (H·W/16)² float32 scores).
+ * @example engineAttentionBytes(engine, 512, 512) // → 2 ** 30 for InpaintSANet
+ */
+export function engineAttentionBytes(net: Pick<InpaintEngine, 'attentionBytes'>, width: number, height: number): number {
+  return net.attentionBytes ? net.attentionBytes(width, height) : ((width * height) / 16) ** 2 * 4;
 }
 
 /**

@@ -4,6 +4,8 @@ import type { JobProblem } from './jobs.js';
 export interface InpaintCommandOptions {
   /** Required unless `method` is a classical fill. */
   checkpoint?: string;
+  /** The checkpoint's architecture (`--arch`); default: detected (see loadInpaintNet). */
+  arch?: string;
   /** `net` (default: the checkpoint), or a classical fill without one: `telea`, `ns`, `mean` (see classical-inpaint.ts). */
   method?: string;
   /** Neighbourhood radius of `--method telea|ns` (default 3). */

@@ -1,10 +1,10 @@
 import { BgfillError, invalidParameter } from '@bgfill/core';
 import { type Mask } from '@bgfill/masks';
-import type { Inpainter } from './engine.js';
+import { engineAttentionBytes, pixelCodecOf, type Inpainter } from './engine.js';
 import { passMasks } from './passes.js';
-import { fromNetRange, toNetRange } from './pixel-range.js';
 import { crop, paddingToMultiple, reflectPad } from './reflect-pad.js';
 import { asEngine } from './tfjs-engine.js';
+import type { InpaintEngine } from './engine.js';
 import { TileBlender, autoTileGrid, planTiles, tileWeights, type TileGrid } from './tiling.js';
 
 /** Default limit on one network run's self-attention score matrix: 1 GiB (a 512×512 input). */
@@ -34,7 +34,7 @@ export interface InpaintOptions {
    * 512×512 input). The matrix grows with the square of the pixel count; larger images need `tiles`.
    */
   maxAttentionBytes?: number;
-  /** Also return the last pass's refined output, full frame, in −1…1 (default false). */
+  /** Also return the last pass's refined output, full frame, in the network's range (−1…1; RFR-Net 0…1) (default false). */
   raw?: boolean;
 }
 
@@ -43,24 +43,37 @@ export interface InpaintResult {
   data: Uint8Array;
   width: number;
   height: number;
-  /** The refined output of the last pass (not composited), HWC float32 in −1…1, when `raw` was asked for. */
+  /** The refined output of the last pass (not composited), HWC float32 in the network's range, when `raw` was asked for. */
   raw?: Float32Array;
 }
 
 /**
- * Bytes of the float32 self-attention score matrix for one network run on a `width` × `height` image (padded to
- * `multiple`; attention runs at 1/4 resolution, so (H·W/16)² scores).
- * @example attentionBytes(512, 512, 4) // → 2 ** 30
+ * Bytes of the float32 attention score matrix for one network run on a `width` × `height` image, padded to the
+ * network's multiple: the network's own estimate, or InpaintSANet's (attention at 1/4 resolution, (H·W/16)² scores)
+ * when `net` is a multiple (the older form of this function).
+ * @example attentionBytes(512, 512, 4) // → 2 ** 30; attentionBytes(1024, 1024, rfrNetwork) // → 2 ** 30
  */
-export function attentionBytes(width: number, height: number, multiple: number): number {
+export function attentionBytes(width: number, height: number, net: number | Pick<InpaintEngine, 'requiredMultiple' | 'attentionBytes'>): number {
+  const multiple = typeof net === 'number' ? net : net.requiredMultiple;
   const pad = paddingToMultiple(width, height, multiple);
-  const positions = ((width + pad.left + pad.right) * (height + pad.top + pad.bottom)) / 16;
-  return positions * positions * 4;
+  return engineAttentionBytes(typeof net === 'number' ? {} : net, width + pad.left + pad.right, height + pad.top + pad.bottom);
+}
+
+/**
+ * The largest square side (a multiple of the network's) whose attention fits `limit` bytes in one run: 512 for
+ * InpaintSANet at the default limit, 1024 for RFR-Net.
+ * @example largestSquareSide(generator) // → 512
+ */
+export function largestSquareSide(net: Pick<InpaintEngine, 'requiredMultiple' | 'attentionBytes'>, limit = DEFAULT_MAX_ATTENTION_BYTES): number {
+  const m = net.requiredMultiple;
+  let side = m;
+  while (side < 1 << 16 && engineAttentionBytes(net, side + m, side + m) <= limit) side += m;
+  return side;
 }
 
 /**
  * Run the network once on an image of any size: reflect-pad image and mask to multiples of the network's
- * `requiredMultiple`, take the refined output, crop back. `image` is HWC float32 in −1…1, `hole` one byte per pixel.
+ * `requiredMultiple`, take the refined output, crop back. `image` is HWC float32 in the network's range (its `pixels`), `hole` one byte per pixel.
  * `net` is a tfjs generator or an engine (e.g. OnnxEngine).
  * @example const refined = await refineOnce(generator, toNetRange(image.data), hole, image.width, image.height);
  */
@@ -72,13 +85,15 @@ export async function refineOnce(
   height: number,
   maxAttentionBytes = DEFAULT_MAX_ATTENTION_BYTES,
 ): Promise<Float32Array> {
-  const pad = paddingToMultiple(width, height, net.requiredMultiple);
-  const bytes = attentionBytes(width, height, net.requiredMultiple);
+  const engine = asEngine(net);
+  const pad = paddingToMultiple(width, height, engine.requiredMultiple);
+  const bytes = attentionBytes(width, height, engine);
   if (bytes > maxAttentionBytes) {
     const grid = autoTileGrid(width, height);
+    const side = largestSquareSide(engine, maxAttentionBytes);
     throw new BgfillError(
-      `image ${width}×${height} is too large for one network run (its self-attention would need ${(bytes / 2 ** 30).toFixed(1)} GiB; ` +
-        `about 512×512 fits): inpaint in tiles, e.g. --tiles ${grid.cols}x${grid.rows} or --tiles auto`,
+      `image ${width}×${height} is too large for one network run (its attention would need ${(bytes / 2 ** 30).toFixed(1)} GiB; ` +
+        `about ${side}×${side} fits): inpaint in tiles, e.g. --tiles ${grid.cols}x${grid.rows} or --tiles auto`,
       { subject: 'image size' },
     );
   }
@@ -86,7 +101,7 @@ export async function refineOnce(
   const m = reflectPad({ data: hole, width, height, channels: 1 }, pad);
   const maskValues = new Float32Array(m.data.length);
   for (let i = 0; i < maskValues.length; i++) maskValues[i] = m.data[i] === 0 ? 0 : 1;
-  const values = await asEngine(net).run({ image: x.data, mask: maskValues, n: 1, height: x.height, width: x.width }, 'refined');
+  const values = await engine.run({ image: x.data, mask: maskValues, n: 1, height: x.height, width: x.width }, 'refined');
   return crop({ data: values, width: x.width, height: x.height, channels: 3 }, { x: pad.left, y: pad.top, width, height }).data;
 }
 
@@ -149,7 +164,8 @@ export async function inpaint(net: Inpainter, image: RgbImageLike, mask: Mask, o
   const masks = passMasks(holeMask, options.passes ?? 1, options.erode ?? 0);
   const grid = options.tiles === 'auto' ? autoTileGrid(width, height) : options.tiles;
   const limit = options.maxAttentionBytes ?? DEFAULT_MAX_ATTENTION_BYTES;
-  const current = toNetRange(image.data);
+  const pixels = pixelCodecOf(asEngine(net));
+  const current = pixels.toNet(image.data);
   let refined: Float32Array | undefined;
   for (const passMask of masks) {
     refined = grid
@@ -162,8 +178,8 @@ export async function inpaint(net: Inpainter, image: RgbImageLike, mask: Mask, o
       current[3 * p + 2] = refined[3 * p + 2];
     }
   }
-  const data = fromNetRange(current);
-  // Known pixels are returned as they came (the −1…1 round trip is exact, but say so in code, not in arithmetic).
+  const data = pixels.fromNet(current);
+  // Known pixels are returned as they came (the pixel round trip is exact, but say so in code, not in arithmetic).
   for (let p = 0; p < hole.length; p++) {
     if (hole[p] !== 0) continue;
     data[3 * p] = image.data[3 * p];

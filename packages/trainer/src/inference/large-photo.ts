@@ -76,7 +76,7 @@ export async function inpaintScaled(net: Inpainter, image: RgbImageLike, mask: M
     iterations: SHRINK_SPREAD,
     kernel: 'square',
   });
-  const fits = attentionBytes(plan.lowWidth, plan.lowHeight, net.requiredMultiple) <= DEFAULT_MAX_ATTENTION_BYTES;
+  const fits = attentionBytes(plan.lowWidth, plan.lowHeight, net) <= DEFAULT_MAX_ATTENTION_BYTES;
   const filled = await inpaint(net, low, lowHole, { passes: options.passes, erode: options.erode, ...(fits ? {} : { tiles: 'auto' as const }) });
 
   // The full-resolution pixels the composite reads (the hole and the ring `feather` wide around it), in low-resolution pixels.

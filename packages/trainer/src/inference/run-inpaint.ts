@@ -5,10 +5,11 @@ import { readRgbImage } from '@bgfill/eval';
 import { isGpuEngine, parseEngineRequest, type EngineRequest } from './engine-name.js';
 import { openEngine, selectEngine } from './engine-select.js';
 import { writeRgbImage } from './image-file.js';
-import { attentionBytes, DEFAULT_MAX_ATTENTION_BYTES, inpaint, type InpaintOptions } from './inpaint.js';
+import { attentionBytes, DEFAULT_MAX_ATTENTION_BYTES, inpaint, largestSquareSide, type InpaintOptions } from './inpaint.js';
 import { inpaintBatch } from '../predictor.js';
 import { REQUIRED_MULTIPLE } from '../model/architecture.js';
-import { paddingToMultiple } from './reflect-pad.js';
+import { parseArchOption } from '../arch/registry.js';
+import type { InpaintEngine } from './engine.js';
 import type { RgbImage } from '@bgfill/eval';
 import type { Mask } from '@bgfill/masks';
 import { planJobs, type InpaintJob } from './jobs.js';
@@ -32,13 +33,12 @@ export const DEFAULT_INPAINT_BATCH = 8;
 /**
  * How many images of `width` × `height` one network run may take: at most `requested`, and no more than keeps
  * their self-attention scores within the single-image limit (1 GiB: 16 images at 256², 1 at 512²); 1 when one
- * image alone passes it (`inpaint` then refuses it with its own message).
+ * image alone passes it (`inpaint` then refuses it with its own message). `net` gives the attention estimate
+ * (default: InpaintSANet's).
  * @example batchLimit(256, 256, 8) // → 8; batchLimit(512, 512, 8) // → 1
  */
-export function batchLimit(width: number, height: number, requested: number): number {
-  const pad = paddingToMultiple(width, height, REQUIRED_MULTIPLE);
-  const positions = ((width + pad.left + pad.right) * (height + pad.top + pad.bottom)) / 16;
-  return Math.max(1, Math.min(requested, Math.floor(DEFAULT_MAX_ATTENTION_BYTES / (positions * positions * 4))));
+export function batchLimit(width: number, height: number, requested: number, net: number | Pick<InpaintEngine, 'requiredMultiple' | 'attentionBytes'> = REQUIRED_MULTIPLE): number {
+  return Math.max(1, Math.min(requested, Math.floor(DEFAULT_MAX_ATTENTION_BYTES / attentionBytes(width, height, net))));
 }
 
 /** A hole covering this share of an image or more is worth a warning: the mask is likely inverted. */
@@ -50,6 +50,7 @@ interface Settings {
   maskIsSegmentation: boolean;
   strategy: InpaintOptions;
   backend: EngineRequest;
+  arch?: string;
   threads?: number;
   /** Undefined: the engine's default (see DEFAULT_INPAINT_BATCH). */
   batchSize?: number;
@@ -92,6 +93,7 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
     maskIsSegmentation: options.maskFrom !== undefined,
     strategy: { passes, erode, ...(tiles ? { tiles } : {}) },
     backend: parseEngineRequest(options.backend ?? 'auto', '--backend'),
+    arch: parseArchOption(options.arch),
     large: parseLargeSettings(options),
     ...(options.batchSize !== undefined ? { batchSize: integer('--batch-size', options.batchSize, DEFAULT_INPAINT_BATCH, 1, 64) } : {}),
     ...(threads !== undefined ? { threads } : {}),
@@ -137,6 +139,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
     summary.backend = backend.name;
     log(`backend: ${backend.name} (${backend.detail})`);
     const engine = await openEngine(options.checkpoint!, backend, {
+      ...(settings.arch !== undefined ? { arch: settings.arch } : {}),
       strict: options.nonStrict !== true,
       ...(options.scaledAttention ? { config: { scaledAttention: true } } : {}),
       onWarning: (message) => log(`warning: ${message}`),
@@ -172,11 +175,12 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
       settle(job, async () => {
         // Without --tiles, an image too large for one network run is tiled rather than refused (with a note).
         let tiles = settings.strategy.tiles;
-        if (tiles === undefined && attentionBytes(image.width, image.height, engine.requiredMultiple) > DEFAULT_MAX_ATTENTION_BYTES) {
+        if (tiles === undefined && attentionBytes(image.width, image.height, engine) > DEFAULT_MAX_ATTENTION_BYTES) {
           const scaled = await large.fill(job.image, image, mask, settings.strategy);
           if (scaled) return writeRgbImage(job.out, scaled);
           const grid = autoTileGrid(image.width, image.height);
-          log(`${job.image}: ${image.width}×${image.height} is above about 512×512 for one network run: inpainting in ${grid.cols}×${grid.rows} tiles (--tiles to choose)`);
+          const side = largestSquareSide(engine);
+          log(`${job.image}: ${image.width}×${image.height} is above about ${side}×${side} for one network run: inpainting in ${grid.cols}×${grid.rows} tiles (--tiles to choose)`);
           tiles = 'auto';
         }
         const result = await inpaint(engine, image, mask, { ...settings.strategy, ...(tiles ? { tiles } : {}), raw: job.raw !== undefined });
@@ -228,7 +232,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
           await settle(job, () => writeRgbImage(job.out, photo));
           continue;
         }
-        const limit = batchLimit(image.width, image.height, batchSize);
+        const limit = batchLimit(image.width, image.height, batchSize, engine);
         if (!batchable || job.raw !== undefined || limit === 1) {
           await flush();
           await one(job, image, mask);

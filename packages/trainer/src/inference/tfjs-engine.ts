@@ -10,6 +10,8 @@ import { isEngine, type EngineInput, type EngineOutputName, type InpaintEngine, 
 export function tfjsEngine(net: InpaintNetwork): InpaintEngine {
   return {
     requiredMultiple: net.requiredMultiple,
+    ...(net.pixels ? { pixels: net.pixels } : {}),
+    ...(net.attentionBytes ? { attentionBytes: (width: number, height: number) => net.attentionBytes!(width, height) } : {}),
     get description() {
       return `TensorFlow.js (${tf.getBackend()})`;
     },

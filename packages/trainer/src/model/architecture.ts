@@ -1,5 +1,18 @@
 import { hasChannelGate, hasSpatialGate, type GeneratorConfig } from './config.js';
 
+/** A convolution layer's geometry, named by its PyTorch `state_dict` prefix (any architecture's). */
+export interface ConvLayerSpec {
+  name: string;
+  inChannels: number;
+  outChannels: number;
+  /** Square kernel side. */
+  kernel: number;
+  stride: number;
+  /** Zero padding on each side (PyTorch `padding`). */
+  padding: number;
+  dilation: number;
+}
+
 /**
  * One gated convolution of the generator, named by its PyTorch `state_dict` prefix.
  *
@@ -9,16 +22,9 @@ import { hasChannelGate, hasSpatialGate, type GeneratorConfig } from './config.j
  * and d for a 3×3 convolution dilated by d. The upsampling layers are `GatedDeConv2dWithActivation`, which wrap
  * the gated convolution in a `.conv2d` attribute, hence names like `coarse_net.12.conv2d`.
  */
-export interface GatedConvSpec {
+export interface GatedConvSpec extends ConvLayerSpec {
   /** state_dict prefix of the gated convolution module, e.g. "coarse_net.0" or "coarse_net.12.conv2d". */
   name: string;
-  inChannels: number;
-  outChannels: number;
-  kernel: number;
-  stride: number;
-  /** Zero padding on each side (PyTorch `padding`). */
-  padding: number;
-  dilation: number;
   /** Nearest-neighbour ×2 upsampling before the convolution. */
   upsample: boolean;
   /** LeakyReLU(0.2) on the feature branch; false for the last layer of each stage. */
@@ -139,7 +145,11 @@ export type ParamRole =
   | 'gct-alpha'
   | 'gct-gamma'
   | 'gct-beta'
-  | 'attn-gamma';
+  | 'attn-gamma'
+  /** PyTorch ConvTranspose2d weight: [in, out, kh, kw] (tfjs conv2dTranspose's [kh, kw, out, in] after the usual permutation). */
+  | 'conv-transpose-weight'
+  /** RFR-Net's attention score carry-over ratio. */
+  | 'attn-ratio';
 
 /** One entry of the generator's state_dict. */
 export interface ParamSpec {

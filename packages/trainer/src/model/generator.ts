@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { BgfillError, invalidParameter, type Seed } from '@bgfill/core';
+import { invalidParameter, type Seed } from '@bgfill/core';
 import { describeWeights } from '../weights/infer-config.js';
-import { matchWeights, reportProblems } from '../weights/key-mapping.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
 import {
   REQUIRED_MULTIPLE,
@@ -13,9 +12,9 @@ import {
 } from './architecture.js';
 import { resolveGeneratorConfig, type GeneratorConfig } from './config.js';
 import { gatedConv, type GatedConvWeights } from './gated-conv.js';
-import { initialValues } from './init.js';
+import { assignStateDict, createParamVariables, type LoadStateDictOptions } from './param-store.js';
 import { selfAttention, type SelfAttentionWeights } from './self-attention.js';
-import { shapeInLayout } from '../weights/weight-tensor.js';
+import { SIGNED_UNIT_PIXELS, type PixelCodec } from '../inference/pixel-range.js';
 
 export interface GeneratorOptions {
   /** Seed of the deterministic initialisation (default 0): same seed, same weights, bit for bit. */
@@ -43,14 +42,7 @@ export type GeneratorOutputs = {
   composite: tf.Tensor4D;
 };
 
-export interface LoadStateDictOptions {
-  /** Default true: any unknown, missing or shape-mismatched key throws one BgfillError listing them all. */
-  strict?: boolean;
-  /** With strict false, receives the message that strict mode would throw (those keys are skipped). */
-  onWarning?: (message: string) => void;
-  /** Named in error messages (a file path); default "state dict". */
-  source?: string;
-}
+export type { LoadStateDictOptions } from './param-store.js';
 
 let instances = 0;
 
@@ -71,6 +63,10 @@ let instances = 0;
  * g.dispose();
  */
 export class InpaintGenerator {
+  /** The architecture's registry name. */
+  readonly arch = 'inpaintsanet' as const;
+  /** Pixels map to −1…1 and back (toNetRange / fromNetRange). */
+  readonly pixels: PixelCodec = SIGNED_UNIT_PIXELS;
   readonly config: GeneratorConfig;
   /** The layer list this generator runs. */
   readonly architecture: GeneratorArchitecture;
@@ -82,31 +78,27 @@ export class InpaintGenerator {
   readonly buffers: ReadonlyMap<string, tf.Variable>;
   /** Input height and width must be multiples of this (two stride-2 stages, two ×2 upsamplings). */
   readonly requiredMultiple: number = REQUIRED_MULTIPLE;
-  private readonly all = new Map<string, tf.Variable>();
+  private readonly all: Map<string, tf.Variable>;
   private disposed = false;
 
   constructor(config: Partial<GeneratorConfig> = {}, options: GeneratorOptions = {}) {
     this.config = resolveGeneratorConfig(config);
     this.architecture = generatorArchitecture(this.config);
     this.specs = generatorParamSpecs(this.config);
-    const seed = options.seed ?? 0;
-    const instance = `bgfill-generator-${++instances}`;
-    const params = new Map<string, tf.Variable>();
-    const buffers = new Map<string, tf.Variable>();
-    for (const spec of this.specs) {
-      const shape = shapeInLayout(spec.shape, 'tfjs');
-      const pytorch = initialValues(spec, seed);
-      const variable = tf.tidy(() => {
-        let value: tf.Tensor = tf.tensor(pytorch, spec.shape, spec.dtype);
-        if (spec.shape.length === 4) value = tf.transpose(value, [2, 3, 1, 0]);
-        return tf.variable(value, spec.trainable, `${instance}/${spec.name}`, spec.dtype);
-      });
-      if (variable.shape.join() !== shape.join()) throw new Error(`internal: ${spec.name} has shape ${variable.shape}`);
-      (spec.trainable ? params : buffers).set(spec.name, variable);
-      this.all.set(spec.name, variable);
-    }
+    const { params, buffers, all } = createParamVariables(this.specs, options.seed ?? 0, `bgfill-generator-${++instances}`);
     this.params = params;
     this.buffers = buffers;
+    this.all = all;
+  }
+
+  /**
+   * Bytes of the float32 self-attention score matrix of one image of `width` × `height` (multiples of 4): attention
+   * runs at 1/4 resolution, so (H·W/16)² scores.
+   * @example g.attentionBytes(512, 512) // → 2 ** 30
+   */
+  attentionBytes(width: number, height: number): number {
+    const positions = (width * height) / 16;
+    return positions * positions * 4;
   }
 
   /** A short description for messages, e.g. "the generator (cnum 32, 4 input channels, gate spatial)". */
@@ -263,24 +255,7 @@ export class InpaintGenerator {
    */
   loadStateDict(weights: WeightMap, options: LoadStateDictOptions = {}): void {
     if (this.disposed) throw new Error('InpaintGenerator: used after dispose()');
-    const { weights: mapped, problems } = matchWeights(weights, this.specs);
-    if (mapped.length === 0 && (options.strict ?? true) === false) {
-      // Non-strict loading skips what does not match; with nothing matching it would run on random weights.
-      throw new BgfillError(`${options.source ?? 'state dict'}: no weight matches ${this.describe()}: nothing to load (${weights.size} tensors in the file)`, {
-        subject: options.source ?? 'state dict',
-      });
-    }
-    const looksLike = problems.mismatched.length > 0 ? describeWeights(weights) : undefined;
-    reportProblems(problems, {
-      strict: options.strict ?? true,
-      source: options.source ?? 'state dict',
-      model: this.describe(),
-      hint: looksLike,
-      onWarning: options.onWarning,
-    });
-    tf.tidy(() => {
-      for (const w of mapped) this.variable(w.spec.name).assign(tf.tensor(w.values, w.shape, w.spec.dtype));
-    });
+    assignStateDict(this.all, this.specs, weights, options, this.describe(), describeWeights);
   }
 
   /** Free every variable. The generator cannot be used afterwards. */

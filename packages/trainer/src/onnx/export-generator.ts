@@ -7,6 +7,8 @@ import type { InpaintGenerator } from '../model/generator.js';
 import { generatorWeights } from '../weights/checkpoint.js';
 import { toFloat32, type WeightMap } from '../weights/weight-tensor.js';
 import { GraphBuilder, attr } from './graph-builder.js';
+import { SIGNED_UNIT_PIXELS } from '../inference/pixel-range.js';
+import type { OnnxIo } from '../arch/types.js';
 import { TensorDataType, encodeOnnxModel, type OnnxModel } from './onnx-proto.js';
 
 /** ONNX IR version of exported files (IR 8: ONNX 1.10+, onnxruntime 1.10+). */
@@ -29,8 +31,8 @@ const PRODUCER_VERSION = '0.1.0';
 
 /**
  * float32 values of a state_dict entry in PyTorch layout, checked against the shape the graph needs (also used by
- * the U²-Net graph, segment/u2net-onnx.ts).
- * @example const weight = weightReader(weights); weight('outconv.weight', [1, 6, 1, 1])
+ * the RFR-Net and U²-Net graphs, rfrnet/onnx-graph.ts and segment/u2net-onnx.ts).
+ * @example const weight = weightReader(await generatorWeights(net)); weight('out.weight', [3, 64, 3, 3])
  */
 export function weightReader(weights: WeightMap): (name: string, shape: number[]) => Float32Array {
   return (name, shape) => {
@@ -40,6 +42,30 @@ export function weightReader(weights: WeightMap): (name: string, shape: number[]
     if (tensor.shape.join() !== shape.join()) throw new Error(`internal: ${name} has shape [${tensor.shape.join(', ')}], the graph needs [${shape.join(', ')}]`);
     return toFloat32(tensor);
   };
+}
+
+/**
+ * How the generator's exported graph is fed: −1…1 pixels, a guidance map for 5-channel generators, outputs by name.
+ * @example generatorOnnxIo(resolveGeneratorConfig()).outputs.refined // → 'refined'
+ */
+export function generatorOnnxIo(config: Pick<GeneratorConfig, 'inChannels'>): OnnxIo {
+  return {
+    requiredMultiple: REQUIRED_MULTIPLE,
+    pixels: SIGNED_UNIT_PIXELS,
+    guidance: config.inChannels === 5,
+    outputs: { refined: 'refined', composite: 'composite' },
+    // Self-attention at 1/4 resolution: (H·W/16)² float32 scores.
+    attentionBytes: (width, height) => ((width * height) / 16) ** 2 * 4,
+  };
+}
+
+/**
+ * The image with non-finite values (hole pixels may hold anything) replaced by 0: IsNaN, IsInf, Or, Where.
+ * @example const finite = finiteValues(b, image);
+ */
+export function finiteValues(b: GraphBuilder, image: string): string {
+  const nonFinite = b.node('Or', [b.node('IsNaN', [image], [], 'input/is_nan'), b.node('IsInf', [image], [], 'input/is_inf')], [], 'input/non_finite');
+  return b.node('Where', [nonFinite, b.floatScalar(0), image], [], 'input/finite');
 }
 
 /** Builds the graph; one instance per export. Values are NCHW throughout, as in the PyTorch module. */
@@ -189,10 +215,8 @@ class GeneratorGraph {
     const mask = b.input(ONNX_INPUTS.mask, TensorDataType.FLOAT, dims(1), '1 = hole, 0 = known');
     const extra =
       this.config.inChannels === 5 ? [b.input(ONNX_INPUTS.guidance, TensorDataType.FLOAT, dims(1), 'guidance map (the PyTorch model feeds ones)')] : [];
-    const zero = b.floatScalar(0);
+    const finite = finiteValues(b, image);
     const one = b.floatScalar(1);
-    const nonFinite = b.node('Or', [b.node('IsNaN', [image], [], 'input/is_nan'), b.node('IsInf', [image], [], 'input/is_inf')], [], 'input/non_finite');
-    const finite = b.node('Where', [nonFinite, zero, image], [], 'input/finite');
     const known = b.node('Mul', [finite, b.node('Sub', [one, mask], [], 'input/keep')], [], 'input/known');
     const coarseInput = b.node('Concat', [b.node('Add', [known, mask], [], 'input/hole_ones'), mask, ...extra], [attr.int('axis', 1)], 'input/coarse');
     const minusOne = b.floatScalar(-1);

@@ -1,9 +1,10 @@
 import { BgfillError } from '@bgfill/core';
-import { REQUIRED_MULTIPLE } from '../model/architecture.js';
 import type { GeneratorConfig } from '../model/config.js';
 import type { InpaintGenerator } from '../model/generator.js';
+import type { OnnxIo } from '../arch/types.js';
 import { checkEngineInput, type EngineInput, type EngineOutputName, type InpaintEngine } from '../inference/engine.js';
-import { ONNX_INPUTS, exportGeneratorOnnx } from './export-generator.js';
+import type { PixelCodec } from '../inference/pixel-range.js';
+import { ONNX_INPUTS, exportGeneratorOnnx, generatorOnnxIo } from './export-generator.js';
 import { defaultOnnxThreads, loadOnnxRuntime, ONNXRUNTIME_MODULE, type OnnxRuntime, type OrtSession, type OrtSessionOptions } from './onnx-runtime.js';
 
 export interface OnnxEngineOptions {
@@ -60,31 +61,42 @@ function toNhwc(data: Float32Array, n: number, h: number, w: number, c: number):
 }
 
 /**
- * The generator run by onnxruntime (CPU execution provider) from its exported ONNX graph. Inputs and outputs are
- * NHWC like the tfjs path; the engine transposes to and from the graph's NCHW. 5-channel generators get a guidance
- * map of ones, as `InpaintGenerator.apply` does when none is given.
+ * A network run by onnxruntime from its exported ONNX graph (any architecture: `io` says how its graph is fed).
+ * Inputs and outputs are NHWC like the tfjs path; the engine transposes to and from the graph's NCHW. 5-channel
+ * generators get a guidance map of ones, as `InpaintGenerator.apply` does when none is given.
  * @example
  * const engine = await OnnxEngine.fromGenerator(generator, { threads: 2 });
  * const out = await inpaint(engine, image, mask);
  * await engine.dispose();
  */
 export class OnnxEngine implements InpaintEngine {
-  readonly requiredMultiple = REQUIRED_MULTIPLE;
+  readonly requiredMultiple: number;
+  readonly pixels: PixelCodec;
   private released = false;
 
   private constructor(
     private readonly runtime: OnnxRuntime,
     private readonly session: OrtSession,
-    readonly config: GeneratorConfig,
+    readonly io: OnnxIo,
     readonly threads: number,
     readonly description: string,
-  ) {}
+  ) {
+    this.requiredMultiple = io.requiredMultiple;
+    this.pixels = io.pixels;
+  }
+
+  /** Bytes of the attention score matrix of one image (see InpaintNet.attentionBytes). */
+  attentionBytes(width: number, height: number): number {
+    return this.io.attentionBytes(width, height);
+  }
 
   /**
-   * A session over ONNX model bytes (from exportGeneratorOnnx or a file it wrote). Throws a BgfillError when
-   * onnxruntime does not load or refuses the model.
+   * A session over ONNX model bytes (from an architecture's export or a file it wrote); `io` says how to feed the
+   * graph (an InpaintSANet generator's config stands for its io). Throws a BgfillError when onnxruntime does not
+   * load or refuses the model.
    */
-  static async fromModel(model: Uint8Array, config: GeneratorConfig, options: OnnxEngineOptions = {}): Promise<OnnxEngine> {
+  static async fromModel(model: Uint8Array, io: OnnxIo | GeneratorConfig, options: OnnxEngineOptions = {}): Promise<OnnxEngine> {
+    const graphIo = 'inChannels' in io ? generatorOnnxIo(io) : io;
     const threads = options.threads ?? defaultOnnxThreads();
     if (!Number.isInteger(threads) || threads < 1) throw new BgfillError(`Expected a positive integer for threads but received ${String(threads)}`, { subject: 'threads' });
     let runtime = options.runtime;
@@ -107,7 +119,7 @@ export class OnnxEngine implements InpaintEngine {
       options.provider === 'webgpu'
         ? `onnxruntime ${version} (WebGPU execution provider)`
         : `onnxruntime ${version} (CPU execution provider, ${threads} thread${threads === 1 ? '' : 's'})`;
-    return new OnnxEngine(runtime, session, config, threads, description);
+    return new OnnxEngine(runtime, session, graphIo, threads, description);
   }
 
   /** Export a tfjs generator to ONNX in memory and open a session on it (the generator can be disposed after). */
@@ -125,9 +137,10 @@ export class OnnxEngine implements InpaintEngine {
       // [N, H, W, 1] and [N, 1, H, W] have the same memory order.
       [ONNX_INPUTS.mask]: new Tensor('float32', Float32Array.from(input.mask), [n, 1, h, w]),
     };
-    if (this.config.inChannels === 5) feeds[ONNX_INPUTS.guidance] = new Tensor('float32', new Float32Array(n * h * w).fill(1), [n, 1, h, w]);
-    const result = await this.session.run(feeds, [output]);
-    const tensor = result[output];
+    if (this.io.guidance) feeds[ONNX_INPUTS.guidance] = new Tensor('float32', new Float32Array(n * h * w).fill(1), [n, 1, h, w]);
+    const name = this.io.outputs[output];
+    const result = await this.session.run(feeds, [name]);
+    const tensor = result[name];
     if (!tensor || !(tensor.data instanceof Float32Array) || tensor.dims.join() !== [n, 3, h, w].join()) {
       throw new Error(`internal: onnxruntime returned ${tensor ? `${tensor.type} [${tensor.dims.join(', ')}]` : 'nothing'} for ${output}`);
     }

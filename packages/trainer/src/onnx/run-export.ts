@@ -2,16 +2,18 @@ import { basename, extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BgfillError, atomicWriteFile, rngFor } from '@bgfill/core';
 import { initBackend } from '../backend/init-backend.js';
-import type { InpaintGenerator } from '../model/generator.js';
-import { loadGenerator } from '../weights/checkpoint.js';
+import { architectureNamed, loadInpaintNet, parseArchOption } from '../arch/registry.js';
+import type { InpaintNet } from '../arch/net.js';
+import type { OnnxIo } from '../arch/types.js';
 import { tfjsEngine } from '../inference/tfjs-engine.js';
-import { exportGeneratorOnnx } from './export-generator.js';
 import { OnnxEngine } from './onnx-engine.js';
 import { loadOnnxRuntime, ONNXRUNTIME_MODULE } from './onnx-runtime.js';
 
 /** `bgfill export onnx` options as commander hands them over. */
 export interface ExportOnnxCommandOptions {
   checkpoint: string;
+  /** The checkpoint's architecture (`--arch`); default: detected (see loadInpaintNet). */
+  arch?: string;
   out: string;
   nonStrict?: boolean;
   /** The net scales attention energy by 1/√d (for weight files without a stored config). */
@@ -50,11 +52,11 @@ const SENSITIVITY_FACTOR = 10;
 /** Largest difference the check accepts: float32 summation order differs, wrong layers differ by far more. */
 export const EXPORT_CHECK_TOLERANCE = 1e-3;
 
-/** The check's input: one 64×64 image of seeded noise with a centred 32×32 hole. */
-function checkInput(): { image: Float32Array; mask: Float32Array; n: number; height: number; width: number } {
+/** The check's input: one 64×64 image of seeded noise (in the network's range) with a centred 32×32 hole. */
+function checkInput(net: InpaintNet): { image: Float32Array; mask: Float32Array; n: number; height: number; width: number } {
   const size = 64;
   const rng = rngFor(0, 'export-onnx-check');
-  const image = Float32Array.from({ length: size * size * 3 }, () => rng.uniform(-1, 1));
+  const image = net.pixels.toNet(Uint8Array.from({ length: size * size * 3 }, () => rng.int(0, 255)));
   const mask = Float32Array.from({ length: size * size }, (_, p) => {
     const y = Math.floor(p / size);
     const x = p % size;
@@ -63,12 +65,12 @@ function checkInput(): { image: Float32Array; mask: Float32Array; n: number; hei
   return { image, mask, n: 1, height: size, width: size };
 }
 
-async function checkAgainstTfjs(generator: InpaintGenerator, model: Uint8Array, module: string): Promise<ExportOnnxSummary['check']> {
+async function checkAgainstTfjs(generator: InpaintNet, model: Uint8Array, io: OnnxIo, module: string): Promise<ExportOnnxSummary['check']> {
   const load = await loadOnnxRuntime(module);
   if (!load.ok) return { skipped: load.reason };
-  const engine = await OnnxEngine.fromModel(model, generator.config, { runtime: load.runtime, threads: 1 });
+  const engine = await OnnxEngine.fromModel(model, io, { runtime: load.runtime, threads: 1 });
   try {
-    const input = checkInput();
+    const input = checkInput(generator);
     // The same input nudged by a rounding-sized amount: how far float32 noise alone moves this net's outputs.
     // Untrained or unusual weights can amplify it past any fixed bound (PyTorch fp32 against fp64 differs as much).
     const nudged = { ...input, image: input.image.map((v, i) => v * (1 + (i % 2 === 0 ? PROBE_STEP : -PROBE_STEP))) };
@@ -103,19 +105,22 @@ export async function runExportOnnxCommand(
   if (extname(options.out).toLowerCase() !== '.onnx') {
     throw new BgfillError(`--out ${options.out}: the file name must end in .onnx`, { subject: options.out });
   }
+  const requested = parseArchOption(options.arch);
   // Weights pass through tfjs variables, and the check runs the tfjs generator: wasm when it loads, else cpu.
   await initBackend('wasm');
-  const generator = await loadGenerator(options.checkpoint, {
+  const generator = await loadInpaintNet(options.checkpoint, {
+    ...(requested !== undefined ? { arch: requested } : {}),
     strict: options.nonStrict !== true,
     ...(options.scaledAttention ? { config: { scaledAttention: true } } : {}),
     onWarning: (message) => log(`warning: ${message}`),
     onNote: log,
   });
   try {
-    const model = await exportGeneratorOnnx(generator, { metadata: { 'bgfill.source': basename(options.checkpoint) } });
+    const arch = architectureNamed(generator.arch);
+    const model = await arch.exportOnnx(generator, { 'bgfill.source': basename(options.checkpoint) });
     let check: ExportOnnxSummary['check'] = { skipped: '--no-check' };
     if (options.check !== false) {
-      check = await checkAgainstTfjs(generator, model, options.onnxModule ?? ONNXRUNTIME_MODULE);
+      check = await checkAgainstTfjs(generator, model, arch.onnxIo(generator), options.onnxModule ?? ONNXRUNTIME_MODULE);
       const verdict = 'maxAbsDiff' in check ? judgeExportCheck(check.maxAbsDiff, check.sensitivity) : 'match';
       if (verdict !== 'match' && 'maxAbsDiff' in check) {
         if (verdict === 'mismatch') {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { atomicWriteJson, badFile } from '@bgfill/core';
-import type { InpaintGenerator } from '../model/generator.js';
+import type { InpaintNet } from '../arch/net.js';
 import { saveGeneratorCheckpoint } from '../weights/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.js';
 import { toFloat32, toLayout, type WeightMap } from '../weights/weight-tensor.js';
@@ -13,9 +13,11 @@ import { writeEpochDir } from './epoch-dir.js';
 
 /**
  * One epoch's checkpoint folder, `RUN/epoch-NNNN/`:
- * - `generator.safetensors` — a bgfill generator checkpoint (`loadGenerator`, `bgfill inpaint`, `bgfill eval`);
- * - `discriminator.safetensors` — SN-PatchGAN weights (`weight_orig`, `bias`) and power-iteration vectors
- *   (`weight_u`, `weight_v`), PyTorch layout and order, as `torch.nn.utils.spectral_norm` names them;
+ * - `generator.safetensors` — a bgfill generator checkpoint of any architecture (`loadInpaintNet`, `bgfill inpaint`,
+ *   `bgfill eval`);
+ * - `discriminator.safetensors` — where the architecture trains one (InpaintSANet): SN-PatchGAN weights
+ *   (`weight_orig`, `bias`) and power-iteration vectors (`weight_u`, `weight_v`), PyTorch layout and order, as
+ *   `torch.nn.utils.spectral_norm` names them;
  * - `optimizer.safetensors` — Adam moments `generator.<param>.exp_avg|exp_avg_sq` and `discriminator.<param>.…`
  *   (PyTorch layout), step counts in the metadata;
  * - `state.json` — epoch, global step, data position, seed, learning rates, epoch-mean losses, SHA-256 of each file;
@@ -40,8 +42,9 @@ export interface TrainState {
   seed: number;
   /** Where the data stream continues: epoch e + 1 from its start (each epoch's order derives from (seed, epoch)). */
   dataPosition: { nextEpoch: number; nextIndex: number; examplesSeen: number };
-  lr: { generator: number; discriminator: number };
-  optimizerSteps: { generator: number; discriminator: number };
+  /** Learning rates and optimizer steps; `discriminator` only where the architecture trains one. */
+  lr: { generator: number; discriminator?: number };
+  optimizerSteps: { generator: number; discriminator?: number };
   /** Mean of each loss over the epoch's steps. */
   losses: Record<string, number>;
   /** SHA-256 of each weight file, checked on resume. */
@@ -115,11 +118,12 @@ function loadDiscriminator(d: SnPatchDiscriminator, weights: WeightMap, source: 
 
 const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
 
+/** The networks and optimizers of a run; the discriminator and its optimizer only where the architecture has one. */
 export interface CheckpointParts {
-  generator: InpaintGenerator;
-  discriminator: SnPatchDiscriminator;
+  generator: InpaintNet;
+  discriminator?: SnPatchDiscriminator;
   gOptimizer: Adam;
-  dOptimizer: Adam;
+  dOptimizer?: Adam;
 }
 
 /**
@@ -134,24 +138,27 @@ export async function saveTrainingCheckpoint(
 ): Promise<string> {
   return writeEpochDir(runDir, state.epoch, async (dir) => {
     await saveGeneratorCheckpoint(join(dir, GENERATOR_FILE), parts.generator, { epoch: String(state.epoch), step: String(state.globalStep) });
-    const dTensors = discriminatorTensors(parts.discriminator);
-    await writeSafetensors(join(dir, DISCRIMINATOR_FILE), await toWeightMap(dTensors), { format: 'bgfill-sn-patchgan', config: JSON.stringify(parts.discriminator.config) });
-    for (const [name, t] of dTensors) if (name.endsWith('.weight_v')) t.dispose();
+    const { discriminator, dOptimizer } = parts;
+    if (discriminator) {
+      const dTensors = discriminatorTensors(discriminator);
+      await writeSafetensors(join(dir, DISCRIMINATOR_FILE), await toWeightMap(dTensors), { format: 'bgfill-sn-patchgan', config: JSON.stringify(discriminator.config) });
+      for (const [name, t] of dTensors) if (name.endsWith('.weight_v')) t.dispose();
+    }
     const moments: Array<[string, tf.Tensor]> = [];
     for (const [name, t] of parts.gOptimizer.stateTensors()) moments.push([`generator.${name}`, t]);
-    for (const [name, t] of parts.dOptimizer.stateTensors()) moments.push([`discriminator.${name}`, t]);
+    if (dOptimizer) for (const [name, t] of dOptimizer.stateTensors()) moments.push([`discriminator.${name}`, t]);
     try {
       await writeSafetensors(join(dir, OPTIMIZER_FILE), await toWeightMap(moments), {
         format: 'bgfill-adam',
         generatorStep: String(parts.gOptimizer.step),
-        discriminatorStep: String(parts.dOptimizer.step),
+        ...(dOptimizer ? { discriminatorStep: String(dOptimizer.step) } : {}),
       });
     } finally {
       tf.dispose(moments.map(([, t]) => t)); // stateTensors() makes new tensors
     }
     if (extra) await extra(dir);
     const files: Record<string, string> = {};
-    for (const f of [GENERATOR_FILE, DISCRIMINATOR_FILE, OPTIMIZER_FILE]) files[f] = await sha256(join(dir, f));
+    for (const f of discriminator ? [GENERATOR_FILE, DISCRIMINATOR_FILE, OPTIMIZER_FILE] : [GENERATOR_FILE, OPTIMIZER_FILE]) files[f] = await sha256(join(dir, f));
     const full: TrainState = { format: STATE_FORMAT, version: 1, ...state, files };
     await atomicWriteJson(join(dir, STATE_FILE), full);
   });
@@ -182,8 +189,10 @@ export async function loadTrainingCheckpoint(dir: string, parts: CheckpointParts
   }
   const g = await readSafetensors(join(dir, GENERATOR_FILE));
   parts.generator.loadStateDict(g.weights, { strict: true, source: join(dir, GENERATOR_FILE) });
-  const d = await readSafetensors(join(dir, DISCRIMINATOR_FILE));
-  loadDiscriminator(parts.discriminator, d.weights, join(dir, DISCRIMINATOR_FILE));
+  if (parts.discriminator) {
+    const d = await readSafetensors(join(dir, DISCRIMINATOR_FILE));
+    loadDiscriminator(parts.discriminator, d.weights, join(dir, DISCRIMINATOR_FILE));
+  }
   const o = await readSafetensors(join(dir, OPTIMIZER_FILE));
   const optimizerSource = join(dir, OPTIMIZER_FILE);
   const slice = (prefix: string) =>
@@ -192,6 +201,6 @@ export async function loadTrainingCheckpoint(dir: string, parts: CheckpointParts
       return [k.slice(prefix.length), { shape: t.shape, data: toFloat32(t) }] as const;
     }));
   parts.gOptimizer.loadState(slice('generator.'), Number(o.metadata.generatorStep), optimizerSource);
-  parts.dOptimizer.loadState(slice('discriminator.'), Number(o.metadata.discriminatorStep), optimizerSource);
+  parts.dOptimizer?.loadState(slice('discriminator.'), Number(o.metadata.discriminatorStep), optimizerSource);
   return state;
 }

@@ -15,6 +15,9 @@ const number = (flag: string) => (value: string): number => {
 export const TRAIN_FLAGS = [
   { flag: '--data <bundle>', key: 'data', path: 'data', help: 'dataset bundle folder (from `bgfill dataset build`)' },
   { flag: '--init <checkpoint>', key: 'init', path: 'init', help: 'initial generator: .pth, .safetensors or bgfill checkpoint (default: from scratch)' },
+  { flag: '--arch <name>', key: 'arch', path: 'arch', help: 'inpaintsanet or rfrnet (default: the architecture --init holds, else inpaintsanet)' },
+  { flag: '--vgg <file>', key: 'vgg', path: 'rfrnet.vgg', help: "rfrnet: torchvision's ImageNet VGG-16 weights (vgg16-397923af.pth) for the perceptual and style losses" },
+  { flag: '--batch-norm <mode>', key: 'batchNorm', path: 'rfrnet.batchNorm', help: "rfrnet: 'frozen' (running statistics, the authors' fine-tuning) or 'train' (default: frozen with --init, else train)" },
   { flag: '--epochs <n>', key: 'epochs', path: 'epochs', help: 'epochs', default: 12, num: true },
   { flag: '--steps-per-epoch <n>', key: 'stepsPerEpoch', path: 'stepsPerEpoch', help: 'steps per epoch (default: one pass over the split)', num: true },
   { flag: '--batch-size <n>', key: 'batchSize', path: 'batchSize', help: 'images per step', default: 8, num: true },
@@ -59,8 +62,9 @@ export function registerTrainCommand(program: Command): void {
   const cmd = program
     .command('train')
     .description(
-      'Fine-tune the gated-convolution generator on a dataset bundle with online person-shaped masks, L1 + hinge-GAN ' +
-        '(SN-PatchGAN) + optional MS-SSIM losses; writes RUN/epoch-NNNN/ checkpoints, samples.png, log.jsonl and config.json.',
+      'Fine-tune an inpainting network on a dataset bundle with online person-shaped masks: InpaintSANet with L1 + hinge-GAN ' +
+        '(SN-PatchGAN) + optional MS-SSIM losses, or RFR-Net (--arch rfrnet) with its published L1/perceptual/style/TV objective; ' +
+        'writes RUN/epoch-NNNN/ checkpoints, samples.png, log.jsonl and config.json.',
     )
     .requiredOption('--out <run>', 'run folder (must not exist unless --resume)')
     .option('--config <file>', 'JSON training config (flags override its fields)');
@@ -80,8 +84,12 @@ export function registerTrainCommand(program: Command): void {
       'after',
       '\nExample:\n  $ bgfill train --data places-bundle --out runs/gates --init InpaintSANet.pth --epochs 12 --batch-size 8 \\\n' +
         "      --masks 'person-box+scribble:0-3' --freeze '*.conv2d.*' --msssim-weight 0.2\n" +
+        '  $ bgfill train --data places-bundle --out runs/rfr --init RFR_places2.pth --vgg vgg16-397923af.pth --lr 5e-5 --batch-size 6\n' +
         '  $ bgfill train --out runs/gates --resume\n' +
-        '  $ bgfill train --data places-bundle --out runs/gpu --backend webgpu --kernels fused',
+        '  $ bgfill train --data places-bundle --out runs/gpu --backend webgpu --kernels fused\n' +
+        '\nRFR-Net (--arch rfrnet, or an --init holding it) trains with rfrnet.loss weights (valid 1, hole 6, perceptual 0.05,\n' +
+        "style 120, tv 0.1; set in --config) and no discriminator: --adv-weight, --msssim-weight, --l1-*-weight, --cnum and\n" +
+        '--d-cnum are InpaintSANet\'s. The authors fine-tuned with Adam at lr 5e-5, betas (0.9, 0.999) (optimizer.betas in --config).',
     )
     .action(async (options: TrainCliOptions, command: Command) => {
       const { runTrainCommand } = await import('./run-train.js');
@@ -98,6 +106,8 @@ export function registerTrainCommand(program: Command): void {
       }
       overrides.out = options.out;
       flagOf.out = '--out';
+      // An unknown --arch is refused with the known names and the nearest (the config schema alone would not say it).
+      if (overrides.arch !== undefined) (await import('../arch/registry.js')).parseArchOption(String(overrides.arch));
       await runTrainCommand({ configFile: options.config, overrides, flagOf, resume: options.resume === true, progress: options.progress !== false, json: options.json === true });
     });
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BgfillError, badFile } from '@bgfill/core';
+import { ARCH_NAMES } from '../arch/names.js';
 import { WEBGPU_KERNEL_CHOICES } from '../backend/webgpu-fused/kernel-choice.js';
 
 /** The split drawn in samples.png and scored each epoch, unless --val-split names another. */
@@ -21,9 +22,12 @@ const finiteNonNegative = z.number().finite().nonnegative();
 
 export const LR_SCHEDULES = ['constant', 'step', 'cosine'] as const;
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-/** Names of the logged loss terms; `debug.injectNan.loss` must be one of them. */
+/** Names of InpaintSANet's logged loss terms. */
 export const LOSS_NAMES = ['l1Coarse', 'l1Refined', 'adv', 'msssim', 'dReal', 'dFake'] as const;
 export type LossName = (typeof LOSS_NAMES)[number];
+/** Names of RFR-Net's logged loss terms (its published objective). */
+export const RFRNET_LOSS_NAMES = ['l1Valid', 'l1Hole', 'perceptual', 'style', 'tv'] as const;
+export type RfrNetLossName = (typeof RFRNET_LOSS_NAMES)[number];
 
 const scheduleSchema = z.strictObject({
   /** constant: lr throughout; step: × gamma every `stepEpochs` epochs; cosine: from lr to minLr over the run. */
@@ -75,6 +79,35 @@ const generatorSchema = z.strictObject({
   coordAttention: z.boolean().optional(),
 });
 
+/**
+ * RFR-Net's training settings (`--arch rfrnet`). Its objective is the authors' (RFRNetModel.get_g_loss): L1 on the
+ * output outside (valid) and inside (hole) the hole, perceptual and style losses on VGG-16's pool1, pool2 and pool3
+ * features of the output and of the composite, and total variation of the composite inside the hole.
+ */
+export const rfrnetTrainSchema = z.strictObject({
+  /** Network width; default: from --init, else 64 (the authors'). */
+  width: positiveInt.optional(),
+  /** Recurrences of the feature-reasoning module; default: from a bgfill --init, else 6. */
+  iterations: positiveInt.optional(),
+  /**
+   * 'frozen': every batch norm keeps its running statistics, not updated, while its weight and bias train (the
+   * authors' `finetune` mode); 'train': batch statistics. null: 'frozen' with --init (fine-tuning), else 'train'.
+   */
+  batchNorm: z.enum(['train', 'frozen']).nullable().default(null),
+  /** torchvision's ImageNet VGG-16 weights (`vgg16-397923af.pth`) for the perceptual and style losses. */
+  vgg: z.string().min(1).nullable().default(null),
+  loss: z
+    .strictObject({
+      valid: finiteNonNegative.default(1),
+      hole: finiteNonNegative.default(6),
+      perceptual: finiteNonNegative.default(0.05),
+      style: finiteNonNegative.default(120),
+      tv: finiteNonNegative.default(0.1),
+    })
+    .default(() => ({ valid: 1, hole: 6, perceptual: 0.05, style: 120, tv: 0.1 })),
+});
+export type RfrNetTrainConfig = z.infer<typeof rfrnetTrainSchema>;
+
 const discriminatorSchema = z.strictObject({
   cnum: positiveInt.default(64),
   /** Power iterations per discriminator update (DeepFill v2 and PyTorch's spectral_norm use 1). */
@@ -83,7 +116,7 @@ const discriminatorSchema = z.strictObject({
 
 const debugSchema = z.strictObject({
   /** Fault injection for tests and drills: this loss becomes NaN at this global step (1-based). */
-  injectNan: z.strictObject({ step: positiveInt, loss: z.enum(LOSS_NAMES) }).optional(),
+  injectNan: z.strictObject({ step: positiveInt, loss: z.enum([...LOSS_NAMES, ...RFRNET_LOSS_NAMES]) }).optional(),
 });
 
 export const trainConfigSchema = z.strictObject({
@@ -96,6 +129,11 @@ export const trainConfigSchema = z.strictObject({
   valSplit: z.string().min(1).default(DEFAULT_VAL_SPLIT),
   /** Initial generator weights: .pth / .safetensors / bgfill checkpoint; null = from scratch (seeded). */
   init: z.string().min(1).nullable().default(null),
+  /**
+   * The architecture (src/arch); absent = the one --init holds, else InpaintSANet. config.json holds the resolved
+   * name, except InpaintSANet's, left out as in the runs before the registry (absent = InpaintSANet).
+   */
+  arch: z.enum(ARCH_NAMES).optional(),
   epochs: positiveInt.default(12),
   /** Steps per epoch; null = one pass over the split (count / batch size, rounded down, at least 1). */
   stepsPerEpoch: positiveInt.nullable().default(null),
@@ -116,6 +154,8 @@ export const trainConfigSchema = z.strictObject({
   /** Kernels on the webgpu backend: stock (tfjs's) or fused (bgfill's, opt-in); null = BGFILL_WEBGPU_KERNELS, else stock. */
   kernels: z.enum(WEBGPU_KERNEL_CHOICES).nullable().default(null),
   generator: generatorSchema.default({}),
+  /** RFR-Net's settings; only for --arch rfrnet (config.json holds them resolved). */
+  rfrnet: rfrnetTrainSchema.optional(),
   discriminator: discriminatorSchema.default(() => discriminatorSchema.parse({})),
   optimizer: optimizerSchema.default(() => optimizerSchema.parse({})),
   loss: lossSchema.default(() => lossSchema.parse({})),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BgfillError, rngFor } from '@bgfill/core';
 import { type Mask, type Size } from '@bgfill/masks';
 import type { RgbPixels } from './samples.js';
+import { SIGNED_UNIT_PIXELS, type PixelCodec } from '../inference/pixel-range.js';
 
 /**
  * Training data: examples streamed from a bundle split, cropped and paired with masks, grouped into batches.
@@ -103,13 +104,14 @@ export function prepareItem(example: SourceExample, options: ItemOptions): Train
 }
 
 /**
- * Images to NHWC float in −1…1 (x / 127.5 − 1) and masks to NHW1 in {0, 1}. All items must share one size.
+ * Images to NHWC float in the network's range (`pixels`; default −1…1: x / 127.5 − 1) and masks to NHW1 in {0, 1}.
+ * All items must share one size.
  * @example const { images, masks } = toBatchTensors(items);
  */
-export function toBatchTensors(items: readonly TrainItem[]): { images: tf.Tensor4D; masks: tf.Tensor4D } {
+export function toBatchTensors(items: readonly TrainItem[], pixels: PixelCodec = SIGNED_UNIT_PIXELS): { images: tf.Tensor4D; masks: tf.Tensor4D } {
   const { width, height } = items[0].image;
   const n = items.length;
-  const pixels = new Float32Array(n * width * height * 3);
+  const values = new Float32Array(n * width * height * 3);
   const holes = new Float32Array(n * width * height);
   items.forEach((item, b) => {
     if (item.image.width !== width || item.image.height !== height) {
@@ -117,28 +119,21 @@ export function toBatchTensors(items: readonly TrainItem[]): { images: tf.Tensor
         subject: item.key,
       });
     }
-    const base = b * width * height * 3;
-    for (let i = 0; i < width * height * 3; i++) pixels[base + i] = item.image.data[i] / 127.5 - 1;
+    values.set(pixels.toNet(item.image.data), b * width * height * 3);
     holes.set(item.mask.data, b * width * height);
   });
   return {
-    images: tf.tensor4d(pixels, [n, height, width, 3]),
+    images: tf.tensor4d(values, [n, height, width, 3]),
     masks: tf.tensor4d(holes, [n, height, width, 1]),
   };
 }
 
-/** Float NHWC in −1…1 back to 8-bit RGB images (round, clamp), one per batch element. */
-export async function fromImageTensor(t: tf.Tensor4D): Promise<RgbPixels[]> {
+/** Float NHWC in the network's range back to 8-bit RGB images (`pixels`; default −1…1: round, clamp), one per batch element. */
+export async function fromImageTensor(t: tf.Tensor4D, pixels: PixelCodec = SIGNED_UNIT_PIXELS): Promise<RgbPixels[]> {
   const [n, height, width] = t.shape;
-  const data = await t.data();
-  const out: RgbPixels[] = [];
-  for (let b = 0; b < n; b++) {
-    const px = new Uint8Array(width * height * 3);
-    const base = b * px.length;
-    for (let i = 0; i < px.length; i++) px[i] = Math.min(255, Math.max(0, Math.round((data[base + i] + 1) * 127.5)));
-    out.push({ data: px, width, height });
-  }
-  return out;
+  const data = (await t.data()) as Float32Array;
+  const size = width * height * 3;
+  return Array.from({ length: n }, (_, b) => ({ data: pixels.fromNet(data.subarray(b * size, (b + 1) * size)), width, height }));
 }
 
 /**

@@ -59,7 +59,8 @@ export async function writeRunConfig(dir: string, config: TrainConfig): Promise<
 
 /** Paths in a config made absolute, so a run can be resumed from another working directory. */
 export function absolutePaths(config: TrainConfig): TrainConfig {
-  return { ...config, data: resolve(config.data), out: resolve(config.out), init: config.init === null ? null : resolve(config.init) };
+  const rfrnet = config.rfrnet && config.rfrnet.vgg !== null ? { rfrnet: { ...config.rfrnet, vgg: resolve(config.rfrnet.vgg) } } : {};
+  return { ...config, data: resolve(config.data), out: resolve(config.out), init: config.init === null ? null : resolve(config.init), ...rfrnet };
 }
 
 /** The newest finished epoch of a run (0 when none), after deleting temporary folders of a killed run. */

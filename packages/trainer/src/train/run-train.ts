@@ -1,11 +1,12 @@
 import { BgfillError, commandOutput } from '@bgfill/core';
+import { DEFAULT_ARCH } from '../arch/registry.js';
 import { configValueAt, readConfigFile, resolveTrainConfig, type TrainConfig } from './config.js';
 import { listEpochs } from './epoch-dir.js';
 import { readRunConfig } from './run-folder.js';
 import { train, type TrainResult } from './train.js';
 
-/** Fields a resumed run may change: more epochs, another backend or its kernels, a moved bundle. */
-const RESUMABLE_CHANGES = new Set(['epochs', 'backend', 'kernels', 'data', 'out']);
+/** Fields a resumed run may change: more epochs, another backend or its kernels, a moved bundle (or VGG weights file). */
+const RESUMABLE_CHANGES = new Set(['epochs', 'backend', 'kernels', 'data', 'out', 'rfrnet.vgg']);
 
 export interface TrainCommandInput {
   configFile?: string;
@@ -41,7 +42,8 @@ export async function resolveCommandConfig(input: TrainCommandInput): Promise<Tr
   const conflicts: string[] = [];
   for (const path of Object.keys(requested)) {
     if (RESUMABLE_CHANGES.has(path)) continue;
-    const before = JSON.stringify(configValueAt(saved, path));
+    // config.json leaves InpaintSANet's name out (see the arch field): absent is that architecture.
+    const before = JSON.stringify(configValueAt(saved, path) ?? (path === 'arch' ? DEFAULT_ARCH : undefined));
     const after = JSON.stringify(configValueAt(resolved, path));
     if (before !== after) conflicts.push(`${input.flagOf[path] ?? path} ${after} (the run has ${before})`);
   }

@@ -34,8 +34,11 @@ export interface Batch {
 /** Unweighted loss terms of one step (0 for disabled terms), plus the weighted generator total. */
 export type StepLosses = Record<LossName, number> & { gTotal: number; dTotal: number };
 
-/** Gradients from tf.variableGrads are keyed by the variables' internal names; map them back to parameter names. */
-function byParamName(
+/**
+ * Gradients from tf.variableGrads are keyed by the variables' internal names; map them back to parameter names.
+ * @example optimizer.apply(byParamName(g.grads, net.params, optimizer.names), lr)
+ */
+export function byParamName(
   grads: tf.NamedTensorMap,
   params: ReadonlyMap<string, tf.Variable>,
   names: readonly string[],
@@ -45,8 +48,11 @@ function byParamName(
   return out;
 }
 
-/** Throws NonFiniteLossError naming the first non-finite loss. */
-function checkFinite(values: Partial<Record<LossName, number>>, step: number): void {
+/**
+ * Throws NonFiniteLossError naming the first non-finite loss.
+ * @example checkFinite({ l1Hole: NaN }, 17) // throws: Loss "l1Hole" is NaN at step 17
+ */
+export function checkFinite(values: Readonly<Record<string, number>>, step: number): void {
   for (const [name, value] of Object.entries(values)) {
     if (!Number.isFinite(value)) throw new NonFiniteLossError(name, value as number, step);
   }

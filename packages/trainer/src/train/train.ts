@@ -4,25 +4,20 @@ import * as tf from '@tensorflow/tfjs';
 import { BgfillError, createProgress } from '@bgfill/core';
 import { createMaskGenerator, type Mask, type MaskGenerator, type Size } from '@bgfill/masks';
 import { readBundle, readManifest } from '@bgfill/dataset';
-import { msssimTensor } from '@bgfill/eval';
-import { InpaintGenerator } from '../model/generator.js';
-import { loadGenerator } from '../weights/checkpoint.js';
-import { Adam } from './adam.js';
-import { SAMPLES_FILE, loadTrainingCheckpoint, saveTrainingCheckpoint, type CheckpointParts } from './checkpoint.js';
-import { DEFAULT_VAL_SPLIT, LOSS_NAMES, type TrainConfig } from './config.js';
+import { architectureNamed, DEFAULT_ARCH, resolveArchitecture } from '../arch/registry.js';
+import type { TrainingKit } from '../arch/training.js';
+import { checkGeneratorFile, readWeightFile, weightFileIn, type WeightFile } from '../weights/checkpoint.js';
+import { SAMPLES_FILE, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
+import { DEFAULT_VAL_SPLIT, type TrainConfig } from './config.js';
 import { batches, epochSeed, prepareItem, toBatchTensors, type SourceExample, type TrainItem } from './data.js';
-import { SnPatchDiscriminator } from './discriminator.js';
 import { epochDirName } from './epoch-dir.js';
 import { planFreeze, describeFreezePlan } from './freeze.js';
 import { snapshotTensors, verifyFrozen, type FrozenSnapshot } from './freeze-guard.js';
-import type { SimilarityFn } from './losses.js';
-import { chooseMsssimScales } from './msssim-loss.js';
 import { NonFiniteLossError } from './nan-guard.js';
 import { maskProgress, recordMaskBanks } from './online-masks.js';
 import { RunLog } from './run-log.js';
 import { absolutePaths, checkFreshRun, newestEpoch, writeRunConfig } from './run-folder.js';
 import { learningRate } from './schedule.js';
-import { trainStep, type StepLosses } from './step.js';
 import { renderValidation, validationItem } from './validation.js';
 
 export interface TrainOptions {
@@ -47,12 +42,12 @@ export interface TrainResult {
 /** Everything a run holds in memory, freed together. */
 interface Session {
   config: TrainConfig;
-  parts: CheckpointParts;
+  /** The architecture's training machinery: the networks and optimizers (kit.parts) and the step. */
+  kit: TrainingKit;
   frozen: FrozenSnapshot;
   maskFor?: (size: Size, index: string) => Mask;
   /** The online mask recipe (absent with --masks bundle); a ramping one is drawn at each example's progress. */
   maskGenerator?: MaskGenerator;
-  similarity?: SimilarityFn;
   valItems: TrainItem[];
   /** The split valItems come from (the training split when the bundle has no validation split). */
   valSplit: string;
@@ -123,8 +118,18 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
   const valExamples = await firstExamples(readBundle(config.data, { split: valName, repeat: true }), config.sampleCount);
   const valItems = valExamples.map((ex, i) => validationItem(ex, i, config.crop, maskFor));
   const side = valItems[0].image.width;
-  let msssim: { scales: number; windowSize: number } | undefined;
-  if (config.loss.msssim > 0) msssim = chooseMsssimScales(side, config.loss.msssimScales, config.loss.msssimWindow);
+  // The architecture: the one --init holds (read once, before tfjs starts), else --arch, else InpaintSANet.
+  let initFile: WeightFile | undefined;
+  if (config.init !== null) {
+    initFile = await readWeightFile(await weightFileIn(config.init, log));
+    checkGeneratorFile(initFile);
+  }
+  const arch = initFile ? resolveArchitecture(initFile, config.arch, { onNote: log }) : architectureNamed(config.arch ?? DEFAULT_ARCH);
+  const injected = config.debug.injectNan?.loss;
+  if (injected !== undefined && !arch.training.lossNames.includes(injected)) {
+    throw new BgfillError(`debug.injectNan.loss "${injected}" is not a loss of ${arch.name} (${arch.training.lossNames.join(', ')})`, { subject: 'debug.injectNan' });
+  }
+  const training = await arch.training.prepare(config, { side, log });
 
   const { initBackend } = await import('../backend/index.js');
   const backend = await initBackend(config.backend, { log });
@@ -132,38 +137,26 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
   (await import('../backend/webgpu-fused/install.js')).selectWebGpuKernels(config.kernels, backend.name, log);
 
   // ---- networks and optimizers
-  const generator =
-    config.init !== null ? await loadGenerator(config.init, { config: config.generator, onNote: log }) : new InpaintGenerator(config.generator, { seed: config.seed });
+  const generator = initFile ? arch.fromFile(initFile, { config: training.netConfig, onNote: log }) : arch.create(training.netConfig, config.seed);
   const disposables: Array<{ dispose(): void }> = [generator];
   try {
-    if (generator.config.inChannels !== 4) throw new BgfillError('training supports 4-channel generators (image + mask) only', { subject: 'generator.inChannels' });
     if (side % generator.requiredMultiple !== 0) {
       throw new BgfillError(`image side ${side} is not a multiple of ${generator.requiredMultiple}: pass --crop with a multiple of ${generator.requiredMultiple}`, {
         subject: 'crop',
       });
     }
-    config = { ...config, generator: { ...generator.config, inChannels: 4 } };
+    const { arch: _requested, ...resolved } = training.resolve(config, generator);
+    config = arch.name === DEFAULT_ARCH ? resolved : { ...resolved, arch: arch.name };
     const plan = planFreeze(generator.params, config.freeze);
-    const discriminator = new SnPatchDiscriminator(
-      { cnum: config.discriminator.cnum, powerIterations: config.discriminator.powerIterations },
-      { seed: config.seed },
-    );
-    disposables.push(discriminator);
-    const { betas, eps } = config.optimizer;
-    const gOptimizer = new Adam(generator.params, plan.trainable, { betas, eps });
-    disposables.push(gOptimizer);
-    const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps });
-    disposables.push(dOptimizer);
+    const kit = await training.setup(generator, plan.trainable);
+    disposables.push(kit);
     for (const line of describeFreezePlan(plan, generator.params)) log(line);
-    if (msssim) log(`MS-SSIM loss: ${msssim.scales} scales, window ${msssim.windowSize}`);
-    const { scales, windowSize } = msssim ?? { scales: 0, windowSize: 0 };
     const session: Session = {
       config,
-      parts: { generator, discriminator, gOptimizer, dOptimizer },
+      kit,
       frozen: await snapshotTensors(generator.params, plan.frozen),
       maskFor,
       maskGenerator,
-      similarity: msssim ? (pred, target) => msssimTensor(pred, target, { dataRange: 2, scales, windowSize }) : undefined,
       valItems,
       valSplit: valName,
       splitCount: split.count,
@@ -179,7 +172,8 @@ export async function train(input: TrainConfig, options: TrainOptions = {}): Pro
 
 /** Resume state (if any), then the epochs, each ending in a checkpoint. */
 async function runEpochs(session: Session, resume: boolean): Promise<TrainResult> {
-  const { config, parts, log } = session;
+  const { config, kit, log } = session;
+  const { parts } = kit;
   const { generator, gOptimizer, dOptimizer } = parts;
   const runDir = config.out;
   let startEpoch = 0;
@@ -218,9 +212,9 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
         label: `epoch ${epoch}/${config.epochs}`,
         total: stepsPerEpoch,
         enabled: session.progress,
-        extraFormat: ' | {ips} img/s | L1 {l1} | adv {adv} | D {d}',
+        extraFormat: kit.progressFormat,
       });
-      const sums = Object.fromEntries([...LOSS_NAMES, 'gTotal', 'dTotal'].map((k) => [k, 0])) as Record<keyof StepLosses, number>;
+      const sums: Record<string, number> = Object.fromEntries([...kit.lossNames, 'gTotal', 'dTotal'].map((k) => [k, 0]));
       let gLr = 0;
       let dLr = 0;
       const started = performance.now();
@@ -246,11 +240,10 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
           gLr = learningRate(config.optimizer.schedule, config.optimizer.lr, at);
           dLr = learningRate(config.optimizer.schedule, dLrBase, at);
           const step = globalStep + 1;
-          const batch = toBatchTensors(items);
-          let losses: StepLosses;
+          const batch = toBatchTensors(items, generator.pixels);
+          let losses: Record<string, number>;
           try {
-            losses = await trainStep({ ...parts, similarity: session.similarity }, batch, {
-              loss: config.loss,
+            losses = await kit.step(batch, {
               gLr,
               dLr,
               step,
@@ -261,11 +254,11 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
           }
           globalStep = step;
           examplesSeen += items.length;
-          for (const k of Object.keys(sums) as Array<keyof StepLosses>) sums[k] += losses[k];
+          for (const k of Object.keys(sums)) sums[k] += losses[k] ?? 0;
           const done = globalStep - (epoch - 1) * stepsPerEpoch;
           const imagesPerSecond = (done * config.batchSize) / ((performance.now() - started) / 1000);
           await runLog.append({ type: 'step', epoch, step: globalStep, lr: gLr, dLr, ...losses, imagesPerSecond });
-          progress.tick(1, { ips: imagesPerSecond.toFixed(2), l1: fmt(losses.l1Refined), adv: fmt(losses.adv), d: fmt(losses.dTotal) });
+          progress.tick(1, { ips: imagesPerSecond.toFixed(2), ...kit.progressValues(losses) });
         }
       } finally {
         progress.stop();
@@ -281,8 +274,8 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
           globalStep,
           seed: config.seed,
           dataPosition: { nextEpoch: epoch + 1, nextIndex: 0, examplesSeen },
-          lr: { generator: gLr, discriminator: dLr },
-          optimizerSteps: { generator: gOptimizer.step, discriminator: dOptimizer.step },
+          lr: dOptimizer ? { generator: gLr, discriminator: dLr } : { generator: gLr },
+          optimizerSteps: dOptimizer ? { generator: gOptimizer.step, discriminator: dOptimizer.step } : { generator: gOptimizer.step },
           losses: means,
         },
         async (tmp) => {
@@ -304,7 +297,7 @@ async function runEpochs(session: Session, resume: boolean): Promise<TrainResult
       });
       log(
         `epoch ${epoch}/${config.epochs} step ${globalStep}: ` +
-          LOSS_NAMES.map((k) => `${k} ${fmt(means[k])}`).join(' ') +
+          kit.lossNames.map((k) => `${k} ${fmt(means[k])}`).join(' ') +
           ` | ${session.valSplit} L1 ${fmt(validation.l1)} (hole ${fmt(validation.l1Hole)}) → ${dir}`,
       );
     }

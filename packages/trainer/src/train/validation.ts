@@ -4,7 +4,13 @@ import { BgfillError } from '@bgfill/core';
 import { type Mask, type Size } from '@bgfill/masks';
 import { cropPixels, fromImageTensor, recordName, toBatchTensors, type SourceExample, type TrainItem } from './data.js';
 import { paintHoles, writeSampleGrid, type RgbPixels } from './samples.js';
-import type { TrainableGenerator } from './step.js';
+import { SIGNED_UNIT_PIXELS, type PixelCodec } from '../inference/pixel-range.js';
+
+/** What validation needs of a network: inference-mode composites, and its pixel codec (default −1…1). */
+export interface ValidationNet {
+  readonly pixels?: PixelCodec;
+  apply(x: tf.Tensor4D, mask: tf.Tensor4D, options?: { training?: boolean }): { composite: tf.Tensor4D };
+}
 
 /**
  * The fixed validation images of a run: the first N records of the validation split, centre-cropped to the
@@ -37,18 +43,19 @@ export interface ValidationResult {
  * (masked input | output | target rows) and return the L1 of the composites.
  * @example const { l1, l1Hole } = await renderValidation(generator, items, 'run/epoch-0001', 'samples.png');
  */
-export async function renderValidation(generator: TrainableGenerator, items: readonly TrainItem[], dir: string, file: string): Promise<ValidationResult> {
-  const { images, masks } = toBatchTensors(items);
+export async function renderValidation(generator: ValidationNet, items: readonly TrainItem[], dir: string, file: string): Promise<ValidationResult> {
+  const pixels = generator.pixels ?? SIGNED_UNIT_PIXELS;
+  const { images, masks } = toBatchTensors(items, pixels);
   const composite = tf.tidy(() => generator.apply(images, masks, { training: false }).composite);
   const stats = tf.tidy(() => {
-    const diff = tf.div(tf.abs(tf.sub(composite, images)), 2); // −1…1 → 0…1 scale
+    const diff = tf.div(tf.abs(tf.sub(composite, images)), pixels.span); // the network's range → 0…1 scale
     const all = tf.mean(diff);
     const hole = tf.div(tf.sum(tf.mul(diff, masks)), tf.maximum(tf.mul(tf.sum(masks), 3), 1));
     return tf.stack([all, hole]);
   });
   const [l1, l1Hole] = await stats.data();
   stats.dispose();
-  const outputs = await fromImageTensor(composite);
+  const outputs = await fromImageTensor(composite, pixels);
   tf.dispose([images, masks, composite]);
   await writeSampleGrid(join(dir, file), {
     inputs: items.map((it) => paintHoles(it.image, it.mask.data)),

@@ -8,13 +8,22 @@ import { parseSafetensors, writeSafetensors } from './safetensors.js';
 import { readSource, readTorchStateDict } from './torch-reader.js';
 import { inferGeneratorConfig } from './infer-config.js';
 import type { WeightMap, WeightTensor } from './weight-tensor.js';
-import { GENERATOR_ANCHOR_KEY, selectGenerator } from './generator-prefix.js';
+import { GENERATOR_ANCHOR_KEY, selectNetworkWeights } from './generator-prefix.js';
 import { otherNetHint } from './other-nets.js';
+import { loadedOrDisposed } from '../model/param-store.js';
 
 /** `__metadata__.format` of a bgfill generator checkpoint. */
 export const CHECKPOINT_FORMAT = 'bgfill-generator';
 /** Metadata keys a checkpoint reserves for itself. */
-export const RESERVED_METADATA_KEYS = ['format', 'config'] as const;
+export const RESERVED_METADATA_KEYS = ['format', 'config', 'arch'] as const;
+/**
+ * The architecture of a bgfill checkpoint without `arch` metadata: InpaintSANet, the one net of every checkpoint
+ * written before the model registry. Its checkpoints still leave `arch` out, so they stay byte-identical to those.
+ */
+export const UNMARKED_CHECKPOINT_ARCH = 'inpaintsanet';
+
+/** What a checkpoint needs of a network: its architecture's name, config, state_dict specs and tensors. */
+export type CheckpointNet = Pick<InpaintGenerator, 'specs' | 'params' | 'buffers'> & { readonly arch: string; readonly config: object };
 
 /**
  * The generator's state_dict as a WeightMap in PyTorch layout (OIHW kernels, int64 num_batches_tracked), exactly
@@ -22,7 +31,7 @@ export const RESERVED_METADATA_KEYS = ['format', 'config'] as const;
  * @example
  * const weights = await generatorWeights(g); await writeSafetensors('g.safetensors', weights);
  */
-export async function generatorWeights(generator: InpaintGenerator): Promise<WeightMap> {
+export async function generatorWeights(generator: Pick<CheckpointNet, 'specs' | 'params' | 'buffers'>): Promise<WeightMap> {
   const weights: WeightMap = new Map();
   for (const spec of generator.specs) {
     const variable = generator.params.get(spec.name) ?? generator.buffers.get(spec.name);
@@ -41,17 +50,19 @@ export async function generatorWeights(generator: InpaintGenerator): Promise<Wei
 
 /**
  * Save a bgfill generator checkpoint: a `.safetensors` file (written atomically) with the weights in PyTorch
- * layout and `__metadata__` holding `format: "bgfill-generator"`, `config: <GeneratorConfig JSON>` and the given
- * string metadata (epoch, metrics, …). Any safetensors reader, and PyTorch through it, can load it.
+ * layout and `__metadata__` holding `format: "bgfill-generator"`, `arch: <architecture name>` (left out for
+ * InpaintSANet, see UNMARKED_CHECKPOINT_ARCH), `config: <the network's config as JSON>` and the given string metadata
+ * (epoch, metrics, …). Any safetensors reader, and PyTorch through it, can load it.
  * @example
  * await saveGeneratorCheckpoint('runs/a/epoch-012.safetensors', g, { epoch: '12' });
  */
-export async function saveGeneratorCheckpoint(path: string, generator: InpaintGenerator, metadata: Record<string, string> = {}): Promise<void> {
+export async function saveGeneratorCheckpoint(path: string, generator: CheckpointNet, metadata: Record<string, string> = {}): Promise<void> {
   for (const key of RESERVED_METADATA_KEYS) {
     if (key in metadata) throw invalidParameter(`metadata key "${key}"`, `a key other than ${RESERVED_METADATA_KEYS.join(', ')}`, key);
   }
   const weights = await generatorWeights(generator);
-  await writeSafetensors(path, weights, { ...metadata, format: CHECKPOINT_FORMAT, config: JSON.stringify(generator.config) });
+  const arch: Record<string, string> = generator.arch === UNMARKED_CHECKPOINT_ARCH ? {} : { arch: generator.arch };
+  await writeSafetensors(path, weights, { ...metadata, format: CHECKPOINT_FORMAT, ...arch, config: JSON.stringify(generator.config) });
 }
 
 /** A weight file's contents, whatever its format. */
@@ -92,7 +103,7 @@ const EPOCH_GENERATOR_FILE = 'generator.safetensors';
  * A weight file path as given, or, for a folder, the epoch folder's generator file (with a note); a folder without
  * one is an error naming what to give.
  */
-async function weightFileIn(path: string, onNote?: (message: string) => void): Promise<string> {
+export async function weightFileIn(path: string, onNote?: (message: string) => void): Promise<string> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isDirectory()) return path;
   const inside = join(path, EPOCH_GENERATOR_FILE);
@@ -120,14 +131,31 @@ export interface LoadGeneratorOptions {
   onNote?: (message: string) => void;
 }
 
-function checkpointConfig(file: WeightFile): Partial<GeneratorConfig> {
+/**
+ * The config a bgfill checkpoint stores ({} for other files); an unreadable one is a BgfillError naming the file.
+ * @example storedConfig(await readWeightFile('epoch-0003/generator.safetensors')) // → { cnum: 32, … }
+ */
+export function storedConfig(file: WeightFile): Record<string, unknown> {
   if (file.metadata.format !== CHECKPOINT_FORMAT || file.metadata.config === undefined) return {};
   try {
     const parsed: unknown = JSON.parse(file.metadata.config);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
-    return parsed as Partial<GeneratorConfig>;
+    return parsed as Record<string, unknown>;
   } catch (err) {
     throw badFile(file.source, `bgfill checkpoint with an unreadable config (${errorMessage(err)})`, err);
+  }
+}
+
+/**
+ * Refuse the other files of a bgfill epoch folder (discriminator, optimizer state), saying what they are rather
+ * than listing every key.
+ * @example checkGeneratorFile(await readWeightFile('epoch-0003/discriminator.safetensors')) // throws
+ */
+export function checkGeneratorFile(file: WeightFile): void {
+  const format = file.metadata.format;
+  if (format !== undefined && format.startsWith('bgfill-') && format !== CHECKPOINT_FORMAT) {
+    const what = OTHER_BGFILL_FORMATS[format] ?? `a bgfill file of format ${format}`;
+    throw badFile(file.source, `this is ${what}, not generator weights: give the epoch folder's generator.safetensors`);
   }
 }
 
@@ -141,20 +169,21 @@ function checkpointConfig(file: WeightFile): Partial<GeneratorConfig> {
  */
 export async function loadGenerator(path: string, options: LoadGeneratorOptions = {}): Promise<InpaintGenerator> {
   const file = await readWeightFile(await weightFileIn(path, options.onNote));
-  const format = file.metadata.format;
-  if (format !== undefined && format.startsWith('bgfill-') && format !== CHECKPOINT_FORMAT) {
-    // Another file of a bgfill epoch folder (discriminator, optimizer state): say so rather than list every key.
-    const what = OTHER_BGFILL_FORMATS[format] ?? `a bgfill file of format ${format}`;
-    throw badFile(file.source, `this is ${what}, not generator weights: give the epoch folder's generator.safetensors`);
-  }
-  const selection = selectGenerator(file.weights, file.source);
-  const otherNet = selection.weights.has(GENERATOR_ANCHOR_KEY) ? undefined : otherNetHint(file.weights);
+  checkGeneratorFile(file);
+  return generatorFromFile(file, options);
+}
+
+/**
+ * An InpaintSANet generator from a weight file already read (loadGenerator without the reading): the generator is
+ * found under a name prefix if need be, its config comes from the options, the stored config and the weights.
+ * U²-Net weights are named for what they are (otherNetHint) rather than listed key by key.
+ * @example const g = generatorFromFile(await readWeightFile('netG.pth'), { strict: true });
+ */
+export function generatorFromFile(file: WeightFile, options: LoadGeneratorOptions = {}): InpaintGenerator {
+  const weights = selectNetworkWeights(file, GENERATOR_ANCHOR_KEY, options.onNote);
+  const otherNet = weights.has(GENERATOR_ANCHOR_KEY) ? undefined : otherNetHint(file.weights);
   if (otherNet) throw badFile(file.source, otherNet);
-  if (selection.prefix) {
-    options.onNote?.(`${file.source}: using the ${selection.weights.size} tensors under "${selection.prefix}"${selection.ignored ? ` (${selection.ignored} others ignored)` : ''}`);
-  }
-  const weights = selection.weights;
-  const stored = checkpointConfig(file);
+  const stored = storedConfig(file) as Partial<GeneratorConfig>;
   if (stored.scaledAttention === undefined && options.config?.scaledAttention === undefined) {
     // The one switch the weights cannot show: say what was assumed, since a wrong guess changes every output.
     options.onNote?.(`${file.source}: no stored config: attention energy assumed unscaled (InpaintSANet's default); pass --scaled-attention if the net was trained with 1/√d scaling`);
@@ -167,12 +196,5 @@ export async function loadGenerator(path: string, options: LoadGeneratorOptions 
     if (err instanceof BgfillError) throw badFile(file.source, `cannot build a generator from these weights: ${err.message}`, err);
     throw err;
   }
-  const generator = new InpaintGenerator(config);
-  try {
-    generator.loadStateDict(weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
-  } catch (err) {
-    generator.dispose();
-    throw err;
-  }
-  return generator;
+  return loadedOrDisposed(new InpaintGenerator(config), weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
 }
