@@ -304,38 +304,67 @@ function cellStart(c: number, n: number, cells: number): number {
   return Math.ceil((c * n) / cells);
 }
 
+/** Scratch planes up to this many elements are kept for the next image (larger ones are allocated each time). */
+const SCRATCH_LIMIT = 1 << 22;
+let lumaScratch = new Float32Array(0);
+let weightedScratch = new Int32Array(0);
+
+/**
+ * A Float32Array of `n` elements for a plane that does not outlive the current synchronous call (reused across calls:
+ * JavaScript is single-threaded and the measuring functions never yield, so no two users hold it at once).
+ */
+function scratchFloat32(n: number): Float32Array {
+  if (n > SCRATCH_LIMIT) return new Float32Array(n);
+  if (lumaScratch.length < n) lumaScratch = new Float32Array(n);
+  return lumaScratch.length === n ? lumaScratch : lumaScratch.subarray(0, n);
+}
+
+function scratchInt32(n: number): Int32Array {
+  if (n > SCRATCH_LIMIT) return new Int32Array(n);
+  if (weightedScratch.length < n) weightedScratch = new Int32Array(n);
+  return weightedScratch;
+}
+
 /**
  * One pass over RGB pixels: the luminance plane of `rect`, the sums over `rect` the other signals need, and the sums
  * of the whole frame's luminance over a 32×32 grid of cells (cell i spans pixels ⌊i·W/32⌋ … ⌊(i+1)·W/32⌋ − 1).
+ * The luminance plane is scratch memory, valid until the next call.
  */
 function scan(frame: RgbPixels, rect: Rect) {
   const { width, height, data } = frame;
-  const luma = new Float32Array(rect.width * rect.height);
+  const luma = scratchFloat32(rect.width * rect.height);
   const histogram = new Uint32Array(256);
   const cells = new Float64Array(THUMBNAIL_SIDE * THUMBNAIL_SIDE);
-  // Integer sums (exact): Σ weighted, Σ rg, Σ (2·yb) and their squares, with rg = R − G and 2·yb = R + G − 2B.
+  // Integer sums (exact in any order): Σ weighted, Σ rg, Σ (2·yb) and their squares, with rg = R − G, 2·yb = R + G − 2B.
   let sum = 0;
   let sRg = 0;
   let sYb2 = 0;
   let qRg = 0;
   let qYb2 = 0;
-  const weighted = new Int32Array(width);
+  const weighted = scratchInt32(width);
   const cellEnd = new Int32Array(THUMBNAIL_SIDE);
   for (let c = 0; c < THUMBNAIL_SIDE; c++) cellEnd[c] = Math.ceil(((c + 1) * width) / THUMBNAIL_SIDE);
+  const x0 = rect.left;
+  const x1 = rect.left + rect.width;
+  const y0 = rect.top;
+  const y1 = rect.top + rect.height;
   for (let y = 0; y < height; y++) {
-    // The row's weighted luminance 299 R + 587 G + 114 B, then its thumbnail cells (summed in registers).
-    for (let x = 0, o = y * width * 3; x < width; x++, o += 3) weighted[x] = 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
+    // The row's weighted luminance 299 R + 587 G + 114 B, summed into its thumbnail cells in registers.
     const rowCell = cellIndexOf(y, height, THUMBNAIL_SIDE) * THUMBNAIL_SIDE;
-    for (let c = 0, x = 0; c < THUMBNAIL_SIDE; c++) {
+    for (let c = 0, x = 0, o = y * width * 3; c < THUMBNAIL_SIDE; c++) {
       let acc = 0;
-      for (const end = cellEnd[c]; x < end; x++) acc += weighted[x];
+      for (const end = cellEnd[c]; x < end; x++, o += 3) {
+        const w = 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
+        weighted[x] = w;
+        acc += w;
+      }
       cells[rowCell + c] += acc;
     }
-    if (y < rect.top || y >= rect.top + rect.height) continue;
-    const x1 = rect.left + rect.width;
-    for (let x = rect.left, i = (y - rect.top) * rect.width, o = (y * width + rect.left) * 3; x < x1; x++, o += 3, i++) {
+    if (y < y0 || y >= y1) continue;
+    for (let x = x0, i = (y - y0) * rect.width, o = (y * width + x0) * 3; x < x1; x++, o += 3, i++) {
       const w = weighted[x];
-      luma[i] = w / 1000;
+      // w · 0.001 rounds to the same float32 as w / 1000 for every w in 0…255 000 (checked exhaustively).
+      luma[i] = w * 0.001;
       // Rounded luminance ⌊(w + 500) / 1000⌋ for the histogram (the 1e-7 absorbs 0.001's binary rounding).
       histogram[((w + 500) * 0.001 + 1e-7) | 0]++;
       sum += w;
