@@ -187,6 +187,39 @@ function fft(re: Float64Array, im: Float64Array, t: FftTables): void {
   }
 }
 
+/** Load line `line` (a row, or a column) of `plane` into `into`: its central n samples, mean removed, Hann-windowed. */
+function loadLine(into: Float64Array, plane: Plane, t: FftTables, line: number, rows: boolean): void {
+  const { width, height, data } = plane;
+  const n = t.n;
+  const start = rows ? line * width + Math.floor((width - n) / 2) : Math.floor((height - n) / 2) * width + line;
+  const step = rows ? 1 : width;
+  let mean = 0;
+  for (let i = 0, at = start; i < n; i++, at += step) {
+    const v = data[at];
+    into[i] = v;
+    mean += v;
+  }
+  mean /= n;
+  const window = t.window;
+  for (let i = 0; i < n; i++) into[i] = (into[i] - mean) * window[i];
+}
+
+/** Add the power spectra of every `stride`-th row (or column) of `plane` to `t.power`, two lines per complex FFT. */
+function spectrumLines(plane: Plane, t: FftTables, stride: number, rows: boolean): void {
+  const { re, im, power, n } = t;
+  const count = rows ? plane.height : plane.width;
+  for (let line = 0; line < count; line += 2 * stride) {
+    loadLine(re, plane, t, line, rows);
+    if (line + stride < count) loadLine(im, plane, t, line + stride, rows);
+    else im.fill(0);
+    fft(re, im, t);
+    for (let k = 1; k <= n / 2; k++) {
+      const j = n - k;
+      power[k] += 0.5 * (re[k] * re[k] + im[k] * im[k] + re[j] * re[j] + im[j] * im[j]);
+    }
+  }
+}
+
 /** Rows (or columns) taken for the spectrum: every `SPECTRUM_STRIDE`-th one (32 of each at 256²). */
 export const SPECTRUM_STRIDE = 8;
 
@@ -205,34 +238,8 @@ export function topOctaveRatio(plane: Plane, stride = SPECTRUM_STRIDE): number {
   const t = fftTables(n);
   const { re, im, power } = t;
   power.fill(0);
-  const { width, height, data } = plane;
-  const load = (into: Float64Array, line: number, rows: boolean): void => {
-    const offset = rows ? Math.floor((width - n) / 2) : Math.floor((height - n) / 2);
-    let mean = 0;
-    for (let i = 0; i < n; i++) {
-      const v = rows ? data[line * width + offset + i] : data[(offset + i) * width + line];
-      into[i] = v;
-      mean += v;
-    }
-    mean /= n;
-    for (let i = 0; i < n; i++) into[i] = (into[i] - mean) * t.window[i];
-  };
-  const lines = (count: number, rows: boolean): void => {
-    const picked: number[] = [];
-    for (let i = 0; i < count; i += stride) picked.push(i);
-    for (let p = 0; p < picked.length; p += 2) {
-      load(re, picked[p], rows);
-      if (p + 1 < picked.length) load(im, picked[p + 1], rows);
-      else im.fill(0);
-      fft(re, im, t);
-      for (let k = 1; k <= n / 2; k++) {
-        const j = (n - k) % n;
-        power[k] += 0.5 * (re[k] * re[k] + im[k] * im[k] + re[j] * re[j] + im[j] * im[j]);
-      }
-    }
-  };
-  lines(height, true);
-  lines(width, false);
+  spectrumLines(plane, t, stride, true);
+  spectrumLines(plane, t, stride, false);
   let top = 0;
   let next = 0;
   for (let k = n / 8; k < n / 4; k++) next += power[k];
