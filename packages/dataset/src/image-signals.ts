@@ -323,7 +323,6 @@ function cellStart(c: number, n: number, cells: number): number {
 /** Scratch planes up to this many elements are kept for the next image (larger ones are allocated each time). */
 const SCRATCH_LIMIT = 1 << 22;
 let lumaScratch = new Float32Array(0);
-let weightedScratch = new Int32Array(0);
 
 /**
  * A Float32Array of `n` elements for a plane that does not outlive the current synchronous call (reused across calls:
@@ -333,12 +332,6 @@ function scratchFloat32(n: number): Float32Array {
   if (n > SCRATCH_LIMIT) return new Float32Array(n);
   if (lumaScratch.length < n) lumaScratch = new Float32Array(n);
   return lumaScratch.length === n ? lumaScratch : lumaScratch.subarray(0, n);
-}
-
-function scratchInt32(n: number): Int32Array {
-  if (n > SCRATCH_LIMIT) return new Int32Array(n);
-  if (weightedScratch.length < n) weightedScratch = new Int32Array(n);
-  return weightedScratch;
 }
 
 /**
@@ -357,7 +350,6 @@ function scan(frame: RgbPixels, rect: Rect) {
   let sYb2 = 0;
   let qRg = 0;
   let qYb2 = 0;
-  const weighted = scratchInt32(width);
   const cellEnd = new Int32Array(THUMBNAIL_SIDE);
   for (let c = 0; c < THUMBNAIL_SIDE; c++) cellEnd[c] = Math.ceil(((c + 1) * width) / THUMBNAIL_SIDE);
   const x0 = rect.left;
@@ -365,39 +357,44 @@ function scan(frame: RgbPixels, rect: Rect) {
   const y0 = rect.top;
   const y1 = rect.top + rect.height;
   for (let y = 0; y < height; y++) {
-    // The row's weighted luminance 299 R + 587 G + 114 B, summed into its thumbnail cells in registers.
+    // Each thumbnail cell's span of the row, summed in a register: the part before `rect`, the part inside it (where
+    // the other signals are taken from the same pixel loads), the part after it.
     const rowCell = cellIndexOf(y, height, THUMBNAIL_SIDE) * THUMBNAIL_SIDE;
-    for (let c = 0, x = 0, o = y * width * 3; c < THUMBNAIL_SIDE; c++) {
-      let acc = 0;
-      for (const end = cellEnd[c]; x < end; x++, o += 3) {
-        const w = 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
-        weighted[x] = w;
-        acc += w;
-      }
-      cells[rowCell + c] += acc;
-    }
-    if (y < y0 || y >= y1) continue;
+    const inRect = y >= y0 && y < y1;
     // Row sums in small integers (a row's fit in 31 bits up to 8 000 pixels; wider rows are still exact as doubles).
     let rSum = 0;
     let rSRg = 0;
     let rSYb2 = 0;
     let rQRg = 0;
     let rQYb2 = 0;
-    for (let x = x0, i = (y - y0) * rect.width, o = (y * width + x0) * 3; x < x1; x++, o += 3, i++) {
-      const w = weighted[x];
-      // w · 0.001 rounds to the same float32 as w / 1000 for every w in 0…255 000 (checked exhaustively).
-      luma[i] = w * 0.001;
-      // Rounded luminance ⌊(w + 500) / 1000⌋ for the histogram (the 1e-7 absorbs 0.001's binary rounding).
-      histogram[((w + 500) * 0.001 + 1e-7) | 0]++;
-      rSum += w;
-      const r = data[o];
-      const g = data[o + 1];
-      const rg = r - g;
-      const yb2 = r + g - 2 * data[o + 2];
-      rSRg += rg;
-      rSYb2 += yb2;
-      rQRg += rg * rg;
-      rQYb2 += yb2 * yb2;
+    let i = (y - y0) * rect.width;
+    for (let c = 0, x = 0, o = y * width * 3; c < THUMBNAIL_SIDE; c++) {
+      let acc = 0;
+      const end = cellEnd[c];
+      if (inRect) {
+        for (const a = Math.min(end, Math.max(x, x0)); x < a; x++, o += 3) acc += 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
+        for (const b = Math.min(end, x1); x < b; x++, o += 3, i++) {
+          const r = data[o];
+          const g = data[o + 1];
+          const bl = data[o + 2];
+          // The weighted luminance 299 R + 587 G + 114 B.
+          const w = 299 * r + 587 * g + 114 * bl;
+          acc += w;
+          // w · 0.001 rounds to the same float32 as w / 1000 for every w in 0…255 000 (checked exhaustively).
+          luma[i] = w * 0.001;
+          // Rounded luminance ⌊(w + 500) / 1000⌋ for the histogram (the 1e-7 absorbs 0.001's binary rounding).
+          histogram[((w + 500) * 0.001 + 1e-7) | 0]++;
+          rSum += w;
+          const rg = r - g;
+          const yb2 = r + g - 2 * bl;
+          rSRg += rg;
+          rSYb2 += yb2;
+          rQRg += rg * rg;
+          rQYb2 += yb2 * yb2;
+        }
+      }
+      for (; x < end; x++, o += 3) acc += 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
+      cells[rowCell + c] += acc;
     }
     sum += rSum;
     sRg += rSRg;
