@@ -27,28 +27,13 @@ import { rngFor } from '../packages/core/src/index.js';
 import { buildDataset } from '../packages/dataset/src/build.js';
 import { crc32c } from '../packages/dataset/src/crc32c.js';
 import { groupNearDuplicates } from '../packages/dataset/src/hash-groups.js';
+import { photo } from './synthetic-photo.js';
 
 const concurrency = Number(process.argv[2] ?? 4);
 const passCount = Number(process.argv[3] ?? 400);
 const largeCount = Number(process.argv[4] ?? 60);
 const hashCount = Number(process.argv[5] ?? 100_000);
 const roundCount = Number(process.argv[6] ?? 3);
-
-/** Photo-like content: smooth gradients plus noise, so JPEG decode and encode do real work. */
-async function photo(width: number, height: number, seed: number): Promise<Buffer> {
-  const small = Buffer.alloc((width >> 3) * (height >> 3) * 3);
-  let s = seed * 2654435761;
-  for (let i = 0; i < small.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    small[i] = s >>> 24;
-  }
-  const base = await sharp(small, { raw: { width: width >> 3, height: height >> 3, channels: 3 } })
-    .resize(width, height, { kernel: 'cubic' })
-    .raw()
-    .toBuffer();
-  for (let i = 0; i < base.length; i += 7) base[i] = (base[i] + ((i * 31 + seed) & 31)) & 255;
-  return sharp(base, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
-}
 
 /** Run `fn` over `items` with `width` calls in flight (a plain worker pool, as a bare loop would). */
 async function pool<T>(items: readonly T[], width: number, fn: (item: T, i: number) => Promise<unknown>): Promise<void> {

@@ -94,10 +94,16 @@ export function laplacianVariance(plane: Plane): number {
   let sq = 0;
   for (let y = 1; y < height - 1; y++) {
     let i = y * width + 1;
+    // Left and centre carried along the row in registers (same arithmetic, fewer loads).
+    let left = data[i - 1];
+    let centre = data[i];
     for (let x = 1; x < width - 1; x++, i++) {
-      const l = 4 * data[i] - data[i - 1] - data[i + 1] - data[i - width] - data[i + width];
+      const right = data[i + 1];
+      const l = 4 * centre - left - right - data[i - width] - data[i + width];
       sum += l;
       sq += l * l;
+      left = centre;
+      centre = right;
     }
   }
   const n = (width - 2) * (height - 2);
@@ -112,6 +118,10 @@ interface FftTables {
   readonly sin: Float64Array;
   readonly reverse: Uint32Array;
   readonly window: Float64Array;
+  /** Scratch for {@link topOctaveRatio} (reused across calls; it never yields). */
+  readonly re: Float64Array;
+  readonly im: Float64Array;
+  readonly power: Float64Array;
 }
 
 const fftCache = new Map<number, FftTables>();
@@ -137,7 +147,7 @@ function fftTables(n: number): FftTables {
   // Hann window: keeps the jump between a row's two ends from spreading energy over every frequency.
   const window = new Float64Array(n);
   for (let i = 0; i < n; i++) window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
-  t = { n, cos, sin, reverse, window };
+  t = { n, cos, sin, reverse, window, re: new Float64Array(n), im: new Float64Array(n), power: new Float64Array(n / 2 + 1) };
   fftCache.set(n, t);
   return t;
 }
@@ -177,6 +187,39 @@ function fft(re: Float64Array, im: Float64Array, t: FftTables): void {
   }
 }
 
+/** Load line `line` (a row, or a column) of `plane` into `into`: its central n samples, mean removed, Hann-windowed. */
+function loadLine(into: Float64Array, plane: Plane, t: FftTables, line: number, rows: boolean): void {
+  const { width, height, data } = plane;
+  const n = t.n;
+  const start = rows ? line * width + Math.floor((width - n) / 2) : Math.floor((height - n) / 2) * width + line;
+  const step = rows ? 1 : width;
+  let mean = 0;
+  for (let i = 0, at = start; i < n; i++, at += step) {
+    const v = data[at];
+    into[i] = v;
+    mean += v;
+  }
+  mean /= n;
+  const window = t.window;
+  for (let i = 0; i < n; i++) into[i] = (into[i] - mean) * window[i];
+}
+
+/** Add the power spectra of every `stride`-th row (or column) of `plane` to `t.power`, two lines per complex FFT. */
+function spectrumLines(plane: Plane, t: FftTables, stride: number, rows: boolean): void {
+  const { re, im, power, n } = t;
+  const count = rows ? plane.height : plane.width;
+  for (let line = 0; line < count; line += 2 * stride) {
+    loadLine(re, plane, t, line, rows);
+    if (line + stride < count) loadLine(im, plane, t, line + stride, rows);
+    else im.fill(0);
+    fft(re, im, t);
+    for (let k = 1; k <= n / 2; k++) {
+      const j = n - k;
+      power[k] += 0.5 * (re[k] * re[k] + im[k] * im[k] + re[j] * re[j] + im[j] * im[j]);
+    }
+  }
+}
+
 /** Rows (or columns) taken for the spectrum: every `SPECTRUM_STRIDE`-th one (32 of each at 256²). */
 export const SPECTRUM_STRIDE = 8;
 
@@ -193,37 +236,10 @@ export function topOctaveRatio(plane: Plane, stride = SPECTRUM_STRIDE): number {
   if (shorter < 16) return 0;
   const n = Math.min(256, 2 ** Math.floor(Math.log2(shorter)));
   const t = fftTables(n);
-  const power = new Float64Array(n / 2 + 1);
-  const re = new Float64Array(n);
-  const im = new Float64Array(n);
-  const { width, height, data } = plane;
-  const load = (into: Float64Array, line: number, rows: boolean): void => {
-    const offset = rows ? Math.floor((width - n) / 2) : Math.floor((height - n) / 2);
-    let mean = 0;
-    for (let i = 0; i < n; i++) {
-      const v = rows ? data[line * width + offset + i] : data[(offset + i) * width + line];
-      into[i] = v;
-      mean += v;
-    }
-    mean /= n;
-    for (let i = 0; i < n; i++) into[i] = (into[i] - mean) * t.window[i];
-  };
-  const lines = (count: number, rows: boolean): void => {
-    const picked: number[] = [];
-    for (let i = 0; i < count; i += stride) picked.push(i);
-    for (let p = 0; p < picked.length; p += 2) {
-      load(re, picked[p], rows);
-      if (p + 1 < picked.length) load(im, picked[p + 1], rows);
-      else im.fill(0);
-      fft(re, im, t);
-      for (let k = 1; k <= n / 2; k++) {
-        const j = (n - k) % n;
-        power[k] += 0.5 * (re[k] * re[k] + im[k] * im[k] + re[j] * re[j] + im[j] * im[j]);
-      }
-    }
-  };
-  lines(height, true);
-  lines(width, false);
+  const { re, im, power } = t;
+  power.fill(0);
+  spectrumLines(plane, t, stride, true);
+  spectrumLines(plane, t, stride, false);
   let top = 0;
   let next = 0;
   for (let k = n / 8; k < n / 4; k++) next += power[k];
@@ -304,50 +320,87 @@ function cellStart(c: number, n: number, cells: number): number {
   return Math.ceil((c * n) / cells);
 }
 
+/** Scratch planes up to this many elements are kept for the next image (larger ones are allocated each time). */
+const SCRATCH_LIMIT = 1 << 22;
+let lumaScratch = new Float32Array(0);
+
+/**
+ * A Float32Array of `n` elements for a plane that does not outlive the current synchronous call (reused across calls:
+ * JavaScript is single-threaded and the measuring functions never yield, so no two users hold it at once).
+ */
+function scratchFloat32(n: number): Float32Array {
+  if (n > SCRATCH_LIMIT) return new Float32Array(n);
+  if (lumaScratch.length < n) lumaScratch = new Float32Array(n);
+  return lumaScratch.length === n ? lumaScratch : lumaScratch.subarray(0, n);
+}
+
 /**
  * One pass over RGB pixels: the luminance plane of `rect`, the sums over `rect` the other signals need, and the sums
  * of the whole frame's luminance over a 32×32 grid of cells (cell i spans pixels ⌊i·W/32⌋ … ⌊(i+1)·W/32⌋ − 1).
+ * The luminance plane is scratch memory, valid until the next call.
  */
 function scan(frame: RgbPixels, rect: Rect) {
   const { width, height, data } = frame;
-  const luma = new Float32Array(rect.width * rect.height);
+  const luma = scratchFloat32(rect.width * rect.height);
   const histogram = new Uint32Array(256);
   const cells = new Float64Array(THUMBNAIL_SIDE * THUMBNAIL_SIDE);
-  // Integer sums (exact): Σ weighted, Σ rg, Σ (2·yb) and their squares, with rg = R − G and 2·yb = R + G − 2B.
+  // Integer sums (exact in any order): Σ weighted, Σ rg, Σ (2·yb) and their squares, with rg = R − G, 2·yb = R + G − 2B.
   let sum = 0;
   let sRg = 0;
   let sYb2 = 0;
   let qRg = 0;
   let qYb2 = 0;
-  const weighted = new Int32Array(width);
   const cellEnd = new Int32Array(THUMBNAIL_SIDE);
   for (let c = 0; c < THUMBNAIL_SIDE; c++) cellEnd[c] = Math.ceil(((c + 1) * width) / THUMBNAIL_SIDE);
+  const x0 = rect.left;
+  const x1 = rect.left + rect.width;
+  const y0 = rect.top;
+  const y1 = rect.top + rect.height;
   for (let y = 0; y < height; y++) {
-    // The row's weighted luminance 299 R + 587 G + 114 B, then its thumbnail cells (summed in registers).
-    for (let x = 0, o = y * width * 3; x < width; x++, o += 3) weighted[x] = 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
+    // Each thumbnail cell's span of the row, summed in a register: the part before `rect`, the part inside it (where
+    // the other signals are taken from the same pixel loads), the part after it.
     const rowCell = cellIndexOf(y, height, THUMBNAIL_SIDE) * THUMBNAIL_SIDE;
-    for (let c = 0, x = 0; c < THUMBNAIL_SIDE; c++) {
+    const inRect = y >= y0 && y < y1;
+    // Row sums in small integers (a row's fit in 31 bits up to 8 000 pixels; wider rows are still exact as doubles).
+    let rSum = 0;
+    let rSRg = 0;
+    let rSYb2 = 0;
+    let rQRg = 0;
+    let rQYb2 = 0;
+    let i = (y - y0) * rect.width;
+    for (let c = 0, x = 0, o = y * width * 3; c < THUMBNAIL_SIDE; c++) {
       let acc = 0;
-      for (const end = cellEnd[c]; x < end; x++) acc += weighted[x];
+      const end = cellEnd[c];
+      if (inRect) {
+        for (const a = Math.min(end, Math.max(x, x0)); x < a; x++, o += 3) acc += 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
+        for (const b = Math.min(end, x1); x < b; x++, o += 3, i++) {
+          const r = data[o];
+          const g = data[o + 1];
+          const bl = data[o + 2];
+          // The weighted luminance 299 R + 587 G + 114 B.
+          const w = 299 * r + 587 * g + 114 * bl;
+          acc += w;
+          // w · 0.001 rounds to the same float32 as w / 1000 for every w in 0…255 000 (checked exhaustively).
+          luma[i] = w * 0.001;
+          // Rounded luminance ⌊(w + 500) / 1000⌋ for the histogram (the 1e-7 absorbs 0.001's binary rounding).
+          histogram[((w + 500) * 0.001 + 1e-7) | 0]++;
+          rSum += w;
+          const rg = r - g;
+          const yb2 = r + g - 2 * bl;
+          rSRg += rg;
+          rSYb2 += yb2;
+          rQRg += rg * rg;
+          rQYb2 += yb2 * yb2;
+        }
+      }
+      for (; x < end; x++, o += 3) acc += 299 * data[o] + 587 * data[o + 1] + 114 * data[o + 2];
       cells[rowCell + c] += acc;
     }
-    if (y < rect.top || y >= rect.top + rect.height) continue;
-    const x1 = rect.left + rect.width;
-    for (let x = rect.left, i = (y - rect.top) * rect.width, o = (y * width + rect.left) * 3; x < x1; x++, o += 3, i++) {
-      const w = weighted[x];
-      luma[i] = w / 1000;
-      // Rounded luminance ⌊(w + 500) / 1000⌋ for the histogram (the 1e-7 absorbs 0.001's binary rounding).
-      histogram[((w + 500) * 0.001 + 1e-7) | 0]++;
-      sum += w;
-      const r = data[o];
-      const g = data[o + 1];
-      const rg = r - g;
-      const yb2 = r + g - 2 * data[o + 2];
-      sRg += rg;
-      sYb2 += yb2;
-      qRg += rg * rg;
-      qYb2 += yb2 * yb2;
-    }
+    sum += rSum;
+    sRg += rSRg;
+    sYb2 += rSYb2;
+    qRg += rQRg;
+    qYb2 += rQYb2;
   }
   const n = rect.width * rect.height;
   return {

@@ -218,17 +218,6 @@ export async function analyseImage(input: Buffer, key: string, options: ProcessO
   return { ...rest, analysis: analysis! };
 }
 
-/** Copy a rectangle out of RGB pixels. */
-export function cropPixels(image: RgbPixels, crop: { left: number; top: number; width: number; height: number }): RgbPixels {
-  const data = Buffer.alloc(crop.width * crop.height * 3);
-  const source = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  for (let y = 0; y < crop.height; y++) {
-    const from = ((crop.top + y) * image.width + crop.left) * 3;
-    source.copy(data, y * crop.width * 3, from, from + crop.width * 3);
-  }
-  return { width: crop.width, height: crop.height, data };
-}
-
 /** Encode stored pixels as the build's format (the same bytes sharp writes at the end of a pipeline). */
 function encoder(pipeline: Sharp, options: ProcessOptions): Sharp {
   return options.format === 'jpeg'
@@ -291,13 +280,15 @@ async function processImageOnce(input: Buffer, key: string, options: ProcessOpti
       return { encoded: data, format: options.format, width: info.width, height: info.height, passthrough: false, ...source, analysis: null };
     }
     // The whole resized frame comes back (the perceptual hash sees the whole picture, whatever the crop); the crop
-    // is cut from it here and encoded from those pixels: the same bytes as cropping and encoding inside the pipeline.
+    // is cut from those pixels by a second sharp call and encoded: the same bytes as cropping and encoding inside the
+    // pipeline (no copy of the crop in JavaScript).
     const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new InputRejected(name, 'decode-error', `conversion produced ${info.channels} channels, expected 3`);
     const frame = { width: info.width, height: info.height, data };
-    const stored = geometry.crop ? cropPixels(frame, geometry.crop) : frame;
+    const stored = geometry.crop ?? frame;
     // libvips encodes on its own thread while the signals are measured here.
-    const encoding = encode ? encoder(sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } }), options).toBuffer() : Promise.resolve(empty);
+    const raw = sharp(data, { raw: { width: frame.width, height: frame.height, channels: 3 } });
+    const encoding = encode ? encoder(geometry.crop ? raw.extract(geometry.crop) : raw, options).toBuffer() : Promise.resolve(empty);
     encoding.catch(() => {}); // awaited below; a failure surfaces there
     const analysis = analyseFrame(frame, geometry.crop, input);
     const encoded = await encoding;
