@@ -236,22 +236,23 @@ export function registerDatasetCommands(program: Command): void {
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspectReport(report));
     });
 
-  dataset
-    .command('audit <bundle-or-folder>')
-    .description(
-      'Find near-duplicate groups (and, in a bundle, groups that leak across splits), images under the build size and ' +
-        'blurry, dark, low-information or upscaled images, in a bundle or a folder of images; writes audit.json and a ' +
-        'contact sheet per finding',
-    )
-    .option('--out <dir>', 'folder for audit.json and the contact sheets (default: <name>-audit in the working folder)')
-    .option('--overwrite', 'replace an earlier audit in --out')
-    .option('--size <px>', 'folders: the build size images are measured at; smaller ones are listed', int('--size'), 256)
-    .option('--hash-radius <bits>', `Hamming radius of a near-duplicate (default: the bundle's, else ${DEFAULT_HASH_RADIUS})`, int('--hash-radius'))
-    .option('--thresholds <list>', `flag thresholds, flag=value (default: the bundle's, else ${formatThresholds()})`)
-    .option('--concurrency <n>', 'images decoded at once', int('--concurrency'), 4)
-    .option('--sheet-limit <n>', 'images per contact sheet', int('--sheet-limit'), 48)
-    .option('--json', 'print the report as JSON on stdout (the summary goes to stderr)')
-    .option('--no-progress', 'no progress bar')
+  addOutputOptions(
+    dataset
+      .command('audit <bundle-or-folder>')
+      .description(
+        'Find near-duplicate groups (and, in a bundle, groups that leak across splits), images under the build size and ' +
+          'blurry, dark, low-information or upscaled images, in a bundle or a folder of images; writes audit.json and a ' +
+          'contact sheet per finding',
+      )
+      .option('--out <dir>', 'folder for audit.json and the contact sheets (default: <name>-audit in the working folder)')
+      .option('--overwrite', 'replace an earlier audit in --out')
+      .option('--size <px>', 'folders: the build size images are measured at; smaller ones are listed', int('--size'), 256)
+      .option('--hash-radius <bits>', `Hamming radius of a near-duplicate (default: the bundle's, else ${DEFAULT_HASH_RADIUS})`, int('--hash-radius'))
+      .option('--thresholds <list>', `flag thresholds, flag=value (default: the bundle's, else ${formatThresholds()})`)
+      .option('--concurrency <n>', 'images decoded at once', int('--concurrency'), 4)
+      .option('--sheet-limit <n>', 'images per contact sheet', int('--sheet-limit'), 48),
+    'print the report as JSON on stdout (the summary goes to stderr)',
+  )
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill dataset audit photos/ --out photos-audit            # before building: groups, small and blurry photos\n' +

@@ -276,22 +276,22 @@ export function registerMasksCommands(program: Command): void {
     });
 
   const bank = masks.command('bank').description('Person banks: real person outlines cut from segmentation maps, for the person-bank strategy');
-  bank
-    .command('build')
-    .description(
-      'Cut every connected person component out of segmentation maps (any size, 8 or 16 bits, soft values) into one ' +
-        'versioned bank file (OUT/bank.bgbank) and a contact sheet (OUT/contact-sheet.png); components smaller than ' +
-        '--min-area or touching two opposite borders are dropped and counted',
-    )
-    .requiredOption('--maps <paths...>', 'segmentation maps: folders (their images), files or globs (from `bgfill segment` or any segmenter)')
-    .requiredOption('--out <dir>', 'output folder, apart from the maps (created; refused if it already holds a bank, unless --overwrite)')
-    .option('--threshold <t>', 'person where value / max > t', '0.1')
-    .option('--min-area <f>', "drop components under this fraction of their map's area", '0.002')
-    .option('--sheet-count <n>', 'outlines on the contact sheet (0: no sheet)', '256')
-    .option('--overwrite', 'replace a bank already in --out')
-    .option('--concurrency <k>', 'maps decoded at once', '4')
-    .option('--json', 'print a JSON summary on stdout (human lines go to stderr)')
-    .option('--no-progress', 'no progress bar')
+  addOutputOptions(
+    bank
+      .command('build')
+      .description(
+        'Cut every connected person component out of segmentation maps (any size, 8 or 16 bits, soft values) into one ' +
+          'versioned bank file (OUT/bank.bgbank) and a contact sheet (OUT/contact-sheet.png); components smaller than ' +
+          '--min-area or touching two opposite borders are dropped and counted',
+      )
+      .requiredOption('--maps <paths...>', 'segmentation maps: folders (their images), files or globs (from `bgfill segment` or any segmenter)')
+      .requiredOption('--out <dir>', 'output folder, apart from the maps (created; refused if it already holds a bank, unless --overwrite)')
+      .option('--threshold <t>', 'person where value / max > t', '0.1')
+      .option('--min-area <f>', "drop components under this fraction of their map's area", '0.002')
+      .option('--sheet-count <n>', 'outlines on the contact sheet (0: no sheet)', '256')
+      .option('--overwrite', 'replace a bank already in --out')
+      .option('--concurrency <k>', 'maps decoded at once', '4'),
+  )
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill masks bank build --maps seg/ --threshold 0.1 --out bank/\n' +

@@ -1,3 +1,4 @@
+import { addOutputOptions } from '@bgfill/core';
 import type { Command } from 'commander';
 
 /**
@@ -6,18 +7,19 @@ import type { Command } from 'commander';
  * @example registerSegmentCommand(new Command('bgfill'))
  */
 export function registerSegmentCommand(program: Command): void {
-  program
-    .command('segment')
-    .description("Person (or salient-object) maps with U²-Net, as the authors' test script writes them: <name>.png, 8-bit, the photo's size")
-    .requiredOption('--checkpoint <file>', "U²-Net weights: the authors' u2net_human_seg.pth, u2net.pth or u2netp.pth (U2NET or U2NETP, told apart by the weights)")
-    .requiredOption('--image <path>', 'a photo, or a folder of photos')
-    .requiredOption('--out <path>', 'the map file (.png) for one photo, or a folder (writes <name>.png, as the authors do)')
-    .option('--backend <name>', 'auto, onnx-webgpu, webgpu, tensorflow, onnx, wasm or cpu (auto tries webgpu, tensorflow, onnx, wasm, cpu: onnx on CPUs)', 'auto')
-    .option('--threads <n>', 'CPU threads for onnx (default: BGFILL_ONNX_THREADS, else the CPU cores) or wasm (BGFILL_WASM_THREADS, else the cores, at most 8)')
-    .option('--batch-size <n>', 'photos per network run (all become 320×320) (default: 8 on a GPU, 1 on a CPU)')
-    .option('--overwrite', 'redo photos whose maps exist (default: keep them, so an interrupted run resumes)')
-    .option('--no-progress', 'no progress bar (default: a bar on a terminal)')
-    .option('--json', 'print the summary as JSON on stdout (written, existing, failed, noPerson); messages stay on stderr')
+  addOutputOptions(
+    program
+      .command('segment')
+      .description("Person (or salient-object) maps with U²-Net, as the authors' test script writes them: <name>.png, 8-bit, the photo's size")
+      .requiredOption('--checkpoint <file>', "U²-Net weights: the authors' u2net_human_seg.pth, u2net.pth or u2netp.pth (U2NET or U2NETP, told apart by the weights)")
+      .requiredOption('--image <path>', 'a photo, or a folder of photos')
+      .requiredOption('--out <path>', 'the map file (.png) for one photo, or a folder (writes <name>.png, as the authors do)')
+      .option('--backend <name>', 'auto, onnx-webgpu, webgpu, tensorflow, onnx, wasm or cpu (auto tries webgpu, tensorflow, onnx, wasm, cpu: onnx on CPUs)', 'auto')
+      .option('--threads <n>', 'CPU threads for onnx (default: BGFILL_ONNX_THREADS, else the CPU cores) or wasm (BGFILL_WASM_THREADS, else the cores, at most 8)')
+      .option('--batch-size <n>', 'photos per network run (all become 320×320) (default: 8 on a GPU, 1 on a CPU)')
+      .option('--overwrite', 'redo photos whose maps exist (default: keep them, so an interrupted run resumes)'),
+    'print the summary as JSON on stdout (written, existing, failed, noPerson); messages stay on stderr',
+  )
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill segment --checkpoint u2net_human_seg.pth --image photos/ --out maps/\n' +

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { addOutputOptions } from '@bgfill/core';
 
 /**
  * `bgfill train`: options only; the work happens in `./run-train.js`, loaded inside the action so that
@@ -75,11 +76,12 @@ export function registerTrainCommand(program: Command): void {
     else if ('default' in f) cmd.option(f.flag, f.help, f.default as string);
     else cmd.option(f.flag, f.help);
   }
-  cmd
-    .option('--freeze <pattern...>', 'keep parameters whose names match (glob with * and ?, or /regex/) frozen')
-    .option('--resume', 'continue the run in --out from its newest complete epoch', false)
-    .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
-    .option('--json', 'print a JSON summary on stdout at the end: run folder, checkpoints written, last epoch, steps, the resolved config (the log lines go to stderr)')
+  addOutputOptions(
+    cmd
+      .option('--freeze <pattern...>', 'keep parameters whose names match (glob with * and ?, or /regex/) frozen')
+      .option('--resume', 'continue the run in --out from its newest complete epoch', false),
+    'print a JSON summary on stdout at the end: run folder, checkpoints written, last epoch, steps, the resolved config (the log lines go to stderr)',
+  )
     .addHelpText(
       'after',
       '\nExample:\n  $ bgfill train --data places-bundle --out runs/gates --init InpaintSANet.pth --epochs 12 --batch-size 8 \\\n' +
