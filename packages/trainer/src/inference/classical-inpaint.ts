@@ -1,9 +1,8 @@
-import { access } from 'node:fs/promises';
 import { BgfillError, atomicWriteFile, createProgress, errorMessage, parseIntegerOption } from '@bgfill/core';
 import { checkThreshold, maskToPng } from '@bgfill/masks';
 import { classicalInpaint, parseClassicalMethod, readRgbImage, DEFAULT_INPAINT_RADIUS, MAX_INPAINT_RADIUS, type ClassicalMethod } from '@bgfill/eval';
 import { writeRgbImage } from './image-file.js';
-import { planJobs, type JobProblem } from './jobs.js';
+import { jobDone, planJobs, type JobProblem } from './jobs.js';
 import { finishBatch } from './batch-report.js';
 import { readHoleMask } from './mask-source.js';
 import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js';
@@ -78,8 +77,7 @@ export async function runClassicalInpaint(options: InpaintCommandOptions, log: (
   const progress = createProgress({ label: settings.method, total: jobs.length, ...(options.progress !== undefined ? { enabled: options.progress } : {}) });
   try {
     for (const job of jobs) {
-      const exists = (file: string | undefined) => (file === undefined ? Promise.resolve(true) : access(file).then(() => true, () => false));
-      if (!options.overwrite && (await exists(job.out)) && (await exists(job.maskOut))) {
+      if (!options.overwrite && (await jobDone(job))) {
         existing.push(job.out);
         progress.tick();
         continue;

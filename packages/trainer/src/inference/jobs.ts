@@ -1,4 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
+import { access, realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, sep } from 'node:path';
 import fg from 'fast-glob';
 import { BgfillError, checkOutputPath, type OutputPathOptions } from '@bgfill/core';
@@ -16,6 +16,18 @@ export interface InpaintJob {
   raw?: string;
   /** The PNG file for the hole mask as used (`--save-mask`), when asked for. */
   maskOut?: string;
+}
+
+/**
+ * Whether every output of `job` — the image, and the raw and mask files when asked for — is on disk already: an
+ * interrupted run keeps such a job as it is (unless --overwrite).
+ * @example if (!options.overwrite && (await jobDone(job))) existing.push(job.out);
+ */
+export async function jobDone(job: Pick<InpaintJob, 'out' | 'raw' | 'maskOut'>): Promise<boolean> {
+  for (const file of [job.out, job.raw, job.maskOut]) {
+    if (file !== undefined && !(await access(file).then(() => true, () => false))) return false;
+  }
+  return true;
 }
 
 /** An input that could not become a job (reported, the others still run). */

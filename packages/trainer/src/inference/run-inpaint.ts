@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import { BgfillError, atomicWriteFile, createProgress, invalidParameter } from '@bgfill/core';
 import { checkThreshold, createMask, holeRatio, maskToPng } from '@bgfill/masks';
 import { readRgbImage } from '@bgfill/eval';
@@ -12,7 +11,7 @@ import { parseArchOption } from '../arch/registry.js';
 import type { InpaintEngine } from './engine.js';
 import type { RgbImage } from '@bgfill/eval';
 import type { Mask } from '@bgfill/masks';
-import { planJobs, type InpaintJob } from './jobs.js';
+import { jobDone, planJobs, type InpaintJob } from './jobs.js';
 import type { InpaintCommandOptions, InpaintSummary } from './inpaint-command.js';
 import { runClassicalInpaint, usesClassicalMethod } from './classical-inpaint.js';
 import { readHoleMask } from './mask-source.js';
@@ -100,13 +99,6 @@ function settingsFrom(options: InpaintCommandOptions): Settings {
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * `bgfill inpaint`: validate the options, pair images with masks, load the checkpoint, inpaint each image and
  * write the results atomically. A bad image or mask is reported (file and reason) and skipped; outputs that exist
@@ -127,7 +119,7 @@ export async function runInpaintCommand(options: InpaintCommandOptions, log: (li
   const todo: InpaintJob[] = [];
   const existing: string[] = [];
   for (const job of jobs) {
-    const done = !options.overwrite && (await exists(job.out)) && (job.raw === undefined || (await exists(job.raw))) && (job.maskOut === undefined || (await exists(job.maskOut)));
+    const done = !options.overwrite && (await jobDone(job));
     if (done) existing.push(job.out);
     else todo.push(job);
   }

@@ -1,11 +1,10 @@
-import { access } from 'node:fs/promises';
 import { createProgress, parseIntegerOption } from '@bgfill/core';
 import { readRgbImage, type RgbImage } from '@bgfill/eval';
 import { isGpuEngine, parseEngineRequest } from '../inference/engine-name.js';
 import { selectEngine } from '../inference/engine-select.js';
 import { finishBatch, problemOf, skippedLine } from '../inference/batch-report.js';
 import { writeRgbImage } from '../inference/image-file.js';
-import { planJobs, type InpaintJob, type JobProblem } from '../inference/jobs.js';
+import { jobDone, planJobs, type InpaintJob, type JobProblem } from '../inference/jobs.js';
 import { PERSON_PEAK, segmentPhotos, type PersonMap } from './segment-photo.js';
 import { openSegmenter } from './segmenter.js';
 
@@ -47,13 +46,6 @@ function greyToRgb(map: PersonMap): RgbImage {
   return { data, width: map.width, height: map.height, channels: 3 };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * Where a photo's map goes: `OUT/<name>.png` for a folder (the authors' script names the map after the photo, last
  * extension replaced by .png), `--out` itself for a single photo. Uses planJobs with each photo as its own "mask",
@@ -80,7 +72,7 @@ export async function runSegmentCommand(options: SegmentCommandOptions, log: (li
   const summary: SegmentSummary = { backend: '', variant: '', total: jobs.length + problems.length, written: [], existing: [], failed: [...problems], noPerson: [] };
   const todo: InpaintJob[] = [];
   for (const job of jobs) {
-    if (!options.overwrite && (await exists(job.out))) summary.existing.push(job.out);
+    if (!options.overwrite && (await jobDone(job))) summary.existing.push(job.out);
     else todo.push(job);
   }
   if (summary.existing.length > 0) log(`${summary.existing.length} map${summary.existing.length === 1 ? '' : 's'} already written: kept (--overwrite to redo)`);

@@ -1,10 +1,9 @@
-import { access } from 'node:fs/promises';
 import { createProgress, invalidParameter, parseIntegerOption } from '@bgfill/core';
 import { readRgbImage } from '@bgfill/eval';
 import { initBackend } from '../backend/init-backend.js';
 import { parseBackendRequest } from '../backend/backend-name.js';
 import { writeRgbImage } from '../inference/image-file.js';
-import { planJobs, type InpaintJob, type JobProblem } from '../inference/jobs.js';
+import { jobDone, planJobs, type InpaintJob, type JobProblem } from '../inference/jobs.js';
 import { finishBatch, problemOf, skippedLine } from '../inference/batch-report.js';
 import { DEFAULT_ESRGAN_TILE, loadEsrgan } from './esrgan.js';
 import { parseEsrganScale, parseEsrganSize } from './esrgan-models.js';
@@ -70,11 +69,7 @@ export async function runUpscaleCommand(options: UpscaleCommandOptions, log: (li
   const todo: InpaintJob[] = [];
   const existing: string[] = [];
   for (const job of jobs) {
-    const done = await access(job.out).then(
-      () => true,
-      () => false,
-    );
-    if (!options.overwrite && done) existing.push(job.out);
+    if (!options.overwrite && (await jobDone(job))) existing.push(job.out);
     else todo.push(job);
   }
   if (existing.length > 0) log(`${existing.length} output${existing.length === 1 ? '' : 's'} already exist${existing.length === 1 ? 's' : ''}: kept (--overwrite to redo)`);
