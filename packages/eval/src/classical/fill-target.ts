@@ -1,5 +1,10 @@
 import type { Mask } from '@bgfill/masks';
 
+/** Float32 rounding, as OpenCV's fills compute. */
+export const f32 = Math.fround;
+/** 1e-20 as a float32 (OpenCV's guard against dividing by zero). */
+export const TINY = f32(1e-20);
+
 /** What a fill works on: the hole (1 = hole) and the output pixels (8-bit RGB, starting as the input), same size. */
 export interface FillTarget {
   mask: Mask;

@@ -1,8 +1,5 @@
 import { ABOVE, BELOW, discOffsets, LEFT, marchFrame, marchInward, Neighbourhood, RIGHT } from './narrow-band.js';
-import { nearestEven, type FillTarget } from './fill-target.js';
-
-const f32 = Math.fround;
-const TINY = f32(1e-20);
+import { f32, nearestEven, TINY, type FillTarget } from './fill-target.js';
 
 /**
  * The Navier–Stokes-based fill of OpenCV's `INPAINT_NS` (M. Bertalmío, A. L. Bertozzi, G. Sapiro, "Navier–Stokes,

@@ -1,9 +1,5 @@
 import { ABOVE, BELOW, discOffsets, INSIDE, LEFT, marchFrame, marchInward, marchOutside, Neighbourhood, RIGHT } from './narrow-band.js';
-import { nearestEven, type FillTarget } from './fill-target.js';
-
-const f32 = Math.fround;
-/** 1e-20 as a float32 (OpenCV's guard against dividing by zero). */
-const TINY = f32(1e-20);
+import { f32, nearestEven, TINY, type FillTarget } from './fill-target.js';
 
 /**
  * Telea's fast-marching inpainting (A. Telea, "An image inpainting technique based on the fast marching method",
