@@ -289,12 +289,16 @@ export function discOffsets(radius: number, cols: number): Disc {
 }
 
 /**
- * The known pixels around a hole pixel being filled, gathered in raster order by `gather` into typed arrays (read
- * entries 0 … count − 1), each with the image positions (byte offsets of RGB pixels) OpenCV reads for it: the pixel
- * (`at`), its right / left / lower / upper neighbours for central and forward differences (`east`, `west`, `south`,
+ * The known pixels around a hole pixel being filled, gathered in raster order by `gather` (read entries
+ * 0 … count − 1): each one's offset index in the disc (`m`), frame position (`q`), which of its four neighbours are
+ * known (`known`, bits RIGHT | LEFT | BELOW | ABOVE), and its `cell`: its index in the per-pixel tables of the box
+ * every such pixel lies in (the hole's bounding box grown by the disc's radius, clipped to the image).
+ *
+ * `at[cell]` is the byte offset of the RGB pixel OpenCV reads for a pixel, and `locate(cell)` sets the offsets of
+ * its right / left / lower / upper neighbours for central and forward differences (`east`, `west`, `south`,
  * `north`) and for backward ones (`eastBack`, `southBack`). At the image's edges these shift as OpenCV's km / kp /
- * lm / lp do: the first row or column stands in for the one outside it, and the last reads one in. `known` holds
- * which neighbours are known, bits RIGHT | LEFT | BELOW | ABOVE.
+ * lm / lp do: the first row or column stands in for the one outside it, and the last reads one in. Away from the
+ * edges (`steady[cell]`) they are the pixel itself and its four neighbours.
  */
 export class Neighbourhood {
   count = 0;
@@ -302,14 +306,29 @@ export class Neighbourhood {
   readonly m: Int32Array;
   /** Frame position. */
   readonly q: Int32Array;
-  readonly at: Int32Array;
-  readonly east: Int32Array;
-  readonly west: Int32Array;
-  readonly eastBack: Int32Array;
-  readonly south: Int32Array;
-  readonly north: Int32Array;
-  readonly southBack: Int32Array;
+  /** Index in the per-pixel tables. */
+  readonly cell: Int32Array;
   readonly known: Uint8Array;
+  /** Cells in the per-pixel tables. */
+  readonly cells: number;
+  /** Byte offset of each cell's pixel as OpenCV reads it. */
+  readonly at: Int32Array;
+  /** 1 where a cell's differences read only the pixel itself and its four neighbours (away from the image's edges). */
+  readonly steady: Uint8Array;
+  east = 0;
+  west = 0;
+  eastBack = 0;
+  south = 0;
+  north = 0;
+  southBack = 0;
+  /** The box: first frame row and column, and its width. */
+  private readonly k0: number;
+  private readonly l0: number;
+  private readonly boxWidth: number;
+  /** The disc's radius. */
+  private readonly radius: number;
+  /** Cell offsets of the disc's offsets. */
+  private readonly cellStep: Int32Array;
 
   constructor(
     private readonly frame: MarchFrame,
@@ -318,40 +337,120 @@ export class Neighbourhood {
     private readonly row: number,
   ) {
     const n = disc.dk.length;
-    [this.m, this.q, this.at, this.east, this.west, this.eastBack, this.south, this.north, this.southBack] = Array.from({ length: 9 }, () => new Int32Array(n));
+    this.m = new Int32Array(n);
+    this.q = new Int32Array(n);
+    this.cell = new Int32Array(n);
     this.known = new Uint8Array(n);
+    const { rows, cols, state } = frame;
+    let radius = 0;
+    for (const a of disc.dk) if (a > radius) radius = a;
+    this.radius = radius;
+    let kMin = rows;
+    let kMax = -1;
+    let lMin = cols;
+    let lMax = -1;
+    for (let k = 1; k < rows - 1; k++) {
+      for (let l = 1; l < cols - 1; l++) {
+        if (state[k * cols + l] !== INSIDE) continue;
+        if (k < kMin) kMin = k;
+        if (k > kMax) kMax = k;
+        if (l < lMin) lMin = l;
+        if (l > lMax) lMax = l;
+      }
+    }
+    this.k0 = Math.max(1, kMin - radius);
+    this.l0 = Math.max(1, lMin - radius);
+    const k1 = Math.min(rows - 2, kMax + radius);
+    const l1 = Math.min(cols - 2, lMax + radius);
+    this.boxWidth = Math.max(0, l1 - this.l0 + 1);
+    this.cells = this.boxWidth * Math.max(0, k1 - this.k0 + 1);
+    this.cellStep = Int32Array.from(disc.dk, (a, m) => a * this.boxWidth + disc.dl[m]);
+    this.at = new Int32Array(this.cells);
+    this.steady = new Uint8Array(this.cells);
+    for (let k = this.k0, c = 0; k <= k1; k++) {
+      for (let l = this.l0; l <= l1; l++, c++) {
+        this.at[c] = (k - 1 + (k === 1 ? 1 : 0)) * row + (l - 1 + (l === 1 ? 1 : 0)) * 3;
+        this.steady[c] = k > 1 && k < rows - 2 && l > 1 && l < cols - 2 ? 1 : 0;
+      }
+    }
   }
 
-  /** Gather the known pixels within the disc around frame position p (row i, column j). */
+  /** Gather the known pixels within the disc around frame position p (row i, column j), p inside the hole. */
   gather(p: number, i: number, j: number): void {
     const { rows, cols, state } = this.frame;
     const { dk, dl, step } = this.disc;
-    const row = this.row;
+    const cellStep = this.cellStep;
+    const centre = (i - this.k0) * this.boxWidth + (j - this.l0);
+    const r = this.radius;
+    // Away from the image's edges the whole disc is in the image: no bounds to check.
+    const clear = i > r && i < rows - 1 - r && j > r && j < cols - 1 - r;
     let n = 0;
     for (let m = 0; m < dk.length; m++) {
-      const k = i + dk[m];
-      const l = j + dl[m];
-      if (k <= 0 || k >= rows - 1 || l <= 0 || l >= cols - 1) continue;
+      if (!clear) {
+        const k = i + dk[m];
+        const l = j + dl[m];
+        if (k <= 0 || k >= rows - 1 || l <= 0 || l >= cols - 1) continue;
+      }
       const q = p + step[m];
       if (state[q] === INSIDE) continue;
-      const km = k - 1 + (k === 1 ? 1 : 0);
-      const kp = k - 1 - (k === rows - 2 ? 1 : 0);
-      const lm = l - 1 + (l === 1 ? 1 : 0);
-      const lp = l - 1 - (l === cols - 2 ? 1 : 0);
       this.m[n] = m;
       this.q[n] = q;
-      this.at[n] = km * row + lm * 3;
-      this.east[n] = km * row + (lp + 1) * 3;
-      this.west[n] = km * row + (lm - 1) * 3;
-      this.eastBack[n] = km * row + lp * 3;
-      this.south[n] = (kp + 1) * row + lm * 3;
-      this.north[n] = (km - 1) * row + lm * 3;
-      this.southBack[n] = kp * row + lm * 3;
+      this.cell[n] = centre + cellStep[m];
       this.known[n] =
         (state[q + 1] !== INSIDE ? RIGHT : 0) | (state[q - 1] !== INSIDE ? LEFT : 0) | (state[q + cols] !== INSIDE ? BELOW : 0) | (state[q - cols] !== INSIDE ? ABOVE : 0);
       n++;
     }
     this.count = n;
+  }
+
+  /** Set `east` … `southBack` for a cell. */
+  locate(cell: number): void {
+    const { rows, cols } = this.frame;
+    const row = this.row;
+    const k = this.k0 + ((cell / this.boxWidth) | 0);
+    const l = this.l0 + (cell % this.boxWidth);
+    const km = k - 1 + (k === 1 ? 1 : 0);
+    const kp = k - 1 - (k === rows - 2 ? 1 : 0);
+    const lm = l - 1 + (l === 1 ? 1 : 0);
+    const lp = l - 1 - (l === cols - 2 ? 1 : 0);
+    this.east = km * row + (lp + 1) * 3;
+    this.west = km * row + (lm - 1) * 3;
+    this.eastBack = km * row + lp * 3;
+    this.south = (kp + 1) * row + lm * 3;
+    this.north = (km - 1) * row + lm * 3;
+    this.southBack = kp * row + lm * 3;
+  }
+}
+
+/**
+ * Per-channel image differences a fill takes at a known pixel from its known neighbours (`values`, `width` per
+ * cell), kept while the set of known neighbours they were taken with is unchanged. A known pixel's value never
+ * changes, so, away from the image's edges (`Neighbourhood.steady`), the same known neighbours give the same
+ * differences; at the edges OpenCV reads shifted pixels that may still be filled, so those are taken afresh.
+ * Each pixel is a neighbour of some thirty hole pixels (radius 3): this takes its differences once or twice
+ * instead of at every one.
+ */
+export class DifferenceCache {
+  readonly values: Int16Array;
+  private readonly key: Uint8Array;
+
+  constructor(
+    cells: number,
+    readonly width: number,
+    private readonly steady: Uint8Array,
+  ) {
+    this.values = new Int16Array(cells * width);
+    this.key = new Uint8Array(cells);
+  }
+
+  /** Whether the cell's values were taken with these known neighbours. */
+  has(cell: number, known: number): boolean {
+    return this.key[cell] === known + 1;
+  }
+
+  /** Mark the cell's values (just written) as taken with these known neighbours, where they can be reused. */
+  keep(cell: number, known: number): void {
+    if (this.steady[cell]) this.key[cell] = known + 1;
   }
 }
 

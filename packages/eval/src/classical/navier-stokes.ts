@@ -1,4 +1,4 @@
-import { ABOVE, BELOW, discOffsets, LEFT, marchFrame, marchInward, Neighbourhood, RIGHT } from './narrow-band.js';
+import { ABOVE, BELOW, DifferenceCache, discOffsets, LEFT, marchFrame, marchInward, Neighbourhood, RIGHT } from './narrow-band.js';
 import { f32, nearestEven, TINY, type FillTarget } from './fill-target.js';
 
 /**
@@ -18,48 +18,67 @@ export function navierStokesFill(target: FillTarget, radius: number): void {
   const row = width * 3;
   const around = new Neighbourhood(frame, discOffsets(radius, frame.cols), row);
   const { dk, dl, len2 } = around.disc;
+  const { at: atCell } = around;
   // dst = 1/(|p − q|⁴ + 1) depends on the offset alone.
   const dsts = Float64Array.from(len2, (d) => f32(1 / (d * d + 1)));
-  const ia = new Float64Array(3);
-  const s = new Float64Array(3);
+  // q's isophote direction per channel, x then y: integers, so exact in any float.
+  const isophotes = new DifferenceCache(around.cells, 6, around.steady);
+  const g = isophotes.values;
   marchInward(frame, (p, i, j) => {
-    ia.fill(0);
-    s.fill(TINY);
+    let ia0 = 0, ia1 = 0, ia2 = 0; // prettier-ignore
+    let s0 = TINY, s1 = TINY, s2 = TINY; // prettier-ignore
     around.gather(p, i, j);
     for (let n = 0; n < around.count; n++) {
       const m = around.m[n];
+      const cell = around.cell[n];
+      const known = around.known[n];
+      if (!isophotes.has(cell, known)) {
+        isophote(around, cell, known, out, g);
+        isophotes.keep(cell, known);
+      }
       const ry = dk[m];
       const rx = dl[m];
-      const known = around.known[n];
-      const below = known & BELOW;
-      const above = known & ABOVE;
-      const right = known & RIGHT;
-      const left = known & LEFT;
-      const at = around.at[n];
-      const south = around.south[n];
-      const here = around.southBack[n];
-      const north = around.north[n];
-      const east = around.east[n];
-      const west = around.west[n];
       const d2 = len2[m];
       const dst = dsts[m];
-      for (let c = 0; c < 3; c++) {
-        // Absolute differences down the column (gx) and along the row (gy), doubled where one side is missing;
-        // gx is turned by 90° (negated) to point along the isophote.
-        const v = out[at + c];
-        const gx = -sideDifferences(out, below, above, south + c, here + c, north + c);
-        const gy = sideDifferences(out, right, left, east + c, at + c, west + c);
-        let dir = f32(f32(rx * gx) + f32(ry * gy));
-        if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
-        else dir = f32(Math.abs(f32(dir / f32(Math.sqrt(f32(d2 * f32(f32(gx * gx) + f32(gy * gy))))))));
-        const w = f32(dst * dir);
-        ia[c] = f32(ia[c] + f32(w * v));
-        s[c] = f32(s[c] + w);
-      }
+      const at = atCell[cell];
+      const o = cell * 6;
+      const w0 = f32(dst * flowWeight(rx, ry, d2, g[o], g[o + 3]));
+      const w1 = f32(dst * flowWeight(rx, ry, d2, g[o + 1], g[o + 4]));
+      const w2 = f32(dst * flowWeight(rx, ry, d2, g[o + 2], g[o + 5]));
+      ia0 = f32(ia0 + f32(w0 * out[at]));
+      ia1 = f32(ia1 + f32(w1 * out[at + 1]));
+      ia2 = f32(ia2 + f32(w2 * out[at + 2]));
+      s0 = f32(s0 + w0);
+      s1 = f32(s1 + w1);
+      s2 = f32(s2 + w2);
     }
     const o = (i - 1) * row + (j - 1) * 3;
-    for (let c = 0; c < 3; c++) out[o + c] = nearestEven(ia[c] / s[c]);
+    out[o] = nearestEven(ia0 / s0);
+    out[o + 1] = nearestEven(ia1 / s1);
+    out[o + 2] = nearestEven(ia2 / s2);
   });
+}
+
+/** |cos| of the angle between the offset (rx, ry) and the isophote (gx, gy), or 1e-6 where they are near-orthogonal. */
+function flowWeight(rx: number, ry: number, d2: number, gx: number, gy: number): number {
+  const dir = f32(f32(rx * gx) + f32(ry * gy));
+  if (Math.abs(dir) <= 0.01) return f32(0.000001);
+  return f32(Math.abs(f32(dir / f32(Math.sqrt(f32(d2 * f32(f32(gx * gx) + f32(gy * gy))))))));
+}
+
+/**
+ * q's isophote direction per channel into `g[cell · 6 …]` (x for R, G, B, then y): absolute differences down the
+ * column (gx) and along the row (gy), doubled where one side is missing; gx is turned by 90° (negated) to point
+ * along the isophote.
+ */
+function isophote(around: Neighbourhood, cell: number, known: number, out: Uint8Array, g: Int16Array): void {
+  around.locate(cell);
+  const at = around.at[cell];
+  const o = cell * 6;
+  for (let c = 0; c < 3; c++) {
+    g[o + c] = -sideDifferences(out, known & BELOW, known & ABOVE, around.south + c, around.southBack + c, around.north + c);
+    g[o + 3 + c] = sideDifferences(out, known & RIGHT, known & LEFT, around.east + c, at + c, around.west + c);
+  }
 }
 
 /** |next − here| + |here − prev| where both sides are known, twice the one that is, else 0. */

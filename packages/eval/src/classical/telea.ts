@@ -1,4 +1,4 @@
-import { ABOVE, BELOW, discOffsets, INSIDE, LEFT, marchFrame, marchInward, marchOutside, Neighbourhood, RIGHT } from './narrow-band.js';
+import { ABOVE, BELOW, DifferenceCache, discOffsets, INSIDE, LEFT, marchFrame, marchInward, marchOutside, Neighbourhood, RIGHT } from './narrow-band.js';
 import { f32, nearestEven, TINY, type FillTarget } from './fill-target.js';
 
 /**
@@ -19,8 +19,12 @@ export function teleaFill(target: FillTarget, radius: number): void {
   const row = width * 3;
   const around = new Neighbourhood(frame, discOffsets(radius, cols), row);
   const { dk, dl, len2 } = around.disc;
+  const { at: atCell } = around;
   // dst = 1/|p − q|³ depends on the offset alone.
   const dsts = Float64Array.from(len2, (d) => f32(1 / (d * Math.sqrt(d))));
+  // The image gradient at q (OpenCV's gradI) per channel, x then y: integers, so exact in any float.
+  const gradients = new DifferenceCache(around.cells, 6, around.steady);
+  const g = gradients.values;
   marchInward(frame, (p, i, j, time) => {
     const gradTx = timeGradient(state, t, p, 1);
     const gradTy = timeGradient(state, t, p, cols);
@@ -29,30 +33,29 @@ export function teleaFill(target: FillTarget, radius: number): void {
     around.gather(p, i, j);
     for (let n = 0; n < around.count; n++) {
       const m = around.m[n];
+      const cell = around.cell[n];
+      const known = around.known[n];
+      if (!gradients.has(cell, known)) {
+        imageGradient(around, cell, known, out, g);
+        gradients.keep(cell, known);
+      }
       const dy = -dk[m];
       const dx = -dl[m];
       const lev = f32(1 / f32(1 + Math.abs(f32(t[around.q[n]] - time))));
       let dir = f32(f32(dx * gradTx) + f32(dy * gradTy));
       if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
       const w = f32(Math.abs(f32(f32(dsts[m] * lev) * dir)));
-      const known = around.known[n];
-      const at = around.at[n];
-      // The image gradient at q (OpenCV's gradI): out[a] − out[b] times 2 (central, as OpenCV has it) or 1
-      // (forward, backward), or 0, by which neighbours are known.
-      let xa = at, xb = at, xs = 0, ya = at, yb = at, ys = 0; // prettier-ignore
-      if (known & RIGHT) (xa = around.east[n]), (xb = known & LEFT ? around.west[n] : at), (xs = known & LEFT ? 2 : 1);
-      else if (known & LEFT) (xa = around.eastBack[n]), (xb = around.west[n]), (xs = 1);
-      if (known & BELOW) (ya = around.south[n]), (yb = known & ABOVE ? around.north[n] : at), (ys = known & ABOVE ? 2 : 1);
-      else if (known & ABOVE) (ya = around.southBack[n]), (yb = around.north[n]), (ys = 1);
+      const at = atCell[cell];
+      const o = cell * 6;
       ia0 = f32(ia0 + f32(w * out[at]));
       ia1 = f32(ia1 + f32(w * out[at + 1]));
       ia2 = f32(ia2 + f32(w * out[at + 2]));
-      jx0 = f32(jx0 - f32(w * f32((out[xa] - out[xb]) * xs * dx)));
-      jx1 = f32(jx1 - f32(w * f32((out[xa + 1] - out[xb + 1]) * xs * dx)));
-      jx2 = f32(jx2 - f32(w * f32((out[xa + 2] - out[xb + 2]) * xs * dx)));
-      jy0 = f32(jy0 - f32(w * f32((out[ya] - out[yb]) * ys * dy)));
-      jy1 = f32(jy1 - f32(w * f32((out[ya + 1] - out[yb + 1]) * ys * dy)));
-      jy2 = f32(jy2 - f32(w * f32((out[ya + 2] - out[yb + 2]) * ys * dy)));
+      jx0 = f32(jx0 - f32(w * f32(g[o] * dx)));
+      jx1 = f32(jx1 - f32(w * f32(g[o + 1] * dx)));
+      jx2 = f32(jx2 - f32(w * f32(g[o + 2] * dx)));
+      jy0 = f32(jy0 - f32(w * f32(g[o + 3] * dy)));
+      jy1 = f32(jy1 - f32(w * f32(g[o + 4] * dy)));
+      jy2 = f32(jy2 - f32(w * f32(g[o + 5] * dy)));
       s = f32(s + w);
     }
     const o = (i - 1) * row + (j - 1) * 3;
@@ -60,6 +63,25 @@ export function teleaFill(target: FillTarget, radius: number): void {
     out[o + 1] = teleaValue(ia1, jx1, jy1, s);
     out[o + 2] = teleaValue(ia2, jx2, jy2, s);
   });
+}
+
+/**
+ * OpenCV's gradI at a known pixel, per channel, into `g[cell · 6 …]` (x for R, G, B, then y): out[a] − out[b] times
+ * 2 (central, as OpenCV has it) or 1 (forward, backward), or 0, by which neighbours are known.
+ */
+function imageGradient(around: Neighbourhood, cell: number, known: number, out: Uint8Array, g: Int16Array): void {
+  around.locate(cell);
+  const at = around.at[cell];
+  let xa = at, xb = at, xs = 0, ya = at, yb = at, ys = 0; // prettier-ignore
+  if (known & RIGHT) (xa = around.east), (xb = known & LEFT ? around.west : at), (xs = known & LEFT ? 2 : 1);
+  else if (known & LEFT) (xa = around.eastBack), (xb = around.west), (xs = 1);
+  if (known & BELOW) (ya = around.south), (yb = known & ABOVE ? around.north : at), (ys = known & ABOVE ? 2 : 1);
+  else if (known & ABOVE) (ya = around.southBack), (yb = around.north), (ys = 1);
+  const o = cell * 6;
+  for (let c = 0; c < 3; c++) {
+    g[o + c] = (out[xa + c] - out[xb + c]) * xs;
+    g[o + 3 + c] = (out[ya + c] - out[yb + c]) * ys;
+  }
 }
 
 /**
