@@ -9,7 +9,8 @@ import { gaussianWindow } from '../src/metrics/gaussian.js';
 import type { FloatImage, RgbImage } from '../src/metrics/image.js';
 import { l1 } from '../src/metrics/l1.js';
 import { msssim, msssimScaleValues, ssimWithMsssim } from '../src/metrics/msssim.js';
-import { msssimMinimumSide, msssimScalesThatFit, resolveMsssimOptions, STANDARD_MSSSIM_WEIGHTS } from '../src/metrics/options.js';
+import { msssimMinimumSide, msssimScalesThatFit, resolveMsssimOptions, resolveSsimOptions, STANDARD_MSSSIM_WEIGHTS } from '../src/metrics/options.js';
+import { SsimScratch, ssimAndCsSums, ssimSums } from '../src/metrics/ssim-core.js';
 import { pairMetrics } from '../src/metrics/pair-metrics.js';
 import { downsample2x } from '../src/metrics/planes.js';
 import { psnr } from '../src/metrics/psnr.js';
@@ -385,4 +386,56 @@ test('pairMetrics shares one filtering pass between SSIM and MS-SSIM: bit for bi
   const img: RgbImage = { data: new Uint8Array(96 * 96 * 3).fill(9), width: 96, height: 96, channels: 3 };
   t.is(ssimWithMsssim(img, img, { windowSize: 7 }, {}), undefined);
   t.is(pairMetrics(img, img, undefined, { ssim: { windowSize: 7 } }).ssim, ssim(img, img, { windowSize: 7 }));
+});
+
+test('x filtered only near differences: bit for bit every moment filtered everywhere, holes at the borders too', (t) => {
+  // Inpainted outputs equal the target outside the hole; ssimSums then filters x's moments only within pad of a
+  // difference. Pairs that agree outside random blobs (touching edges, rows with no difference, flat areas where a
+  // variance rounds below zero), 8-bit and float, window 11 (the unrolled filters) and 7.
+  const planeOf = (img: FloatImage | RgbImage, c: number) => ({ data: img.data, width: img.width, height: img.height, stride: img.channels, offset: c });
+  let checked = 0;
+  for (let n = 0; n < 24; n++) {
+    const rng = rngFor('shortcut', n);
+    const w = rng.int(12, 70);
+    const h = rng.int(12, 70);
+    const float = n % 3 === 2;
+    const flat = n % 4 === 1;
+    const target = float ? randomImage(w, h, `st${n}`) : randomRgb(w, h, `st${n}`);
+    if (flat) target.data.fill(float ? 87.25 : 87);
+    const pred = { ...target, data: target.data.slice() } as FloatImage | RgbImage;
+    for (let b = rng.int(0, 3); b > 0; b--) {
+      const x0 = rng.int(-5, w - 1);
+      const y0 = rng.int(-5, h - 1);
+      const bw = rng.int(1, Math.ceil(w / 3));
+      const bh = rng.int(1, Math.ceil(h / 3));
+      for (let y = Math.max(0, y0); y < Math.min(h, y0 + bh); y++)
+        for (let x = Math.max(0, x0); x < Math.min(w, x0 + bw); x++)
+          for (let c = 0; c < 3; c++) pred.data[(y * w + x) * 3 + c] = float ? rng.uniform(0, 255) : rng.int(0, 255);
+    }
+    for (const windowSize of [11, 7]) {
+      if (Math.min(w, h) <= windowSize) continue;
+      const o = resolveSsimOptions({ windowSize });
+      const g = gaussianWindow(o.windowSize, o.sigma);
+      for (let c = 0; c < 3; c++) {
+        const fast = new SsimScratch();
+        const full = new SsimScratch();
+        full.shortcut = false;
+        const a = ssimAndCsSums(planeOf(pred, c), planeOf(target, c), o, g, fast);
+        const b = ssimAndCsSums(planeOf(pred, c), planeOf(target, c), o, g, full);
+        t.deepEqual(a, b, `case ${n} (${w}×${h}${float ? ', float' : ''}${flat ? ', flat' : ''}) window ${windowSize} channel ${c}`);
+        t.is(ssimSums(planeOf(pred, c), planeOf(target, c), o, g, 'cs', fast).sum, b.cs.sum);
+        checked++;
+      }
+    }
+    const [expected] = naiveSsimAndCs(pred as FloatImage, target as FloatImage, 11, 1.5, 255);
+    if (Math.min(w, h) > 11) t.true(Math.abs(ssim(pred, target) - expected) < 1e-12, `case ${n}: ${ssim(pred, target)} vs brute force ${expected}`);
+  }
+  t.true(checked > 100);
+  // Values so small their squares underflow: the shortcut turns itself off, and the sums stay those of the full pass.
+  const tiny: FloatImage = { data: Float64Array.from({ length: 20 * 20 }, (_, i) => (i % 7) * 1e-160), width: 20, height: 20, channels: 1 };
+  const other: FloatImage = { ...tiny, data: tiny.data.map((v, i) => (i < 20 ? v + 1e-159 : v)) };
+  const o = resolveSsimOptions({ windowSize: 7, dataRange: 1e-157 });
+  const full = new SsimScratch();
+  full.shortcut = false;
+  t.deepEqual(ssimAndCsSums(planeOf(other, 0), planeOf(tiny, 0), o, gaussianWindow(7, o.sigma)), ssimAndCsSums(planeOf(other, 0), planeOf(tiny, 0), o, gaussianWindow(7, o.sigma), full));
 });

@@ -37,9 +37,21 @@ export class SsimScratch {
   /** One output row of each moment after the vertical pass. */
   v: Float64Array[] = [];
   rows = new Int32Array(0);
+  /**
+   * Filter x's moments only near differences (see `ssimSums`); bit for bit the same sums as filtering every moment
+   * everywhere, which `false` does (to check the shortcut).
+   */
+  shortcut = true;
+  /** Per row of the plane, the columns [first, end) where x and y differ (first = end = 0 where they agree). */
+  first = new Int32Array(0);
+  end = new Int32Array(0);
 
   ensure(width: number, height: number, pad: number): void {
     const size = width * height;
+    if (height > this.first.length) {
+      this.first = new Int32Array(height);
+      this.end = new Int32Array(height);
+    }
     const rowSize = width + 2 * pad;
     if (size > this.size) {
       this.size = size;
@@ -65,7 +77,8 @@ export class SsimScratch {
  * Only σx² + σy² enters the formula, so E[x²] and E[y²] are filtered together as E[x² + y²] (four filtered maps
  * instead of five); the sum is clamped at 0 where torchmetrics clamps each variance — the two differ only where a
  * variance is rounding noise (|σ²| ~ 1e-12), far below any tolerance. Filtering is separable (the 2-D window is an
- * outer product) and everything is float64.
+ * outer product) and everything is float64. Where x equals y over a pixel's whole window (outside an inpainted hole),
+ * x's moments are y's, so only y's are filtered there (`SsimScratch.shortcut`; the same bits).
  * Requires width, height ≥ pad + 1 (and > 2·pad for `cs`); callers check sizes first.
  */
 export function ssimSums(
@@ -96,17 +109,24 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
   const [hx, hy, hs, hxy] = scratch.h;
   const [px, py, ps, pxy] = scratch.row;
   const [vx, vy, vs, vxy] = scratch.v;
-  const rows = scratch.rows;
+  const { rows, first, end } = scratch;
   const xd = x.data;
   const yd = y.data;
   const padded = W + 2 * p;
   const stride = x.stride;
   const xo = x.offset;
   const yo = y.offset;
+  // Where x and y agree over a pixel's whole window, x's moments are y's, bit for bit: E[x] = E[y], and
+  // E[xy] = E[x² + y²] / 2 (the sums see the same values, doubled). Inpainted outputs equal the target outside
+  // the hole, so rows without a difference filter only y and x² + y², and the vertical pass filters x and xy only
+  // in the columns within `pad` of a difference.
+  if (scratch.shortcut) differingSpans(x, y, first, end);
+  else first.fill(0, 0, H), end.fill(W, 0, H);
 
   // Horizontal pass: build each reflect-padded row of the moments, filter it into h*.
   for (let r = 0; r < H; r++) {
     const o = r * W;
+    const same = first[r] === end[r];
     for (let i = 0; i < padded; i++) {
       // Interior pixels map straight through; only the 2·pad border values are reflected.
       const k = (o + (i >= p && i < W + p ? i - p : reflectIndex(i - p, W))) * stride;
@@ -117,10 +137,17 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
       ps[i] = a * a + b * b;
       pxy[i] = a * b;
     }
-    filterRow(px, hx, o, W, window, p);
     filterRow(py, hy, o, W, window, p);
     filterRow(ps, hs, o, W, window, p);
-    filterRow(pxy, hxy, o, W, window, p);
+    if (same) {
+      for (let j = o; j < o + W; j++) {
+        hx[j] = hy[j];
+        hxy[j] = hs[j] * 0.5;
+      }
+    } else {
+      filterRow(px, hx, o, W, window, p);
+      filterRow(pxy, hxy, o, W, window, p);
+    }
   }
 
   // Vertical pass, one output row at a time, then that row's terms: SSIM over every row and column, the contrast
@@ -130,11 +157,25 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
   let ssimTotal = 0;
   let csTotal = 0;
   for (let r = wantSsim ? 0 : p; r < (wantSsim ? H : H - p); r++) {
-    for (let k = 0; k <= 2 * p; k++) rows[k] = reflectIndex(r - p + k, H) * W;
-    filterColumns(hx, vx, W, rows, window, p);
-    filterColumns(hy, vy, W, rows, window, p);
-    filterColumns(hs, vs, W, rows, window, p);
-    filterColumns(hxy, vxy, W, rows, window, p);
+    // The columns whose window meets a difference: within pad of one in any of the window's rows.
+    let from = W;
+    let to = 0;
+    for (let k = 0; k <= 2 * p; k++) {
+      const source = reflectIndex(r - p + k, H);
+      rows[k] = source * W;
+      if (first[source] < end[source]) {
+        if (first[source] - p < from) from = first[source] - p;
+        if (end[source] + p > to) to = end[source] + p;
+      }
+    }
+    if (from >= to) (from = 0), (to = 0);
+    else (from = Math.max(0, from)), (to = Math.min(W, to));
+    filterColumns(hy, vy, 0, W, rows, window, p);
+    filterColumns(hs, vs, 0, W, rows, window, p);
+    filterColumns(hx, vx, from, to, rows, window, p);
+    filterColumns(hxy, vxy, from, to, rows, window, p);
+    for (let j = 0; j < from; j++) (vx[j] = vy[j]), (vxy[j] = vs[j] * 0.5);
+    for (let j = to; j < W; j++) (vx[j] = vy[j]), (vxy[j] = vs[j] * 0.5);
     if (wantSsim) ssimTotal += ssimRowSum(vx, vy, vs, vxy, W, c1, c2);
     if (wantCs && r >= p && r < H - p) csTotal += csRowSum(vx, vy, vs, vxy, p, W - p, c2);
   }
@@ -142,6 +183,37 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
     ssim: { sum: ssimTotal, count: wantSsim ? W * H : 0 },
     cs: { sum: csTotal, count: wantCs ? (W - 2 * p) * (H - 2 * p) : 0 },
   };
+}
+
+/**
+ * For each row of two planes, the columns [first, end) between the first and the last value where they differ
+ * (first = end = 0 where the row agrees). Float planes holding a value below 1e-100 in magnitude (whose squares
+ * could lose bits to underflow, so that halving their sums would not be exact) are reported as differing everywhere,
+ * which turns the shortcut off.
+ */
+function differingSpans(x: Plane, y: Plane, first: Int32Array, end: Int32Array): void {
+  const { width: W, height: H, stride } = x;
+  const xd = x.data;
+  const yd = y.data;
+  const bytes = yd instanceof Uint8Array;
+  for (let r = 0; r < H; r++) {
+    let lo = -1;
+    let hi = -1;
+    let k = r * W * stride;
+    for (let j = 0; j < W; j++, k += stride) {
+      const b = yd[k + y.offset];
+      if (xd[k + x.offset] !== b) {
+        if (lo < 0) lo = j;
+        hi = j;
+      } else if (!bytes && b !== 0 && b < 1e-100 && b > -1e-100) {
+        first.fill(0, 0, H);
+        end.fill(W, 0, H);
+        return;
+      }
+    }
+    first[r] = lo < 0 ? 0 : lo;
+    end[r] = lo < 0 ? 0 : hi + 1;
+  }
 }
 
 /** Σ over a row of (2μxμy + c1)(2σxy + c2) / ((μx² + μy² + c1)(σx² + σy² + c2)), from the filtered moments. */

@@ -59,26 +59,26 @@ function filterRow11(src: Float64Array, dst: Float64Array, o: number, n: number,
 }
 
 /**
- * Filter across rows: `dst[j] = Σ_k w[k] · src[rows[k] + j]` for j in [0, n), where `rows[k]` is the offset of the
- * k-th source row (already reflected at the borders by the caller).
+ * Filter across rows: `dst[j] = Σ_k w[k] · src[rows[k] + j]` for j in [from, to), where `rows[k]` is the offset of
+ * the k-th source row (already reflected at the borders by the caller).
  */
-export function filterColumns(src: Float64Array, dst: Float64Array, n: number, rows: Int32Array, w: Float64Array, p: number): void {
+export function filterColumns(src: Float64Array, dst: Float64Array, from: number, to: number, rows: Int32Array, w: Float64Array, p: number): void {
   if (p === 5) {
-    filterColumns11(src, dst, n, rows, w);
+    filterColumns11(src, dst, from, to, rows, w);
     return;
   }
   const wc = w[p];
   const oc = rows[p];
-  for (let j = 0; j < n; j++) dst[j] = wc * src[oc + j];
+  for (let j = from; j < to; j++) dst[j] = wc * src[oc + j];
   for (let k = 0; k < p; k++) {
     const wk = w[k];
     const oa = rows[k];
     const ob = rows[2 * p - k];
-    for (let j = 0; j < n; j++) dst[j] += wk * (src[oa + j] + src[ob + j]);
+    for (let j = from; j < to; j++) dst[j] += wk * (src[oa + j] + src[ob + j]);
   }
 }
 
-function filterColumns11(src: Float64Array, dst: Float64Array, n: number, rows: Int32Array, w: Float64Array): void {
+function filterColumns11(src: Float64Array, dst: Float64Array, from: number, to: number, rows: Int32Array, w: Float64Array): void {
   const w0 = w[0];
   const w1 = w[1];
   const w2 = w[2];
@@ -96,7 +96,7 @@ function filterColumns11(src: Float64Array, dst: Float64Array, n: number, rows: 
   const o8 = rows[8];
   const o9 = rows[9];
   const o10 = rows[10];
-  for (let j = 0; j < n; j++) {
+  for (let j = from; j < to; j++) {
     dst[j] =
       w5 * src[o5 + j] +
       w0 * (src[o0 + j] + src[o10 + j]) +
