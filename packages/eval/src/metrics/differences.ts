@@ -46,6 +46,36 @@ export function differenceSums(pred: MetricImage, target: MetricImage, mask?: Ma
   return { abs, squared, count };
 }
 
+/**
+ * `differenceSums` over every value and over the hole's values at once (one pass instead of two; the same sums).
+ * @example const { all, hole } = differenceSumsWithHole(pred, target, mask);
+ */
+export function differenceSumsWithHole(pred: MetricImage, target: MetricImage, mask: Mask): { all: DifferenceSums; hole: DifferenceSums } {
+  checkPair(pred, target);
+  checkMaskFor(mask, pred);
+  const a = pred.data;
+  const b = target.data;
+  const ch = pred.channels;
+  const m = mask.data;
+  let abs = 0;
+  let squared = 0;
+  let holeAbs = 0;
+  let holeSquared = 0;
+  let holeCount = 0;
+  for (let px = 0, o = 0; px < m.length; px++) {
+    const inHole = m[px] !== 0;
+    for (let c = 0; c < ch; c++, o++) {
+      const d = a[o] - b[o];
+      const ad = d < 0 ? -d : d;
+      abs += ad;
+      squared += d * d;
+      if (inHole) (holeAbs += ad), (holeSquared += d * d);
+    }
+    if (inHole) holeCount += ch;
+  }
+  return { all: { abs, squared, count: a.length }, hole: { abs: holeAbs, squared: holeSquared, count: holeCount } };
+}
+
 /** Check a data range option (the width of the value scale). */
 export function checkDataRange(dataRange: number): number {
   if (typeof dataRange !== 'number' || !Number.isFinite(dataRange) || dataRange <= 0) {

@@ -1,5 +1,5 @@
 import type { Mask } from '@bgfill/masks';
-import { differenceSums, psnrFromMse } from './differences.js';
+import { differenceSums, differenceSumsWithHole, psnrFromMse } from './differences.js';
 import { checkPair, type MetricImage } from './image.js';
 import { msssim, ssimWithMsssim } from './msssim.js';
 import type { MsssimOptions, SsimOptions } from './options.js';
@@ -49,7 +49,8 @@ export function pairMetrics(
   options: PairMetricsOptions = {},
 ): PairMetrics {
   checkPair(pred, target);
-  const all = differenceSums(pred, target);
+  const sums = mask === undefined ? { all: differenceSums(pred, target), hole: undefined } : differenceSumsWithHole(pred, target, mask);
+  const all = sums.all;
   // With matching settings (the defaults), one filtering pass serves SSIM and MS-SSIM's first scale.
   const structural = ssimWithMsssim(pred, target, options.ssim, options.msssim) ?? { ssim: ssim(pred, target, options.ssim), msssim: msssim(pred, target, options.msssim) };
   const result: PairMetrics = {
@@ -58,8 +59,8 @@ export function pairMetrics(
     ssim: structural.ssim,
     msssim: structural.msssim,
   };
-  if (mask !== undefined) {
-    const hole = differenceSums(pred, target, mask);
+  if (sums.hole !== undefined) {
+    const hole = sums.hole;
     result.holeRatio = hole.count / pred.channels / (pred.width * pred.height);
     if (hole.count > 0) {
       result.l1Hole = hole.abs / hole.count / 255;

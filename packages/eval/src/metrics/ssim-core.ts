@@ -37,6 +37,8 @@ export class SsimScratch {
   /** One output row of each moment after the vertical pass. */
   v: Float64Array[] = [];
   rows = new Int32Array(0);
+  /** Source offset (column · stride) of each position of a reflect-padded row. */
+  columns = new Int32Array(0);
   /**
    * Filter x's moments only near differences (see `ssimSums`); bit for bit the same sums as filtering every moment
    * everywhere, which `false` does (to check the shortcut).
@@ -59,6 +61,7 @@ export class SsimScratch {
     }
     if (rowSize > this.rowSize) {
       this.rowSize = rowSize;
+      this.columns = new Int32Array(rowSize);
       this.row = Array.from({ length: MOMENTS }, () => new Float64Array(rowSize));
       this.v = Array.from({ length: MOMENTS }, () => new Float64Array(rowSize));
     }
@@ -123,13 +126,30 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
   if (scratch.shortcut) differingSpans(x, y, first, end);
   else first.fill(0, 0, H), end.fill(W, 0, H);
 
-  // Horizontal pass: build each reflect-padded row of the moments, filter it into h*.
+  // Horizontal pass: build each reflect-padded row of the moments, filter it into h*. Interior pixels map straight
+  // through; only the 2·pad border values are reflected.
+  const columns = scratch.columns;
+  for (let i = 0; i < padded; i++) columns[i] = (i >= p && i < W + p ? i - p : reflectIndex(i - p, W)) * stride;
   for (let r = 0; r < H; r++) {
     const o = r * W;
-    const same = first[r] === end[r];
+    const at = o * stride;
+    if (first[r] === end[r]) {
+      // x = y along the row: a·a + b·b is b·b + b·b.
+      for (let i = 0; i < padded; i++) {
+        const b = yd[at + columns[i] + yo];
+        py[i] = b;
+        ps[i] = b * b + b * b;
+      }
+      filterRow(py, hy, o, W, window, p);
+      filterRow(ps, hs, o, W, window, p);
+      for (let j = o; j < o + W; j++) {
+        hx[j] = hy[j];
+        hxy[j] = hs[j] * 0.5;
+      }
+      continue;
+    }
     for (let i = 0; i < padded; i++) {
-      // Interior pixels map straight through; only the 2·pad border values are reflected.
-      const k = (o + (i >= p && i < W + p ? i - p : reflectIndex(i - p, W))) * stride;
+      const k = at + columns[i];
       const a = xd[k + xo];
       const b = yd[k + yo];
       px[i] = a;
@@ -139,15 +159,8 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
     }
     filterRow(py, hy, o, W, window, p);
     filterRow(ps, hs, o, W, window, p);
-    if (same) {
-      for (let j = o; j < o + W; j++) {
-        hx[j] = hy[j];
-        hxy[j] = hs[j] * 0.5;
-      }
-    } else {
-      filterRow(px, hx, o, W, window, p);
-      filterRow(pxy, hxy, o, W, window, p);
-    }
+    filterRow(px, hx, o, W, window, p);
+    filterRow(pxy, hxy, o, W, window, p);
   }
 
   // Vertical pass, one output row at a time, then that row's terms: SSIM over every row and column, the contrast
