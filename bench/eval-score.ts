@@ -11,15 +11,20 @@
  *   scoreRun  the whole first run: digest, data reading, prediction, metrics, cache, CSV/JSON/MD, plot, grid, HTML;
  *   rerun     scoreRun again: everything from the cache (no predictor load), outputs rewritten;
  *   batch 1   predictor only with batches of one (what `--batch-size 8` saves);
- * and what issue 13's rows and statistics add to scoring that checkpoint:
- *   + baselines  first runs in fresh folders, taking turns `rounds` times: without baselines, with `--baseline telea`,
- *                and with `--baseline telea,ns,mean` (3 more rows: fills, metrics, cache, the paired statistics of
- *                the rows against the epoch and of the epoch against each); the overhead is each configuration's
- *                mean CPU time over the mean without baselines;
- *   fills        the telea / ns / mean fills alone on the same records, per 256² image;
+ * and what issue 13's rows and statistics add to scoring that checkpoint, in rounds (`rounds` times, taking turns):
+ *   checkpoint   a first run in a fresh folder without baselines: what scoring the checkpoint costs;
+ *   + baselines  the same folder copied three times and run again: without baselines, with `--baseline telea` and
+ *                with `--baseline telea,ns,mean`. The epoch comes from the cache in all three, so the difference to
+ *                the run without is exactly the baselines' own work (reading the records, fills, metrics, cache,
+ *                the paired statistics of the rows against the epoch and of the epoch against each, their table
+ *                rows, plot marks and grid columns), measured without the network's run-to-run spread; the
+ *                overhead is its median over the checkpoint's median;
+ *   whole runs   a first run in a fresh folder with all three baselines, against the checkpoint's: the same
+ *                overhead as a difference of two whole runs (the cross-check; it carries the network's spread);
+ *   fills        the telea / ns / mean fills alone on the same records, per image (best of 3 passes);
  *   statistics   the paired bootstrap alone (2,000 resamples): 3 rows against the reference and the epoch against 3.
  */
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,27 +96,56 @@ try {
   const rerun = await timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false }));
   const single = await timed(() => predictOnly(1));
   if (rerun.value.scored.length !== 0) throw new Error('rerun was not served from the cache');
-  // First runs in fresh folders (nothing cached): without baselines, with Telea alone, and with all three classical
-  // baselines as further rows (and their statistics), taking turns `rounds` times after the warm-up above; each
-  // configuration's mean.
-  const fresh = async (round: number, baselines: string) =>
-    timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false, baselines, out: join(root, `eval-${round}-${baselines}`) }));
-  const configs = ['none', 'telea', 'telea,ns,mean'];
-  const times = new Map(configs.map((c) => [c, [] as Array<{ wall: number; cpu: number }>]));
-  for (let round = 0; round < rounds; round++) {
-    for (const config of configs) {
-      const t = await fresh(round, config);
-      if (t.value.scored.length !== 1 || t.value.others.length !== (config === 'none' ? 0 : config.split(',').length)) throw new Error(`the ${config} run did not score the epoch and its baselines`);
-      times.get(config)!.push(t);
+  // Rounds: the checkpoint scored in a fresh folder; that folder copied and run again without baselines, with
+  // Telea, with all three (the epoch from the cache each time, so the differences are the baselines' own work);
+  // and a fresh folder with all three baselines (the whole-run cross-check).
+  type Time = { wall: number; cpu: number };
+  const score = (out: string, baselines: string) =>
+    timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false, baselines, out }));
+  const expect = (t: Awaited<ReturnType<typeof score>>, label: string, scored: number, others: number) => {
+    if (t.value.scored.length !== scored || t.value.others.length !== others) {
+      throw new Error(`${label}: scored ${t.value.scored.length} epochs and ${t.value.others.length} other rows, expected ${scored} and ${others}`);
     }
+  };
+  const series = { checkpoint: [] as Time[], cached: [] as Time[], telea: [] as Time[], all: [] as Time[], wholeAll: [] as Time[] };
+  for (let round = 0; round < rounds; round++) {
+    const fresh = join(root, `eval-${round}`);
+    const checkpoint = await score(fresh, 'none');
+    expect(checkpoint, 'checkpoint', 1, 0);
+    series.checkpoint.push(checkpoint);
+    for (const [key, baselines, others] of [['cached', 'none', 0], ['telea', 'telea', 1], ['all', 'telea,ns,mean', 3]] as const) {
+      const copy = join(root, `eval-${round}-${key}`);
+      await cp(fresh, copy, { recursive: true });
+      const t = await score(copy, baselines);
+      expect(t, `${baselines} on the cached epoch`, 0, others);
+      series[key].push(t);
+    }
+    const whole = await score(join(root, `eval-${round}-whole`), 'telea,ns,mean');
+    expect(whole, 'fresh run with all three baselines', 1, 3);
+    series.wholeAll.push(whole);
   }
-  const average = (ts: Array<{ wall: number; cpu: number }>) => ({ wall: ts.reduce((a, t) => a + t.wall, 0) / ts.length, cpu: ts.reduce((a, t) => a + t.cpu, 0) / ts.length });
-  const withoutBaselines = average(times.get('none')!);
-  const withTelea = average(times.get('telea')!);
-  const withBaselines = average(times.get('telea,ns,mean')!);
+  const median = (ts: readonly Time[]): Time => {
+    const pick = (values: number[]) => {
+      const v = [...values].sort((a, b) => a - b);
+      return v.length % 2 === 1 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    };
+    return { wall: pick(ts.map((t) => t.wall)), cpu: pick(ts.map((t) => t.cpu)) };
+  };
+  const difference = (a: readonly Time[], b: readonly Time[]) => a.map((t, i) => ({ wall: t.wall - b[i].wall, cpu: t.cpu - b[i].cpu }));
+  const checkpointTime = median(series.checkpoint);
+  const teleaCost = median(difference(series.telea, series.cached));
+  const allCost = median(difference(series.all, series.cached));
+  const wholeCost = median(difference(series.wholeAll, series.checkpoint));
   const items = base.value.map(({ item }) => item);
   const fills: Array<readonly [ClassicalMethod, { value: RgbImage[]; wall: number; cpu: number }]> = [];
-  for (const method of ['telea', 'ns', 'mean'] as ClassicalMethod[]) fills.push([method, await timed(async () => items.map((it) => classicalInpaint(it.image, it.mask, { method })))]);
+  for (const method of ['telea', 'ns', 'mean'] as ClassicalMethod[]) {
+    let best: { value: RgbImage[]; wall: number; cpu: number } | undefined;
+    for (let pass = 0; pass < 3; pass++) {
+      const t = await timed(async () => items.map((it) => classicalInpaint(it.image, it.mask, { method })));
+      if (best === undefined || t.cpu < best.cpu) best = t;
+    }
+    fills.push([method, best!]);
+  }
   const statistics = await timed(async () => {
     const boot = new PairedBootstrap();
     const epoch = { name: '1', images: base.value.map(({ item, out }) => scoreImage(item, out)) };
@@ -122,16 +156,17 @@ try {
     return (c.user + c.system) / 1e6;
   });
 
-  const rows: Array<[string, { wall: number; cpu: number }]> = [
+  const rows: Array<[string, Time]> = [
     [`baseline: predict only, batch ${batch}`, base],
     ['metrics only', metrics],
     [`scoreRun (first run, batch ${batch})`, first],
     ['scoreRun rerun (cached)', rerun],
     ['predict only, batch 1', single],
-    [`scoreRun, fresh folder (mean of ${rounds}, batch ${batch})`, withoutBaselines],
-    [`scoreRun + baseline telea, fresh folder (mean of ${rounds})`, withTelea],
-    [`scoreRun + baselines telea,ns,mean, fresh folder (mean of ${rounds})`, withBaselines],
-    ...fills.map(([method, t]) => [`${method} fill only`, t] as [string, { wall: number; cpu: number }]),
+    [`checkpoint: scoreRun in a fresh folder (median of ${rounds})`, checkpointTime],
+    [`+ baseline telea on the cached epoch, minus the same run without (median of ${rounds})`, teleaCost],
+    [`+ baselines telea,ns,mean on the cached epoch, minus the same run without (median of ${rounds})`, allCost],
+    [`whole runs: fresh folder with telea,ns,mean minus the checkpoint's (median of ${rounds})`, wholeCost],
+    ...fills.map(([method, t]) => [`${method} fill only (best of 3)`, t] as [string, Time]),
   ];
   console.log(`${records} records at ${size}², generator cnum ${cnum}, backend ${info.name} (${info.reason}), Node ${process.version}`);
   console.log('| step | wall s | CPU s | records/CPU-s | CPU ratio to baseline |');
@@ -142,14 +177,16 @@ try {
   const perImage = (t: { cpu: number }) => `${((1000 * t.cpu) / records).toFixed(1)} ms`;
   console.log(`\nper ${size}² image (CPU): predict ${perImage(base)}, ${fills.map(([m, t]) => `${m} ${perImage(t)}`).join(', ')}`);
   console.log(`paired statistics of 6 comparisons (2,000 resamples, ${records} records): ${(statistics.value * 1000).toFixed(1)} ms CPU`);
-  const runs = (config: string) => times.get(config)!.map((t) => t.cpu.toFixed(2)).join(', ');
-  for (const [config, t] of [['telea', withTelea], ['telea,ns,mean', withBaselines]] as const) {
-    const overhead = (t.cpu - withoutBaselines.cpu) / withoutBaselines.cpu;
+  const percent = (cost: Time, of: Time, key: 'cpu' | 'wall') => `${((100 * cost[key]) / of[key]).toFixed(1)} %`;
+  const list = (ts: readonly Time[]) => ts.map((t) => t.cpu.toFixed(2)).join(', ');
+  console.log(`scoring the checkpoint: ${checkpointTime.cpu.toFixed(2)} CPU s, ${checkpointTime.wall.toFixed(2)} s wall (runs: ${list(series.checkpoint)} CPU s)`);
+  for (const [label, cost, key] of [['baseline telea + statistics', teleaCost, 'telea'], ['baselines telea,ns,mean + statistics', allCost, 'all']] as const) {
     console.log(
-      `baseline${config.includes(',') ? 's' : ''} ${config} + statistics add ${(100 * overhead).toFixed(1)} % CPU to scoring the checkpoint ` +
-        `(${withoutBaselines.cpu.toFixed(2)} → ${t.cpu.toFixed(2)} s; runs: ${runs('none')} / ${runs(config)})`,
+      `${label} add ${percent(cost, checkpointTime, 'cpu')} CPU (${percent(cost, checkpointTime, 'wall')} wall) to scoring the checkpoint ` +
+        `(${cost.cpu.toFixed(2)} CPU s; runs on the cached epoch: ${list(series[key])} against ${list(series.cached)} without)`,
     );
   }
+  console.log(`cross-check, whole runs: all three add ${percent(wholeCost, checkpointTime, 'cpu')} CPU (${percent(wholeCost, checkpointTime, 'wall')} wall) (fresh runs with them: ${list(series.wholeAll)})`);
 } finally {
   await rm(root, { recursive: true, force: true });
 }
