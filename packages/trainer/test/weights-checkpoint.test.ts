@@ -172,6 +172,30 @@ test.serial('unknown and missing keys are listed by name; strict: false warns, l
   target.dispose();
 });
 
+test.serial('loadGenerator: a strict load sets every weight from the file; strict: false keeps the seeded draw (seed 0) for missing keys', async (t) => {
+  // A strict load starts from zeros (the seeded draw would be overwritten); a lenient one must not, or a missing key
+  // would silently become zero instead of the initialisation.
+  const dir = await tempDir();
+  const source = new InpaintGenerator({ cnum: 2 }, { seed: 5 });
+  const full = join(dir, 'full.safetensors');
+  await saveGeneratorCheckpoint(full, source);
+  const loaded = await loadGenerator(full);
+  for (const map of ['params', 'buffers'] as const) {
+    for (const [name, variable] of source[map]) t.deepEqual(await values(loaded[map].get(name)!), await values(variable), name);
+  }
+  const weights = await generatorWeights(source);
+  weights.delete('coarse_net.3.mask_conv2d.bias');
+  const partial = join(dir, 'partial.safetensors');
+  await writeSafetensors(partial, weights);
+  const lenient = await loadGenerator(partial, { strict: false, onWarning: () => {} });
+  const seeded = new InpaintGenerator(lenient.config);
+  const kept = await values(lenient.params.get('coarse_net.3.mask_conv2d.bias')!);
+  t.deepEqual(kept, await values(seeded.params.get('coarse_net.3.mask_conv2d.bias')!));
+  t.true(kept.some((v) => v !== 0), 'the seeded bias is not all zero');
+  t.deepEqual(await values(lenient.params.get('coarse_net.0.conv2d.bias')!), await values(source.params.get('coarse_net.0.conv2d.bias')!));
+  for (const g of [source, loaded, lenient, seeded]) g.dispose();
+});
+
 test.serial('a strict failure changes nothing (all keys are checked before any is assigned)', async (t) => {
   const source = new InpaintGenerator({ cnum: 2 }, { seed: 1 });
   const weights = await generatorWeights(source);

@@ -12,13 +12,15 @@ import {
 } from './architecture.js';
 import { resolveGeneratorConfig, type GeneratorConfig } from './config.js';
 import { gatedConv, type GatedConvWeights } from './gated-conv.js';
-import { assignStateDict, createParamVariables, type LoadStateDictOptions } from './param-store.js';
+import { assignStateDict, createParamVariables, type InitialValues, type LoadStateDictOptions } from './param-store.js';
 import { selfAttention, type SelfAttentionWeights } from './self-attention.js';
 import { SIGNED_UNIT_PIXELS, type PixelCodec } from '../inference/pixel-range.js';
 
 export interface GeneratorOptions {
   /** Seed of the deterministic initialisation (default 0): same seed, same weights, bit for bit. */
   seed?: Seed;
+  /** `zeros` skips the seeded draw, for a generator whose every weight is loaded next (default `seeded`). */
+  initial?: InitialValues;
 }
 
 export interface ApplyOptions {
@@ -85,7 +87,7 @@ export class InpaintGenerator {
     this.config = resolveGeneratorConfig(config);
     this.architecture = generatorArchitecture(this.config);
     this.specs = generatorParamSpecs(this.config);
-    const { params, buffers, all } = createParamVariables(this.specs, options.seed ?? 0, `bgfill-generator-${++instances}`);
+    const { params, buffers, all } = createParamVariables(this.specs, options.seed ?? 0, `bgfill-generator-${++instances}`, options.initial);
     this.params = params;
     this.buffers = buffers;
     this.all = all;

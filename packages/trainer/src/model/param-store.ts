@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BgfillError, type Seed } from '@bgfill/core';
 import { matchWeights, reportProblems } from '../weights/key-mapping.js';
-import { shapeInLayout, type WeightMap } from '../weights/weight-tensor.js';
+import { permuteLayout, shapeInLayout, type WeightMap } from '../weights/weight-tensor.js';
 import type { ParamSpec } from './architecture.js';
 import { initialValues } from './init.js';
 
@@ -23,22 +23,24 @@ export interface ParamVariables {
 }
 
 /**
- * Create a variable for every spec, seeded (initialValues: a pure function of the seed and the name), in tfjs
- * layout (rank-4 kernels permuted from PyTorch's), named `${instance}/${name}`.
+ * How a network's variables start: `seeded`, drawn by initialValues (a pure function of the seed and the name);
+ * `zeros`, for a network whose every weight is loaded next (a strict state_dict load), which then skips the draw.
+ */
+export type InitialValues = 'seeded' | 'zeros';
+
+/**
+ * Create a variable for every spec, seeded (initialValues: a pure function of the seed and the name) or zero, in
+ * tfjs layout (rank-4 kernels permuted from PyTorch's), named `${instance}/${name}`.
  * @example const { params, buffers, all } = createParamVariables(specs, 0, 'bgfill-rfrnet-1');
  */
-export function createParamVariables(specs: readonly ParamSpec[], seed: Seed, instance: string): ParamVariables {
+export function createParamVariables(specs: readonly ParamSpec[], seed: Seed, instance: string, initial: InitialValues = 'seeded'): ParamVariables {
   const params = new Map<string, tf.Variable>();
   const buffers = new Map<string, tf.Variable>();
   const all = new Map<string, tf.Variable>();
   for (const spec of specs) {
     const shape = shapeInLayout(spec.shape, 'tfjs');
-    const pytorch = initialValues(spec, seed);
-    const variable = tf.tidy(() => {
-      let value: tf.Tensor = tf.tensor(pytorch, spec.shape, spec.dtype);
-      if (spec.shape.length === 4) value = tf.transpose(value, [2, 3, 1, 0]);
-      return tf.variable(value, spec.trainable, `${instance}/${spec.name}`, spec.dtype);
-    });
+    const values = initial === 'zeros' ? undefined : permuteLayout(initialValues(spec, seed), spec.shape, 'pytorch', 'tfjs');
+    const variable = tf.tidy(() => tf.variable(values === undefined ? tf.zeros(shape, spec.dtype) : tf.tensor(values, shape, spec.dtype), spec.trainable, `${instance}/${spec.name}`, spec.dtype));
     if (variable.shape.join() !== shape.join()) throw new Error(`internal: ${spec.name} has shape ${variable.shape}`);
     (spec.trainable ? params : buffers).set(spec.name, variable);
     all.set(spec.name, variable);

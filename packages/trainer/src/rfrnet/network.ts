@@ -3,7 +3,7 @@ import { invalidParameter, type Seed } from '@bgfill/core';
 import type { ParamSpec } from '../model/architecture.js';
 import { BatchNormPass, type BatchNormMode } from '../model/batch-norm-pass.js';
 import { blockedConv } from '../model/blocked-conv.js';
-import { assignStateDict, createParamVariables, type LoadStateDictOptions } from '../model/param-store.js';
+import { assignStateDict, createParamVariables, type InitialValues, type LoadStateDictOptions } from '../model/param-store.js';
 import { upsampleNearest2x } from '../model/upsample.js';
 import { UNIT_PIXELS, type PixelCodec } from '../inference/pixel-range.js';
 import type { WeightMap } from '../weights/weight-tensor.js';
@@ -64,11 +64,11 @@ export class RfrNet implements InpaintNet {
   private readonly all: Map<string, tf.Variable>;
   private disposed = false;
 
-  constructor(config: Partial<RfrNetConfig> = {}, options: { seed?: Seed } = {}) {
+  constructor(config: Partial<RfrNetConfig> = {}, options: { seed?: Seed; initial?: InitialValues } = {}) {
     this.config = resolveRfrNetConfig(config);
     this.layout = rfrNetLayout(this.config);
     this.specs = rfrNetParamSpecs(this.config);
-    const { params, buffers, all } = createParamVariables(this.specs, options.seed ?? 0, `bgfill-rfrnet-${++instances}`);
+    const { params, buffers, all } = createParamVariables(this.specs, options.seed ?? 0, `bgfill-rfrnet-${++instances}`, options.initial);
     this.params = params;
     this.buffers = buffers;
     this.all = all;

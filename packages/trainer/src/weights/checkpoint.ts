@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BgfillError, badFile, errorMessage, invalidParameter } from '@bgfill/core';
@@ -7,7 +6,7 @@ import { InpaintGenerator } from '../model/generator.js';
 import { parseSafetensors, writeSafetensors } from './safetensors.js';
 import { readSource, readTorchStateDict } from './torch-reader.js';
 import { inferGeneratorConfig } from './infer-config.js';
-import type { WeightMap, WeightTensor } from './weight-tensor.js';
+import { permuteLayout, type WeightMap, type WeightTensor } from './weight-tensor.js';
 import { GENERATOR_ANCHOR_KEY, selectNetworkWeights } from './generator-prefix.js';
 import { otherNetHint } from './other-nets.js';
 import { loadedOrDisposed } from '../model/param-store.js';
@@ -36,13 +35,17 @@ export async function generatorWeights(generator: Pick<CheckpointNet, 'specs' | 
   for (const spec of generator.specs) {
     const variable = generator.params.get(spec.name) ?? generator.buffers.get(spec.name);
     if (!variable) throw new Error(`internal: generator lacks ${spec.name}`);
-    const pytorch = tf.tidy(() => (spec.shape.length === 4 ? tf.transpose(variable, [3, 2, 0, 1]) : tf.clone(variable)));
-    const values = await pytorch.data();
-    pytorch.dispose();
+    const values = await variable.data();
     const tensor: WeightTensor =
       spec.dtype === 'int32'
         ? { shape: [...spec.shape], dtype: 'int64', data: BigInt64Array.from(values as Int32Array, (v) => BigInt(v)), layout: 'pytorch' }
-        : { shape: [...spec.shape], dtype: 'float32', data: Float32Array.from(values as Float32Array), layout: 'pytorch' };
+        : {
+            shape: [...spec.shape],
+            dtype: 'float32',
+            // A new array either way: permuted for kernels, copied otherwise (data() may hand out the backend's own).
+            data: spec.shape.length === 4 ? permuteLayout(values as Float32Array, variable.shape, 'tfjs', 'pytorch') : (values as Float32Array).slice(),
+            layout: 'pytorch',
+          };
     weights.set(spec.name, tensor);
   }
   return weights;
@@ -196,5 +199,7 @@ export function generatorFromFile(file: WeightFile, options: LoadGeneratorOption
     if (err instanceof BgfillError) throw badFile(file.source, `cannot build a generator from these weights: ${err.message}`, err);
     throw err;
   }
-  return loadedOrDisposed(new InpaintGenerator(config), weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
+  const strict = options.strict ?? true;
+  // A strict load sets every weight, so the seeded draw would be thrown away; a lenient one keeps it for missing keys.
+  return loadedOrDisposed(new InpaintGenerator(config, { initial: strict ? 'zeros' : 'seeded' }), weights, { strict, onWarning: options.onWarning, source: file.source });
 }

@@ -164,6 +164,11 @@ export function permute4<T extends WeightData>(data: T, shape: readonly number[]
   const inStrides = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1];
   const s = perm.map((p) => inStrides[p]);
   const out = new (data.constructor as new (length: number) => T)(data.length);
+  // Float32 (every kernel) gets a loop of its own, so V8 reads one element kind there (several times faster).
+  if (data instanceof Float32Array) {
+    permuteFloat32(data, out as Float32Array, outShape, s);
+    return out;
+  }
   const src = data as unknown as { [i: number]: number | bigint };
   const dst = out as unknown as { [i: number]: number | bigint };
   let j = 0;
@@ -176,6 +181,20 @@ export function permute4<T extends WeightData>(data: T, shape: readonly number[]
     }
   }
   return out;
+}
+
+function permuteFloat32(src: Float32Array, dst: Float32Array, outShape: readonly number[], s: readonly number[]): void {
+  const [n0, n1, n2, n3] = outShape;
+  const [s0, s1, s2, s3] = s;
+  let j = 0;
+  for (let a = 0; a < n0; a++) {
+    for (let b = 0; b < n1; b++) {
+      for (let c = 0; c < n2; c++) {
+        let i = a * s0 + b * s1 + c * s2;
+        for (let d = 0; d < n3; d++, i += s3) dst[j++] = src[i];
+      }
+    }
+  }
 }
 
 /**
@@ -196,7 +215,18 @@ export function toLayout(tensor: WeightTensor, layout: WeightLayout): WeightTens
   if (tensor.layout === layout) return tensor;
   if (tensor.shape.length !== 4) return { ...tensor, shape: [...tensor.shape], layout };
   const perm = layout === 'tfjs' ? TO_TFJS : TO_PYTORCH;
-  return { shape: perm.map((p) => tensor.shape[p]), dtype: tensor.dtype, data: permute4(tensor.data, tensor.shape, perm), layout };
+  return { shape: perm.map((p) => tensor.shape[p]), dtype: tensor.dtype, data: permuteLayout(tensor.data, tensor.shape, tensor.layout, layout), layout };
+}
+
+/**
+ * A tensor's values moved from one layout to the other: rank-4 data permuted into a new array (a plain index
+ * permutation in JavaScript, several times cheaper than a tfjs transpose on the cpu backend), other ranks returned
+ * as they are. `shape` is the tensor's shape in `from`.
+ * @example permuteLayout(kernel, [32, 4, 5, 5], 'pytorch', 'tfjs') // the values as a [5, 5, 4, 32] kernel
+ */
+export function permuteLayout<T extends WeightData>(data: T, shape: readonly number[], from: WeightLayout, to: WeightLayout): T {
+  if (from === to || shape.length !== 4) return data;
+  return permute4(data, shape, to === 'tfjs' ? TO_TFJS : TO_PYTORCH);
 }
 
 /**
