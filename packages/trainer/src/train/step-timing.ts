@@ -4,7 +4,7 @@ import { countDispatches, type DispatchCount } from '../backend/dispatch-count.j
 import { InpaintGenerator } from '../model/generator.js';
 import { Adam } from './adam.js';
 import type { AdamUpdateName } from './adam-strategy.js';
-import { parseTrainConfig } from './config.js';
+import { parseTrainConfig, type TrainConfig } from './config.js';
 import { SnPatchDiscriminator } from './discriminator.js';
 import { maskedL1 } from './losses.js';
 import { countStepDispatches, type StepDispatches } from './step-dispatches.js';
@@ -70,16 +70,28 @@ export function trainingNets(options: { cnum: number; dCnum?: number; seed?: num
   const seed = options.seed ?? 0;
   const generator = new InpaintGenerator({ cnum: options.cnum }, { seed });
   const discriminator = new SnPatchDiscriminator({ cnum: options.dCnum ?? 64 }, { seed });
-  const betas = [0.5, 0.999] as const;
-  const gOptimizer = new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8 });
-  const dOptimizer = new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8 });
-  const { loss } = parseTrainConfig({ data: '-', out: '-' });
-  const nets = { generator, discriminator, gOptimizer, dOptimizer };
+  const loss = defaultLoss();
+  const nets = { generator, discriminator, ...stepOptimizers(generator, discriminator) };
+  const { gOptimizer, dOptimizer } = nets;
   return {
     ...nets,
     step: (batch, step, lr = 1e-4) => trainStep(nets, batch, { loss, gLr: lr, dLr: lr, step }),
     dispose: () => [generator, discriminator, gOptimizer, dOptimizer].forEach((x) => x.dispose()),
   };
+}
+
+/** Adam for both networks as training sets them up (DeepFill v2's betas 0.5 / 0.999, eps 1e-8, every parameter). */
+function stepOptimizers(generator: InpaintGenerator, discriminator: SnPatchDiscriminator, update?: AdamUpdateName): { gOptimizer: Adam; dOptimizer: Adam } {
+  const settings = { betas: [0.5, 0.999] as const, eps: 1e-8, ...(update !== undefined ? { update } : {}) };
+  return {
+    gOptimizer: new Adam(generator.params, [...generator.params.keys()], settings),
+    dOptimizer: new Adam(discriminator.params, [...discriminator.params.keys()], settings),
+  };
+}
+
+/** The loss settings `bgfill train` uses by default. */
+function defaultLoss(): TrainConfig['loss'] {
+  return parseTrainConfig({ data: '-', out: '-' }).loss;
 }
 
 /**
@@ -99,7 +111,7 @@ export function randomBatch(batch: number, size: number): Batch {
  * @example const step = bareGeneratorStep(generator, randomBatch(1, 64)); await step();
  */
 export function bareGeneratorStep(generator: InpaintGenerator, { images, masks }: Batch): () => Promise<void> {
-  const { loss } = parseTrainConfig({ data: '-', out: '-' });
+  const loss = defaultLoss();
   const vars = [...generator.params.values()];
   return async () => {
     const { value, grads } = tf.variableGrads(() => {
@@ -132,13 +144,8 @@ export async function measureTrainStep(options: {
   const generator = new InpaintGenerator({ cnum }, { seed: 0 });
   const discriminator = new SnPatchDiscriminator({ cnum: options.dCnum ?? 64 }, { seed: 0 });
   const { images, masks } = randomBatch(batch, size);
-  const { loss } = parseTrainConfig({ data: '-', out: '-' });
-  const betas = [0.5, 0.999] as const;
-  const fulls = (options.adamUpdates ?? [undefined]).map((update) => ({
-    gOptimizer: new Adam(generator.params, [...generator.params.keys()], { betas, eps: 1e-8, update }),
-    dOptimizer: new Adam(discriminator.params, [...discriminator.params.keys()], { betas, eps: 1e-8, update }),
-    times: [] as StepTime[],
-  }));
+  const loss = defaultLoss();
+  const fulls = (options.adamUpdates ?? [undefined]).map((update) => ({ ...stepOptimizers(generator, discriminator, update), times: [] as StepTime[] }));
   let stepNumber = 0;
   const stepOptions = () => ({ loss, gLr: 1e-4, dLr: 1e-4, step: ++stepNumber });
   const fullStep = (f: (typeof fulls)[number]) => async () => {
