@@ -2,7 +2,7 @@ import { gaussianWindow } from './gaussian.js';
 import { checkPair, type MetricImage } from './image.js';
 import { checkMsssimSize, checkSsimSize, resolveMsssimOptions, resolveSsimOptions, type MsssimOptions, type MsssimNormalize, type SsimOptions } from './options.js';
 import { channelViews, downsample2x, type Plane } from './planes.js';
-import { SsimScratch, ssimAndCsSums, ssimSums, type SsimSum } from './ssim-core.js';
+import { ssimAndCsSums, ssimScratchFor, ssimSums, type SsimSum } from './ssim-core.js';
 
 /** Apply MS-SSIM's per-scale normalisation (see `MsssimOptions.normalize`). */
 export function normalizeScaleValue(value: number, normalize: MsssimNormalize): number {
@@ -28,7 +28,7 @@ function scaleValues(pred: MetricImage, target: MetricImage, options: MsssimOpti
   const o = resolveMsssimOptions(options);
   checkMsssimSize(pred.width, pred.height, o);
   const window = gaussianWindow(o.windowSize, o.sigma);
-  const scratch = new SsimScratch();
+  const scratch = ssimScratchFor(pred.width, pred.height);
   let xs: Plane[] = channelViews(pred);
   let ys: Plane[] = channelViews(target);
   const n = o.weights.length;

@@ -69,6 +69,22 @@ export class SsimScratch {
   }
 }
 
+/** Planes up to this many pixels (1024²) share one scratch; larger ones get their own, freed after the call. */
+const SHARED_SCRATCH_PIXELS = 1 << 20;
+let shared: SsimScratch | undefined;
+
+/**
+ * Work buffers for one `ssim` / `msssim` call on planes of this size: below 1024² one module-wide scratch, reused by
+ * every call (the calls are synchronous, so none can overlap it), instead of a fresh 4 × width × height float64
+ * (2 MiB at 256²) for the garbage collector each time; larger planes get their own.
+ * @example const scratch = ssimScratchFor(256, 256);
+ */
+export function ssimScratchFor(width: number, height: number): SsimScratch {
+  if (width * height > SHARED_SCRATCH_PIXELS) return new SsimScratch();
+  shared ??= new SsimScratch();
+  return shared;
+}
+
 /**
  * The SSIM (or contrast-sensitivity) sum of one channel pair, following torchmetrics 1.9.0 (`functional/image/ssim.py`, `_ssim_update`):
  * both planes reflect-padded by `pad`; local means of x, y, x², y², xy taken with the normalised Gaussian window

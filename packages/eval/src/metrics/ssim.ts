@@ -2,7 +2,7 @@ import { gaussianWindow } from './gaussian.js';
 import { checkPair, type MetricImage } from './image.js';
 import { checkSsimSize, resolveSsimOptions, type SsimOptions } from './options.js';
 import { channelViews } from './planes.js';
-import { SsimScratch, ssimSums } from './ssim-core.js';
+import { ssimScratchFor, ssimSums } from './ssim-core.js';
 
 /**
  * Structural similarity of two images, averaged over every pixel and channel — torchmetrics'
@@ -23,7 +23,7 @@ export function ssim(pred: MetricImage, target: MetricImage, options: SsimOption
   const window = gaussianWindow(o.windowSize, o.sigma);
   const xs = channelViews(pred);
   const ys = channelViews(target);
-  const scratch = new SsimScratch();
+  const scratch = ssimScratchFor(pred.width, pred.height);
   let sum = 0;
   let count = 0;
   for (let c = 0; c < xs.length; c++) {
