@@ -15,35 +15,18 @@ export interface DifferenceSums {
  * For 8-bit images the sums are exact integers.
  */
 export function differenceSums(pred: MetricImage, target: MetricImage, mask?: Mask): DifferenceSums {
+  if (mask !== undefined) return differenceSumsWithHole(pred, target, mask).hole;
   checkPair(pred, target);
   const a = pred.data;
   const b = target.data;
-  const ch = pred.channels;
   let abs = 0;
   let squared = 0;
-  let count = 0;
-  if (mask === undefined) {
-    for (let i = 0; i < a.length; i++) {
-      const d = a[i] - b[i];
-      abs += d < 0 ? -d : d;
-      squared += d * d;
-    }
-    count = a.length;
-  } else {
-    checkMaskFor(mask, pred);
-    const m = mask.data;
-    for (let px = 0; px < m.length; px++) {
-      if (m[px] === 0) continue;
-      const o = px * ch;
-      for (let c = 0; c < ch; c++) {
-        const d = a[o + c] - b[o + c];
-        abs += d < 0 ? -d : d;
-        squared += d * d;
-      }
-      count += ch;
-    }
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    abs += d < 0 ? -d : d;
+    squared += d * d;
   }
-  return { abs, squared, count };
+  return { abs, squared, count: a.length };
 }
 
 /**
