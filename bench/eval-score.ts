@@ -1,7 +1,7 @@
 /**
  * `bgfill eval --run` scoring cost: how much the scorer adds to the network's own work, and what the cache saves.
  *
- *   node --import tsx bench/eval-score.ts [--records 16] [--size 256] [--cnum 8] [--batch 8] [--backend wasm|onnx|webgpu|…] [--rounds 2]
+ *   node --import tsx bench/eval-score.ts [--records 16] [--size 256] [--cnum 8] [--batch 8] [--backend wasm|onnx|webgpu|…] [--rounds 2] [--variants 1] [--settle 3]
  *
  * One checkpoint (a seeded cnum-`cnum` generator) scored on `records` sample scenes at size² with fixed
  * person-box+scribble masks, through the trainer's `createPredictor`. All in one process, timed in wall-clock and
@@ -22,12 +22,14 @@
  *   whole runs   a first run in a fresh folder with all three baselines, against the checkpoint's: the same
  *                overhead as a difference of two whole runs (the cross-check; it carries the network's spread);
  *   fills        the telea / ns / mean fills alone on the same records, per image (best of 3 passes);
+ * (each run in the rounds starts after `settle` idle seconds, see below).
  *   statistics   the paired bootstrap alone (2,000 resamples): 3 rows against the reference and the epoch against 3.
  */
-import { cp, mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp, { type Sharp } from 'sharp';
 import { buildDataset } from '../packages/dataset/src/build.js';
 import { scoreImage } from '../packages/eval/src/score-checkpoint.js';
 import { evalBatches, openEvalSet } from '../packages/eval/src/score-data.js';
@@ -52,6 +54,9 @@ const cnum = Number(arg('cnum', '8'));
 const batch = Number(arg('batch', '8'));
 const backend = arg('backend', 'wasm');
 const rounds = Number(arg('rounds', '2'));
+const variants = Number(arg('variants', '1'));
+const settle = Number(arg('settle', '3'));
+if (![1, 2, 3, 4].includes(variants)) throw new Error(`--variants is 1 to 4, not ${variants}`);
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
   const c0 = process.cpuUsage();
@@ -65,7 +70,18 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number;
 const root = await mkdtemp(join(tmpdir(), 'bgfill-bench-eval-'));
 try {
   const bundle = join(root, 'bundle');
-  const scenes = fileURLToPath(new URL('../samples/scenes/', import.meta.url));
+  const samples = fileURLToPath(new URL('../samples/scenes/', import.meta.url));
+  // --variants 2–4 adds each sample scene mirrored, flipped and turned half round (up to 4 × 16 records), so that a
+  // row's fixed part (its table row, plot marks, grid column) is spread over more records, as in a real evaluation.
+  let scenes = samples;
+  if (variants > 1) {
+    scenes = join(root, 'scenes');
+    await mkdir(scenes);
+    const turns = [(s: Sharp) => s, (s: Sharp) => s.flop(), (s: Sharp) => s.flip(), (s: Sharp) => s.rotate(180)].slice(0, variants);
+    for (const name of (await readdir(samples)).filter((f) => /\.jpe?g$/i.test(f))) {
+      for (const [k, turn] of turns.entries()) await turn(sharp(join(samples, name))).jpeg({ quality: 95 }).toFile(join(scenes, `${k}-${name}`));
+    }
+  }
   await buildDataset({ source: 'folder', input: scenes, out: bundle, labels: 'none', splitRatios: 'val=1', size, format: 'jpeg', masks: 'person-box+scribble:0-3', maskSplits: ['val'], seed: 1, progress: false });
   const run = join(root, 'run');
   await mkdir(join(run, 'epoch-0001'), { recursive: true });
@@ -100,8 +116,13 @@ try {
   // Telea, with all three (the epoch from the cache each time, so the differences are the baselines' own work);
   // and a fresh folder with all three baselines (the whole-run cross-check).
   type Time = { wall: number; cpu: number };
-  const score = (out: string, baselines: string) =>
-    timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false, baselines, out }));
+  // Each timed run starts after `settle` idle seconds: on this machine, JavaScript runs ~1.6× slower for about two
+  // seconds after onnxruntime has kept both cores busy (measured: every metric of a record 33 ms right after four
+  // predictions, 21 ms two seconds later, in one process), which would otherwise fall on whichever run comes next.
+  const score = async (out: string, baselines: string) => {
+    await new Promise((done) => setTimeout(done, settle * 1000));
+    return timed(() => scoreRun({ run, data: bundle, limit: records, loadPredictor: createPredictor, backend, batchSize: batch, progress: false, baselines, out }));
+  };
   const expect = (t: Awaited<ReturnType<typeof score>>, label: string, scored: number, others: number) => {
     if (t.value.scored.length !== scored || t.value.others.length !== others) {
       throw new Error(`${label}: scored ${t.value.scored.length} epochs and ${t.value.others.length} other rows, expected ${scored} and ${others}`);
