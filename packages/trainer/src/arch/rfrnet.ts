@@ -53,9 +53,7 @@ export const rfrNet: Architecture = {
       if (err instanceof BgfillError) throw badFile(file.source, `cannot build RFR-Net from these weights: ${err.message}`, err);
       throw err;
     }
-    const strict = options.strict ?? true;
-    // As for InpaintSANet: a strict load sets every weight, a lenient one keeps the seeded draw for missing keys.
-    return loadedOrDisposed(new RfrNet(config, { initial: strict ? 'zeros' : 'seeded' }), weights, { strict, onWarning: options.onWarning, source: file.source });
+    return loadedOrDisposed((initial) => new RfrNet(config, { initial }), weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
   },
   exportOnnx: async (net, metadata) => exportRfrNetOnnx(rfrNetOf(net), { metadata }),
   onnxIo(net): OnnxIo {

@@ -86,15 +86,18 @@ export function assignStateDict(
 }
 
 /**
- * Load weights into a freshly built network (its `loadStateDict`), disposing of the network when they do not fit, so
- * that a failed load leaves no variables behind.
- * @example const net = loadedOrDisposed(new RfrNet(config), weights, { strict: true, source: 'rfr.pth' });
+ * Build a network and load weights into it (its `loadStateDict`), disposing of the network when they do not fit, so
+ * that a failed load leaves no variables behind. `build` gets the initial values to start from: a strict load (the
+ * default) sets every weight, so it starts from zeros and skips the seeded draw; a lenient one starts seeded, which
+ * is what the keys the weights lack keep.
+ * @example const net = loadedOrDisposed((initial) => new RfrNet(config, { initial }), weights, { strict: true, source: 'rfr.pth' });
  */
 export function loadedOrDisposed<T extends { loadStateDict(weights: WeightMap, options?: LoadStateDictOptions): void; dispose(): void }>(
-  net: T,
+  build: (initial: InitialValues) => T,
   weights: WeightMap,
   options: LoadStateDictOptions,
 ): T {
+  const net = build((options.strict ?? true) ? 'zeros' : 'seeded');
   try {
     net.loadStateDict(weights, options);
   } catch (err) {

@@ -199,7 +199,5 @@ export function generatorFromFile(file: WeightFile, options: LoadGeneratorOption
     if (err instanceof BgfillError) throw badFile(file.source, `cannot build a generator from these weights: ${err.message}`, err);
     throw err;
   }
-  const strict = options.strict ?? true;
-  // A strict load sets every weight, so the seeded draw would be thrown away; a lenient one keeps it for missing keys.
-  return loadedOrDisposed(new InpaintGenerator(config, { initial: strict ? 'zeros' : 'seeded' }), weights, { strict, onWarning: options.onWarning, source: file.source });
+  return loadedOrDisposed((initial) => new InpaintGenerator(config, { initial }), weights, { strict: options.strict ?? true, onWarning: options.onWarning, source: file.source });
 }
