@@ -146,6 +146,8 @@ export interface MarchFrame {
   bandCount: number;
   /** Hole pixels. */
   holeCount: number;
+  /** The hole's bounding box in frame rows and columns, inclusive (first > last when there is no hole). */
+  holeBox: { firstRow: number; lastRow: number; firstColumn: number; lastColumn: number };
 }
 
 /**
@@ -159,11 +161,16 @@ export function marchFrame(mask: Mask): MarchFrame {
   const rows = height + 2;
   const state = new Uint8Array(rows * cols);
   let holeCount = 0;
+  const holeBox = { firstRow: rows, lastRow: -1, firstColumn: cols, lastColumn: -1 };
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (mask.data[y * width + x]) {
         state[(y + 1) * cols + x + 1] = INSIDE;
         holeCount++;
+        if (y + 1 < holeBox.firstRow) holeBox.firstRow = y + 1;
+        holeBox.lastRow = y + 1;
+        if (x + 1 < holeBox.firstColumn) holeBox.firstColumn = x + 1;
+        if (x + 1 > holeBox.lastColumn) holeBox.lastColumn = x + 1;
       }
     }
   }
@@ -183,7 +190,7 @@ export function marchFrame(mask: Mask): MarchFrame {
   }
   const queue = new MarchQueue(bandCount + holeCount);
   for (let p = 0; p < band.length; p++) if (band[p]) queue.push(p, 0);
-  return { rows, cols, state, t, band, queue, bandCount, holeCount };
+  return { rows, cols, state, t, band, queue, bandCount, holeCount, holeBox };
 }
 
 /**
@@ -341,27 +348,14 @@ export class Neighbourhood {
     this.q = new Int32Array(n);
     this.cell = new Int32Array(n);
     this.known = new Uint8Array(n);
-    const { rows, cols, state } = frame;
+    const { rows, cols, holeBox } = frame;
     let radius = 0;
     for (const a of disc.dk) if (a > radius) radius = a;
     this.radius = radius;
-    let kMin = rows;
-    let kMax = -1;
-    let lMin = cols;
-    let lMax = -1;
-    for (let k = 1; k < rows - 1; k++) {
-      for (let l = 1; l < cols - 1; l++) {
-        if (state[k * cols + l] !== INSIDE) continue;
-        if (k < kMin) kMin = k;
-        if (k > kMax) kMax = k;
-        if (l < lMin) lMin = l;
-        if (l > lMax) lMax = l;
-      }
-    }
-    this.k0 = Math.max(1, kMin - radius);
-    this.l0 = Math.max(1, lMin - radius);
-    const k1 = Math.min(rows - 2, kMax + radius);
-    const l1 = Math.min(cols - 2, lMax + radius);
+    this.k0 = Math.max(1, holeBox.firstRow - radius);
+    this.l0 = Math.max(1, holeBox.firstColumn - radius);
+    const k1 = Math.min(rows - 2, holeBox.lastRow + radius);
+    const l1 = Math.min(cols - 2, holeBox.lastColumn + radius);
     this.boxWidth = Math.max(0, l1 - this.l0 + 1);
     this.cells = this.boxWidth * Math.max(0, k1 - this.k0 + 1);
     this.cellStep = Int32Array.from(disc.dk, (a, m) => a * this.boxWidth + disc.dl[m]);
