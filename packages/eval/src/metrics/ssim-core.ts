@@ -139,8 +139,7 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
   // E[xy] = E[x² + y²] / 2 (the sums see the same values, doubled). Inpainted outputs equal the target outside
   // the hole, so rows without a difference filter only y and x² + y², and the vertical pass filters x and xy only
   // in the columns within `pad` of a difference.
-  if (scratch.shortcut) differingSpans(x, y, first, end);
-  else first.fill(0, 0, H), end.fill(W, 0, H);
+  differingSpans(x, y, scratch);
 
   // Horizontal pass: build each reflect-padded row of the moments, filter it into h*. Interior pixels map straight
   // through; only the 2·pad border values are reflected.
@@ -215,13 +214,16 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
 }
 
 /**
- * For each row of two planes, the columns [first, end) between the first and the last value where they differ
- * (first = end = 0 where the row agrees). Float planes holding a value below 1e-100 in magnitude (whose squares
- * could lose bits to underflow, so that halving their sums would not be exact) are reported as differing everywhere,
- * which turns the shortcut off.
+ * Into `scratch.first` / `scratch.end`, for each row of two planes, the columns [first, end) between the first and
+ * the last value where they differ (first = end = 0 where the row agrees). With the shortcut off, and for float
+ * planes holding a value below 1e-100 in magnitude (whose squares could lose bits to underflow, so that halving
+ * their sums would not be exact), every row is reported as differing everywhere, which filters every moment.
  */
-function differingSpans(x: Plane, y: Plane, first: Int32Array, end: Int32Array): void {
+function differingSpans(x: Plane, y: Plane, scratch: SsimScratch): void {
   const { width: W, height: H, stride } = x;
+  const { first, end } = scratch;
+  const everywhere = () => (first.fill(0, 0, H), end.fill(W, 0, H));
+  if (!scratch.shortcut) return void everywhere();
   const xd = x.data;
   const yd = y.data;
   const bytes = yd instanceof Uint8Array;
@@ -234,11 +236,7 @@ function differingSpans(x: Plane, y: Plane, first: Int32Array, end: Int32Array):
       if (xd[k + x.offset] !== b) {
         if (lo < 0) lo = j;
         hi = j;
-      } else if (!bytes && b !== 0 && b < 1e-100 && b > -1e-100) {
-        first.fill(0, 0, H);
-        end.fill(W, 0, H);
-        return;
-      }
+      } else if (!bytes && b !== 0 && b < 1e-100 && b > -1e-100) return void everywhere();
     }
     first[r] = lo < 0 ? 0 : lo;
     end[r] = lo < 0 ? 0 : hi + 1;
