@@ -16,8 +16,11 @@ import { encodeNonFinite, jsonNumber } from './score-json.js';
  * (`CACHE/<key>.sample-<index>.png`) written before the JSON, so an entry whose JSON exists is complete.
  */
 export const SCORE_CACHE_FORMAT = 'bgfill-eval-cache';
-/** Bump when the metrics or the entry layout change: older entries then miss. */
-export const SCORE_CACHE_VERSION = 1;
+/**
+ * Bump when the metrics or the entry layout change: older entries then miss. 2: SSIM counts pixels whose window
+ * sees no difference as exactly 1 (the same sums to a few units in the last place).
+ */
+export const SCORE_CACHE_VERSION = 2;
 
 /** What a checkpoint's cached scores depend on. */
 export interface ScoreCacheIdentity {

@@ -40,19 +40,29 @@ export class SsimScratch {
   /** Source offset (column · stride) of each position of a reflect-padded row. */
   columns = new Int32Array(0);
   /**
-   * Filter x's moments only near differences (see `ssimSums`); bit for bit the same sums as filtering every moment
-   * everywhere, which `false` does (to check the shortcut).
+   * Filter only the pixels whose window meets a difference between x and y, counting 1 for the others (see
+   * `ssimSums`); the same sums to rounding as filtering every pixel, which `false` does (to check the shortcut).
    */
   shortcut = true;
   /** Per row of the plane, the columns [first, end) where x and y differ (first = end = 0 where they agree). */
   first = new Int32Array(0);
   end = new Int32Array(0);
+  /** Per output row, the columns [from, to) whose window meets a difference. */
+  from = new Int32Array(0);
+  to = new Int32Array(0);
+  /** Per source row, the columns [hFrom, hTo) the horizontal pass filters (those some output row needs). */
+  hFrom = new Int32Array(0);
+  hTo = new Int32Array(0);
 
   ensure(width: number, height: number, pad: number): void {
     const size = width * height;
     if (height > this.first.length) {
       this.first = new Int32Array(height);
       this.end = new Int32Array(height);
+      this.from = new Int32Array(height);
+      this.to = new Int32Array(height);
+      this.hFrom = new Int32Array(height);
+      this.hTo = new Int32Array(height);
     }
     const rowSize = width + 2 * pad;
     if (size > this.size) {
@@ -96,8 +106,12 @@ export function ssimScratchFor(width: number, height: number): SsimScratch {
  * Only σx² + σy² enters the formula, so E[x²] and E[y²] are filtered together as E[x² + y²] (four filtered maps
  * instead of five); the sum is clamped at 0 where torchmetrics clamps each variance — the two differ only where a
  * variance is rounding noise (|σ²| ~ 1e-12), far below any tolerance. Filtering is separable (the 2-D window is an
- * outer product) and everything is float64. Where x equals y over a pixel's whole window (outside an inpainted hole),
- * x's moments are y's, so only y's are filtered there (`SsimScratch.shortcut`; the same bits).
+ * outer product) and everything is float64. Where x equals y over a pixel's whole window (outside an inpainted hole,
+ * more than `pad` from it), x's moments are y's and both terms are exactly 1, so such pixels are not filtered at all
+ * but counted as 1 (`SsimScratch.shortcut`). Filtering them would give 1 too, up to the rounding of
+ * E[x² + y²] − 2μ², which a flat area can leave at −1e-13 or so: the sums agree to a few units in their last place.
+ * For the demo's 256² records with person-box + scribble holes (a quarter of the image) this filters a third of the
+ * pixels at the first scale.
  * Requires width, height ≥ pad + 1 (and > 2·pad for `cs`); callers check sizes first.
  */
 export function ssimSums(
@@ -128,84 +142,108 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
   const [hx, hy, hs, hxy] = scratch.h;
   const [px, py, ps, pxy] = scratch.row;
   const [vx, vy, vs, vxy] = scratch.v;
-  const { rows, first, end } = scratch;
+  const { rows, first, end, from, to, hFrom, hTo } = scratch;
   const xd = x.data;
   const yd = y.data;
-  const padded = W + 2 * p;
   const stride = x.stride;
   const xo = x.offset;
   const yo = y.offset;
-  // Where x and y agree over a pixel's whole window, x's moments are y's, bit for bit: E[x] = E[y], and
-  // E[xy] = E[x² + y²] / 2 (the sums see the same values, doubled). Inpainted outputs equal the target outside
-  // the hole, so rows without a difference filter only y and x² + y², and the vertical pass filters x and xy only
-  // in the columns within `pad` of a difference.
+  const wantSsim = term !== 'cs';
+  const wantCs = term !== 'ssim';
+  const r0 = wantSsim ? 0 : p;
+  const r1 = wantSsim ? H : H - p;
+  // Where x and y agree over a pixel's whole window (inpainted outputs equal the target outside the hole), x's
+  // moments are y's and the pixel's SSIM and contrast terms are exactly 1 (see `ssimSums`): only the pixels whose
+  // window meets a difference are filtered, the rest add 1 each. The columns an output row needs are those within
+  // pad of a difference in any of its window's rows; a source row is filtered across the columns its output rows need.
   differingSpans(x, y, scratch);
+  hFrom.fill(W, 0, H);
+  hTo.fill(0, 0, H);
+  for (let r = r0; r < r1; r++) {
+    let a = W;
+    let b = 0;
+    for (let k = 0; k <= 2 * p; k++) {
+      const source = reflectIndex(r - p + k, H);
+      if (first[source] < end[source]) {
+        if (first[source] - p < a) a = first[source] - p;
+        if (end[source] + p > b) b = end[source] + p;
+      }
+    }
+    if (a >= b) (a = 0), (b = 0);
+    else (a = Math.max(0, a)), (b = Math.min(W, b));
+    from[r] = a;
+    to[r] = b;
+    if (a === b) continue;
+    for (let k = 0; k <= 2 * p; k++) {
+      const source = reflectIndex(r - p + k, H);
+      if (a < hFrom[source]) hFrom[source] = a;
+      if (b > hTo[source]) hTo[source] = b;
+    }
+  }
 
-  // Horizontal pass: build each reflect-padded row of the moments, filter it into h*. Interior pixels map straight
-  // through; only the 2·pad border values are reflected.
+  // Horizontal pass over each needed source row's needed columns [a, b): the reflect-padded values at padded
+  // positions [a, b + 2·pad), filtered into h*. Rows where x = y filter only y and x² + y² (a·a + b·b is b·b + b·b).
   const columns = scratch.columns;
+  const padded = W + 2 * p;
   for (let i = 0; i < padded; i++) columns[i] = (i >= p && i < W + p ? i - p : reflectIndex(i - p, W)) * stride;
   for (let r = 0; r < H; r++) {
+    const a = hFrom[r];
+    const b = hTo[r];
+    if (a >= b) continue;
     const o = r * W;
     const at = o * stride;
+    const n = b - a;
     if (first[r] === end[r]) {
-      // x = y along the row: a·a + b·b is b·b + b·b.
-      for (let i = 0; i < padded; i++) {
-        const b = yd[at + columns[i] + yo];
-        py[i] = b;
-        ps[i] = b * b + b * b;
+      for (let i = 0; i < n + 2 * p; i++) {
+        const v = yd[at + columns[a + i] + yo];
+        py[i] = v;
+        ps[i] = v * v + v * v;
       }
-      filterRow(py, hy, o, W, window, p);
-      filterRow(ps, hs, o, W, window, p);
-      for (let j = o; j < o + W; j++) {
+      filterRow(py, hy, o + a, n, window, p);
+      filterRow(ps, hs, o + a, n, window, p);
+      for (let j = o + a; j < o + b; j++) {
         hx[j] = hy[j];
         hxy[j] = hs[j] * 0.5;
       }
       continue;
     }
-    for (let i = 0; i < padded; i++) {
-      const k = at + columns[i];
-      const a = xd[k + xo];
-      const b = yd[k + yo];
-      px[i] = a;
-      py[i] = b;
-      ps[i] = a * a + b * b;
-      pxy[i] = a * b;
+    for (let i = 0; i < n + 2 * p; i++) {
+      const k = at + columns[a + i];
+      const u = xd[k + xo];
+      const v = yd[k + yo];
+      px[i] = u;
+      py[i] = v;
+      ps[i] = u * u + v * v;
+      pxy[i] = u * v;
     }
-    filterRow(py, hy, o, W, window, p);
-    filterRow(ps, hs, o, W, window, p);
-    filterRow(px, hx, o, W, window, p);
-    filterRow(pxy, hxy, o, W, window, p);
+    filterRow(py, hy, o + a, n, window, p);
+    filterRow(ps, hs, o + a, n, window, p);
+    filterRow(px, hx, o + a, n, window, p);
+    filterRow(pxy, hxy, o + a, n, window, p);
   }
 
-  // Vertical pass, one output row at a time, then that row's terms: SSIM over every row and column, the contrast
-  // term over the rows and columns at least pad from each border.
-  const wantSsim = term !== 'cs';
-  const wantCs = term !== 'ssim';
+  // Vertical pass, one output row at a time over its columns [from, to), then that row's terms: SSIM over every
+  // row and column, the contrast term over the rows and columns at least pad from each border; 1 for each pixel
+  // outside [from, to).
   let ssimTotal = 0;
   let csTotal = 0;
-  for (let r = wantSsim ? 0 : p; r < (wantSsim ? H : H - p); r++) {
-    // The columns whose window meets a difference: within pad of one in any of the window's rows.
-    let from = W;
-    let to = 0;
-    for (let k = 0; k <= 2 * p; k++) {
-      const source = reflectIndex(r - p + k, H);
-      rows[k] = source * W;
-      if (first[source] < end[source]) {
-        if (first[source] - p < from) from = first[source] - p;
-        if (end[source] + p > to) to = end[source] + p;
-      }
+  for (let r = r0; r < r1; r++) {
+    const a = from[r];
+    const b = to[r];
+    const cs = wantCs && r >= p && r < H - p;
+    if (a < b) {
+      for (let k = 0; k <= 2 * p; k++) rows[k] = reflectIndex(r - p + k, H) * W;
+      filterColumns(hy, vy, a, b, rows, window, p);
+      filterColumns(hs, vs, a, b, rows, window, p);
+      filterColumns(hx, vx, a, b, rows, window, p);
+      filterColumns(hxy, vxy, a, b, rows, window, p);
     }
-    if (from >= to) (from = 0), (to = 0);
-    else (from = Math.max(0, from)), (to = Math.min(W, to));
-    filterColumns(hy, vy, 0, W, rows, window, p);
-    filterColumns(hs, vs, 0, W, rows, window, p);
-    filterColumns(hx, vx, from, to, rows, window, p);
-    filterColumns(hxy, vxy, from, to, rows, window, p);
-    for (let j = 0; j < from; j++) (vx[j] = vy[j]), (vxy[j] = vs[j] * 0.5);
-    for (let j = to; j < W; j++) (vx[j] = vy[j]), (vxy[j] = vs[j] * 0.5);
-    if (wantSsim) ssimTotal += ssimRowSum(vx, vy, vs, vxy, W, c1, c2);
-    if (wantCs && r >= p && r < H - p) csTotal += csRowSum(vx, vy, vs, vxy, p, W - p, c2);
+    if (wantSsim) ssimTotal += W - (b - a) + (a < b ? ssimRowSum(vx, vy, vs, vxy, a, b, c1, c2) : 0);
+    if (cs) {
+      const ca = Math.max(p, a);
+      const cb = Math.min(W - p, b);
+      csTotal += W - 2 * p - Math.max(0, cb - ca) + (ca < cb ? csRowSum(vx, vy, vs, vxy, ca, cb, c2) : 0);
+    }
   }
   return {
     ssim: { sum: ssimTotal, count: wantSsim ? W * H : 0 },
@@ -243,18 +281,19 @@ function differingSpans(x: Plane, y: Plane, scratch: SsimScratch): void {
   }
 }
 
-/** Σ over a row of (2μxμy + c1)(2σxy + c2) / ((μx² + μy² + c1)(σx² + σy² + c2)), from the filtered moments. */
+/** Σ over columns [j0, j1) of a row of (2μxμy + c1)(2σxy + c2) / ((μx² + μy² + c1)(σx² + σy² + c2)), from the filtered moments. */
 function ssimRowSum(
   vx: Float64Array,
   vy: Float64Array,
   vs: Float64Array,
   vxy: Float64Array,
-  n: number,
+  j0: number,
+  j1: number,
   c1: number,
   c2: number,
 ): number {
   let sum = 0;
-  for (let j = 0; j < n; j++) {
+  for (let j = j0; j < j1; j++) {
     const mx = vx[j];
     const my = vy[j];
     const mxx = mx * mx;
