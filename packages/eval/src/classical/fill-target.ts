@@ -4,6 +4,8 @@ import type { Mask } from '@bgfill/masks';
 export const f32 = Math.fround;
 /** 1e-20 as a float32 (OpenCV's guard against dividing by zero). */
 export const TINY = f32(1e-20);
+/** 1e-6 as a float32: the weight OpenCV's fills give a direction term within 0.01 of zero. */
+export const NEAR_ZERO = f32(0.000001);
 
 /** What a fill works on: the hole (1 = hole) and the output pixels (8-bit RGB, starting as the input), same size. */
 export interface FillTarget {

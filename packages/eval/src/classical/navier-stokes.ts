@@ -1,5 +1,5 @@
 import { ABOVE, BELOW, DifferenceCache, discOffsets, LEFT, marchFrame, marchInward, Neighbourhood, RIGHT } from './narrow-band.js';
-import { f32, nearestEven, TINY, type FillTarget } from './fill-target.js';
+import { f32, NEAR_ZERO, nearestEven, TINY, type FillTarget } from './fill-target.js';
 
 /**
  * The Navier–Stokes-based fill of OpenCV's `INPAINT_NS` (M. Bertalmío, A. L. Bertozzi, G. Sapiro, "Navier–Stokes,
@@ -59,11 +59,18 @@ export function navierStokesFill(target: FillTarget, radius: number): void {
   });
 }
 
-/** |cos| of the angle between the offset (rx, ry) and the isophote (gx, gy), or 1e-6 where they are near-orthogonal. */
+/**
+ * |cos| of the angle between the offset (rx, ry) and the isophote (gx, gy), or 1e-6 where they are near-orthogonal.
+ * OpenCV computes it in float32; here the roundings that cannot change a value are left out, because each costs V8
+ * a conversion there and back (bench/RESULTS.md): the isophote's components are integers of at most 510 and the
+ * offset's at most MAX_INPAINT_RADIUS, so the dot product and gx² + gy² are integers far inside float32's exact
+ * range (2²⁴), and the absolute value of a float32 is one. d2 · (gx² + gy²) can exceed 2²⁴ at large radii and is
+ * rounded.
+ */
 function flowWeight(rx: number, ry: number, d2: number, gx: number, gy: number): number {
-  const dir = f32(f32(rx * gx) + f32(ry * gy));
-  if (Math.abs(dir) <= 0.01) return f32(0.000001);
-  return f32(Math.abs(f32(dir / f32(Math.sqrt(f32(d2 * f32(f32(gx * gx) + f32(gy * gy))))))));
+  const dir = rx * gx + ry * gy;
+  if (Math.abs(dir) <= 0.01) return NEAR_ZERO;
+  return Math.abs(f32(dir / f32(Math.sqrt(f32(d2 * (gx * gx + gy * gy))))));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ABOVE, BELOW, DifferenceCache, discOffsets, INSIDE, LEFT, marchFrame, marchInward, marchOutside, Neighbourhood, RIGHT } from './narrow-band.js';
-import { f32, nearestEven, TINY, type FillTarget } from './fill-target.js';
+import { f32, NEAR_ZERO, nearestEven, TINY, type FillTarget } from './fill-target.js';
 
 /**
  * Telea's fast-marching inpainting (A. Telea, "An image inpainting technique based on the fast marching method",
@@ -43,19 +43,22 @@ export function teleaFill(target: FillTarget, radius: number): void {
       const dx = -dl[m];
       const lev = f32(1 / f32(1 + Math.abs(f32(t[around.q[n]] - time))));
       let dir = f32(f32(dx * gradTx) + f32(dy * gradTy));
-      if (Math.abs(dir) <= 0.01) dir = f32(0.000001);
-      const w = f32(Math.abs(f32(f32(dsts[m] * lev) * dir)));
+      if (Math.abs(dir) <= 0.01) dir = NEAR_ZERO;
+      // Rounding to float32 costs V8 a conversion there and back on the value's dependency chain (bench/RESULTS.md),
+      // so it is left out where the value is a float32 already: the absolute value of one, and gradient × offset,
+      // integers below 2⁹ · MAX_INPAINT_RADIUS, far inside float32's exact integers (2²⁴).
+      const w = Math.abs(f32(f32(dsts[m] * lev) * dir));
       const at = atCell[cell];
       const o = cell * 6;
       ia0 = f32(ia0 + f32(w * out[at]));
       ia1 = f32(ia1 + f32(w * out[at + 1]));
       ia2 = f32(ia2 + f32(w * out[at + 2]));
-      jx0 = f32(jx0 - f32(w * f32(g[o] * dx)));
-      jx1 = f32(jx1 - f32(w * f32(g[o + 1] * dx)));
-      jx2 = f32(jx2 - f32(w * f32(g[o + 2] * dx)));
-      jy0 = f32(jy0 - f32(w * f32(g[o + 3] * dy)));
-      jy1 = f32(jy1 - f32(w * f32(g[o + 4] * dy)));
-      jy2 = f32(jy2 - f32(w * f32(g[o + 5] * dy)));
+      jx0 = f32(jx0 - f32(w * (g[o] * dx)));
+      jx1 = f32(jx1 - f32(w * (g[o + 1] * dx)));
+      jx2 = f32(jx2 - f32(w * (g[o + 2] * dx)));
+      jy0 = f32(jy0 - f32(w * (g[o + 3] * dy)));
+      jy1 = f32(jy1 - f32(w * (g[o + 4] * dy)));
+      jy2 = f32(jy2 - f32(w * (g[o + 5] * dy)));
       s = f32(s + w);
     }
     const o = (i - 1) * row + (j - 1) * 3;
