@@ -238,11 +238,12 @@ function filteredSums(x: Plane, y: Plane, options: ResolvedSsimOptions, window: 
       filterColumns(hx, vx, a, b, rows, window, p);
       filterColumns(hxy, vxy, a, b, rows, window, p);
     }
-    if (wantSsim) ssimTotal += W - (b - a) + (a < b ? ssimRowSum(vx, vy, vs, vxy, a, b, c1, c2) : 0);
+    // The row sums are 0 over an empty span.
+    if (wantSsim) ssimTotal += W - (b - a) + ssimRowSum(vx, vy, vs, vxy, a, b, c1, c2);
     if (cs) {
       const ca = Math.max(p, a);
       const cb = Math.min(W - p, b);
-      csTotal += W - 2 * p - Math.max(0, cb - ca) + (ca < cb ? csRowSum(vx, vy, vs, vxy, ca, cb, c2) : 0);
+      csTotal += W - 2 * p - Math.max(0, cb - ca) + csRowSum(vx, vy, vs, vxy, ca, cb, c2);
     }
   }
   return {
