@@ -2,8 +2,7 @@ import { invalidParameter } from '@bgfill/core';
 import type { Mask } from '@bgfill/masks';
 import { checkImage, checkMaskFor, type RgbImage } from '../metrics/image.js';
 import { borderMeanFill } from './border-mean.js';
-import { navierStokesFill } from './navier-stokes.js';
-import { teleaFill } from './telea.js';
+import { fillKernel } from './fill-kernel.js';
 
 /** The classical (non-learned) fills, by name, with what each is. */
 export const CLASSICAL_METHODS = {
@@ -62,7 +61,6 @@ export function classicalInpaint(image: RgbImage, mask: Mask, options: Classical
   const { width, height } = image;
   const target = { mask, out: Uint8Array.from(image.data), width, height };
   borderMeanFill(target);
-  if (method === 'telea') teleaFill(target, radius);
-  else if (method === 'ns') navierStokesFill(target, radius);
+  if (method !== 'mean') fillKernel().fill(method, target, radius);
   return { data: target.out, width, height, channels: 3 };
 }

@@ -1,0 +1,154 @@
+import { INSIDE, MarchFrame, marchInward, marchOutside } from './march';
+import { ABOVE, BELOW, DifferenceCache, Disc, LEFT, Neighbourhood, RIGHT } from './neighbourhood';
+import { Pixels } from './pixels';
+import { NEAR_ZERO, nearZero, saturate, TINY } from './rounding';
+
+/**
+ * Telea's fast-marching inpainting (A. Telea, "An image inpainting technique based on the fast marching method",
+ * Journal of Graphics Tools 9(1), 2004), with the weights and float32 arithmetic of OpenCV's `INPAINT_TELEA`. Each
+ * hole pixel, when the march reaches it, becomes a weighted mean of the known pixels q within `radius` of it
+ * (eq. 2–4): weight |dir · dst · lev| with dir = (p − q)·∇T (how far q lies along the march's normal),
+ * dst = 1/|p − q|³ and lev = 1/(1 + |T(q) − T(p)|); with the first-order term of eq. 2 entering, as in OpenCV, only
+ * as the sign of the weighted image-gradient sum (a unit-vector term of at most √2), and +0.5 before rounding to
+ * nearest (ties to even). Writes the filled pixels into `out`; pixels outside the hole are not
+ * touched.
+ */
+export function teleaFill(out: Pixels, mask: usize, width: i32, height: i32, radius: i32): void {
+  const frame = new MarchFrame(mask, width, height);
+  if (frame.bandCount == 0) return;
+  marchOutside(frame, radius);
+  marchInward(frame, new Telea(frame, out, width, radius));
+}
+
+class Telea {
+  private around: Neighbourhood;
+  /** dst = 1/|p − q|³ per disc offset. */
+  private dsts: Float32Array;
+  /** OpenCV's gradI at each known pixel, per channel, x then y: integers, so exact in float32. */
+  private gradients: DifferenceCache;
+  private row: i32;
+
+  constructor(
+    private frame: MarchFrame,
+    private out: Pixels,
+    width: i32,
+    radius: i32,
+  ) {
+    const row = width * 3;
+    const disc = new Disc(radius, frame.cols);
+    const around = new Neighbourhood(frame, disc, row);
+    const dsts = new Float32Array(disc.length);
+    for (let m = 0; m < disc.length; m++) {
+      const d = <f64>disc.len2[m];
+      dsts[m] = <f32>(1 / (d * Math.sqrt(d)));
+    }
+    this.row = row;
+    this.around = around;
+    this.dsts = dsts;
+    this.gradients = new DifferenceCache(around.cells, around.steady);
+  }
+
+  fill(p: i32, i: i32, j: i32, time: f32): void {
+    const around = this.around;
+    const out = this.out;
+    const state = this.frame.state;
+    const t = this.frame.t;
+    const cols = this.frame.cols;
+    const dk = around.disc.dk;
+    const dl = around.disc.dl;
+    const dsts = this.dsts;
+    const atCell = around.at;
+    const gradients = this.gradients;
+    const g = gradients.values;
+    const gradTx = timeGradient(state, t, p, 1);
+    const gradTy = timeGradient(state, t, p, cols);
+    let ia0: f32 = 0, ia1: f32 = 0, ia2: f32 = 0, jx0: f32 = 0, jx1: f32 = 0, jx2: f32 = 0, jy0: f32 = 0, jy1: f32 = 0, jy2: f32 = 0; // prettier-ignore
+    let s: f32 = TINY;
+    around.gather(p, i, j);
+    const count = around.count;
+    for (let n = 0; n < count; n++) {
+      const m = around.m[n];
+      const cell = around.cell[n];
+      const known = around.known[n];
+      if (!gradients.has(cell, known)) {
+        this.imageGradient(cell, known);
+        gradients.keep(cell, known);
+      }
+      const dy = <f32>-dk[m];
+      const dx = <f32>-dl[m];
+      const lev: f32 = 1 / (1 + Mathf.abs(t[around.q[n]] - time));
+      let dir: f32 = dx * gradTx + dy * gradTy;
+      if (nearZero(dir)) dir = NEAR_ZERO;
+      const w = Mathf.abs(dsts[m] * lev * dir);
+      const at = atCell[cell];
+      const o = cell * 6;
+      ia0 += w * <f32>out.get(at);
+      ia1 += w * <f32>out.get(at + 1);
+      ia2 += w * <f32>out.get(at + 2);
+      jx0 -= w * <f32>(<i32>g[o] * <i32>dx);
+      jx1 -= w * <f32>(<i32>g[o + 1] * <i32>dx);
+      jx2 -= w * <f32>(<i32>g[o + 2] * <i32>dx);
+      jy0 -= w * <f32>(<i32>g[o + 3] * <i32>dy);
+      jy1 -= w * <f32>(<i32>g[o + 4] * <i32>dy);
+      jy2 -= w * <f32>(<i32>g[o + 5] * <i32>dy);
+      s += w;
+    }
+    const o = (i - 1) * this.row + (j - 1) * 3;
+    out.set(o, teleaValue(ia0, jx0, jy0, s));
+    out.set(o + 1, teleaValue(ia1, jx1, jy1, s));
+    out.set(o + 2, teleaValue(ia2, jx2, jy2, s));
+  }
+
+  /**
+   * OpenCV's gradI at a known pixel, per channel, into the cache (x for R, G, B, then y): out[a] − out[b] times
+   * 2 (central, as OpenCV has it) or 1 (forward, backward), or 0, by which neighbours are known.
+   */
+  private imageGradient(cell: i32, known: u8): void {
+    const around = this.around;
+    const out = this.out;
+    const g = this.gradients.values;
+    around.locate(cell);
+    const at = around.at[cell];
+    let xa = at, xb = at, xs = 0, ya = at, yb = at, ys = 0; // prettier-ignore
+    if (known & RIGHT) {
+      xa = around.east;
+      xb = known & LEFT ? around.west : at;
+      xs = known & LEFT ? 2 : 1;
+    } else if (known & LEFT) {
+      xa = around.eastBack;
+      xb = around.west;
+      xs = 1;
+    }
+    if (known & BELOW) {
+      ya = around.south;
+      yb = known & ABOVE ? around.north : at;
+      ys = known & ABOVE ? 2 : 1;
+    } else if (known & ABOVE) {
+      ya = around.southBack;
+      yb = around.north;
+      ys = 1;
+    }
+    const o = cell * 6;
+    for (let c = 0; c < 3; c++) {
+      g[o + c] = <i16>((out.get(xa + c) - out.get(xb + c)) * xs);
+      g[o + 3 + c] = <i16>((out.get(ya + c) - out.get(yb + c)) * ys);
+    }
+  }
+}
+
+/**
+ * ∂T along `step` (1: x, cols: y) at p: central where both neighbours are known, one-sided where one is, else 0
+ * (KNOWN and BAND are known, the frame's outer ring too, at time FAR, as in OpenCV).
+ */
+@inline function timeGradient(state: Uint8Array, t: Float32Array, p: i32, step: i32): f32 {
+  const next = state[p + step] != INSIDE;
+  const prev = state[p - step] != INSIDE;
+  if (next) return prev ? (t[p + step] - t[p - step]) * 0.5 : t[p + step] - t[p];
+  return prev ? t[p] - t[p - step] : 0;
+}
+
+/** The filled 8-bit value: mean + the gradient term's direction sum + 0.5, rounded to nearest (ties even), clamped. */
+@inline function teleaValue(ia: f32, jx: f32, jy: f32, s: f32): u8 {
+  const norm: f32 = Mathf.sqrt(jx * jx + jy * jy) + TINY;
+  return saturate(<f64>(ia / s + (jx + jy) / norm + 0.5));
+}
