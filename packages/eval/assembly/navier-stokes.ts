@@ -1,5 +1,5 @@
 import { MarchFrame, marchInward } from './march';
-import { ABOVE, BELOW, DifferenceCache, Disc, LEFT, Neighbourhood, RIGHT } from './neighbourhood';
+import { ABOVE, BELOW, DifferenceCache, LEFT, Neighbourhood, RIGHT } from './neighbourhood';
 import { Pixels } from './pixels';
 import { NEAR_ZERO, saturate, TINY } from './rounding';
 
@@ -33,17 +33,10 @@ class NavierStokes {
     width: i32,
     radius: i32,
   ) {
-    const row = width * 3;
-    const disc = new Disc(radius, frame.cols);
-    const around = new Neighbourhood(frame, disc, row);
-    const dsts = new Float32Array(disc.length);
-    for (let m = 0; m < disc.length; m++) {
-      const d = <f64>disc.len2[m];
-      dsts[m] = <f32>(1 / (d * d + 1));
-    }
-    this.row = row;
+    const around = new Neighbourhood(frame, radius, width * 3);
+    this.row = width * 3;
     this.around = around;
-    this.dsts = dsts;
+    this.dsts = around.disc.weights(flowDistance);
     this.isophotes = new DifferenceCache(around.cells, around.steady);
   }
 
@@ -130,4 +123,9 @@ class NavierStokes {
   const v = out.get(prev);
   if (hasNext) return hasPrev ? abs(n - h) + abs(h - v) : abs(n - h) * 2;
   return hasPrev ? abs(h - v) * 2 : 0;
+}
+
+/** dst = 1/(|p − q|⁴ + 1), from the squared length d = |p − q|². */
+function flowDistance(d: f64): f64 {
+  return 1 / (d * d + 1);
 }

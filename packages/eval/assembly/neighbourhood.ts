@@ -43,6 +43,13 @@ export class Disc {
   get length(): i32 {
     return this.dk.length;
   }
+
+  /** A weight per offset from its squared length, computed in double and kept in float32, as OpenCV's are. */
+  weights(weight: (len2: f64) => f64): Float32Array {
+    const out = new Float32Array(this.length);
+    for (let m = 0; m < this.length; m++) out[m] = <f32>weight(<f64>this.len2[m]);
+    return out;
+  }
 }
 
 /**
@@ -87,17 +94,19 @@ export class Neighbourhood {
   /** Cell offsets of the disc's offsets. */
   private cellStep: Int32Array;
 
+  /** The offsets within the radius. */
+  disc: Disc;
+
   constructor(
     private frame: MarchFrame,
-    public disc: Disc,
+    radius: i32,
     /** Bytes per image row (width · 3). */
     private row: i32,
   ) {
+    const disc = new Disc(radius, frame.cols);
     const n = disc.length;
     const rows = frame.rows;
     const cols = frame.cols;
-    let radius = 0;
-    for (let a = 0; a < n; a++) if (disc.dk[a] > radius) radius = disc.dk[a];
     const k0 = max(1, frame.firstRow - radius);
     const l0 = max(1, frame.firstColumn - radius);
     const k1 = min(rows - 2, frame.lastRow + radius);
@@ -114,6 +123,7 @@ export class Neighbourhood {
         steady[c] = k > 1 && k < rows - 2 && l > 1 && l < cols - 2 ? 1 : 0;
       }
     }
+    this.disc = disc;
     this.m = new Int32Array(n);
     this.q = new Int32Array(n);
     this.cell = new Int32Array(n);

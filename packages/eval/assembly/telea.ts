@@ -1,5 +1,5 @@
 import { INSIDE, MarchFrame, marchInward, marchOutside } from './march';
-import { ABOVE, BELOW, DifferenceCache, Disc, LEFT, Neighbourhood, RIGHT } from './neighbourhood';
+import { ABOVE, BELOW, DifferenceCache, LEFT, Neighbourhood, RIGHT } from './neighbourhood';
 import { Pixels } from './pixels';
 import { NEAR_ZERO, nearZero, saturate, TINY } from './rounding';
 
@@ -34,17 +34,10 @@ class Telea {
     width: i32,
     radius: i32,
   ) {
-    const row = width * 3;
-    const disc = new Disc(radius, frame.cols);
-    const around = new Neighbourhood(frame, disc, row);
-    const dsts = new Float32Array(disc.length);
-    for (let m = 0; m < disc.length; m++) {
-      const d = <f64>disc.len2[m];
-      dsts[m] = <f32>(1 / (d * Math.sqrt(d)));
-    }
-    this.row = row;
+    const around = new Neighbourhood(frame, radius, width * 3);
+    this.row = width * 3;
     this.around = around;
-    this.dsts = dsts;
+    this.dsts = around.disc.weights(teleaDistance);
     this.gradients = new DifferenceCache(around.cells, around.steady);
   }
 
@@ -151,4 +144,9 @@ class Telea {
 @inline function teleaValue(ia: f32, jx: f32, jy: f32, s: f32): u8 {
   const norm: f32 = Mathf.sqrt(jx * jx + jy * jy) + TINY;
   return saturate(<f64>(ia / s + (jx + jy) / norm + 0.5));
+}
+
+/** dst = 1/|p − q|³, from the squared length d = |p − q|². */
+function teleaDistance(d: f64): f64 {
+  return 1 / (d * Math.sqrt(d));
 }
