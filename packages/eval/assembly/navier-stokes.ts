@@ -1,5 +1,6 @@
 import { MarchFrame, marchInward } from './march';
-import { ABOVE, BELOW, DifferenceCache, LEFT, Neighbourhood, RIGHT } from './neighbourhood';
+import { ABOVE, BELOW, LEFT, RIGHT } from './neighbourhood';
+import { DiscFill } from './disc-fill';
 import { Pixels } from './pixels';
 import { NEAR_ZERO, saturate, TINY } from './rounding';
 
@@ -19,25 +20,10 @@ export function navierStokesFill(out: Pixels, mask: usize, width: i32, height: i
   marchInward(frame, new NavierStokes(frame, out, width, radius));
 }
 
-class NavierStokes {
-  private around: Neighbourhood;
-  /** dst = 1/(|p − q|⁴ + 1) per disc offset. */
-  private dsts: Float32Array;
-  /** q's isophote direction per channel, x then y: integers, so exact in float32. */
-  private isophotes: DifferenceCache;
-  private row: i32;
-
-  constructor(
-    frame: MarchFrame,
-    private out: Pixels,
-    width: i32,
-    radius: i32,
-  ) {
-    const around = new Neighbourhood(frame, radius, width * 3);
-    this.row = width * 3;
-    this.around = around;
-    this.dsts = around.disc.weights(flowDistance);
-    this.isophotes = new DifferenceCache(around.cells, around.steady);
+/** The flow-weighted mean at each pixel reached; its differences are q's isophote direction, per channel, x then y. */
+class NavierStokes extends DiscFill {
+  constructor(frame: MarchFrame, out: Pixels, width: i32, radius: i32) {
+    super(frame, out, width, radius, flowDistance);
   }
 
   fill(p: i32, i: i32, j: i32, time: f32): void {
@@ -48,7 +34,7 @@ class NavierStokes {
     const len2 = around.disc.len2;
     const dsts = this.dsts;
     const atCell = around.at;
-    const isophotes = this.isophotes;
+    const isophotes = this.differences;
     const g = isophotes.values;
     let ia0: f32 = 0, ia1: f32 = 0, ia2: f32 = 0; // prettier-ignore
     let s0: f32 = TINY, s1: f32 = TINY, s2: f32 = TINY; // prettier-ignore
@@ -79,10 +65,7 @@ class NavierStokes {
       s2 += w2;
     }
     // OpenCV divides in double.
-    const o = (i - 1) * this.row + (j - 1) * 3;
-    out.set(o, saturate(<f64>ia0 / <f64>s0));
-    out.set(o + 1, saturate(<f64>ia1 / <f64>s1));
-    out.set(o + 2, saturate(<f64>ia2 / <f64>s2));
+    this.write(i, j, saturate(<f64>ia0 / <f64>s0), saturate(<f64>ia1 / <f64>s1), saturate(<f64>ia2 / <f64>s2));
   }
 
   /**
@@ -93,7 +76,7 @@ class NavierStokes {
   private isophote(cell: i32, known: u8): void {
     const around = this.around;
     const out = this.out;
-    const g = this.isophotes.values;
+    const g = this.differences.values;
     around.locate(cell);
     const at = around.at[cell];
     const o = cell * 6;

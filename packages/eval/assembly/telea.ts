@@ -1,5 +1,6 @@
 import { INSIDE, MarchFrame, marchInward, marchOutside } from './march';
-import { ABOVE, BELOW, DifferenceCache, LEFT, Neighbourhood, RIGHT } from './neighbourhood';
+import { ABOVE, BELOW, LEFT, RIGHT } from './neighbourhood';
+import { DiscFill } from './disc-fill';
 import { Pixels } from './pixels';
 import { NEAR_ZERO, nearZero, saturate, TINY } from './rounding';
 
@@ -20,25 +21,10 @@ export function teleaFill(out: Pixels, mask: usize, width: i32, height: i32, rad
   marchInward(frame, new Telea(frame, out, width, radius));
 }
 
-class Telea {
-  private around: Neighbourhood;
-  /** dst = 1/|p − q|³ per disc offset. */
-  private dsts: Float32Array;
-  /** OpenCV's gradI at each known pixel, per channel, x then y: integers, so exact in float32. */
-  private gradients: DifferenceCache;
-  private row: i32;
-
-  constructor(
-    private frame: MarchFrame,
-    private out: Pixels,
-    width: i32,
-    radius: i32,
-  ) {
-    const around = new Neighbourhood(frame, radius, width * 3);
-    this.row = width * 3;
-    this.around = around;
-    this.dsts = around.disc.weights(teleaDistance);
-    this.gradients = new DifferenceCache(around.cells, around.steady);
+/** Telea's weighted mean at each pixel reached; its differences are OpenCV's gradI, per channel, x then y (integers). */
+class Telea extends DiscFill {
+  constructor(frame: MarchFrame, out: Pixels, width: i32, radius: i32) {
+    super(frame, out, width, radius, teleaDistance);
   }
 
   fill(p: i32, i: i32, j: i32, time: f32): void {
@@ -51,7 +37,7 @@ class Telea {
     const dl = around.disc.dl;
     const dsts = this.dsts;
     const atCell = around.at;
-    const gradients = this.gradients;
+    const gradients = this.differences;
     const g = gradients.values;
     const gradTx = timeGradient(state, t, p, 1);
     const gradTy = timeGradient(state, t, p, cols);
@@ -86,10 +72,7 @@ class Telea {
       jy2 -= w * <f32>(<i32>g[o + 5] * <i32>dy);
       s += w;
     }
-    const o = (i - 1) * this.row + (j - 1) * 3;
-    out.set(o, teleaValue(ia0, jx0, jy0, s));
-    out.set(o + 1, teleaValue(ia1, jx1, jy1, s));
-    out.set(o + 2, teleaValue(ia2, jx2, jy2, s));
+    this.write(i, j, teleaValue(ia0, jx0, jy0, s), teleaValue(ia1, jx1, jy1, s), teleaValue(ia2, jx2, jy2, s));
   }
 
   /**
@@ -99,7 +82,7 @@ class Telea {
   private imageGradient(cell: i32, known: u8): void {
     const around = this.around;
     const out = this.out;
-    const g = this.gradients.values;
+    const g = this.differences.values;
     around.locate(cell);
     const at = around.at[cell];
     let xa = at, xb = at, xs = 0, ya = at, yb = at, ys = 0; // prettier-ignore
