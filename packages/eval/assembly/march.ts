@@ -262,6 +262,7 @@ export function marchOutside(frame: MarchFrame, radius: i32): void {
   for (let p = 0; p < ring.length; p++) if (ring[p] == REACHED) t[p] = -t[p];
 }
 
+/** Reach ring pixel q from the outside march: its arrival time, and it joins the band at that time. */
 @inline function reachRing(ring: Uint8Array, t: Float32Array, queue: MarchQueue, q: i32, cols: i32): void {
   if (ring[q] != INSIDE) return;
   const time = arrivalTime(ring, t, q, cols);
@@ -295,6 +296,7 @@ export function marchInward<F extends Filler>(frame: MarchFrame, filler: F): voi
   }
 }
 
+/** Reach hole pixel p: its arrival time, its fill, and it joins the band at that time. */
 @inline function reach<F extends Filler>(frame: MarchFrame, filler: F, p: i32): void {
   const cols = frame.cols;
   const i = p / cols;

@@ -11,8 +11,7 @@ import { NEAR_ZERO, nearZero, saturate, TINY } from './rounding';
  * (eq. 2–4): weight |dir · dst · lev| with dir = (p − q)·∇T (how far q lies along the march's normal),
  * dst = 1/|p − q|³ and lev = 1/(1 + |T(q) − T(p)|); with the first-order term of eq. 2 entering, as in OpenCV, only
  * as the sign of the weighted image-gradient sum (a unit-vector term of at most √2), and +0.5 before rounding to
- * nearest (ties to even). Writes the filled pixels into `out`; pixels outside the hole are not
- * touched.
+ * nearest (ties to even). Writes the filled pixels into `out`; pixels outside the hole are not touched.
  */
 export function teleaFill(out: Pixels, mask: usize, width: i32, height: i32, radius: i32): void {
   const frame = new MarchFrame(mask, width, height);
@@ -53,8 +52,10 @@ class Telea extends DiscFill {
         this.imageGradient(cell, known);
         gradients.keep(cell, known);
       }
-      const dy = <f32>-dk[m];
-      const dx = <f32>-dl[m];
+      const ky = -dk[m];
+      const kx = -dl[m];
+      const dy = <f32>ky;
+      const dx = <f32>kx;
       const lev: f32 = 1 / (1 + Mathf.abs(t[around.q[n]] - time));
       let dir: f32 = dx * gradTx + dy * gradTy;
       if (nearZero(dir)) dir = NEAR_ZERO;
@@ -64,12 +65,12 @@ class Telea extends DiscFill {
       ia0 += w * <f32>out.get(at);
       ia1 += w * <f32>out.get(at + 1);
       ia2 += w * <f32>out.get(at + 2);
-      jx0 -= w * <f32>(<i32>g[o] * <i32>dx);
-      jx1 -= w * <f32>(<i32>g[o + 1] * <i32>dx);
-      jx2 -= w * <f32>(<i32>g[o + 2] * <i32>dx);
-      jy0 -= w * <f32>(<i32>g[o + 3] * <i32>dy);
-      jy1 -= w * <f32>(<i32>g[o + 4] * <i32>dy);
-      jy2 -= w * <f32>(<i32>g[o + 5] * <i32>dy);
+      jx0 -= w * <f32>(<i32>g[o] * kx);
+      jx1 -= w * <f32>(<i32>g[o + 1] * kx);
+      jx2 -= w * <f32>(<i32>g[o + 2] * kx);
+      jy0 -= w * <f32>(<i32>g[o + 3] * ky);
+      jy1 -= w * <f32>(<i32>g[o + 4] * ky);
+      jy2 -= w * <f32>(<i32>g[o + 5] * ky);
       s += w;
     }
     this.write(i, j, teleaValue(ia0, jx0, jy0, s), teleaValue(ia1, jx1, jy1, s), teleaValue(ia2, jx2, jy2, s));
