@@ -3,8 +3,8 @@
  * pays a conversion there and back for every `Math.fround` (bench/RESULTS.md). Built by `pnpm run build:wasm` in
  * packages/eval into src/classical/fills.wasm; src/classical/fill-kernel.ts loads it.
  *
- * Memory is a bump heap (the stub runtime): the caller resets it, allocates the image and the mask, fills, reads
- * the image back, and resets it again.
+ * Memory is a bump heap (the stub runtime): before each fill the caller resets it, allocates the image and the
+ * mask, fills, and reads the image back.
  */
 import { navierStokesFill } from './navier-stokes';
 import { Pixels } from './pixels';

@@ -76,41 +76,35 @@ class Telea extends DiscFill {
     this.write(i, j, teleaValue(ia0, jx0, jy0, s), teleaValue(ia1, jx1, jy1, s), teleaValue(ia2, jx2, jy2, s));
   }
 
-  /**
-   * OpenCV's gradI at a known pixel, per channel, into the cache (x for R, G, B, then y): out[a] − out[b] times
-   * 2 (central, as OpenCV has it) or 1 (forward, backward), or 0, by which neighbours are known.
-   */
+  /** OpenCV's gradI at a known pixel, per channel, into the cache: x for R, G, B, then y, by which neighbours are known. */
   private imageGradient(cell: i32, known: u8): void {
     const around = this.around;
     const out = this.out;
     const g = this.differences.values;
     around.locate(cell);
     const at = around.at[cell];
-    let xa = at, xb = at, xs = 0, ya = at, yb = at, ys = 0; // prettier-ignore
-    if (known & RIGHT) {
-      xa = around.east;
-      xb = known & LEFT ? around.west : at;
-      xs = known & LEFT ? 2 : 1;
-    } else if (known & LEFT) {
-      xa = around.eastBack;
-      xb = around.west;
-      xs = 1;
-    }
-    if (known & BELOW) {
-      ya = around.south;
-      yb = known & ABOVE ? around.north : at;
-      ys = known & ABOVE ? 2 : 1;
-    } else if (known & ABOVE) {
-      ya = around.southBack;
-      yb = around.north;
-      ys = 1;
-    }
     const o = cell * 6;
-    for (let c = 0; c < 3; c++) {
-      g[o + c] = <i16>((out.get(xa + c) - out.get(xb + c)) * xs);
-      g[o + 3 + c] = <i16>((out.get(ya + c) - out.get(yb + c)) * ys);
-    }
+    axisGradient(g, o, out, known & RIGHT, known & LEFT, at, around.east, around.west, around.eastBack);
+    axisGradient(g, o + 3, out, known & BELOW, known & ABOVE, at, around.south, around.north, around.southBack);
   }
+}
+
+/**
+ * gradI along one axis, per channel, into g[o … o + 2]: out[a] − out[b] times 2 with both neighbours known (central,
+ * as OpenCV has it), times 1 with one (forward from `here` to `next`, or backward from `prev` to `back`), else 0.
+ */
+@inline function axisGradient(g: Int16Array, o: i32, out: Pixels, hasNext: u8, hasPrev: u8, here: i32, next: i32, prev: i32, back: i32): void {
+  let a = here, b = here, s = 0; // prettier-ignore
+  if (hasNext) {
+    a = next;
+    b = hasPrev ? prev : here;
+    s = hasPrev ? 2 : 1;
+  } else if (hasPrev) {
+    a = back;
+    b = prev;
+    s = 1;
+  }
+  for (let c = 0; c < 3; c++) g[o + c] = <i16>((out.get(a + c) - out.get(b + c)) * s);
 }
 
 /**

@@ -47,7 +47,6 @@ export class FillKernel {
       if (method === 'telea') fills.telea(image, hole, width, height, radius);
       else fills.navierStokes(image, hole, width, height, radius);
       out.set(new Uint8Array(fills.memory.buffer, image, out.length));
-      fills.reset();
     } catch (error) {
       this.instance = undefined;
       if (error instanceof WebAssembly.RuntimeError) {
