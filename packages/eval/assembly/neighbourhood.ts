@@ -119,7 +119,7 @@ export class Neighbourhood {
     const steady = new Uint8Array(cells);
     for (let k = k0, c = 0; k <= k1; k++) {
       for (let l = l0; l <= l1; l++, c++) {
-        at[c] = clamp(k - 1 + (k == 1 ? 1 : 0), rows - 3) * row + clamp(l - 1 + (l == 1 ? 1 : 0), cols - 3) * 3;
+        at[c] = clamp(fromStart(k), rows - 3) * row + clamp(fromStart(l), cols - 3) * 3;
         steady[c] = k > 1 && k < rows - 2 && l > 1 && l < cols - 2 ? 1 : 0;
       }
     }
@@ -178,10 +178,10 @@ export class Neighbourhood {
     const row = this.row;
     const k = this.k0 + cell / this.boxWidth;
     const l = this.l0 + (cell % this.boxWidth);
-    const km = k - 1 + (k == 1 ? 1 : 0);
-    const kp = k - 1 - (k == last + 1 ? 1 : 0);
-    const lm = l - 1 + (l == 1 ? 1 : 0);
-    const lp = l - 1 - (l == lastColumn + 1 ? 1 : 0);
+    const km = fromStart(k);
+    const kp = fromEnd(k, last);
+    const lm = fromStart(l);
+    const lp = fromEnd(l, lastColumn);
     this.east = clamp(km, last) * row + clamp(lp + 1, lastColumn) * 3;
     this.west = clamp(km, last) * row + clamp(lm - 1, lastColumn) * 3;
     this.eastBack = clamp(km, last) * row + clamp(lp, lastColumn) * 3;
@@ -189,6 +189,19 @@ export class Neighbourhood {
     this.north = clamp(km - 1, last) * row + clamp(lm, lastColumn) * 3;
     this.southBack = clamp(kp, last) * row + clamp(lm, lastColumn) * 3;
   }
+}
+
+/**
+ * OpenCV's km / lm: the image row (column) it reads for frame row (column) k, where the first stands in for the one
+ * outside the image before it.
+ */
+@inline function fromStart(k: i32): i32 {
+  return k - 1 + (k == 1 ? 1 : 0);
+}
+
+/** OpenCV's kp / lp: the image row (column) for frame row (column) k, one in at the last (`last`, in image terms). */
+@inline function fromEnd(k: i32, last: i32): i32 {
+  return k - 1 - (k == last + 1 ? 1 : 0);
 }
 
 /**
