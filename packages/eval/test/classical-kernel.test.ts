@@ -1,10 +1,9 @@
-// The fill kernel (src/classical/fills.wasm): that it is what packages/eval/assembly builds, that a build with every
+// The fill kernel (src/classical/fills.wasm): that it is what packages/eval/assembly/fills builds, that a build with every
 // bounds check on gives the same bytes (so the shipped build's unchecked memory accesses stay in bounds on these
 // inputs), and that one instance filling many images in turn fills each as a fresh one does.
 import test from 'ava';
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import asc from 'assemblyscript/asc';
 import { rngFor } from '@bgfill/core';
 import type { Mask } from '@bgfill/masks';
 import { borderMeanFill } from '../src/classical/border-mean.js';
@@ -12,24 +11,11 @@ import { FillKernel, fillKernel, type MarchingMethod } from '../src/classical/fi
 import type { FillTarget } from '../src/classical/fill-target.js';
 import { readMaskImage, readRgbImage } from '../src/image-io.js';
 import type { RgbImage } from '../src/metrics/image.js';
+import { buildKernel } from './asc-build.js';
 
-const PACKAGE = fileURLToPath(new URL('../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/classical/', import.meta.url));
 
-/** Build an asconfig.json target in memory, as `pnpm run build:wasm` does on disk. */
-async function build(target: 'release' | 'checked'): Promise<Uint8Array> {
-  let binary: Uint8Array | undefined;
-  const stderr: string[] = [];
-  const { error } = await asc.main(['--baseDir', PACKAGE, '--config', 'asconfig.json', '--target', target, '--outFile', 'fills.wasm'], {
-    writeFile: (name, contents) => {
-      if (name.endsWith('.wasm') && contents instanceof Uint8Array) binary = contents;
-    },
-    stdout: { write: () => true },
-    stderr: { write: (text: string) => (stderr.push(text), true) },
-  } as Parameters<typeof asc.main>[1]);
-  if (error || !binary) throw new Error(`asc ${target}: ${error?.message ?? 'no output'}\n${stderr.join('')}`);
-  return binary;
-}
+const build = (target: 'release' | 'checked') => buildKernel('asconfig.json', target);
 
 interface Case {
   name: string;
@@ -76,7 +62,7 @@ function fill(kernel: FillKernel, method: MarchingMethod, c: Case, radius: numbe
   return target.out;
 }
 
-test('src/classical/fills.wasm is what packages/eval/assembly builds (pnpm --filter @bgfill/eval run build:wasm)', async (t) => {
+test('src/classical/fills.wasm is what packages/eval/assembly/fills builds (pnpm --filter @bgfill/eval run build:wasm)', async (t) => {
   const shipped = await readFile(new URL('../src/classical/fills.wasm', import.meta.url));
   const built = await build('release');
   t.true(Buffer.from(built).equals(shipped), 'rebuild fills.wasm: the AssemblyScript sources changed since it was built');

@@ -10,9 +10,9 @@ import type { FloatImage, RgbImage } from '../src/metrics/image.js';
 import { l1 } from '../src/metrics/l1.js';
 import { msssim, msssimScaleValues, ssimWithMsssim } from '../src/metrics/msssim.js';
 import { msssimMinimumSide, msssimScalesThatFit, resolveMsssimOptions, resolveSsimOptions, STANDARD_MSSSIM_WEIGHTS } from '../src/metrics/options.js';
-import { SsimScratch, ssimAndCsSums, ssimSums } from '../src/metrics/ssim-core.js';
+import { metricsKernel } from '../src/metrics/metrics-kernel.js';
+import type { SsimPass, SsimTerm } from '../src/metrics/ssim-pass.js';
 import { pairMetrics } from '../src/metrics/pair-metrics.js';
-import { downsample2x } from '../src/metrics/planes.js';
 import { psnr } from '../src/metrics/psnr.js';
 import { ssim } from '../src/metrics/ssim.js';
 import { crop, fixture } from './fixtures/metrics-pairs/fixtures.js';
@@ -232,15 +232,32 @@ test('gaussianWindow matches torchmetrics’ documented examples and is normalis
   for (let i = 0; i < 11; i++) t.is(w11[i], w11[10 - i]);
 });
 
-test('downsample2x averages 2×2 blocks and drops an odd last row and column', (t) => {
-  const plane = { data: Float64Array.from({ length: 5 * 3 }, (_, i) => i), width: 5, height: 3, stride: 1, offset: 0 };
-  const d = downsample2x(plane);
-  t.is(d.width, 2);
-  t.is(d.height, 1);
-  t.deepEqual([...d.data], [(0 + 1 + 5 + 6) / 4, (2 + 3 + 7 + 8) / 4]);
-  // A channel of an interleaved image: channel 1 of a 4×2 two-channel image holds 10·i + 1 at pixel i.
-  const two = { data: Float64Array.from({ length: 16 }, (_, k) => 10 * (k >> 1) + (k & 1)), width: 4, height: 2, stride: 2, offset: 1 };
-  t.deepEqual([...downsample2x(two).data], [(1 + 11 + 41 + 51) / 4, (21 + 31 + 61 + 71) / 4]);
+test('halving averages 2×2 blocks and drops an odd last row and column, from each channel of an interleaved image', (t) => {
+  // Channel c of a 5×3 three-channel image holds 10·i + c at pixel i.
+  const image: FloatImage = { data: Float64Array.from({ length: 5 * 3 * 3 }, (_, k) => 10 * Math.floor(k / 3) + (k % 3)), width: 5, height: 3, channels: 3 };
+  const o = resolveSsimOptions({ windowSize: 3, sigma: 1 });
+  metricsKernel().ssimPass(image, image, o, gaussianWindow(3, 1), (pass) => {
+    for (let c = 0; c < 3; c++) {
+      const [x] = pass.channel(c);
+      t.deepEqual([...pass.values(x)], Array.from({ length: 15 }, (_, i) => 10 * i + c));
+      const half = pass.halve(x);
+      t.is(half.width, 2);
+      t.is(half.height, 1);
+      t.deepEqual([...pass.values(half)], [(0 + 10 + 50 + 60) / 4 + c, (20 + 30 + 70 + 80) / 4 + c]);
+    }
+  });
+  // 8-bit and float32 images give the same planes as float64 ones.
+  const bytes: RgbImage = { data: Uint8Array.from(image.data), width: 5, height: 3, channels: 3 };
+  const floats: FloatImage = { ...image, data: Float32Array.from(image.data) };
+  for (const other of [bytes, floats]) {
+    metricsKernel().ssimPass(other, image, o, gaussianWindow(3, 1), (pass) => {
+      for (let c = 0; c < 3; c++) {
+        const [x, y] = pass.channel(c);
+        t.deepEqual(pass.values(x), pass.values(y));
+        t.deepEqual(pass.values(pass.halve(x)), pass.values(pass.halve(y)));
+      }
+    });
+  }
 });
 
 test('msssimMinimumSide is exactly the smallest side MS-SSIM accepts', (t) => {
@@ -393,7 +410,8 @@ test('filtered only near differences: every moment filtered everywhere gives the
   // difference and counts 1 for the rest (x ≡ y over the window: SSIM and contrast are exactly 1). Pairs that agree
   // outside random blobs (touching edges, rows with no difference, flat areas where a variance rounds below zero,
   // which the full pass turns into 1 − 1e-16 or so), 8-bit and float, window 11 (the unrolled filters) and 7.
-  const planeOf = (img: FloatImage | RgbImage, c: number) => ({ data: img.data, width: img.width, height: img.height, stride: img.channels, offset: c });
+  const sumsOf = (pred: FloatImage | RgbImage, target: FloatImage | RgbImage, c: number, o: ReturnType<typeof resolveSsimOptions>, term: SsimTerm, shortcut = true) =>
+    metricsKernel().ssimPass(pred, target, o, gaussianWindow(o.windowSize, o.sigma), (pass: SsimPass) => pass.sums(...pass.channel(c), term), { shortcut });
   let checked = 0;
   for (let n = 0; n < 24; n++) {
     const rng = rngFor('shortcut', n);
@@ -416,23 +434,19 @@ test('filtered only near differences: every moment filtered everywhere gives the
     for (const windowSize of [11, 7]) {
       if (Math.min(w, h) <= windowSize) continue;
       const o = resolveSsimOptions({ windowSize });
-      const g = gaussianWindow(o.windowSize, o.sigma);
       for (let c = 0; c < 3; c++) {
-        const fast = new SsimScratch();
-        const full = new SsimScratch();
-        full.shortcut = false;
-        const a = ssimAndCsSums(planeOf(pred, c), planeOf(target, c), o, g, fast);
-        const b = ssimAndCsSums(planeOf(pred, c), planeOf(target, c), o, g, full);
+        const a = sumsOf(pred, target, c, o, 'both');
+        const b = sumsOf(pred, target, c, o, 'both', false);
         const label = `case ${n} (${w}×${h}${float ? ', float' : ''}${flat ? ', flat' : ''}) window ${windowSize} channel ${c}`;
         t.is(a.ssim.count, b.ssim.count, label);
         t.is(a.cs.count, b.cs.count, label);
         // Sums of up to 70² terms near 1: the two agree to a few units in the last place of the sum.
         t.true(Math.abs(a.ssim.sum - b.ssim.sum) <= 1e-12 * b.ssim.count, `${label}: SSIM ${a.ssim.sum} against ${b.ssim.sum}`);
         t.true(Math.abs(a.cs.sum - b.cs.sum) <= 1e-12 * Math.max(1, b.cs.count), `${label}: cs ${a.cs.sum} against ${b.cs.sum}`);
-        t.is(ssimSums(planeOf(pred, c), planeOf(target, c), o, g, 'cs', fast).sum, a.cs.sum);
-        t.is(ssimSums(planeOf(pred, c), planeOf(target, c), o, g, 'ssim', fast).sum, a.ssim.sum);
+        t.is(sumsOf(pred, target, c, o, 'cs').cs.sum, a.cs.sum);
+        t.is(sumsOf(pred, target, c, o, 'ssim').ssim.sum, a.ssim.sum);
         // A pair without a difference is all ones without filtering anything.
-        const same = ssimAndCsSums(planeOf(target, c), planeOf(target, c), o, g, fast);
+        const same = sumsOf(target, target, c, o, 'both');
         t.deepEqual(same, { ssim: { sum: same.ssim.count, count: w * h }, cs: { sum: same.cs.count, count: (w - 2 * o.pad) * (h - 2 * o.pad) } });
         checked++;
       }
@@ -445,7 +459,5 @@ test('filtered only near differences: every moment filtered everywhere gives the
   const tiny: FloatImage = { data: Float64Array.from({ length: 20 * 20 }, (_, i) => (i % 7) * 1e-160), width: 20, height: 20, channels: 1 };
   const other: FloatImage = { ...tiny, data: tiny.data.map((v, i) => (i < 20 ? v + 1e-159 : v)) };
   const o = resolveSsimOptions({ windowSize: 7, dataRange: 1e-157 });
-  const full = new SsimScratch();
-  full.shortcut = false;
-  t.deepEqual(ssimAndCsSums(planeOf(other, 0), planeOf(tiny, 0), o, gaussianWindow(7, o.sigma)), ssimAndCsSums(planeOf(other, 0), planeOf(tiny, 0), o, gaussianWindow(7, o.sigma), full));
+  t.deepEqual(sumsOf(other, tiny, 0, o, 'both'), sumsOf(other, tiny, 0, o, 'both', false));
 });

@@ -1,8 +1,7 @@
 import { gaussianWindow } from './gaussian.js';
 import { checkPair, type MetricImage } from './image.js';
 import { checkMsssimSize, checkSsimSize, resolveMsssimOptions, resolveSsimOptions, type MsssimOptions, type MsssimNormalize, type SsimOptions } from './options.js';
-import { channelViews, downsample2x, type Plane } from './planes.js';
-import { ssimAndCsSums, ssimScratchFor, ssimSums, type SsimSum } from './ssim-core.js';
+import { metricsKernel } from './metrics-kernel.js';
 
 /** Apply MS-SSIM's per-scale normalisation (see `MsssimOptions.normalize`). */
 export function normalizeScaleValue(value: number, normalize: MsssimNormalize): number {
@@ -21,42 +20,42 @@ export function msssimScaleValues(pred: MetricImage, target: MetricImage, option
 
 /**
  * The scale values, and, when `withSsim`, the full-resolution SSIM too, taken from the first scale's filtering pass
- * (same window, sigma and constants: the caller checks that its SSIM settings resolve to these).
+ * (same window, sigma and constants: the caller checks that its SSIM settings resolve to these). Each channel goes
+ * through every scale before the next (the kernel's planes of a scale are shared by the channels); each scale's
+ * sums still add the channels in order.
  */
 function scaleValues(pred: MetricImage, target: MetricImage, options: MsssimOptions, withSsim = false): { values: number[]; ssim: number } {
   checkPair(pred, target);
   const o = resolveMsssimOptions(options);
   checkMsssimSize(pred.width, pred.height, o);
   const window = gaussianWindow(o.windowSize, o.sigma);
-  const scratch = ssimScratchFor(pred.width, pred.height);
-  let xs: Plane[] = channelViews(pred);
-  let ys: Plane[] = channelViews(target);
   const n = o.weights.length;
-  const values: number[] = [];
+  const sums = new Array<number>(n).fill(0);
+  const counts = new Array<number>(n).fill(0);
   let ssimSum = 0;
   let ssimCount = 0;
-  for (let s = 0; s < n; s++) {
-    const last = s === n - 1;
-    let sum = 0;
-    let count = 0;
-    for (let c = 0; c < xs.length; c++) {
-      let r: SsimSum;
-      if (withSsim && s === 0) {
-        const both = ssimAndCsSums(xs[c], ys[c], o, window, scratch);
-        ssimSum += both.ssim.sum;
-        ssimCount += both.ssim.count;
-        r = last ? both.ssim : both.cs;
-      } else r = ssimSums(xs[c], ys[c], o, window, last ? 'ssim' : 'cs', scratch);
-      sum += r.sum;
-      count += r.count;
+  metricsKernel().ssimPass(pred, target, o, window, (pass) => {
+    for (let c = 0; c < pred.channels; c++) {
+      let [x, y] = pass.channel(c);
+      for (let s = 0; s < n; s++) {
+        const last = s === n - 1;
+        let r;
+        if (withSsim && s === 0) {
+          const both = pass.sums(x, y, 'both');
+          ssimSum += both.ssim.sum;
+          ssimCount += both.ssim.count;
+          r = last ? both.ssim : both.cs;
+        } else {
+          const term = last ? 'ssim' : 'cs';
+          r = pass.sums(x, y, term)[term];
+        }
+        sums[s] += r.sum;
+        counts[s] += r.count;
+        if (!last) [x, y] = [pass.halve(x), pass.halve(y)];
+      }
     }
-    values.push(sum / count);
-    if (!last) {
-      xs = xs.map(downsample2x);
-      ys = ys.map(downsample2x);
-    }
-  }
-  return { values, ssim: ssimSum / ssimCount };
+  });
+  return { values: sums.map((sum, s) => sum / counts[s]), ssim: ssimSum / ssimCount };
 }
 
 /**

@@ -1,8 +1,7 @@
 import { gaussianWindow } from './gaussian.js';
 import { checkPair, type MetricImage } from './image.js';
 import { checkSsimSize, resolveSsimOptions, type SsimOptions } from './options.js';
-import { channelViews } from './planes.js';
-import { ssimScratchFor, ssimSums } from './ssim-core.js';
+import { metricsKernel } from './metrics-kernel.js';
 
 /**
  * Structural similarity of two images, averaged over every pixel and channel — torchmetrics'
@@ -21,15 +20,14 @@ export function ssim(pred: MetricImage, target: MetricImage, options: SsimOption
   const o = resolveSsimOptions(options);
   checkSsimSize(pred.width, pred.height, o);
   const window = gaussianWindow(o.windowSize, o.sigma);
-  const xs = channelViews(pred);
-  const ys = channelViews(target);
-  const scratch = ssimScratchFor(pred.width, pred.height);
-  let sum = 0;
-  let count = 0;
-  for (let c = 0; c < xs.length; c++) {
-    const s = ssimSums(xs[c], ys[c], o, window, 'ssim', scratch);
-    sum += s.sum;
-    count += s.count;
-  }
-  return sum / count;
+  return metricsKernel().ssimPass(pred, target, o, window, (pass) => {
+    let sum = 0;
+    let count = 0;
+    for (let c = 0; c < pred.channels; c++) {
+      const s = pass.sums(...pass.channel(c), 'ssim').ssim;
+      sum += s.sum;
+      count += s.count;
+    }
+    return sum / count;
+  });
 }
