@@ -34,7 +34,7 @@ function pairs(count: number): Pair[] {
     const kind = n % 3;
     const length = width * height * channels;
     const value = kind === 0 ? () => rng.int(0, 255) : () => rng.uniform(0, 255);
-    const make = (): Uint8Array | Float32Array | Float64Array => (kind === 0 ? Uint8Array.from({ length }, value) : kind === 1 ? Float32Array.from({ length }, value) : Float64Array.from({ length }, value));
+    const make = (): Uint8Array<ArrayBuffer> | Float32Array<ArrayBuffer> | Float64Array<ArrayBuffer> => (kind === 0 ? Uint8Array.from({ length }, value) : kind === 1 ? Float32Array.from({ length }, value) : Float64Array.from({ length }, value));
     const target = make();
     if (n % 7 === 3) target.fill(87);
     if (n % 11 === 5 && kind === 2) target.forEach((v, i) => (target[i] = v * 1e-160));
@@ -52,7 +52,7 @@ function pairs(count: number): Pair[] {
         }
       }
     }
-    const image = (data: typeof pred): MetricImage => ({ data, width, height, channels }) as RgbImage | FloatImage;
+    const image = (data: typeof target): MetricImage => ({ data, width, height, channels }) as RgbImage | FloatImage;
     out.push({ name: `pair ${n} (${width}×${height}×${channels}, ${['8-bit', 'float32', 'float64'][kind]}, window ${windowSize})`, pred: image(pred), target: image(target), mask, windowSize });
   }
   return out;
