@@ -80,7 +80,7 @@ export {
   type EvalItem,
   type EvalBatch,
 } from './score-data.js';
-export { scoreCheckpoint, scoreImage, checkPredictions, type ImageScore, type CheckpointScores, type ScoreCheckpointOptions } from './score-checkpoint.js';
+export { scoreCheckpoint, scoreCheckpoints, scoreImage, checkPredictions, type ImageScore, type CheckpointScores, type ScoreCheckpointOptions, type PredictorToScore } from './score-checkpoint.js';
 export { summarizeEpoch, summarizeGroup, summarizeByBin, SCORE_METRICS, METRIC_LABELS, type EpochScores, type GroupSummary, type ScoreMetric } from './score-summary.js';
 export { scoreCacheKey, readScoreCache, writeScoreCache, SCORE_CACHE_VERSION, type ScoreCacheIdentity, type CachedScores } from './cache.js';
 export { chooseBestEpoch, parseBestRule, BEST_RULES, RULE_DIRECTION, type BestRule, type BestChoice, type EpochMeans } from './best.js';

@@ -97,44 +97,71 @@ export async function scoreCheckpoint(
   batches: AsyncIterable<EvalBatch>,
   options: ScoreCheckpointOptions,
 ): Promise<CheckpointScores> {
-  const { label } = options;
-  const images: ImageScore[] = [];
-  const samples = new Map<number, RgbImage>();
-  const start = (batch: EvalBatch): { batch: EvalBatch; outputs: Promise<RgbImage[]> } => {
-    const outputs = Promise.resolve().then(() =>
-      predictor.predict({ images: batch.items.map((it) => it.image), masks: batch.items.map((it) => it.mask) }),
-    );
-    outputs.catch(() => {}); // handled when awaited below; this only stops an "unhandled rejection" in between
-    return { batch, outputs };
-  };
-  const finish = async ({ batch, outputs }: { batch: EvalBatch; outputs: Promise<RgbImage[]> }): Promise<void> => {
-    let received: RgbImage[];
-    try {
-      received = await outputs;
-    } catch (err) {
-      if (err instanceof BgfillError) throw new BgfillError(`${label}: ${err.message}`, { subject: label, cause: err });
-      throw err;
-    }
-    const checked = checkPredictions(received, batch.items, label);
-    batch.items.forEach((item, i) => {
+  const [scores] = await scoreCheckpoints([{ predictor, options }], batches);
+  return scores;
+}
+
+/** One of the predictors `scoreCheckpoints` scores together, with its options. */
+export interface PredictorToScore {
+  predictor: Predictor;
+  options: ScoreCheckpointOptions;
+}
+
+/**
+ * Score several predictors on one reading of the batches (the classical fills, which need no accelerator and little
+ * memory, share the records' decoding this way): each batch goes to every predictor in turn, and each predictor's
+ * scores are what `scoreCheckpoint` gives it alone. As there, the next batch's predictions start before the
+ * current batch's metrics.
+ * @example const [telea, ns] = await scoreCheckpoints([{ predictor: a, options: { label: 'Telea' } }, …], evalBatches(set, 8));
+ */
+export async function scoreCheckpoints(rows: readonly PredictorToScore[], batches: AsyncIterable<EvalBatch>): Promise<CheckpointScores[]> {
+  const results: CheckpointScores[] = rows.map(() => ({ images: [], samples: new Map<number, RgbImage>() }));
+  interface Started {
+    batch: EvalBatch;
+    outputs: Array<Promise<RgbImage[]>>;
+  }
+  const start = (batch: EvalBatch): Started => ({
+    batch,
+    outputs: rows.map(({ predictor }) => {
+      const outputs = Promise.resolve().then(() =>
+        predictor.predict({ images: batch.items.map((it) => it.image), masks: batch.items.map((it) => it.mask) }),
+      );
+      outputs.catch(() => {}); // handled when awaited below; this only stops an "unhandled rejection" in between
+      return outputs;
+    }),
+  });
+  const finish = async ({ batch, outputs }: Started): Promise<void> => {
+    for (const [r, { options }] of rows.entries()) {
+      const { label } = options;
+      const { images, samples } = results[r];
+      let received: RgbImage[];
       try {
-        images.push(scoreImage(item, checked[i], options.metrics));
+        received = await outputs[r];
       } catch (err) {
-        if (err instanceof BgfillError) {
-          throw new BgfillError(`${label}: record ${item.index} (${item.key}): ${err.message}`, { subject: label, cause: err });
-        }
+        if (err instanceof BgfillError) throw new BgfillError(`${label}: ${err.message}`, { subject: label, cause: err });
         throw err;
       }
-      if (options.sampleIndices?.has(item.index)) samples.set(item.index, checked[i]);
-    });
-    options.onProgress?.(batch.items.length);
+      const checked = checkPredictions(received, batch.items, label);
+      batch.items.forEach((item, i) => {
+        try {
+          images.push(scoreImage(item, checked[i], options.metrics));
+        } catch (err) {
+          if (err instanceof BgfillError) {
+            throw new BgfillError(`${label}: record ${item.index} (${item.key}): ${err.message}`, { subject: label, cause: err });
+          }
+          throw err;
+        }
+        if (options.sampleIndices?.has(item.index)) samples.set(item.index, checked[i]);
+      });
+      options.onProgress?.(batch.items.length);
+    }
   };
-  let pending: { batch: EvalBatch; outputs: Promise<RgbImage[]> } | undefined;
+  let pending: Started | undefined;
   for await (const batch of batches) {
     const next = start(batch);
     if (pending) await finish(pending);
     pending = next;
   }
   if (pending) await finish(pending);
-  return { images, samples };
+  return results;
 }

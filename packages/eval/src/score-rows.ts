@@ -4,7 +4,7 @@ import type { RgbImage } from './metrics/image.js';
 import type { PairMetricsOptions } from './metrics/pair-metrics.js';
 import type { Predictor } from './predictor.js';
 import type { RowKind } from './run-rows.js';
-import { scoreCheckpoint, type ImageScore } from './score-checkpoint.js';
+import { scoreCheckpoints, type ImageScore } from './score-checkpoint.js';
 import { evalBatches, type EvalSet } from './score-data.js';
 import type { SkippedCheckpoint } from './skipped-checkpoint.js';
 
@@ -64,10 +64,26 @@ function skippedFrom(entry: RowEntry, reason: string): SkippedCheckpoint {
 }
 
 /**
+ * The order rows are scored in: each checkpoint on its own pass over the records (one net in memory at a time), and
+ * the classical fills together on one pass, where the first of them comes (they share the records' reading and
+ * decoding, and hold no weights).
+ */
+function passesOf<T extends { entry: RowEntry }>(rows: readonly T[]): T[][] {
+  const passes: T[][] = [];
+  let classical: T[] | undefined;
+  for (const row of rows) {
+    if (row.entry.kind !== 'baseline') passes.push([row]);
+    else if (classical) classical.push(row);
+    else passes.push((classical = [row]));
+  }
+  return passes;
+}
+
+/**
  * Score rows on the evaluation set, each once: a cache hit (same digest, data, split, records, metric settings and
  * engine) is read instead, an entry with the same digest and engine as one already scored shares its scores, and an
  * entry whose digest or predictor cannot be had is skipped with the reason. New scores go to the cache as soon as a
- * row is done, so an interrupted evaluation resumes with the next row. One progress bar over all of them.
+ * row is done (the classical rows when their shared pass is), so an interrupted evaluation resumes with the next row. One progress bar over all of them.
  * @example const { results } = await scoreRows(entries, context);
  */
 export async function scoreRows(entries: readonly RowEntry[], ctx: ScoreRowsContext): Promise<ScoreRowsResult> {
@@ -105,40 +121,49 @@ export async function scoreRows(entries: readonly RowEntry[], ctx: ScoreRowsCont
   const held: string[] = [];
   const say = (message: string) => (ctx.progress ? held.push(message) : log(message));
   try {
-    for (const { entry, digest } of toScore) {
-      const twin = [...results.values()].find((r) => r.digest === digest && r.entry.engine === entry.engine);
-      if (twin) {
-        // Byte-identical weights (a copied checkpoint): same scores, no second load.
-        results.set(entry.name, { ...twin, entry });
-        cached.push(entry.name);
-        progress.tick(set.count, { row: entry.label });
-        say(`${entry.label}: same weights as ${twin.entry.label}`);
-        continue;
-      }
-      progress.tick(0, { row: entry.label });
-      let predictor: Predictor;
+    for (const pass of passesOf(toScore)) {
+      const loaded: Array<{ entry: RowEntry; digest: string; predictor: Predictor }> = [];
       try {
-        predictor = await entry.load();
-      } catch (err) {
-        skip(entry, `cannot load the checkpoint: ${errorMessage(err)}`, say);
-        progress.tick(set.count, { row: `${entry.label} skipped` });
-        continue;
-      }
-      let scores;
-      try {
-        scores = await scoreCheckpoint(predictor, evalBatches(set, ctx.batchSize), {
-          label: entry.errorLabel,
-          sampleIndices: new Set(ctx.sampleIndices),
-          onProgress: (n) => progress.tick(n, { row: entry.label }),
-          metrics: ctx.metrics,
-        });
+        for (const { entry, digest } of pass) {
+          const twin = [...results.values()].find((r) => r.digest === digest && r.entry.engine === entry.engine);
+          if (twin) {
+            // Byte-identical weights (a copied checkpoint): same scores, no second load.
+            results.set(entry.name, { ...twin, entry });
+            cached.push(entry.name);
+            progress.tick(set.count, { row: entry.label });
+            say(`${entry.label}: same weights as ${twin.entry.label}`);
+            continue;
+          }
+          progress.tick(0, { row: entry.label });
+          try {
+            loaded.push({ entry, digest, predictor: await entry.load() });
+          } catch (err) {
+            skip(entry, `cannot load the checkpoint: ${errorMessage(err)}`, say);
+            progress.tick(set.count, { row: `${entry.label} skipped` });
+          }
+        }
+        if (loaded.length === 0) continue;
+        const scores = await scoreCheckpoints(
+          loaded.map(({ entry, predictor }) => ({
+            predictor,
+            options: {
+              label: entry.errorLabel,
+              sampleIndices: new Set(ctx.sampleIndices),
+              onProgress: (n: number) => progress.tick(n, { row: entry.label }),
+              metrics: ctx.metrics,
+            },
+          })),
+          evalBatches(set, ctx.batchSize),
+        );
+        for (const [i, { entry, digest }] of loaded.entries()) {
+          await writeScoreCache(ctx.cacheDir, ctx.identity(digest, entry.engine), scores[i].images, scores[i].samples);
+          results.set(entry.name, { entry, digest, ...scores[i] });
+          scored.push(entry.name);
+          say(`${entry.label}: scored ${scores[i].images.length} records`);
+        }
       } finally {
-        predictor.dispose();
+        for (const { predictor } of loaded) predictor.dispose();
       }
-      await writeScoreCache(ctx.cacheDir, ctx.identity(digest, entry.engine), scores.images, scores.samples);
-      results.set(entry.name, { entry, digest, ...scores });
-      scored.push(entry.name);
-      say(`${entry.label}: scored ${scores.images.length} records`);
     }
   } finally {
     progress.stop();
