@@ -152,11 +152,14 @@ export async function writeScoreCache(
 ): Promise<void> {
   const key = scoreCacheKey(identity);
   const indices = [...samples.keys()].sort((a, b) => a - b);
-  for (const index of indices) {
-    const image = samples.get(index)!;
-    const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
-    await atomicWriteFile(samplePath(cacheDir, key, index), png);
-  }
+  // The PNGs are encoded and written side by side (libvips' threads), all before the JSON that names them.
+  await Promise.all(
+    indices.map(async (index) => {
+      const image = samples.get(index)!;
+      const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+      await atomicWriteFile(samplePath(cacheDir, key, index), png);
+    }),
+  );
   await atomicWriteJson(
     cacheEntryPath(cacheDir, key),
     encodeNonFinite({ format: SCORE_CACHE_FORMAT, version: SCORE_CACHE_VERSION, key, identity, images, samples: indices }),

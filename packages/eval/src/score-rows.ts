@@ -155,8 +155,8 @@ export async function scoreRows(entries: readonly RowEntry[], ctx: ScoreRowsCont
           })),
           evalBatches(set, ctx.batchSize),
         );
+        await Promise.all(loaded.map(({ entry, digest }, i) => writeScoreCache(ctx.cacheDir, ctx.identity(digest, entry.engine), scores[i].images, scores[i].samples)));
         for (const [i, { entry, digest }] of loaded.entries()) {
-          await writeScoreCache(ctx.cacheDir, ctx.identity(digest, entry.engine), scores[i].images, scores[i].samples);
           results.set(entry.name, { entry, digest, ...scores[i] });
           scored.push(entry.name);
           say(`${entry.label}: scored ${scores[i].images.length} records`);
