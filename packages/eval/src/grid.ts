@@ -1,4 +1,4 @@
-import sharp, { type OverlayOptions } from 'sharp';
+import sharp from 'sharp';
 import { invalidParameter } from '@bgfill/core';
 import { type Mask } from '@bgfill/masks';
 import type { RgbImage } from './metrics/image.js';
@@ -150,17 +150,23 @@ export async function renderComparisonGrid(layout: GridLayout): Promise<Buffer> 
     }
   }
   const g = gridGeometry(layout);
-  const composites: OverlayOptions[] = [];
+  // The cells are copied into a white canvas here, row by row (one composite of dozens of overlays cost libvips about
+  // as much as encoding the PNG); the text layer is then the only composite.
+  const canvas = new Uint8Array(g.width * g.height * 3).fill(255);
   layout.columns.forEach((column, c) => {
     column.images.forEach((image, r) => {
       const { left, top } = cellOrigin(g, r, c);
-      composites.push({ input: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), raw: { width: image.width, height: image.height, channels: 3 }, left, top });
+      const width = Math.min(image.width, g.width - left);
+      const height = Math.min(image.height, g.height - top);
+      for (let y = 0; y < height; y++) {
+        const from = y * image.width * 3;
+        canvas.set(image.data.subarray(from, from + width * 3), ((top + y) * g.width + left) * 3);
+      }
     });
   });
-  composites.push({ input: Buffer.from(labelsSvg(layout, g)), left: 0, top: 0 });
   // Compositing the (RGBA) text layer makes the result RGBA; a second pass drops the alpha for a plain RGB PNG.
-  const { data, info } = await sharp({ create: { width: g.width, height: g.height, channels: 3, background: '#ffffff' } })
-    .composite(composites)
+  const { data, info } = await sharp(canvas, { raw: { width: g.width, height: g.height, channels: 3 } })
+    .composite([{ input: Buffer.from(labelsSvg(layout, g)), left: 0, top: 0 }])
     .raw()
     .toBuffer({ resolveWithObject: true });
   return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })

@@ -105,6 +105,7 @@ export { formatDifferencesCsv, formatDifferencesMarkdown, differenceCell, type D
 // Classical fills (OpenCV's INPAINT_TELEA and INPAINT_NS, the border mean), as functions and as predictors.
 export {
   classicalInpaint,
+  classicalInpaintOn,
   parseClassicalMethod,
   checkInpaintRadius,
   CLASSICAL_METHODS,
@@ -114,5 +115,6 @@ export {
   type ClassicalMethod,
   type ClassicalInpaintOptions,
 } from './classical/inpaint.js';
-export { classicalPredictor, classicalDigest } from './classical/predictor.js';
+export { classicalPredictor, classicalDigest, type ClassicalPredictorOptions } from './classical/predictor.js';
+export { FillThreads, acquireFillThreads, defaultFillThreads } from './classical/fill-threads.js';
 export { encodeNonFinite, nonFiniteReplacer } from './score-json.js';

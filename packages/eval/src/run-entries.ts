@@ -60,7 +60,7 @@ export function rowEntries(
       errorLabel: `baseline ${method}`,
       engine: 'classical',
       digest: async () => classicalDigest(method, rows.radius),
-      load: async () => classicalPredictor(method, rows.radius),
+      load: async () => classicalPredictor(method, rows.radius, { threads: true }),
     });
   }
   return entries;

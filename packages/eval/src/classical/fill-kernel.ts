@@ -42,9 +42,15 @@ export class FillKernel {
   }
 }
 
+let compiled: WebAssembly.Module | undefined;
 let shipped: FillKernel | undefined;
 
-/** The kernel built into the package (fills.wasm, loaded on first use). */
+/** The fill module built into the package (fills.wasm, compiled on first use; fill threads get it too). */
+export function fillModule(): WebAssembly.Module {
+  return (compiled ??= compileKernel(new URL('./fills.wasm', import.meta.url)));
+}
+
+/** The kernel built into the package, on this thread. */
 export function fillKernel(): FillKernel {
-  return (shipped ??= new FillKernel(compileKernel(new URL('./fills.wasm', import.meta.url))));
+  return (shipped ??= new FillKernel(fillModule()));
 }

@@ -1,20 +1,36 @@
 import type { Predictor, PredictorBatch } from '../predictor.js';
 import type { RgbImage } from '../metrics/image.js';
-import { checkInpaintRadius, classicalInpaint, DEFAULT_INPAINT_RADIUS, parseClassicalMethod, type ClassicalMethod } from './inpaint.js';
+import { acquireFillThreads } from './fill-threads.js';
+import { checkInpaintRadius, classicalInpaint, classicalInpaintOn, DEFAULT_INPAINT_RADIUS, parseClassicalMethod, type ClassicalMethod } from './inpaint.js';
+
+export interface ClassicalPredictorOptions {
+  /**
+   * Run Telea's and the Navier–Stokes fill on the shared fill threads (fill-threads.ts), held until `dispose`, so
+   * that a batch's fills run beside the metrics of the last one; the same bytes. Default false (this thread).
+   */
+  threads?: boolean;
+}
 
 /**
  * A classical fill as a Predictor, so that `bgfill eval --run --baseline` scores it like a checkpoint: each image of
  * a batch is filled on its own with `classicalInpaint` (the hole's input values are never read).
  * @example const telea = classicalPredictor('telea'); const [out] = await telea.predict({ images: [img], masks: [mask] });
  */
-export function classicalPredictor(method: ClassicalMethod, radius = DEFAULT_INPAINT_RADIUS): Predictor {
+export function classicalPredictor(method: ClassicalMethod, radius = DEFAULT_INPAINT_RADIUS, options: ClassicalPredictorOptions = {}): Predictor {
   const checked = parseClassicalMethod(method);
   checkInpaintRadius(radius);
+  if (!options.threads || checked === 'mean') {
+    return {
+      async predict(batch: PredictorBatch): Promise<RgbImage[]> {
+        return batch.images.map((image, i) => classicalInpaint(image, batch.masks[i], { method: checked, radius }));
+      },
+      dispose() {},
+    };
+  }
+  const { threads, release } = acquireFillThreads();
   return {
-    async predict(batch: PredictorBatch): Promise<RgbImage[]> {
-      return batch.images.map((image, i) => classicalInpaint(image, batch.masks[i], { method: checked, radius }));
-    },
-    dispose() {},
+    predict: (batch: PredictorBatch) => Promise.all(batch.images.map((image, i) => classicalInpaintOn(threads, image, batch.masks[i], { method: checked, radius }))),
+    dispose: release,
   };
 }
 
