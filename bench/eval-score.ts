@@ -5,7 +5,8 @@
  *
  * One checkpoint (a seeded cnum-`cnum` generator) scored on `records` sample scenes at size² with fixed
  * person-box+scribble masks, through the trainer's `createPredictor`. All in one process, timed in wall-clock and
- * process CPU seconds (user + system; steadier on a shared machine). Lines, each with its ratio to the baseline:
+ * process CPU seconds (user + system, of every thread, the fill threads' too; steadier on a shared machine). Lines,
+ * each with its ratio to the baseline:
  *   baseline  predictor only: the same batches through `predict`, no metrics, no files;
  *   metrics   `scoreImage` (L1, PSNR, SSIM, MS-SSIM, hole L1/PSNR) on those outputs, alone;
  *   scoreRun  the whole first run: digest, data reading, prediction, metrics, cache, CSV/JSON/MD, plot, grid, HTML;

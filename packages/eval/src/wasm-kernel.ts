@@ -45,7 +45,9 @@ export class WasmKernel<E extends KernelExports> {
     } catch (error) {
       this.instance = undefined;
       if (error instanceof WebAssembly.RuntimeError) {
-        throw new BgfillError(`${what} failed in WebAssembly (memory is at most 4 GiB): ${error.message}`, { cause: error });
+        // The stub runtime traps (`unreachable`) when memory cannot grow; `abort` is a failed check.
+        const why = error.message === abortMessage(this.name) ? 'a check in the kernel failed' : 'memory is at most 4 GiB';
+        throw new BgfillError(`${what} failed in WebAssembly (${why}): ${error.message}`, { cause: error });
       }
       throw error;
     }
@@ -54,14 +56,18 @@ export class WasmKernel<E extends KernelExports> {
   }
 
   private instantiate(): E {
-    const name = this.name;
+    const message = abortMessage(this.name);
     const env = {
       abort(): never {
-        throw new WebAssembly.RuntimeError(`the ${name} kernel aborted`);
+        throw new WebAssembly.RuntimeError(message);
       },
     };
     return new WebAssembly.Instance(this.module, { env }).exports as unknown as E;
   }
+}
+
+function abortMessage(name: string): string {
+  return `the ${name} kernel aborted`;
 }
 
 /** Compile a kernel shipped beside a module (`new URL('./fills.wasm', import.meta.url)`). */

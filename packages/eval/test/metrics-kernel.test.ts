@@ -5,7 +5,7 @@
 // against torchmetrics and a brute-force SSIM in metrics-reference and metrics-properties.
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
-import { rngFor } from '@bgfill/core';
+import { BgfillError, rngFor } from '@bgfill/core';
 import { gaussianWindow } from '../src/metrics/gaussian.js';
 import type { FloatImage, MetricImage, RgbImage } from '../src/metrics/image.js';
 import { MetricsKernel, metricsKernel } from '../src/metrics/metrics-kernel.js';
@@ -95,8 +95,11 @@ test('src/metrics/metrics.wasm is what packages/eval/assembly/metrics builds (pn
   t.true(Buffer.from(built).equals(shipped), 'rebuild metrics.wasm: the AssemblyScript sources changed since it was built');
 });
 
+let checkedBuild: Promise<WebAssembly.Module> | undefined;
+const checkedModule = () => (checkedBuild ??= buildKernel('asconfig.metrics.json', 'checked').then((b) => new WebAssembly.Module(Uint8Array.from(b))));
+
 test('a build with every bounds check on gives the same sums, planes and differences as the shipped one', async (t) => {
-  const checked = new MetricsKernel(new WebAssembly.Module(Uint8Array.from(await buildKernel('asconfig.metrics.json', 'checked'))));
+  const checked = new MetricsKernel(await checkedModule());
   let values = 0;
   for (const p of pairs(60)) {
     const expected = everything(metricsKernel(), p);
@@ -113,4 +116,19 @@ test('one instance used for pairs of different sizes in turn gives what a fresh 
   for (const round of [1, 2]) {
     for (const p of all) t.deepEqual(everything(reused, p), everything(new MetricsKernel(module), p), `round ${round}: ${p.name}`);
   }
+});
+
+test('a failed check in the bounds-checked build is a BgfillError saying so, and the kernel works on afterwards', async (t) => {
+  const checked = new MetricsKernel(await checkedModule());
+  const image: RgbImage = { data: new Uint8Array(20 * 20 * 3).fill(3), width: 20, height: 20, channels: 3 };
+  const o = resolveSsimOptions({});
+  const error = t.throws(() => checked.ssimPass(image, image, o, gaussianWindow(11, 1.5), (pass) => {
+    const [x, y] = pass.channel(0);
+    // A plane taller than the pass was prepared for.
+    return pass.sums({ ...x, width: 10, height: 40 }, { ...y, width: 10, height: 40 }, 'ssim');
+  }));
+  t.true(error instanceof BgfillError);
+  t.regex(error.message, /^SSIM of a 20×20 pair failed in WebAssembly \(a check in the kernel failed\)/);
+  const again = checked.ssimPass(image, image, o, gaussianWindow(11, 1.5), (pass) => pass.sums(...pass.channel(0), 'ssim'));
+  t.deepEqual(again.ssim, { sum: 400, count: 400 });
 });
