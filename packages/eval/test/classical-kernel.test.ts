@@ -2,34 +2,22 @@
 // bounds check on gives the same bytes (so the shipped build's unchecked memory accesses stay in bounds on these
 // inputs), and that one instance filling many images in turn fills each as a fresh one does.
 import test from 'ava';
-import { readFile, readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
 import { rngFor } from '@bgfill/core';
-import type { Mask } from '@bgfill/masks';
 import { borderMeanFill } from '../src/classical/border-mean.js';
 import { FillKernel, fillKernel, type MarchingMethod } from '../src/classical/fill-kernel.js';
 import type { FillTarget } from '../src/classical/fill-target.js';
-import { readMaskImage, readRgbImage } from '../src/image-io.js';
 import type { RgbImage } from '../src/metrics/image.js';
 import { buildKernel } from './asc-build.js';
-
-const FIXTURES = fileURLToPath(new URL('./fixtures/classical/', import.meta.url));
+import { fixtureCases, type FillCase } from './classical-cases.js';
 
 const build = (target: 'release' | 'checked') => buildKernel('asconfig.json', target);
 
-interface Case {
-  name: string;
-  image: RgbImage;
-  mask: Mask;
-}
+type Case = FillCase;
 
 /** The cv2 fixtures (real photos, person-shaped holes, some at the edges) and random images with rectangular holes anywhere. */
 async function cases(): Promise<Case[]> {
-  const out: Case[] = [];
-  for (const name of (await readdir(FIXTURES)).filter((f) => f.endsWith('-image.png')).sort()) {
-    const id = name.slice(0, -'-image.png'.length);
-    out.push({ name: `fixture ${id}`, image: await readRgbImage(`${FIXTURES}${name}`), mask: await readMaskImage(`${FIXTURES}${id}-mask.png`) });
-  }
+  const out: Case[] = await fixtureCases();
   // One pixel high or wide: OpenCV would read a row (column) outside the image there; the kernel reads the one there is.
   for (const [width, height] of [
     [40, 1],

@@ -2,33 +2,20 @@
 // main thread's kernel whichever thread fills an image and in whatever order the fills finish, the shared pool's
 // lifetime, and a closed pool's pending fills.
 import test from 'ava';
-import { readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { BgfillError, rngFor } from '@bgfill/core';
-import type { Mask } from '@bgfill/masks';
 import { borderMeanFill } from '../src/classical/border-mean.js';
 import { fillKernel, type MarchingMethod } from '../src/classical/fill-kernel.js';
 import type { FillTarget } from '../src/classical/fill-target.js';
 import { acquireFillThreads, FillThreads } from '../src/classical/fill-threads.js';
 import { classicalInpaint } from '../src/classical/inpaint.js';
 import { classicalPredictor } from '../src/classical/predictor.js';
-import { readMaskImage, readRgbImage } from '../src/image-io.js';
 import type { RgbImage } from '../src/metrics/image.js';
+import { fixtureCases, type FillCase } from './classical-cases.js';
 
-const FIXTURES = fileURLToPath(new URL('./fixtures/classical/', import.meta.url));
-
-interface Case {
-  name: string;
-  image: RgbImage;
-  mask: Mask;
-}
+type Case = FillCase;
 
 async function cases(): Promise<Case[]> {
-  const out: Case[] = [];
-  for (const name of (await readdir(FIXTURES)).filter((f) => f.endsWith('-image.png')).sort()) {
-    const id = name.slice(0, -'-image.png'.length);
-    out.push({ name: `fixture ${id}`, image: await readRgbImage(`${FIXTURES}${name}`), mask: await readMaskImage(`${FIXTURES}${id}-mask.png`) });
-  }
+  const out: Case[] = await fixtureCases();
   const rng = rngFor('fill-threads-cases');
   for (let k = 0; k < 12; k++) {
     const width = rng.int(1, 90);
