@@ -1,15 +1,9 @@
 import { invalidParameter } from '@bgfill/core';
 import { type Mask } from '@bgfill/masks';
 import { checkMaskFor, checkPair, type MetricImage } from './image.js';
-import { metricsKernel } from './metrics-kernel.js';
+import { metricsKernel, type DifferenceSums } from './metrics-kernel.js';
 
-/** Sums of absolute and squared differences over the pixels considered, all channels. */
-export interface DifferenceSums {
-  abs: number;
-  squared: number;
-  /** Values summed: pixels × channels. 0 when a mask has no hole pixel. */
-  count: number;
-}
+export type { DifferenceSums } from './metrics-kernel.js';
 
 /**
  * Sum |pred − target| and (pred − target)² over every value, or over the hole pixels (mask ≠ 0) only, each added in

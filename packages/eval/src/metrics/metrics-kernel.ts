@@ -1,7 +1,7 @@
-import { compileKernel, copyIn, WasmKernel, type KernelExports } from '../wasm-kernel.js';
-import type { DifferenceSums } from './differences.js';
+import { compileKernel, copyIn, WasmKernel } from '../wasm-kernel.js';
 import type { MetricImage } from './image.js';
 import type { ResolvedSsimOptions } from './options.js';
+import { copyImage, type MetricsExports } from './kernel-memory.js';
 import { SsimPass } from './ssim-pass.js';
 
 /**
@@ -11,31 +11,12 @@ import { SsimPass } from './ssim-pass.js';
  * bits of the TypeScript loops it replaced, in about 0.4× their time (bench/RESULTS.md).
  */
 
-/** What metrics.wasm exports (assembly/metrics/index.ts). */
-export interface MetricsExports extends KernelExports {
-  prepare(width: number, height: number, pad: number): void;
-  weight(k: number, value: number): void;
-  plane(length: number): number;
-  channel(kind: number, at: number, length: number, channels: number, c: number, dst: number): void;
-  downsample(src: number, width: number, height: number, dst: number): void;
-  sums(x: number, y: number, width: number, height: number, c1: number, c2: number, term: number, shortcut: number, integers: number): number;
-  contrastSum(): number;
-  differenceSums(kind: number, x: number, y: number, length: number, channels: number, mask: number): void;
-  difference(which: number): number;
-}
-
-/** An image copied into the kernel's memory: its value type (bytes per value), address, value count and channels. */
-export interface CopiedImage {
-  kind: 1 | 4 | 8;
-  at: number;
-  length: number;
-  channels: number;
-}
-
-/** Copy an image's values into the kernel's memory. */
-export function copyImage(k: MetricsExports, image: MetricImage): CopiedImage {
-  const { data } = image;
-  return { kind: data.BYTES_PER_ELEMENT as 1 | 4 | 8, at: copyIn(k, data), length: data.length, channels: image.channels };
+/** Sums of absolute and squared differences over the pixels considered, all channels. */
+export interface DifferenceSums {
+  abs: number;
+  squared: number;
+  /** Values summed: pixels × channels. 0 when a mask has no hole pixel. */
+  count: number;
 }
 
 /** Options of one SSIM pass. */

@@ -1,4 +1,4 @@
-import type { CopiedImage, MetricsExports } from './metrics-kernel.js';
+import type { CopiedImage, MetricsExports } from './kernel-memory.js';
 import type { ResolvedSsimOptions } from './options.js';
 
 /**
