@@ -9,7 +9,7 @@
  * plane, set the window with `weight`, make float64 planes (`plane`, `channel`), then `sums` per channel and scale,
  * `downsample` between scales.
  */
-import { channelOfBytes, channelOfFloat32, channelOfFloat64, downsample as halve } from './planes';
+import { channelOf, downsample as halve } from './planes';
 import { Scratch } from './scratch';
 import * as differences from './differences';
 import { contrastSum as lastContrastSum, filteredSums } from './sums';
@@ -44,9 +44,9 @@ export function plane(length: i32): StaticArray<f64> {
 
 /** Fill `dst` with channel `c` of an interleaved image of `channels` channels, `length` values of `kind` at `at`: 1 = 8-bit, 4 = float32, 8 = float64. */
 export function channel(kind: i32, at: usize, length: i32, channels: i32, c: i32, dst: StaticArray<f64>): void {
-  if (kind == 1) channelOfBytes(at, length, channels, c, dst);
-  else if (kind == 4) channelOfFloat32(at, length, channels, c, dst);
-  else channelOfFloat64(at, length, channels, c, dst);
+  if (kind == 1) channelOf<u8>(at, length, channels, c, dst);
+  else if (kind == 4) channelOf<f32>(at, length, channels, c, dst);
+  else channelOf<f64>(at, length, channels, c, dst);
 }
 
 /** 2×2 average pooling of a `width` × `height` plane into `dst`. */

@@ -2,22 +2,13 @@
  * Float64 planes from the caller's images, and MS-SSIM's 2×2 average pooling between scales.
  */
 
-/** dst[i] = the channel `c` of pixel i of an interleaved image of `channels` channels at `bytes` (8-bit values), for every i in dst. */
-export function channelOfBytes(bytes: usize, length: i32, channels: i32, c: i32, dst: StaticArray<f64>): void {
+/**
+ * dst[i] = channel `c` of pixel i of an interleaved image of `channels` channels, `length` values of type T (u8,
+ * f32 or f64) at `values`, as a float64, for every i in dst.
+ */
+export function channelOf<T>(values: usize, length: i32, channels: i32, c: i32, dst: StaticArray<f64>): void {
   assert(dst.length * channels <= length, 'channel read out of bounds');
-  for (let i = 0, k = c; i < dst.length; i++, k += channels) dst[i] = <f64>load<u8>(bytes + <usize>k);
-}
-
-/** The same from float32 values. */
-export function channelOfFloat32(values: usize, length: i32, channels: i32, c: i32, dst: StaticArray<f64>): void {
-  assert(dst.length * channels <= length, 'channel read out of bounds');
-  for (let i = 0, k = c; i < dst.length; i++, k += channels) dst[i] = <f64>load<f32>(values + (<usize>k << 2));
-}
-
-/** The same from float64 values. */
-export function channelOfFloat64(values: usize, length: i32, channels: i32, c: i32, dst: StaticArray<f64>): void {
-  assert(dst.length * channels <= length, 'channel read out of bounds');
-  for (let i = 0, k = c; i < dst.length; i++, k += channels) dst[i] = load<f64>(values + (<usize>k << 3));
+  for (let i = 0, k = c; i < dst.length; i++, k += channels) dst[i] = <f64>load<T>(values + (<usize>k << alignof<T>()));
 }
 
 /**

@@ -169,10 +169,11 @@ function differingSpans(x: StaticArray<f64>, y: StaticArray<f64>, W: i32, H: i32
     let j = 0;
     for (; j + 2 <= W; j += 2) {
       const b = pair(y, o + j);
+      // All ones in a lane where x and y differ.
       const differs = f64x2.ne(pair(x, o + j), b);
       if (v128.any_true(differs)) {
-        if (lo < 0) lo = f64x2.extract_lane(pair(x, o + j), 0) != f64x2.extract_lane(b, 0) ? j : j + 1;
-        hi = f64x2.extract_lane(pair(x, o + j), 1) != f64x2.extract_lane(b, 1) ? j + 1 : j;
+        if (lo < 0) lo = i64x2.extract_lane(differs, 0) != 0 ? j : j + 1;
+        hi = i64x2.extract_lane(differs, 1) != 0 ? j + 1 : j;
       }
       if (!integers && v128.any_true(v128.andnot(v128.and(f64x2.ne(b, zero), f64x2.lt(f64x2.abs(b), tiny)), differs))) everywhere = true;
     }

@@ -64,11 +64,12 @@ export class FillThreads {
     });
   }
 
-  /** End the threads (jobs still running are rejected). */
+  /** End the threads; fills still running are rejected, saying so. */
   async close(): Promise<void> {
     const threads = this.threads.splice(0);
-    await Promise.all(threads.map((t) => t.worker.terminate()));
+    // Rejected before the threads end: their exit would otherwise reject them first, as an unexplained exit.
     for (const t of threads) this.failAll(t, new BgfillError('the fill threads were closed before the fill finished'));
+    await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 
   private pick(): Thread {
